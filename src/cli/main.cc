@@ -1,0 +1,20 @@
+// Entry point of `shouwang`: registers every module's sub-commands and runs the chosen one.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Shouwang (守望): open platform for international joint epidemic prevention and control.\n"
+      "Report and publish epidemic figures, detect outbreaks, estimate transmission, search guidance,\n"
+      "coordinate aid. Run `shouwang <command> --help` for the options of a command."};
+  app.set_version_flag("--version", std::string("shouwang ") + SHOUWANG_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  shouwang::cli::register_data_commands(app);
+  shouwang::cli::register_serve_command(app);
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

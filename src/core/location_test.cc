@@ -1,0 +1,30 @@
+#include "core/location.h"
+
+#include <gtest/gtest.h>
+
+#include "core/indicator.h"
+
+namespace shouwang {
+namespace {
+
+TEST(LocationCode, ClassifiesEveryLevel) {
+  EXPECT_EQ(*level_of_location_code("WORLD"), LocationLevel::kWorld);
+  EXPECT_EQ(*level_of_location_code("AFRO"), LocationLevel::kRegion);
+  EXPECT_EQ(*level_of_location_code("ITA"), LocationLevel::kCountry);
+  EXPECT_EQ(*level_of_location_code("USA-NY"), LocationLevel::kSubnational);
+  EXPECT_EQ(*level_of_location_code("CHN-HB"), LocationLevel::kSubnational);
+  for (const char* bad : {"ita", "IT", "ITAL", "USA-", "usa-ny", "", "USA_NY"}) {
+    EXPECT_FALSE(level_of_location_code(bad).is_ok()) << bad;
+  }
+}
+
+TEST(Indicator, BuiltinsAndCounterparts) {
+  EXPECT_EQ(builtin_indicators().size(), 7u);
+  EXPECT_EQ(incident_counterpart("cases_cumulative").value(), "cases");
+  EXPECT_FALSE(incident_counterpart("cases").has_value());
+  EXPECT_TRUE(validate_indicator_code("icu_beds").is_ok());
+  EXPECT_FALSE(validate_indicator_code("ICU beds").is_ok());
+}
+
+}  // namespace
+}  // namespace shouwang
