@@ -6,9 +6,21 @@
 
 namespace shouwang::cli {
 
-// import, export, token, indicator, location (reporting & open-data core)
+// import, export, token, locations, indicators (reporting & open-data core): data_commands.cc
 void register_data_commands(CLI::App& app);
-// serve (HTTP API and web UI)
+// serve (HTTP API and web UI): serve_command.cc
 void register_serve_command(CLI::App& app);
+// detect (outbreak detection): detect_command.cc
+void register_detect_command(CLI::App& app);
+// rt, backtest (transmission and forecasting): estimate_commands.cc
+void register_estimate_commands(CLI::App& app);
+// genome analyze (genome sharing): genome_command.cc
+void register_genome_command(CLI::App& app);
+// aid allocate (aid coordination): aid_command.cc
+void register_aid_command(CLI::App& app);
+// kb add|search|diff|reindex (knowledge centre): knowledge_commands.cc
+void register_knowledge_commands(CLI::App& app);
+// liaison subscribe|escalation (emergency liaison): liaison_commands.cc
+void register_liaison_commands(CLI::App& app);
 
 }  // namespace shouwang::cli

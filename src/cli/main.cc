@@ -14,6 +14,12 @@ int main(int argc, char** argv) {
 
   shouwang::cli::register_data_commands(app);
   shouwang::cli::register_serve_command(app);
+  shouwang::cli::register_detect_command(app);
+  shouwang::cli::register_estimate_commands(app);
+  shouwang::cli::register_genome_command(app);
+  shouwang::cli::register_aid_command(app);
+  shouwang::cli::register_knowledge_commands(app);
+  shouwang::cli::register_liaison_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;
