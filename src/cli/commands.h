@@ -6,8 +6,10 @@
 
 namespace shouwang::cli {
 
-// import, export, token, locations, indicators (reporting & open-data core): data_commands.cc
+// export, token, locations, indicators (reporting & open-data core): data_commands.cc
 void register_data_commands(CLI::App& app);
+// import (all formats, validation, progress, summary): import_command.cc
+void register_import_command(CLI::App& app);
 // serve (HTTP API and web UI): serve_command.cc
 void register_serve_command(CLI::App& app);
 // detect (outbreak detection): detect_command.cc

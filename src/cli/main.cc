@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   shouwang::cli::register_data_commands(app);
+  shouwang::cli::register_import_command(app);
   shouwang::cli::register_serve_command(app);
   shouwang::cli::register_detect_command(app);
   shouwang::cli::register_estimate_commands(app);

@@ -1,0 +1,118 @@
+// The Store: every figure ever reported, with all its revisions, plus the catalogue of locations
+// and indicators and the access tokens. An interface so that SQLite (embedded, now) and
+// PostgreSQL (later) sit behind the same calls and pass the same conformance suite.
+//
+// Invariants every implementation keeps:
+// - Nothing is overwritten or deleted: a changed value is a new revision with its own reported_at.
+// - Writing a value equal to the current one for its key creates no revision (idempotent imports).
+// - write_observations is all-or-nothing and invisible to readers until it commits.
+// - Series of different sources never mix: (location, indicator, source, period kind) is a series.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/indicator.h"
+#include "core/location.h"
+#include "core/observation.h"
+#include "core/period.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace shouwang::store {
+
+// One value to write; source and reported_at are given per batch.
+struct ObservationWrite {
+  std::string location;
+  std::string indicator;
+  Period period;
+  double value = 0;
+};
+
+struct WriteSummary {
+  int64_t observations = 0;   // values received
+  int64_t new_revisions = 0;  // values that were new or changed
+};
+
+// What a reader asks for. Empty optionals mean "no filter".
+struct SeriesQuery {
+  std::optional<std::string> location;
+  std::optional<std::string> indicator;
+  // A specific source; otherwise each (location, indicator) uses its default source.
+  std::optional<std::string> source;
+  std::optional<Date> from;  // inclusive, compared with the period's start
+  std::optional<Date> to;    // inclusive
+  // The data exactly as it was known at this instant (latest revisions with reported_at <= as_of).
+  std::optional<Timestamp> as_of;
+};
+
+// A stored series: its key and its points, sorted by period.
+struct SeriesPoint {
+  Period period;
+  double value = 0;
+  int64_t revision = 0;
+  Timestamp reported_at;
+};
+struct Series {
+  std::string location;
+  std::string indicator;
+  std::string source;
+  std::vector<SeriesPoint> points;
+};
+
+// A past value of one key, for "what changed and when".
+struct Revision {
+  std::string location;
+  std::string indicator;
+  std::string source;
+  Period period;
+  double value = 0;
+  int64_t revision = 0;
+  Timestamp reported_at;
+};
+
+enum class Role : uint8_t { kAdmin, kReporter, kFocalPoint, kEditor, kDonor, kCoordinator };
+std::string_view role_name(Role role);
+Result<Role> parse_role(std::string_view name);
+
+struct Token {
+  std::string token_hash;  // hex SHA-256 of the secret; the secret itself is never stored
+  Role role = Role::kReporter;
+  std::string location;    // the country a reporter may write (and its subdivisions); may be empty
+  std::string label;
+  Timestamp created_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Catalogue. Locations and indicators are upserted by code.
+  virtual Result<std::vector<Location>> list_locations() = 0;
+  virtual Status upsert_locations(std::span<const Location> locations) = 0;
+  virtual Result<std::vector<Indicator>> list_indicators() = 0;
+  virtual Status upsert_indicator(const Indicator& indicator) = 0;
+
+  // One transaction: all rows are written, or none is. The first source that writes a
+  // (location, indicator) becomes its default source unless one is set.
+  virtual Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows,
+                                                  const std::string& source, Timestamp reported_at) = 0;
+
+  // Series stored directly for the query (no aggregation; see store/aggregate.h for that).
+  virtual Result<std::vector<Series>> read_series(const SeriesQuery& query) = 0;
+  // Every revision of the matching keys, oldest first.
+  virtual Result<std::vector<Revision>> read_revisions(const SeriesQuery& query) = 0;
+
+  // Default source of a (location, indicator): NotFound when nothing was ever written.
+  virtual Result<std::string> default_source(const std::string& location, const std::string& indicator) = 0;
+  virtual Status set_default_source(const std::string& location, const std::string& indicator,
+                                    const std::string& source) = 0;
+
+  virtual Status create_token(const Token& token) = 0;
+  virtual Result<Token> find_token(const std::string& token_hash) = 0;
+};
+
+}  // namespace shouwang::store
