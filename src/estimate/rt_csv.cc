@@ -1,0 +1,222 @@
+// Incidence / serial interval / Rt CSV formats; see rt_csv.h. The files are plain comma-separated
+// tables without embedded commas, so a small splitter is enough and keeps the engine free of a
+// CSV dependency.
+#include "estimate/rt_csv.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace shouwang::estimate {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = line.find(',', start);
+    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return fields;
+}
+
+// Non-empty lines with their 1-based line numbers.
+std::vector<std::pair<size_t, std::string_view>> split_lines(std::string_view text) {
+  std::vector<std::pair<size_t, std::string_view>> lines;
+  size_t line_number = 0, start = 0;
+  while (start <= text.size()) {
+    const size_t end = text.find('\n', start);
+    std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    ++line_number;
+    if (!trim(line).empty()) lines.emplace_back(line_number, line);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+Result<double> parse_number(std::string_view cell, size_t line, std::string_view column, bool na_allowed) {
+  if (cell.empty() || cell == "NA") {
+    if (na_allowed) return std::numeric_limits<double>::quiet_NaN();
+    return invalid_argument("line " + std::to_string(line) + ": " + std::string(column) + " is missing");
+  }
+  double value = 0;
+  const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value)) {
+    return invalid_argument("line " + std::to_string(line) + ": " + std::string(column) + " '" + std::string(cell) +
+                            "' is not a number");
+  }
+  return value;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void append_number(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NA";
+    return;
+  }
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  out += buffer;
+}
+
+}  // namespace
+
+Result<IncidenceTable> parse_incidence_csv(std::string_view text) {
+  const auto lines = split_lines(text);
+  if (lines.empty()) return invalid_argument("the incidence file is empty");
+  const auto header = split_fields(lines[0].second);
+  const std::string first = lower(header[0]);
+  const bool dated = first == "date" || first == "dates";
+  if (!dated && first != "day") {
+    return invalid_argument("the incidence header must start with `date` or `day` (got '" + std::string(header[0]) + "')");
+  }
+  int column_total = -1, column_local = -1, column_imported = -1;
+  for (size_t c = 1; c < header.size(); ++c) {
+    if (header[c] == "I") column_total = static_cast<int>(c);
+    if (header[c] == "local") column_local = static_cast<int>(c);
+    if (header[c] == "imported") column_imported = static_cast<int>(c);
+  }
+  const bool split = column_local >= 0 && column_imported >= 0;
+  if (!split && column_total < 0) {
+    return invalid_argument("the incidence header needs a column `I`, or the columns `local` and `imported`");
+  }
+  std::vector<double> total, local, imported;
+  IncidenceTable table;
+  long long previous_day = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const auto [line, content] = lines[i];
+    const auto fields = split_fields(content);
+    if (fields.size() != header.size()) {
+      return invalid_argument("line " + std::to_string(line) + ": " + std::to_string(fields.size()) +
+                              " fields, the header has " + std::to_string(header.size()));
+    }
+    if (dated) {
+      auto date = Date::parse(fields[0]);
+      if (!date) return invalid_argument("line " + std::to_string(line) + ": bad date '" + std::string(fields[0]) + "'");
+      if (!table.dates.empty() && date->days_since_epoch() != table.dates.back().days_since_epoch() + 1) {
+        return invalid_argument("line " + std::to_string(line) + ": dates must be consecutive days; " +
+                                date->to_string() + " follows " + table.dates.back().to_string());
+      }
+      table.dates.push_back(*date);
+    } else {
+      ASSIGN_OR_RETURN(const double day, parse_number(fields[0], line, "day", false));
+      if (day != std::floor(day) || (i > 1 && day != previous_day + 1)) {
+        return invalid_argument("line " + std::to_string(line) + ": days must be consecutive integers (got " +
+                                std::string(fields[0]) + ")");
+      }
+      previous_day = static_cast<long long>(day);
+    }
+    auto check = [&](double value, const char* column) -> Status {
+      if (value < 0) {
+        return invalid_argument("line " + std::to_string(line) + ": negative count " + std::string(column) + " = " +
+                                std::to_string(value));
+      }
+      return Status::ok();
+    };
+    if (split) {
+      ASSIGN_OR_RETURN(const double l, parse_number(fields[column_local], line, "local", true));
+      ASSIGN_OR_RETURN(const double m, parse_number(fields[column_imported], line, "imported", true));
+      RETURN_IF_ERROR(check(l, "local"));
+      RETURN_IF_ERROR(check(m, "imported"));
+      local.push_back(l);
+      imported.push_back(m);
+    } else {
+      ASSIGN_OR_RETURN(const double v, parse_number(fields[column_total], line, "I", true));
+      RETURN_IF_ERROR(check(v, "I"));
+      total.push_back(v);
+    }
+  }
+  if (split) {
+    ASSIGN_OR_RETURN(table.incidence, incidence_from_local_imported(local, imported));
+  } else {
+    ASSIGN_OR_RETURN(table.incidence, incidence_from_total(total));
+  }
+  if (table.incidence.size() == 0) return invalid_argument("the incidence file has a header but no rows");
+  return table;
+}
+
+Result<std::vector<double>> parse_serial_interval_csv(std::string_view text) {
+  const auto lines = split_lines(text);
+  if (lines.empty()) return invalid_argument("the serial interval file is empty");
+  const auto header = split_fields(lines[0].second);
+  if (header.size() != 2 || header[0] != "t" || header[1] != "si_distr") {
+    return invalid_argument("the serial interval header must be `t,si_distr`");
+  }
+  std::vector<double> w;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const auto [line, content] = lines[i];
+    const auto fields = split_fields(content);
+    if (fields.size() != 2) return invalid_argument("line " + std::to_string(line) + ": expected 2 fields");
+    ASSIGN_OR_RETURN(const double t, parse_number(fields[0], line, "t", false));
+    if (t != static_cast<double>(w.size())) {
+      return invalid_argument("line " + std::to_string(line) + ": t must run 0, 1, 2, ... (expected " +
+                              std::to_string(w.size()) + ")");
+    }
+    ASSIGN_OR_RETURN(const double value, parse_number(fields[1], line, "si_distr", false));
+    w.push_back(value);
+  }
+  RETURN_IF_ERROR(check_serial_interval(w));
+  return w;
+}
+
+std::string format_rt_csv(const RtEstimate& estimate) {
+  std::string out = "t_start,t_end,mean,std,q0.025,q0.05,q0.25,median,q0.75,q0.95,q0.975\n";
+  out.reserve(out.size() + estimate.windows.size() * 200);
+  for (const RtWindow& window : estimate.windows) {
+    out += std::to_string(window.t_start);
+    out += ',';
+    out += std::to_string(window.t_end);
+    out += ',';
+    append_number(out, window.mean);
+    out += ',';
+    append_number(out, window.sd);
+    for (double q : window.quantiles) {
+      out += ',';
+      append_number(out, q);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot open " + path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return unavailable("cannot read " + path);
+  return buffer.str();
+}
+
+Result<std::vector<int>> parse_int_list(std::string_view text) {
+  std::vector<int> values;
+  for (std::string_view item : split_fields(text)) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size()) {
+      return invalid_argument("'" + std::string(item) + "' is not an integer");
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+}  // namespace shouwang::estimate

@@ -1,0 +1,261 @@
+// Rt engine against R EpiEstim 2.2-4: goldens made by tests/golden/estimate/make_goldens.R on
+// EpiEstim's own datasets, plus the intermediate quantities and the error paths.
+#include "estimate/rt.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "estimate/rt_csv.h"
+
+namespace shouwang::estimate {
+namespace {
+
+const std::string kDataDir = std::string(SHOUWANG_SHARED_DIR) + "/data/epi-reference/epiestim/";
+const std::string kSharedGoldenDir = std::string(SHOUWANG_SHARED_DIR) + "/data/epi-reference/goldens/";
+const std::string kGoldenDir = std::string(SHOUWANG_SOURCE_DIR) + "/tests/golden/estimate/";
+
+std::string read_or_die(const std::string& path) {
+  auto text = read_text_file(path);
+  EXPECT_TRUE(text.is_ok()) << path;
+  return text.is_ok() ? *text : std::string();
+}
+
+std::vector<std::string> split(const std::string& line, char separator) {
+  std::vector<std::string> fields;
+  std::stringstream stream(line);
+  std::string field;
+  while (std::getline(stream, field, separator)) fields.push_back(field);
+  if (!line.empty() && line.back() == separator) fields.emplace_back();
+  return fields;
+}
+
+std::vector<std::vector<std::string>> read_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) rows.push_back(split(line, ','));
+  }
+  return rows;
+}
+
+std::vector<int> parse_spaced_ints(const std::string& text) {
+  std::vector<int> values;
+  std::stringstream stream(text);
+  int v;
+  while (stream >> v) values.push_back(v);
+  return values;
+}
+
+void expect_relative(double expected, double actual, double tolerance, const std::string& where) {
+  if (std::isnan(expected)) {
+    EXPECT_TRUE(std::isnan(actual)) << where << ": expected NA, got " << actual;
+    return;
+  }
+  const double scale = std::max(std::abs(expected), 1e-300);
+  EXPECT_LE(std::abs(actual - expected) / scale, tolerance) << where << ": expected " << expected << ", got " << actual;
+}
+
+double cell(const std::string& s) { return s == "NA" ? std::nan("") : std::stod(s); }
+
+TEST(EpiEstimGoldens, EveryCaseMatchesToRelative1e9) {
+  const auto manifest = read_rows(read_or_die(kGoldenDir + "manifest.csv"));
+  ASSERT_GE(manifest.size(), 13u);
+  const auto& header = manifest[0];
+  auto column = [&](const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    ADD_FAILURE() << "manifest has no column " << name;
+    return size_t{0};
+  };
+  int windows_compared = 0;
+  for (size_t r = 1; r < manifest.size(); ++r) {
+    const auto& row = manifest[r];
+    const std::string name = row[column("case")];
+    SCOPED_TRACE(name);
+    auto table = parse_incidence_csv(read_or_die(kDataDir + row[column("incidence")]));
+    ASSERT_TRUE(table.is_ok()) << table.status().to_string();
+    RtConfig config;
+    if (row[column("method")] == "parametric_si") {
+      config.method = SerialIntervalMethod::kParametric;
+      config.si_mean = std::stod(row[column("si_mean")]);
+      config.si_sd = std::stod(row[column("si_sd")]);
+    } else {
+      config.method = SerialIntervalMethod::kNonParametric;
+      std::string file = row[column("si_file")];
+      const std::string path = file.rfind("golden:", 0) == 0 ? kGoldenDir + file.substr(7) : kDataDir + file;
+      auto si = parse_serial_interval_csv(read_or_die(path));
+      ASSERT_TRUE(si.is_ok()) << si.status().to_string();
+      config.si_distr = *si;
+    }
+    if (!row[column("window")].empty()) config.window_days = std::stoi(row[column("window")]);
+    config.t_start = parse_spaced_ints(row[column("t_start")]);
+    config.t_end = parse_spaced_ints(row[column("t_end")]);
+    config.prior_mean = std::stod(row[column("prior_mean")]);
+    config.prior_sd = std::stod(row[column("prior_sd")]);
+
+    auto estimate = estimate_rt(table->incidence, config);
+    ASSERT_TRUE(estimate.is_ok()) << estimate.status().to_string();
+    expect_relative(std::stod(row[column("si_mean_discrete")]), estimate->si_moments.mean, 1e-12, "SI mean");
+    expect_relative(std::stod(row[column("si_sd_discrete")]), estimate->si_moments.sd, 1e-12, "SI sd");
+
+    // Compare the formatted output (what `shouwang rt` prints) with R's, column by column.
+    const auto ours = read_rows(format_rt_csv(*estimate));
+    const auto golden = read_rows(read_or_die(kGoldenDir + row[column("golden")]));
+    ASSERT_EQ(ours.size(), golden.size());
+    ASSERT_EQ(ours[0], golden[0]);
+    for (size_t i = 1; i < golden.size(); ++i) {
+      ASSERT_EQ(golden[i].size(), 11u);
+      EXPECT_EQ(ours[i][0], golden[i][0]);
+      EXPECT_EQ(ours[i][1], golden[i][1]);
+      for (size_t c = 2; c < 11; ++c) {
+        expect_relative(cell(golden[i][c]), cell(ours[i][c]), 1e-9,
+                        "window " + golden[i][0] + "-" + golden[i][1] + " column " + golden[0][c]);
+      }
+      ++windows_compared;
+    }
+  }
+  EXPECT_GT(windows_compared, 1500);
+}
+
+// The goldens shipped beside the data (made independently with the same EpiEstim) agree too.
+TEST(EpiEstimGoldens, SharedReferenceFile) {
+  const auto rows = read_rows(read_or_die(kSharedGoldenDir + "golden_estimate_R.csv"));
+  ASSERT_GT(rows.size(), 100u);
+  auto flu2009 = parse_incidence_csv(read_or_die(kDataDir + "Flu2009_incidence.csv"));
+  auto flu1918 = parse_incidence_csv(read_or_die(kDataDir + "Flu1918_incidence.csv"));
+  auto sars = parse_incidence_csv(read_or_die(kDataDir + "SARS2003_incidence.csv"));
+  ASSERT_TRUE(flu2009.is_ok() && flu1918.is_ok() && sars.is_ok());
+  auto flu_si = parse_serial_interval_csv(read_or_die(kDataDir + "Flu2009_si_distr.csv"));
+  auto sars_si = parse_serial_interval_csv(read_or_die(kDataDir + "SARS2003_si_distr.csv"));
+  ASSERT_TRUE(flu_si.is_ok() && sars_si.is_ok());
+
+  std::map<std::string, RtEstimate> results;
+  RtConfig parametric{.method = SerialIntervalMethod::kParametric, .si_mean = 2.6, .si_sd = 1.5};
+  results["\"Flu2009_parametric_mean2.6_sd1.5_weekly\""] = *estimate_rt(flu2009->incidence, parametric);
+  RtConfig flu_np{.method = SerialIntervalMethod::kNonParametric, .si_distr = *flu_si};
+  results["\"Flu2009_nonparametric_bundledSI_weekly\""] = *estimate_rt(flu2009->incidence, flu_np);
+  RtConfig sars_np{.method = SerialIntervalMethod::kNonParametric, .si_distr = *sars_si};
+  results["\"SARS2003_nonparametric_bundledSI_weekly\""] = *estimate_rt(sars->incidence, sars_np);
+  RtConfig fortnight = parametric;
+  for (int s = 2; s <= 92 - 13; ++s) {
+    fortnight.t_start.push_back(s);
+    fortnight.t_end.push_back(s + 13);
+  }
+  fortnight.prior_mean = 2;
+  fortnight.prior_sd = 1;
+  results["\"Flu1918_parametric_mean2.6_sd1.5_14day_prior2_1\""] = *estimate_rt(flu1918->incidence, fortnight);
+
+  std::map<std::string, size_t> next;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    auto found = results.find(row[0]);
+    ASSERT_NE(found, results.end()) << row[0];
+    const RtWindow& w = found->second.windows.at(next[row[0]]++);
+    EXPECT_EQ(std::stoi(row[1]), w.t_start);
+    EXPECT_EQ(std::stoi(row[2]), w.t_end);
+    const std::string where = row[0] + " " + row[1];
+    expect_relative(cell(row[3]), w.mean, 1e-9, where + " mean");
+    expect_relative(cell(row[4]), w.sd, 1e-9, where + " sd");
+    for (size_t q = 0; q < 7; ++q) expect_relative(cell(row[5 + q]), w.quantiles[q], 1e-9, where + " quantile");
+  }
+  for (const auto& [name, estimate] : results) EXPECT_EQ(next[name], estimate.windows.size()) << name;
+}
+
+TEST(DiscretisedSerialInterval, MatchesDiscrSi) {
+  const auto rows = read_rows(read_or_die(kSharedGoldenDir + "golden_discr_si_Flu2009_mean2.6_sd1.5.csv"));
+  // EpiEstim evaluates discr_si on 0..T-1 (T = 32 days of Flu2009) and pads one zero to T+1.
+  const size_t days = rows.size() - 2;
+  auto w = discretise_gamma_serial_interval(days, 2.6, 1.5);
+  ASSERT_TRUE(w.is_ok());
+  w->resize(days + 1, 0.0);
+  for (size_t k = 1; k < rows.size(); ++k) {
+    const double expected = std::stod(rows[k][1]);
+    // The far tail is cancellation noise of order 1e-16 in both R and here.
+    EXPECT_NEAR(expected, (*w)[k - 1], std::max(1e-12 * std::abs(expected), 1e-15)) << "k=" << k - 1;
+  }
+}
+
+TEST(TotalInfectiousness, MatchesOverallInfectivity) {
+  const auto rows = read_rows(read_or_die(kSharedGoldenDir + "golden_overall_infectivity_Flu2009.csv"));
+  auto table = parse_incidence_csv(read_or_die(kDataDir + "Flu2009_incidence.csv"));
+  auto si = parse_serial_interval_csv(read_or_die(kDataDir + "Flu2009_si_distr.csv"));
+  ASSERT_TRUE(table.is_ok() && si.is_ok());
+  auto parametric = discretise_gamma_serial_interval(table->incidence.size(), 2.6, 1.5);
+  const auto lambda_p = total_infectiousness(table->incidence, *parametric);
+  const auto lambda_np = total_infectiousness(table->incidence, *si);
+  ASSERT_EQ(rows.size() - 1, lambda_p.size());
+  for (size_t t = 1; t < rows.size(); ++t) {
+    expect_relative(cell(rows[t][2]), lambda_p[t - 1], 1e-12, "parametric t=" + std::to_string(t));
+    expect_relative(cell(rows[t][3]), lambda_np[t - 1], 1e-12, "non-parametric t=" + std::to_string(t));
+  }
+}
+
+TEST(Incidence, FirstDayIsImportedAndNaIsZero) {
+  const std::vector<double> cases = {3, std::nan(""), 4};
+  auto incidence = incidence_from_total(cases);
+  ASSERT_TRUE(incidence.is_ok());
+  EXPECT_EQ(incidence->local, (std::vector<double>{0, 0, 4}));
+  EXPECT_EQ(incidence->imported, (std::vector<double>{3, 0, 0}));
+  auto split = incidence_from_local_imported(std::vector<double>{2, 1}, std::vector<double>{1, 5});
+  ASSERT_TRUE(split.is_ok());
+  EXPECT_EQ(split->local, (std::vector<double>{0, 1}));
+  EXPECT_EQ(split->imported, (std::vector<double>{3, 5}));
+}
+
+TEST(Errors, BadInputIsRejectedWithAClearMessage) {
+  EXPECT_EQ(incidence_from_total(std::vector<double>{1, -2}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(discretise_gamma_serial_interval(10, 1.0, 1).is_ok());
+  EXPECT_FALSE(discretise_gamma_serial_interval(10, 2.0, 0).is_ok());
+  EXPECT_FALSE(check_serial_interval(std::vector<double>{0, 0.5, 0.4}).is_ok());  // sums to 0.9
+  EXPECT_FALSE(check_serial_interval(std::vector<double>{0.1, 0.9}).is_ok());     // w0 != 0
+  EXPECT_FALSE(check_serial_interval(std::vector<double>{0, 1.2, -0.2}).is_ok());
+  EXPECT_TRUE(check_serial_interval(std::vector<double>{0, 0.5, 0.505}).is_ok());
+
+  auto incidence = *incidence_from_total(std::vector<double>(20, 3.0));
+  RtConfig config{.method = SerialIntervalMethod::kParametric, .si_mean = 2.6, .si_sd = 1.5};
+  config.t_start = {1};
+  config.t_end = {5};
+  EXPECT_EQ(estimate_rt(incidence, config).status().code(), StatusCode::kInvalidArgument);
+  config.t_start = {2};
+  config.t_end = {21};
+  EXPECT_NE(estimate_rt(incidence, config).status().message().find("out of range"), std::string::npos);
+  config.t_start = {6};
+  config.t_end = {5};
+  EXPECT_FALSE(estimate_rt(incidence, config).is_ok());
+  config.t_start = {2, 3};
+  config.t_end = {5};
+  EXPECT_FALSE(estimate_rt(incidence, config).is_ok());
+
+  auto short_series = *incidence_from_total(std::vector<double>(6, 3.0));
+  RtConfig weekly{.method = SerialIntervalMethod::kParametric, .si_mean = 2.6, .si_sd = 1.5};
+  EXPECT_EQ(estimate_rt(short_series, weekly).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(CsvInput, ParsesAndRejects) {
+  auto ok = parse_incidence_csv("date,local,imported\n2020-01-01,0,2\n2020-01-02,3,NA\n2020-01-03,,1\n");
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->dates.size(), 3u);
+  EXPECT_EQ(ok->incidence.local, (std::vector<double>{0, 3, 0}));
+  EXPECT_EQ(ok->incidence.imported, (std::vector<double>{2, 0, 1}));
+  EXPECT_FALSE(parse_incidence_csv("when,I\n1,2\n").is_ok());
+  EXPECT_FALSE(parse_incidence_csv("day,cases\n1,2\n").is_ok());
+  EXPECT_NE(parse_incidence_csv("day,I\n1,2\n2,-1\n").status().message().find("line 3"), std::string::npos);
+  EXPECT_FALSE(parse_incidence_csv("day,I\n1,2\n3,1\n").is_ok());
+  EXPECT_FALSE(parse_incidence_csv("date,I\n2020-01-01,2\n2020-01-03,1\n").is_ok());
+  EXPECT_FALSE(parse_incidence_csv("day,I\n1,abc\n").is_ok());
+  EXPECT_FALSE(parse_incidence_csv("day,I\n").is_ok());
+  EXPECT_FALSE(parse_serial_interval_csv("t,si_distr\n0,0\n1,0.5\n").is_ok());
+  EXPECT_FALSE(parse_serial_interval_csv("t,si_distr\n0,0\n2,1\n").is_ok());
+  EXPECT_TRUE(parse_serial_interval_csv("t,si_distr\n0,0\n1,0.5\n2,0.5\n").is_ok());
+}
+
+}  // namespace
+}  // namespace shouwang::estimate
