@@ -1,0 +1,356 @@
+// SQLite implementation of the Store.
+//
+// Layout: `series` names each (location, indicator, source, period kind) once with an integer id;
+// `observations` holds every revision keyed by (series_id, period start day, revision) in a
+// WITHOUT ROWID table, so one series' history is one contiguous range of the primary key: reads
+// of a series and the "what is the current value" check during a write are range scans.
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <tuple>
+#include <unordered_map>
+
+namespace shouwang::store {
+namespace {
+
+using sqlite::Db;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS locations(
+  code TEXT PRIMARY KEY, name_en TEXT NOT NULL, name_zh TEXT NOT NULL DEFAULT '',
+  parent TEXT NOT NULL DEFAULT '', population INTEGER, level TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS locations_parent ON locations(parent);
+CREATE TABLE IF NOT EXISTS indicators(
+  code TEXT PRIMARY KEY, unit TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS series(
+  id INTEGER PRIMARY KEY, location TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
+  period_kind INTEGER NOT NULL, UNIQUE(location, indicator, source, period_kind));
+CREATE TABLE IF NOT EXISTS observations(
+  series_id INTEGER NOT NULL, period INTEGER NOT NULL, revision INTEGER NOT NULL,
+  value REAL NOT NULL, reported_at INTEGER NOT NULL,
+  PRIMARY KEY(series_id, period, revision)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS default_sources(
+  location TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY(location, indicator));
+CREATE TABLE IF NOT EXISTS tokens(
+  hash TEXT PRIMARY KEY, role TEXT NOT NULL, location TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+)sql";
+
+struct SeriesKey {
+  std::string location;
+  std::string indicator;
+  Period::Kind kind;
+  friend bool operator<(const SeriesKey& a, const SeriesKey& b) {
+    return std::tie(a.location, a.indicator, a.kind) < std::tie(b.location, b.indicator, b.kind);
+  }
+};
+
+Period period_from_row(Period::Kind kind, int64_t start) {
+  Date d(static_cast<int32_t>(start));
+  return kind == Period::Kind::kWeek ? Period::week(IsoWeek::containing(d)) : Period::day(d);
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  Status init() {
+    RETURN_IF_ERROR(db_->exec(kSchema));
+    for (const auto& indicator : builtin_indicators()) {
+      ASSIGN_OR_RETURN(auto stmt, db_->prepare("INSERT OR IGNORE INTO indicators VALUES(?,?,?,?)"));
+      stmt.bind(1, indicator.code).bind(2, indicator.unit).bind(3, indicator_kind_name(indicator.kind));
+      stmt.bind(4, indicator.description);
+      RETURN_IF_ERROR(stmt.run());
+    }
+    return Status::ok();
+  }
+
+  Result<std::vector<Location>> list_locations() override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "SELECT code, name_en, name_zh, parent, population, level FROM locations ORDER BY code"));
+    std::vector<Location> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      Location loc;
+      loc.code = stmt.column_text(0);
+      loc.name_en = stmt.column_text(1);
+      loc.name_zh = stmt.column_text(2);
+      loc.parent = stmt.column_text(3);
+      if (!stmt.column_is_null(4)) loc.population = stmt.column_int64(4);
+      auto level = parse_location_level(stmt.column_text(5));
+      loc.level = level ? *level : LocationLevel::kCountry;
+      out.push_back(std::move(loc));
+    }
+    return out;
+  }
+
+  Status upsert_locations(std::span<const Location> locations) override {
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "INSERT INTO locations(code, name_en, name_zh, parent, population, level) VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(code) DO UPDATE SET name_en=excluded.name_en, name_zh=excluded.name_zh, "
+        "parent=excluded.parent, population=excluded.population, level=excluded.level"));
+    for (const auto& loc : locations) {
+      stmt.bind(1, loc.code).bind(2, loc.name_en).bind(3, loc.name_zh).bind(4, loc.parent);
+      stmt.bind(5, loc.population).bind(6, location_level_name(loc.level));
+      RETURN_IF_ERROR(stmt.run());
+    }
+    return tx->commit();
+  }
+
+  Result<std::vector<Indicator>> list_indicators() override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT code, unit, kind, description FROM indicators ORDER BY code"));
+    std::vector<Indicator> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      Indicator ind;
+      ind.code = stmt.column_text(0);
+      ind.unit = stmt.column_text(1);
+      auto kind = parse_indicator_kind(stmt.column_text(2));
+      ind.kind = kind ? *kind : IndicatorKind::kIncident;
+      ind.description = stmt.column_text(3);
+      out.push_back(std::move(ind));
+    }
+    return out;
+  }
+
+  Status upsert_indicator(const Indicator& indicator) override {
+    RETURN_IF_ERROR(validate_indicator_code(indicator.code));
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "INSERT INTO indicators VALUES(?,?,?,?) ON CONFLICT(code) DO UPDATE SET unit=excluded.unit, "
+        "kind=excluded.kind, description=excluded.description"));
+    stmt.bind(1, indicator.code).bind(2, indicator.unit).bind(3, indicator_kind_name(indicator.kind));
+    stmt.bind(4, indicator.description);
+    return stmt.run();
+  }
+
+  Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows, const std::string& source,
+                                          Timestamp reported_at) override {
+    WriteSummary summary;
+    summary.observations = static_cast<int64_t>(rows.size());
+    if (rows.empty()) return summary;
+    if (source.empty()) return invalid_argument("a write needs a source name");
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+
+    // Resolve every distinct series once, then write rows grouped by series in period order so
+    // the B-tree is filled sequentially.
+    std::map<SeriesKey, int64_t> series_ids;
+    std::vector<std::pair<int64_t, uint32_t>> order;  // (series id, row index)
+    order.reserve(rows.size());
+    std::unordered_map<int64_t, bool> series_is_new;
+    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
+        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=?"));
+    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
+        "INSERT INTO series(location, indicator, source, period_kind) VALUES(?,?,?,?)"));
+    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
+        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
+    for (uint32_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      SeriesKey key{row.location, row.indicator, row.period.kind()};
+      auto it = series_ids.find(key);
+      if (it == series_ids.end()) {
+        int kind = static_cast<int>(key.kind);
+        find_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+        ASSIGN_OR_RETURN(bool found, find_series.step());
+        int64_t id = 0;
+        bool is_new = !found;
+        if (found) {
+          id = find_series.column_int64(0);
+        } else {
+          insert_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+          RETURN_IF_ERROR(insert_series.run());
+          id = db_->last_insert_rowid();
+        }
+        find_series.reset();
+        insert_default.bind(1, key.location).bind(2, key.indicator).bind(3, source);
+        RETURN_IF_ERROR(insert_default.run());
+        it = series_ids.emplace(std::move(key), id).first;
+        series_is_new[id] = is_new;
+      }
+      order.emplace_back(it->second, i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return rows[a.second].period.start() < rows[b.second].period.start();
+    });
+
+    ASSIGN_OR_RETURN(auto load_current, db_->prepare(
+        "SELECT period, revision, value FROM observations WHERE series_id=? ORDER BY period, revision"));
+    ASSIGN_OR_RETURN(auto insert, db_->prepare(
+        "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES(?,?,?,?,?)"));
+    // Current value and revision of each period of the series being written.
+    std::unordered_map<int64_t, std::pair<int64_t, double>> current;
+    int64_t loaded_series = -1;
+    for (const auto& [series_id, index] : order) {
+      if (series_id != loaded_series) {
+        current.clear();
+        loaded_series = series_id;
+        if (!series_is_new[series_id]) {
+          load_current.bind(1, series_id);
+          while (true) {
+            ASSIGN_OR_RETURN(bool row, load_current.step());
+            if (!row) break;
+            current[load_current.column_int64(0)] = {load_current.column_int64(1), load_current.column_double(2)};
+          }
+          load_current.reset();
+        }
+      }
+      const auto& row = rows[index];
+      int64_t period = row.period.start().days_since_epoch();
+      int64_t revision = 1;
+      if (auto found = current.find(period); found != current.end()) {
+        if (found->second.second == row.value) continue;  // unchanged: no new revision
+        revision = found->second.first + 1;
+      }
+      insert.bind(1, series_id).bind(2, period).bind(3, revision).bind(4, row.value).bind(5, reported_at.micros());
+      RETURN_IF_ERROR(insert.run());
+      current[period] = {revision, row.value};
+      ++summary.new_revisions;
+    }
+    RETURN_IF_ERROR(tx->commit());
+    return summary;
+  }
+
+  Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
+    std::vector<Series> out;
+    int64_t current_series = -1;
+    RETURN_IF_ERROR(for_each_matching_row(query, [&](const SeriesRef& ref, int64_t period, int64_t revision,
+                                                     double value, int64_t reported_at) {
+      if (ref.id != current_series) {
+        current_series = ref.id;
+        out.push_back(Series{ref.location, ref.indicator, ref.source, {}});
+      }
+      auto& points = out.back().points;
+      Period p = period_from_row(ref.kind, period);
+      // Rows arrive by period then revision: the last visible revision of a period wins.
+      if (!points.empty() && points.back().period == p) {
+        points.back() = SeriesPoint{p, value, revision, Timestamp(reported_at)};
+      } else {
+        points.push_back(SeriesPoint{p, value, revision, Timestamp(reported_at)});
+      }
+    }));
+    return out;
+  }
+
+  Result<std::vector<Revision>> read_revisions(const SeriesQuery& query) override {
+    std::vector<Revision> out;
+    RETURN_IF_ERROR(for_each_matching_row(query, [&](const SeriesRef& ref, int64_t period, int64_t revision,
+                                                     double value, int64_t reported_at) {
+      out.push_back(Revision{ref.location, ref.indicator, ref.source, period_from_row(ref.kind, period), value,
+                             revision, Timestamp(reported_at)});
+    }));
+    return out;
+  }
+
+  Result<std::string> default_source(const std::string& location, const std::string& indicator) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT source FROM default_sources WHERE location=? AND indicator=?"));
+    stmt.bind(1, location).bind(2, indicator);
+    ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return not_found("no data for " + location + " / " + indicator);
+    return stmt.column_text(0);
+  }
+
+  Status set_default_source(const std::string& location, const std::string& indicator,
+                            const std::string& source) override {
+    ASSIGN_OR_RETURN(auto check, db_->prepare(
+        "SELECT 1 FROM series WHERE location=? AND indicator=? AND source=? LIMIT 1"));
+    check.bind(1, location).bind(2, indicator).bind(3, source);
+    ASSIGN_OR_RETURN(bool exists, check.step());
+    if (!exists) return not_found("source '" + source + "' has no data for " + location + " / " + indicator);
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "INSERT INTO default_sources VALUES(?,?,?) ON CONFLICT(location, indicator) DO UPDATE SET source=excluded.source"));
+    stmt.bind(1, location).bind(2, indicator).bind(3, source);
+    return stmt.run();
+  }
+
+  Status create_token(const Token& token) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("INSERT INTO tokens VALUES(?,?,?,?,?)"));
+    stmt.bind(1, token.token_hash).bind(2, role_name(token.role)).bind(3, token.location);
+    stmt.bind(4, token.label).bind(5, token.created_at.micros());
+    return stmt.run();
+  }
+
+  Result<Token> find_token(const std::string& token_hash) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT role, location, label, created_at FROM tokens WHERE hash=?"));
+    stmt.bind(1, token_hash);
+    ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return unauthenticated("unknown token");
+    Token token;
+    token.token_hash = token_hash;
+    ASSIGN_OR_RETURN(token.role, parse_role(stmt.column_text(0)));
+    token.location = stmt.column_text(1);
+    token.label = stmt.column_text(2);
+    token.created_at = Timestamp(stmt.column_int64(3));
+    return token;
+  }
+
+ private:
+  struct SeriesRef {
+    int64_t id;
+    std::string location, indicator, source;
+    Period::Kind kind;
+  };
+
+  // Calls `visit` for every stored revision visible to `query` (as_of applied), series by series
+  // sorted by location, indicator, source, and within a series by period then revision.
+  template <typename Visit>
+  Status for_each_matching_row(const SeriesQuery& query, Visit&& visit) {
+    std::string sql =
+        "SELECT s.id, s.location, s.indicator, s.source, s.period_kind FROM series s ";
+    if (!query.source) {
+      sql += "JOIN default_sources d ON d.location=s.location AND d.indicator=s.indicator AND d.source=s.source ";
+    }
+    sql += "WHERE 1=1 ";
+    if (query.location) sql += "AND s.location=?1 ";
+    if (query.indicator) sql += "AND s.indicator=?2 ";
+    if (query.source) sql += "AND s.source=?3 ";
+    sql += "ORDER BY s.location, s.indicator, s.source, s.period_kind";
+    ASSIGN_OR_RETURN(auto list, db_->prepare(sql));
+    if (query.location) list.bind(1, *query.location);
+    if (query.indicator) list.bind(2, *query.indicator);
+    if (query.source) list.bind(3, *query.source);
+    std::vector<SeriesRef> refs;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, list.step());
+      if (!row) break;
+      refs.push_back(SeriesRef{list.column_int64(0), list.column_text(1), list.column_text(2), list.column_text(3),
+                               static_cast<Period::Kind>(list.column_int64(4))});
+    }
+    ASSIGN_OR_RETURN(auto rows, db_->prepare(
+        "SELECT period, revision, value, reported_at FROM observations "
+        "WHERE series_id=?1 AND period BETWEEN ?2 AND ?3 AND reported_at <= ?4 ORDER BY period, revision"));
+    int64_t from = query.from ? query.from->days_since_epoch() : INT32_MIN;
+    int64_t to = query.to ? query.to->days_since_epoch() : INT32_MAX;
+    int64_t as_of = query.as_of ? query.as_of->micros() : INT64_MAX;
+    for (const auto& ref : refs) {
+      rows.bind(1, ref.id).bind(2, from).bind(3, to).bind(4, as_of);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, rows.step());
+        if (!row) break;
+        visit(ref, rows.column_int64(0), rows.column_int64(1), rows.column_double(2), rows.column_int64(3));
+      }
+      rows.reset();
+    }
+    return Status::ok();
+  }
+
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  ASSIGN_OR_RETURN(auto db, Db::open(path));
+  auto store = std::make_unique<SqliteStore>(std::move(db));
+  RETURN_IF_ERROR(store->init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace shouwang::store
