@@ -1,0 +1,138 @@
+// Handlers for /api/v1/{health,locations,indicators,series,revisions}.
+#include "api/data_routes.h"
+
+#include "store/aggregate.h"
+#include "store/export.h"
+
+namespace shouwang::api {
+namespace json = boost::json;
+namespace {
+
+// Parses from/to/as_of/source of a request into a query.
+Result<store::SeriesQuery> series_query_from(const Request& request) {
+  store::SeriesQuery query;
+  if (auto v = request.param("location"); !v.empty()) query.location = v;
+  if (auto v = request.param("indicator"); !v.empty()) query.indicator = v;
+  if (auto v = request.param("source"); !v.empty()) query.source = v;
+  for (const char* name : {"from", "to"}) {
+    std::string v = request.param(name);
+    if (v.empty()) continue;
+    auto period = Period::parse(v);
+    if (!period) return invalid_argument(std::string("parameter '") + name + "': " + period.status().message());
+    (std::string(name) == "from" ? query.from : query.to) = std::string(name) == "from" ? period->start() : period->end();
+  }
+  if (auto v = request.param("as_of"); !v.empty()) {
+    auto t = Timestamp::parse(v);
+    if (!t) return invalid_argument("parameter 'as_of': " + t.status().message());
+    query.as_of = *t;
+  }
+  return query;
+}
+
+json::object location_json(const Location& loc) {
+  json::object o{{"code", loc.code},
+                 {"name_en", loc.name_en},
+                 {"name_zh", loc.name_zh},
+                 {"parent", loc.parent.empty() ? json::value(nullptr) : json::value(loc.parent)},
+                 {"level", std::string(location_level_name(loc.level))}};
+  o["population"] = loc.population ? json::value(*loc.population) : json::value(nullptr);
+  return o;
+}
+
+}  // namespace
+
+void add_data_routes(Router& router, ApiContext ctx) {
+  router.add("GET", "/api/v1/health", [ctx](const Request&) {
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto indicators = (*lease)->list_indicators();
+    if (!indicators) return Response::error(indicators.status());
+    return Response::json(json::object{{"status", "ok"}, {"time", ctx.clock->now().to_string()}});
+  });
+
+  router.add("GET", "/api/v1/locations", [ctx](const Request& request) {
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto locations = (*lease)->list_locations();
+    if (!locations) return Response::error(locations.status());
+    std::string level = request.param("level");
+    std::string parent = request.param("parent");
+    json::array out;
+    for (const auto& loc : *locations) {
+      if (!level.empty() && location_level_name(loc.level) != level) continue;
+      if (!parent.empty() && loc.parent != parent) continue;
+      out.push_back(location_json(loc));
+    }
+    return Response::json(json::object{{"locations", std::move(out)}});
+  });
+
+  router.add("GET", "/api/v1/indicators", [ctx](const Request&) {
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto indicators = (*lease)->list_indicators();
+    if (!indicators) return Response::error(indicators.status());
+    json::array out;
+    for (const auto& ind : *indicators) {
+      out.push_back(json::object{{"code", ind.code},
+                                 {"unit", ind.unit},
+                                 {"kind", std::string(indicator_kind_name(ind.kind))},
+                                 {"description", ind.description}});
+    }
+    return Response::json(json::object{{"indicators", std::move(out)}});
+  });
+
+  router.add("GET", "/api/v1/series", [ctx](const Request& request) {
+    auto query = series_query_from(request);
+    if (!query) return Response::error(query.status());
+    if (!query->location || !query->indicator) {
+      return Response::error(invalid_argument("parameters 'location' and 'indicator' are required"));
+    }
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto series = store::read_location_series(**lease, *query);
+    if (!series) return Response::error(series.status());
+    if (request.wants_csv()) {
+      Response r = Response::text(store::series_to_csv({*series}), "text/csv; charset=utf-8");
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + *query->location + "-" +
+                                                        *query->indicator + ".csv\"");
+      return r;
+    }
+    json::array points;
+    points.reserve(series->points.size());
+    for (const auto& p : series->points) {
+      points.push_back(json::object{{"date", p.period.to_string()}, {"value", p.value}});
+    }
+    json::object body{{"location", series->location},
+                      {"indicator", series->indicator},
+                      {"source", series->source},
+                      {"points", std::move(points)}};
+    if (query->as_of) body["as_of"] = query->as_of->to_string();
+    return Response::json(body);
+  });
+
+  router.add("GET", "/api/v1/revisions", [ctx](const Request& request) {
+    auto query = series_query_from(request);
+    if (!query) return Response::error(query.status());
+    if (!query->location || !query->indicator) {
+      return Response::error(invalid_argument("parameters 'location' and 'indicator' are required"));
+    }
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto revisions = (*lease)->read_revisions(*query);
+    if (!revisions) return Response::error(revisions.status());
+    json::array out;
+    for (const auto& r : *revisions) {
+      if (r.revision < 2) continue;  // only corrections: first reports are the series itself
+      out.push_back(json::object{{"date", r.period.to_string()},
+                                 {"value", r.value},
+                                 {"revision", r.revision},
+                                 {"source", r.source},
+                                 {"reported_at", r.reported_at.to_string()}});
+    }
+    return Response::json(json::object{{"location", *query->location},
+                                       {"indicator", *query->indicator},
+                                       {"corrections", std::move(out)}});
+  });
+}
+
+}  // namespace shouwang::api

@@ -1,0 +1,43 @@
+// CSV and JSON writers for exports.
+#include "store/export.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+namespace shouwang::store {
+
+std::string format_value(double value) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, end);
+}
+
+std::string series_to_csv(const std::vector<Series>& series) {
+  std::string out = "location,indicator,date,value\n";
+  for (const auto& s : series) {
+    for (const auto& p : s.points) {
+      out += s.location;
+      out += ',';
+      out += s.indicator;
+      out += ',';
+      out += p.period.to_string();
+      out += ',';
+      out += format_value(p.value);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+std::string series_to_json(const std::vector<Series>& series) {
+  boost::json::array observations;
+  for (const auto& s : series) {
+    for (const auto& p : s.points) {
+      observations.push_back(boost::json::object{
+          {"location", s.location}, {"indicator", s.indicator}, {"date", p.period.to_string()}, {"value", p.value}});
+    }
+  }
+  return boost::json::serialize(boost::json::object{{"observations", std::move(observations)}}) + "\n";
+}
+
+}  // namespace shouwang::store
