@@ -1,0 +1,185 @@
+// Renewal-equation weekly forecasts and the hub baseline; see forecast.h and docs/methods/rt.md.
+#include "estimate/forecast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "estimate/growth.h"
+#include "estimate/rt.h"
+
+namespace shouwang::estimate {
+namespace {
+
+std::vector<double> clean_counts(std::span<const double> daily) {
+  std::vector<double> clean(daily.size());
+  for (size_t t = 0; t < daily.size(); ++t) clean[t] = std::isfinite(daily[t]) && daily[t] > 0 ? daily[t] : 0.0;
+  return clean;
+}
+
+// A 7-day trailing mean describes the day 3 days before its last day: the projection first fills
+// those 3 days in (nowcast) so weekly targets are not shifted.
+constexpr int kSmoothingLag = 3;
+
+// Appends `days` days of R·Λ_t to `path` (whose tail is the history) and returns the sum of the
+// last `counted` of them (all by default).
+double project_renewal(std::vector<double>& path, std::span<const double> w, double r, int days, int counted = -1) {
+  if (counted < 0) counted = days;
+  double total = 0;
+  for (int d = 0; d < days; ++d) {
+    const size_t t = path.size();
+    double lambda = 0;
+    const size_t lags = std::min(w.size() - 1, t);
+    for (size_t j = 1; j <= lags; ++j) lambda += w[j] * path[t - j];
+    const double value = r * lambda;
+    path.push_back(value);
+    if (d >= days - counted) total += value;
+  }
+  return total;
+}
+
+double standard_deviation(std::span<const double> values) {
+  if (values.size() < 2) return 0;
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  double sum = 0;
+  for (double v : values) sum += (v - mean) * (v - mean);
+  return std::sqrt(sum / static_cast<double>(values.size() - 1));
+}
+
+WeeklyQuantileForecast quantiles_of(std::vector<double>& samples, int horizon) {
+  std::sort(samples.begin(), samples.end());
+  WeeklyQuantileForecast forecast;
+  forecast.horizon_weeks = horizon;
+  for (size_t q = 0; q < kHubQuantileLevels.size(); ++q) {
+    forecast.values[q] = sorted_quantile(samples, kHubQuantileLevels[q]);
+  }
+  return forecast;
+}
+
+}  // namespace
+
+double sorted_quantile(std::span<const double> sorted, double level) {
+  if (sorted.empty()) return std::nan("");
+  const double position = level * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  const double fraction = position - static_cast<double>(below);
+  return sorted[below] + fraction * (sorted[above] - sorted[below]);
+}
+
+double weekly_total(std::span<const double> daily, size_t weeks_back) {
+  const size_t end = daily.size() - 7 * weeks_back;  // exclusive
+  double sum = 0;
+  for (size_t t = end - 7; t < end; ++t) sum += std::isfinite(daily[t]) ? daily[t] : 0.0;
+  return std::max(sum, 0.0);
+}
+
+Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
+                                                            const ForecastConfig& config, std::mt19937_64& rng) {
+  if (config.horizons < 1 || config.samples < 10 || config.history_weeks < 3 || config.rt_window_days < 1) {
+    return invalid_argument("forecast needs horizons >= 1, samples >= 10, history_weeks >= 3 and a window >= 1");
+  }
+  const size_t history = static_cast<size_t>(config.history_weeks);
+  const size_t needed = 6 + 7 * (history + 1) + static_cast<size_t>(config.rt_window_days) + config.si_days;
+  if (daily.size() < needed) {
+    return failed_precondition("the series has " + std::to_string(daily.size()) + " days; the forecast needs " +
+                               std::to_string(needed));
+  }
+  const std::vector<double> counts = clean_counts(daily);
+  // The 7-day trailing mean removes the weekday pattern of reporting before the renewal model sees it.
+  const std::vector<double> smoothed_all = trailing_moving_average(counts, 7);
+  const std::vector<double> smoothed(smoothed_all.begin() + 6, smoothed_all.end());
+  const size_t n = smoothed.size();
+
+  ASSIGN_OR_RETURN(std::vector<double> w, discretise_gamma_serial_interval(config.si_days, config.si_mean, config.si_sd));
+  ASSIGN_OR_RETURN(Incidence incidence, incidence_from_total(smoothed));
+
+  // Rt over the windows ending at the origin and at each of the past `history` weeks.
+  RtConfig rt_config;
+  rt_config.method = SerialIntervalMethod::kNonParametric;
+  rt_config.si_distr = w;
+  rt_config.prior_mean = config.prior_mean;
+  rt_config.prior_sd = config.prior_sd;
+  for (size_t k = 0; k <= history; ++k) {
+    const int end = static_cast<int>(n - 7 * (history - k));
+    rt_config.t_start.push_back(end - config.rt_window_days + 1);
+    rt_config.t_end.push_back(end);
+  }
+  ASSIGN_OR_RETURN(RtEstimate rt, estimate_rt(incidence, rt_config));
+
+  // Weekly drift of log R, and the one-week-ahead error of the projection with the R known then.
+  std::vector<double> drifts, errors;
+  for (size_t k = 1; k <= history; ++k) {
+    const RtWindow& before = rt.windows[k - 1];
+    const RtWindow& after = rt.windows[k];
+    drifts.push_back(std::log(after.mean) - std::log(before.mean));
+    const size_t origin = n - 7 * (history - k + 1);  // days of smoothed history known at that origin
+    std::vector<double> path(smoothed.begin() + static_cast<long>(origin - std::min(origin, config.si_days)),
+                             smoothed.begin() + static_cast<long>(origin));
+    const double predicted = project_renewal(path, w, before.mean, 7 + kSmoothingLag, 7);
+    const double observed = weekly_total(counts, history - k);
+    errors.push_back(std::log1p(observed) - std::log1p(predicted));
+  }
+  const double drift_sd = std::max(standard_deviation(drifts), 0.02);
+  double mean_square_error = 0;
+  for (double e : errors) mean_square_error += e * e;
+  const double observation_sd = std::max(std::sqrt(mean_square_error / static_cast<double>(errors.size())), 0.05);
+
+  const RtWindow& last = rt.windows.back();
+  std::gamma_distribution<double> posterior(last.shape, last.scale);
+  std::normal_distribution<double> drift(0.0, drift_sd);
+  std::normal_distribution<double> noise(0.0, observation_sd);
+  const std::vector<double> seed_history(smoothed.end() - static_cast<long>(std::min(n, config.si_days)), smoothed.end());
+
+  std::vector<std::vector<double>> samples(static_cast<size_t>(config.horizons));
+  for (auto& s : samples) s.reserve(static_cast<size_t>(config.samples));
+  std::vector<double> path;
+  for (int s = 0; s < config.samples; ++s) {
+    path = seed_history;
+    double log_r = std::log(std::max(posterior(rng), 1e-12));
+    for (int h = 0; h < config.horizons; ++h) {
+      if (h > 0) log_r = config.damping_per_week * log_r + drift(rng);
+      const int days = h == 0 ? 7 + kSmoothingLag : 7;
+      const double expected = project_renewal(path, w, std::exp(log_r), days, 7);
+      samples[static_cast<size_t>(h)].push_back(std::max(0.0, std::expm1(std::log1p(expected) + noise(rng))));
+    }
+  }
+  std::vector<WeeklyQuantileForecast> forecasts;
+  for (int h = 0; h < config.horizons; ++h) forecasts.push_back(quantiles_of(samples[static_cast<size_t>(h)], h + 1));
+  return forecasts;
+}
+
+Result<std::vector<WeeklyQuantileForecast>> naive_baseline_weekly(std::span<const double> daily, int horizons,
+                                                                  int samples, std::mt19937_64& rng) {
+  if (horizons < 1 || samples < 10) return invalid_argument("the baseline needs horizons >= 1 and samples >= 10");
+  const size_t weeks = daily.size() / 7;
+  if (weeks < 2) return failed_precondition("the baseline needs at least two weeks of data");
+  std::vector<double> totals(weeks);
+  for (size_t k = 0; k < weeks; ++k) totals[weeks - 1 - k] = weekly_total(daily, k);
+  std::vector<double> changes;
+  for (size_t k = 1; k < weeks; ++k) {
+    changes.push_back(totals[k] - totals[k - 1]);
+    changes.push_back(totals[k - 1] - totals[k]);
+  }
+  const double last = totals.back();
+  std::uniform_int_distribution<size_t> pick(0, changes.size() - 1);
+  std::vector<WeeklyQuantileForecast> forecasts;
+  std::vector<double> draws(static_cast<size_t>(samples));
+  for (int h = 1; h <= horizons; ++h) {
+    for (double& draw : draws) {
+      double sum = last;
+      for (int step = 0; step < h; ++step) sum += changes[pick(rng)];
+      draw = std::max(0.0, sum);
+    }
+    WeeklyQuantileForecast forecast = quantiles_of(draws, h);
+    // The median is the last value by definition; sampling only approximates it.
+    forecast.values[11] = last;
+    std::sort(forecast.values.begin(), forecast.values.end());
+    forecasts.push_back(forecast);
+  }
+  return forecasts;
+}
+
+}  // namespace shouwang::estimate
