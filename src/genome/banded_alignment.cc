@@ -1,0 +1,306 @@
+#include "genome/banded_alignment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "genome/alphabet.h"
+
+namespace shouwang::genome {
+namespace {
+
+// Trace-back flags, one byte per band cell: which move reached the cell, and whether the gap that
+// could reach it was extended rather than opened.
+constexpr uint8_t kFromMatch = 1;
+constexpr uint8_t kFromRefGap = 2;    // query letter against a gap in the reference (insertion)
+constexpr uint8_t kFromQueryGap = 4;  // reference letter against a gap in the query (deletion)
+constexpr uint8_t kRefGapExtended = 8;
+constexpr uint8_t kQueryGapExtended = 16;
+constexpr uint8_t kPastQueryEnd = 0xFF;
+constexpr int kPastQueryEndScore = -1;
+
+int round_half_away(double value) { return static_cast<int>(std::lround(value)); }
+
+bool letters_agree(uint32_t query_mask, uint32_t ref_mask) { return (query_mask & ref_mask) != 0; }
+
+bool is_unusable_for_seeds(char letter, Alphabet alphabet) {
+  return alphabet == Alphabet::kNucleotide ? letter == 'N' : letter == 'X';
+}
+
+struct SeedHit {
+  int ref_position = -1;
+  int score = 0;
+};
+
+// Best placement of `kmer` on the reference at or after `start`, counting identical letters; scanning
+// stops at the first perfect hit, and a placement is abandoned once it has too many mismatches.
+SeedHit best_seed_hit(std::string_view kmer, std::string_view ref, int start, int mismatches_allowed) {
+  const int ref_size = static_cast<int>(ref.size());
+  const int kmer_size = static_cast<int>(kmer.size());
+  SeedHit best;
+  for (int shift = start; shift < ref_size - kmer_size; ++shift) {
+    int score = 0;
+    for (int pos = 0; pos < kmer_size; ++pos) {
+      if (kmer[pos] == ref[shift + pos]) ++score;
+      if (score + mismatches_allowed < pos) break;
+    }
+    if (score > best.score) {
+      best = {shift, score};
+      if (score == kmer_size) break;
+    }
+  }
+  return best;
+}
+
+// Start positions of the query windows whose letters are all usable for seeding (nextalign's
+// definition: the window ending at i must be clear of unusable letters for more than a seed length).
+std::vector<int> usable_seed_starts(std::string_view query, int seed_length, Alphabet alphabet) {
+  std::vector<int> starts;
+  starts.reserve(query.size());
+  int distance_to_unusable = 0;
+  for (int i = 0; i < static_cast<int>(query.size()); ++i) {
+    if (is_unusable_for_seeds(query[i], alphabet)) {
+      distance_to_unusable = -1;
+    } else if (distance_to_unusable > seed_length) {
+      starts.push_back(i - seed_length);
+    }
+    ++distance_to_unusable;
+  }
+  return starts;
+}
+
+// Per-thread buffers so that aligning thousands of sequences does not reallocate the trace each time.
+struct AlignmentWorkspace {
+  std::vector<uint8_t> trace;
+  std::vector<int> previous_scores;
+  std::vector<int> current_scores;
+  std::vector<int> query_gap_scores;
+  std::vector<int> final_scores;
+  std::vector<uint32_t> query_masks;
+};
+
+AlignmentWorkspace& thread_workspace() {
+  thread_local AlignmentWorkspace workspace;
+  return workspace;
+}
+
+}  // namespace
+
+Result<SeedBand> find_seed_band(std::string_view query, std::string_view ref, Alphabet alphabet,
+                                const SeedParameters& seeds) {
+  const int query_size = static_cast<int>(query.size());
+  const int ref_size = static_cast<int>(ref.size());
+  const int seed_count =
+      ref_size > seeds.min_seeds * seeds.seed_spacing ? ref_size / seeds.seed_spacing : seeds.min_seeds;
+  const int margin = round_half_away(ref_size / (seed_count * 3.0));
+  const int full_band = round_half_away((ref_size + query_size) * 0.5) - 3;
+  if (full_band < 2 * seeds.seed_length) {
+    // Short sequences: no seeding, the band covers everything.
+    return SeedBand{round_half_away((ref_size - query_size) * 0.5), full_band};
+  }
+
+  const std::vector<int> starts = usable_seed_starts(query, seeds.seed_length, alphabet);
+  const double seed_cover = static_cast<double>(static_cast<int>(starts.size()) - 2 * margin);
+  const double seed_step = (seed_cover - 1.0) / (seed_count - 1.0);
+  if (seed_cover < 0.0 || seed_step < 0.0) return invalid_argument("Unable to align: no seed matches");
+
+  int min_shift = ref_size;
+  int max_shift = -ref_size;
+  int matched_seeds = 0;
+  int search_from = 0;
+  for (int i = 0; i < seed_count; ++i) {
+    const int start_index = round_half_away(margin + seed_step * i);
+    if (start_index < 0 || start_index >= static_cast<int>(starts.size())) continue;
+    const int query_pos = starts[start_index];
+    const SeedHit hit =
+        best_seed_hit(query.substr(query_pos, seeds.seed_length), ref, search_from, seeds.mismatches_allowed);
+    if (hit.score >= seeds.seed_length - seeds.mismatches_allowed) {
+      const int shift = hit.ref_position - query_pos;
+      min_shift = std::min(min_shift, shift);
+      max_shift = std::max(max_shift, shift);
+      ++matched_seeds;
+      search_from = hit.ref_position;
+    }
+  }
+  if (matched_seeds < 2) return invalid_argument("Unable to align: no seed matches");
+  return SeedBand{round_half_away(0.5 * (min_shift + max_shift)), max_shift - min_shift + 9};
+}
+
+Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view ref,
+                                       std::span<const int> gap_open_cost, Alphabet alphabet,
+                                       const AlignmentScoring& scoring, const SeedParameters& seeds) {
+  ASSIGN_OR_RETURN(const SeedBand band, find_seed_band(query, ref, alphabet, seeds));
+  if (band.band_width > scoring.max_indel) {
+    return invalid_argument(
+        "Unable to align: too many insertions, deletions, duplications, or ambiguous seed matches");
+  }
+  const int query_size = static_cast<int>(query.size());
+  const int ref_size = static_cast<int>(ref.size());
+  if (static_cast<int>(gap_open_cost.size()) < ref_size + 1) {
+    return internal_error("gap-open cost table shorter than the reference");
+  }
+  const int width = band.band_width;
+  const int rows = 2 * width + 1;  // row r holds the diagonal ref - query = r - width + mean_shift
+  const int columns = ref_size + 1;
+  uint32_t (*const mask_of)(char) = alphabet == Alphabet::kNucleotide ? &nucleotide_mask : &aminoacid_mask;
+  const int match = scoring.match_score;
+  const int mismatch = -scoring.mismatch_penalty;
+  const int extend = scoring.gap_extend_penalty;
+  const int no_alignment = -(scoring.match_score + scoring.mismatch_penalty) * ref_size;
+
+  AlignmentWorkspace& work = thread_workspace();
+  work.trace.assign(static_cast<size_t>(rows) * columns, 0);
+  work.previous_scores.assign(rows, 0);
+  work.current_scores.assign(rows, 0);
+  work.query_gap_scores.assign(rows, 0);
+  auto trace_at = [&](int row, int column) -> uint8_t& {
+    return work.trace[static_cast<size_t>(column) * rows + row];
+  };
+  auto shift_of_row = [&](int row) { return row - width + band.mean_shift; };
+
+  // The best alignment ends where the query ends on its diagonal (or at the reference end).
+  std::vector<int> end_column(rows);
+  work.final_scores.assign(rows, 0);
+  for (int row = 0; row < rows; ++row) {
+    end_column[row] = std::min(columns - 1, query_size + shift_of_row(row));
+    if (end_column[row] <= 0) return invalid_argument("Unable to align: query lies outside the band");
+  }
+
+  for (int row = 0; row < rows; ++row) {
+    trace_at(row, 0) = row > width ? kFromQueryGap : row == width ? kFromMatch : kFromRefGap;
+    if (row <= width) work.query_gap_scores[row] = -scoring.gap_open_penalty;
+  }
+
+  work.query_masks.resize(query_size);
+  for (int i = 0; i < query_size; ++i) work.query_masks[i] = mask_of(query[i]);
+  const uint32_t* query_masks = work.query_masks.data();
+
+  std::vector<int>& previous = work.previous_scores;
+  std::vector<int>& current = work.current_scores;
+  std::vector<int>& query_gap = work.query_gap_scores;
+  for (int ref_pos = 0; ref_pos < ref_size; ++ref_pos) {
+    const uint32_t ref_mask = mask_of(ref[ref_pos]);
+    int ref_gap = -gap_open_cost[ref_pos];
+    int query_pos = ref_pos - shift_of_row(2 * width);
+    for (int row = 2 * width; row >= 0; --row, ++query_pos) {
+      uint8_t flags = 0;
+      int score = 0;
+      uint8_t origin = 0;
+      if (query_pos < 0) {
+        // Reference before the query starts: free, as a deletion.
+        flags |= kQueryGapExtended;
+        ref_gap = -gap_open_cost[ref_pos];
+        origin = kFromQueryGap;
+      } else if (query_pos < query_size) {
+        score = previous[row] + (letters_agree(query_masks[query_pos], ref_mask) ? match : mismatch);
+        origin = kFromMatch;
+        if (row < 2 * width) {
+          const int extended = ref_gap - extend;
+          const int opened = current[row + 1] - gap_open_cost[ref_pos + 1];
+          if (extended > opened) {
+            ref_gap = extended;
+            flags |= kRefGapExtended;
+          } else {
+            ref_gap = opened;
+          }
+          if (score < ref_gap) {
+            score = ref_gap;
+            origin = kFromRefGap;
+          }
+        } else {
+          ref_gap = no_alignment;
+        }
+        if (row > 0) {
+          const int extended = query_gap[row - 1] - extend;
+          const int opened = previous[row - 1] - gap_open_cost[ref_pos];
+          if (extended > opened) {
+            query_gap[row] = extended;
+            flags |= kQueryGapExtended;
+          } else {
+            query_gap[row] = opened;
+          }
+          if (score < query_gap[row]) {
+            score = query_gap[row];
+            origin = kFromQueryGap;
+          }
+        } else {
+          query_gap[row] = no_alignment;
+        }
+      } else {
+        score = kPastQueryEndScore;
+        origin = kPastQueryEnd;
+      }
+      trace_at(row, ref_pos + 1) = static_cast<uint8_t>(flags | origin);
+      current[row] = score;
+      if (end_column[row] == ref_pos + 1) work.final_scores[row] = score;
+    }
+    std::swap(previous, current);
+  }
+
+  int row = 0;
+  int best_score = 0;
+  for (int r = 0; r < rows; ++r) {
+    if (work.final_scores[r] > best_score) {
+      best_score = work.final_scores[r];
+      row = r;
+    }
+  }
+
+  // Built backwards, reversed at the end.
+  std::string aligned_query;
+  std::string aligned_ref;
+  aligned_query.reserve(ref_size + 3 * width);
+  aligned_ref.reserve(ref_size + 3 * width);
+  int ref_pos = end_column[row] - 1;
+  int query_pos = ref_pos - shift_of_row(row);
+  if (ref_pos < ref_size - 1) {
+    for (int i = ref_size - 1; i > ref_pos; --i) {
+      aligned_query += kGap;
+      aligned_ref += ref[i];
+    }
+  } else if (query_pos < query_size - 1) {
+    for (int i = query_size - 1; i > query_pos; --i) {
+      aligned_query += query[i];
+      aligned_ref += kGap;
+    }
+  }
+
+  uint8_t open_gap = 0;  // inside a gap being extended, the gap's own trace decides, not the best move
+  while (ref_pos >= 0 && query_pos >= 0) {
+    if (row < 0 || row >= rows) return internal_error("alignment trace left the band");
+    const uint8_t origin = trace_at(row, ref_pos + 1);
+    if ((origin & kFromMatch) && open_gap == 0) {
+      aligned_query += query[query_pos--];
+      aligned_ref += ref[ref_pos--];
+    } else if (((origin & kFromRefGap) && open_gap == 0) || open_gap == kFromRefGap) {
+      aligned_query += query[query_pos--];
+      aligned_ref += kGap;
+      ++row;
+      open_gap = (origin & kRefGapExtended) ? kFromRefGap : 0;
+    } else if (((origin & kFromQueryGap) && open_gap == 0) || open_gap == kFromQueryGap) {
+      aligned_query += kGap;
+      aligned_ref += ref[ref_pos--];
+      --row;
+      open_gap = (origin & kQueryGapExtended) ? kFromQueryGap : 0;
+    } else {
+      break;
+    }
+  }
+  if (ref_pos >= 0) {
+    for (int i = ref_pos; i >= 0; --i) {
+      aligned_query += kGap;
+      aligned_ref += ref[i];
+    }
+  } else if (query_pos >= 0) {
+    for (int i = query_pos; i >= 0; --i) {
+      aligned_query += query[i];
+      aligned_ref += kGap;
+    }
+  }
+  std::reverse(aligned_query.begin(), aligned_query.end());
+  std::reverse(aligned_ref.begin(), aligned_ref.end());
+  return PairwiseAlignment{std::move(aligned_query), std::move(aligned_ref), best_score};
+}
+
+}  // namespace shouwang::genome

@@ -1,0 +1,318 @@
+#include "genome/sequence_analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <numeric>
+#include <set>
+
+#include "genome/alphabet.h"
+#include "genome/banded_alignment.h"
+
+namespace shouwang::genome {
+namespace {
+
+constexpr int kMinimalQueryLength = 100;
+
+struct StrippedAlignment {
+  std::string query;
+  std::vector<Insertion> insertions;
+};
+
+// Removes inserted columns so the query reads in reference coordinates. As nextalign, an insertion is
+// recorded once a reference letter follows it (letters inserted after the reference's end are dropped).
+StrippedAlignment strip_insertions(const std::string& aligned_query, const std::string& aligned_ref) {
+  StrippedAlignment result;
+  result.query.reserve(aligned_ref.size());
+  Insertion current{-1, {}};
+  for (int i = 0; i < static_cast<int>(aligned_ref.size()); ++i) {
+    if (aligned_ref[i] == kGap) {
+      if (current.letters.empty()) current.column = i;
+      current.letters += aligned_query[i];
+      continue;
+    }
+    result.query += aligned_query[i];
+    if (!current.letters.empty()) {
+      result.insertions.push_back(std::move(current));
+      current = Insertion{-1, {}};
+    }
+  }
+  return result;
+}
+
+// Maximal runs of one repeated letter among those selected by `wanted`.
+template <typename Predicate>
+std::vector<NucleotideRun> find_runs(const std::string& sequence, Predicate wanted) {
+  std::vector<NucleotideRun> runs;
+  const int length = static_cast<int>(sequence.size());
+  int i = 0;
+  while (i < length) {
+    if (!wanted(sequence[i])) {
+      ++i;
+      continue;
+    }
+    const char letter = sequence[i];
+    const int begin = i;
+    while (i < length && sequence[i] == letter) ++i;
+    runs.push_back({{begin, i}, letter});
+  }
+  return runs;
+}
+
+int total_length(const std::vector<NucleotideRun>& runs) {
+  return std::accumulate(runs.begin(), runs.end(), 0,
+                         [](int sum, const NucleotideRun& run) { return sum + run.range.end - run.range.begin; });
+}
+
+bool primer_reports(const PcrPrimer& primer, const NucleotideSubstitution& substitution) {
+  if (!primer.range.contains(substitution.position)) return false;
+  // A primer written with an ambiguity code at this site still binds the letters the code allows.
+  for (const auto& [position, letter] : primer.ambiguous_sites) {
+    if (position == substitution.position && (nucleotide_mask(letter) & nucleotide_mask(substitution.query)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+QcRuleResult scored(bool enabled, double score) { return {enabled, enabled ? score : 0.0}; }
+
+std::string qc_status(double score) {
+  if (score >= 100) return "bad";
+  if (score >= 30) return "mediocre";
+  return "good";
+}
+
+// Private substitutions: those the clade's defining alleles do not explain, and reversions of its alleles.
+std::vector<int> private_substitution_positions(const Dataset& dataset, const SequenceAnalysis& analysis) {
+  const Clade* clade = nullptr;
+  for (const Clade& candidate : dataset.clades) {
+    if (candidate.name == analysis.clade) clade = &candidate;
+  }
+  std::set<std::pair<int, char>> explained;
+  std::vector<int> positions;
+  if (clade != nullptr) {
+    for (const CladeAllele& allele : clade->alleles) {
+      explained.emplace(allele.position, allele.allele);
+      const int p = allele.position;
+      if (p >= analysis.alignment_start && p < analysis.alignment_end && p < static_cast<int>(analysis.aligned_query.size())) {
+        const char letter = analysis.aligned_query[p];
+        if (is_acgt(letter) && letter == dataset.reference[p] && letter != allele.allele) positions.push_back(p);
+      }
+    }
+  }
+  for (const NucleotideSubstitution& substitution : analysis.substitutions) {
+    if (!explained.count({substitution.position, substitution.query})) positions.push_back(substitution.position);
+  }
+  std::sort(positions.begin(), positions.end());
+  return positions;
+}
+
+// Nextclade's SNP-cluster rule: windows of `window` positions holding more than `cutoff` private
+// substitutions; overlapping windows merge into one cluster.
+std::vector<std::vector<int>> find_snp_clusters(const std::vector<int>& positions, int window, int cutoff) {
+  std::deque<int> current;
+  std::vector<std::vector<int>> clusters;
+  int previous = -1;
+  for (int position : positions) {
+    current.push_back(position);
+    while (current.front() < position - window) current.pop_front();
+    if (static_cast<int>(current.size()) > cutoff) {
+      if (!clusters.empty() && current.size() > 1 && clusters.back().back() == previous) {
+        clusters.back().push_back(position);
+      } else {
+        clusters.emplace_back(current.begin(), current.end());
+      }
+    }
+    previous = position;
+  }
+  return clusters;
+}
+
+QcResult run_qc(const Dataset& dataset, const SequenceAnalysis& analysis) {
+  const QcConfig& config = dataset.qc;
+  QcResult qc;
+  int missing = 0, mixed = 0;
+  for (char letter : analysis.aligned_query) {
+    if (letter == 'N') {
+      ++missing;
+    } else if (!is_acgt(letter) && letter != kGap) {
+      ++mixed;
+    }
+  }
+  qc.total_missing = missing;
+  qc.missing_data = scored(config.missing_data_enabled,
+                           std::max(0.0, (missing - config.missing_data_score_bias) * 100.0 /
+                                             config.missing_data_threshold));
+  qc.total_mixed_sites = mixed;
+  qc.mixed_sites = scored(config.mixed_sites_enabled, std::max(0.0, 100.0 * (mixed / config.mixed_sites_threshold)));
+
+  const std::vector<int> private_positions = private_substitution_positions(dataset, analysis);
+  qc.total_private_mutations = static_cast<int>(private_positions.size());
+  qc.private_mutations = scored(
+      config.private_mutations_enabled,
+      std::max(0.0, qc.total_private_mutations - config.private_mutations_typical) * 100.0 /
+          config.private_mutations_cutoff);
+
+  const auto clusters = find_snp_clusters(private_positions, config.snp_cluster_window, config.snp_cluster_cutoff);
+  for (const auto& cluster : clusters) qc.total_clustered_snps += static_cast<int>(cluster.size());
+  qc.snp_clusters = scored(config.snp_clusters_enabled,
+                           std::max(0.0, static_cast<double>(clusters.size()) * config.snp_cluster_score_weight));
+
+  for (const FrameShift& shift : analysis.frame_shifts) {
+    const bool ignored = std::any_of(config.ignored_frame_shifts.begin(), config.ignored_frame_shifts.end(),
+                                     [&](const IgnoredFrameShift& known) {
+                                       return known.gene == shift.gene && known.codons == shift.codons;
+                                     });
+    if (!ignored) ++qc.total_frame_shifts_reported;
+  }
+  qc.frame_shifts = scored(config.frame_shifts_enabled, qc.total_frame_shifts_reported * 75.0);
+
+  for (const Peptide& peptide : analysis.peptides) {
+    // The last codon may be the gene's own stop.
+    for (int codon = 0; codon + 1 < static_cast<int>(peptide.sequence.size()); ++codon) {
+      if (peptide.sequence[codon] != '*') continue;
+      const GeneCodonLocation location{peptide.gene, codon};
+      if (std::find(config.ignored_stop_codons.begin(), config.ignored_stop_codons.end(), location) ==
+          config.ignored_stop_codons.end()) {
+        ++qc.total_stop_codons;
+      }
+    }
+  }
+  qc.stop_codons = scored(config.stop_codons_enabled, qc.total_stop_codons * 75.0);
+
+  for (const QcRuleResult* rule : {&qc.missing_data, &qc.mixed_sites, &qc.private_mutations, &qc.snp_clusters,
+                                   &qc.frame_shifts, &qc.stop_codons}) {
+    if (rule->enabled) qc.overall_score += rule->score * rule->score * 0.01;
+  }
+  qc.overall_status = qc_status(qc.overall_score);
+  return qc;
+}
+
+}  // namespace
+
+int SequenceAnalysis::total_deletions() const { return total_length(deletions); }
+int SequenceAnalysis::total_insertions() const {
+  return std::accumulate(insertions.begin(), insertions.end(), 0,
+                         [](int sum, const Insertion& insertion) { return sum + static_cast<int>(insertion.letters.size()); });
+}
+int SequenceAnalysis::total_missing() const { return total_length(missing); }
+int SequenceAnalysis::total_non_acgtns() const { return total_length(non_acgtns); }
+int SequenceAnalysis::total_pcr_primer_changes() const {
+  return std::accumulate(pcr_primer_changes.begin(), pcr_primer_changes.end(), 0,
+                         [](int sum, const PcrPrimerChange& change) { return sum + static_cast<int>(change.substitutions.size()); });
+}
+
+std::string assign_clade(const Dataset& dataset, const std::string& aligned_query, int alignment_start,
+                         int alignment_end) {
+  const Clade* best = nullptr;
+  int best_support = -1;
+  for (const Clade& clade : dataset.clades) {
+    bool consistent = true;
+    int support = 0;
+    for (const CladeAllele& allele : clade.alleles) {
+      const int p = allele.position;
+      if (p < alignment_start || p >= alignment_end || p >= static_cast<int>(aligned_query.size())) continue;
+      const char letter = aligned_query[p];
+      if (!is_acgt(letter) && letter != kGap) continue;  // N or ambiguous: not informative
+      if (letter != allele.allele) {
+        consistent = false;
+        break;
+      }
+      ++support;
+    }
+    if (!consistent) continue;
+    if (best == nullptr || clade.depth > best->depth || (clade.depth == best->depth && support > best_support)) {
+      best = &clade;
+      best_support = support;
+    }
+  }
+  return best == nullptr ? std::string() : best->name;
+}
+
+Result<SequenceAnalysis> analyze_sequence(const Dataset& dataset, std::string_view name, std::string_view sequence) {
+  for (char letter : sequence) {
+    if (letter == kGap || nucleotide_mask(letter) == 0) {
+      return invalid_argument(std::string("Invalid nucleotide: \"") + letter + "\"");
+    }
+  }
+  if (static_cast<int>(sequence.size()) < kMinimalQueryLength) {
+    return invalid_argument("Unable to align: sequence is too short");
+  }
+  const AlignmentScoring scoring;
+  ASSIGN_OR_RETURN(const PairwiseAlignment alignment,
+                   align_banded(sequence, dataset.reference, dataset.nucleotide_gap_open_cost,
+                                Alphabet::kNucleotide, scoring, kNucleotideSeeds));
+
+  SequenceAnalysis analysis;
+  analysis.name = std::string(name);
+  analysis.alignment_score = alignment.score;
+  GeneTranslations translations = translate_genes(alignment.query, alignment.ref, dataset);
+  analysis.peptides = std::move(translations.peptides);
+  analysis.warnings = std::move(translations.warnings);
+  StrippedAlignment stripped = strip_insertions(alignment.query, alignment.ref);
+  analysis.aligned_query = std::move(stripped.query);
+  analysis.insertions = std::move(stripped.insertions);
+  const std::string& query = analysis.aligned_query;
+  const std::string& ref = dataset.reference;
+
+  // Substitutions, deletions (gap runs followed by a letter) and the covered range.
+  bool before_alignment = true;
+  int deletion_length = 0, deletion_start = -1;
+  analysis.alignment_start = -1;
+  analysis.alignment_end = -1;
+  for (int i = 0; i < static_cast<int>(query.size()); ++i) {
+    const char letter = query[i];
+    if (letter != kGap) {
+      if (before_alignment) {
+        analysis.alignment_start = i;
+        before_alignment = false;
+      } else if (deletion_length > 0) {
+        analysis.deletions.push_back({{deletion_start, deletion_start + deletion_length}, kGap});
+        deletion_length = 0;
+      }
+      analysis.alignment_end = i + 1;
+      if (letter != ref[i] && is_acgt(letter)) analysis.substitutions.push_back({i, ref[i], letter});
+    } else if (!before_alignment) {
+      if (deletion_length == 0) deletion_start = i;
+      ++deletion_length;
+    }
+  }
+  analysis.missing = find_runs(query, [](char c) { return c == 'N'; });
+  analysis.non_acgtns = find_runs(query, [](char c) { return !is_acgt(c) && c != 'N' && c != kGap; });
+
+  for (const PcrPrimer& primer : dataset.primers) {
+    PcrPrimerChange change{primer.name, {}};
+    for (const NucleotideSubstitution& substitution : analysis.substitutions) {
+      if (primer_reports(primer, substitution)) change.substitutions.push_back(substitution);
+    }
+    if (!change.substitutions.empty()) analysis.pcr_primer_changes.push_back(std::move(change));
+  }
+
+  const Range covered{analysis.alignment_start, analysis.alignment_end};
+  for (const Peptide& peptide : analysis.peptides) {
+    const auto gene = std::find_if(dataset.genes.begin(), dataset.genes.end(),
+                                   [&](const Gene& g) { return g.name == peptide.gene; });
+    const std::string& ref_peptide = dataset.reference_peptides.at(peptide.gene);
+    const int codons = static_cast<int>(std::min(peptide.sequence.size(), ref_peptide.size()));
+    for (int codon = 0; codon < codons; ++codon) {
+      const int codon_begin = gene->start + codon * 3;
+      if (!covered.contains(codon_begin) || !covered.contains(codon_begin + 3)) continue;
+      const char ref_aa = ref_peptide[codon];
+      const char query_aa = peptide.sequence[codon];
+      if (query_aa == kGap) {
+        analysis.aminoacid_deletions.push_back({peptide.gene, codon, ref_aa, kGap});
+      } else if (query_aa != ref_aa && query_aa != 'X') {
+        analysis.aminoacid_substitutions.push_back({peptide.gene, codon, ref_aa, query_aa});
+      }
+    }
+    analysis.frame_shifts.insert(analysis.frame_shifts.end(), peptide.frame_shifts.begin(),
+                                 peptide.frame_shifts.end());
+  }
+
+  analysis.clade = assign_clade(dataset, query, analysis.alignment_start, analysis.alignment_end);
+  analysis.qc = run_qc(dataset, analysis);
+  return analysis;
+}
+
+}  // namespace shouwang::genome
