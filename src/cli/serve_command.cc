@@ -5,6 +5,7 @@
 
 #include "api/data_routes.h"
 #include "api/server.h"
+#include "api/signal_routes.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/database.h"
@@ -41,6 +42,7 @@ void run_serve(const ServeOptions& opt) {
   auto router = std::make_shared<api::Router>();
   api::ApiContext context{&pool, &clock};
   api::add_data_routes(*router, context);
+  api::add_signal_routes(*router, context);
 
   api::ServerOptions server_options;
   server_options.address = opt.address;

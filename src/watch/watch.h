@@ -1,0 +1,84 @@
+// Keeping watch over stored series: builds the weekly series the detection methods need from the
+// store (daily reports summed by ISO week), runs a method over many series in parallel, and keeps
+// the resulting signals (one row per location, indicator, week and method) in the database, where
+// the API and the liaison service read them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/location.h"
+#include "core/period.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "detect/detector.h"
+#include "detect/weekly_series.h"
+#include "store/store.h"
+
+namespace shouwang::watch {
+
+// One evaluated week of one series by one method.
+struct Signal {
+  std::string location;
+  std::string indicator;
+  IsoWeek week;
+  std::string method;
+  double observed = detect::kMissing;
+  double upperbound = detect::kMissing;
+  detect::Alarm alarm = detect::Alarm::kMissing;
+  double expected = detect::kMissing;
+  double score = detect::kMissing;
+  Timestamp computed_at;
+};
+
+// A stored series as whole ISO weeks: daily points summed by week (a week with no reported day
+// is missing, NaN), weekly points used as they are. `weeks[i]` is the week of observed[i].
+struct StoredWeeklySeries {
+  std::string location;
+  std::string indicator;
+  std::vector<IsoWeek> weeks;
+  detect::WeeklySeries series;
+};
+
+Result<std::optional<StoredWeeklySeries>> read_weekly_series(store::Store& store, const std::string& location,
+                                                             const std::string& indicator);
+
+struct DetectionRequest {
+  std::string indicator = "cases";
+  std::optional<LocationLevel> level;        // every location of this level; or:
+  std::vector<std::string> locations;        // these locations
+  std::string method = "noufaily";
+  detect::DetectorOptions options;            // starting from the method's defaults
+  bool options_set = false;                   // false: use the method's default options
+  std::optional<IsoWeek> from, to;            // weeks to evaluate; default: the method's range
+  unsigned threads = 0;                       // 0: every core
+};
+
+struct DetectionSummary {
+  int64_t series = 0;             // series evaluated
+  int64_t skipped = 0;            // series too short or otherwise unusable for the method
+  int64_t weeks_evaluated = 0;
+  int64_t alarms = 0;
+  std::vector<std::string> skipped_reasons;  // "ITA: ..." (first few)
+  std::vector<Signal> signals;
+};
+
+// Reads the series, runs the method in parallel over them and returns the signals (not stored).
+Result<DetectionSummary> run_detection(store::Store& store, const DetectionRequest& request, const Clock& clock,
+                                       const std::function<void(int64_t done, int64_t total)>& progress = {});
+
+// Signals in the database file: upserted by (location, indicator, week, method).
+Status save_signals(const std::string& db_path, const std::vector<Signal>& signals);
+
+struct SignalQuery {
+  std::optional<std::string> location, indicator, method;
+  std::optional<IsoWeek> from, to;
+  bool alarms_only = false;
+  int64_t limit = 10000;
+};
+Result<std::vector<Signal>> read_signals(const std::string& db_path, const SignalQuery& query);
+
+}  // namespace shouwang::watch
