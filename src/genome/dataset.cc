@@ -308,19 +308,9 @@ Result<std::vector<Clade>> parse_clades(const std::string& clades_tsv, const std
       parent_of[std::string(trim(fields[0]))] = std::string(trim(fields[1]));
     }
   }
-  const auto depth_of = [&](const std::string& short_name) {
-    int depth = 0;
-    std::string current = short_name;
-    std::set<std::string> seen;
-    while (parent_of.count(current) && seen.insert(current).second) {
-      current = parent_of[current];
-      ++depth;
-    }
-    return depth;
-  };
 
   std::vector<Clade> clades;
-  std::map<std::string, size_t> index_of;
+  std::map<std::string, size_t> index_of;  // by short name ("20I")
   first = true;
   int line_number = 0;
   for (const std::string& line : lines_of(clades_tsv)) {
@@ -331,18 +321,38 @@ Result<std::vector<Clade>> parse_clades(const std::string& clades_tsv, const std
     }
     if (trim(line).empty()) continue;
     const std::vector<std::string> fields = split(line, '\t');
-    if (fields.size() < 4) return invalid_argument("clades file line " + std::to_string(line_number) + ": 4 columns expected");
+    if (fields.size() < 4) {
+      return invalid_argument("clades file line " + std::to_string(line_number) + ": 4 columns expected");
+    }
     if (trim(fields[1]) != "nuc") continue;  // amino-acid alleles are implied by the nucleotide ones
     const std::string name(trim(fields[0]));
     ASSIGN_OR_RETURN(const int site, parse_int(fields[2], "clades file site"));
     const std::string_view allele = trim(fields[3]);
     if (allele.size() != 1) continue;
-    auto [it, inserted] = index_of.emplace(name, clades.size());
-    if (inserted) {
-      const std::string short_name = name.substr(0, name.find(' '));
-      clades.push_back(Clade{name, depth_of(short_name), {}});
-    }
+    const std::string short_name = name.substr(0, name.find(' '));
+    auto [it, inserted] = index_of.emplace(short_name, clades.size());
+    if (inserted) clades.push_back(Clade{name, -1, {}, {}});
     clades[it->second].alleles.push_back(CladeAllele{site - 1, allele.front()});
+  }
+  for (auto& [short_name, index] : index_of) {
+    const auto parent = parent_of.find(short_name);
+    if (parent == parent_of.end()) continue;
+    const auto parent_index = index_of.find(parent->second);
+    if (parent_index == index_of.end()) {
+      return invalid_argument("clade_hierarchy.tsv: parent " + parent->second + " of " + short_name +
+                              " has no alleles in the clades file");
+    }
+    clades[index].parent = static_cast<int>(parent_index->second);
+  }
+  for (Clade& clade : clades) {
+    for (const CladeAllele& allele : clade.alleles) {
+      const bool inherited =
+          clade.parent >= 0 && std::any_of(clades[clade.parent].alleles.begin(), clades[clade.parent].alleles.end(),
+                                           [&](const CladeAllele& a) {
+                                             return a.position == allele.position && a.allele == allele.allele;
+                                           });
+      if (!inherited) clade.own_alleles.push_back(allele);
+    }
   }
   return clades;
 }

@@ -38,9 +38,10 @@ struct CladeAllele {
 };
 
 struct Clade {
-  std::string name;        // as written in the clades file, e.g. "20I (Alpha, V1)"
-  int depth = 0;           // steps from the root of clade_hierarchy.tsv
-  std::vector<CladeAllele> alleles;
+  std::string name;  // as written in the clades file, e.g. "20I (Alpha, V1)"
+  int parent = -1;   // index in Dataset::clades, from clade_hierarchy.tsv; -1 for a root
+  std::vector<CladeAllele> alleles;      // as listed in the clades file
+  std::vector<CladeAllele> own_alleles;  // listed alleles the parent clade does not list
 };
 
 struct GeneCodonLocation {

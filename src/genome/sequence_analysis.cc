@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -83,26 +84,29 @@ std::string qc_status(double score) {
   return "good";
 }
 
-// Private substitutions: those the clade's defining alleles do not explain, and reversions of its alleles.
+// Private substitutions: those not explained by the alleles of the assigned clade and its ancestors (our
+// stand-in for Nextclade's nearest tree node), plus reversions of those alleles to the reference.
 std::vector<int> private_substitution_positions(const Dataset& dataset, const SequenceAnalysis& analysis) {
-  const Clade* clade = nullptr;
-  for (const Clade& candidate : dataset.clades) {
-    if (candidate.name == analysis.clade) clade = &candidate;
+  int clade = -1;
+  for (int i = 0; i < static_cast<int>(dataset.clades.size()); ++i) {
+    if (dataset.clades[i].name == analysis.clade) clade = i;
   }
-  std::set<std::pair<int, char>> explained;
+  std::map<int, char> expected_allele;
+  for (int c = clade, steps = 0; c >= 0 && steps <= static_cast<int>(dataset.clades.size());
+       c = dataset.clades[c].parent, ++steps) {
+    for (const CladeAllele& allele : dataset.clades[c].alleles) expected_allele.emplace(allele.position, allele.allele);
+  }
   std::vector<int> positions;
-  if (clade != nullptr) {
-    for (const CladeAllele& allele : clade->alleles) {
-      explained.emplace(allele.position, allele.allele);
-      const int p = allele.position;
-      if (p >= analysis.alignment_start && p < analysis.alignment_end && p < static_cast<int>(analysis.aligned_query.size())) {
-        const char letter = analysis.aligned_query[p];
-        if (is_acgt(letter) && letter == dataset.reference[p] && letter != allele.allele) positions.push_back(p);
-      }
-    }
+  for (const auto& [p, allele] : expected_allele) {
+    if (p < analysis.alignment_start || p >= analysis.alignment_end) continue;
+    const char letter = analysis.aligned_query[p];
+    if (is_acgt(letter) && letter == dataset.reference[p] && letter != allele) positions.push_back(p);
   }
   for (const NucleotideSubstitution& substitution : analysis.substitutions) {
-    if (!explained.count({substitution.position, substitution.query})) positions.push_back(substitution.position);
+    const auto expected = expected_allele.find(substitution.position);
+    if (expected == expected_allele.end() || expected->second != substitution.query) {
+      positions.push_back(substitution.position);
+    }
   }
   std::sort(positions.begin(), positions.end());
   return positions;
@@ -205,29 +209,40 @@ int SequenceAnalysis::total_pcr_primer_changes() const {
 
 std::string assign_clade(const Dataset& dataset, const std::string& aligned_query, int alignment_start,
                          int alignment_end) {
-  const Clade* best = nullptr;
-  int best_support = -1;
-  for (const Clade& clade : dataset.clades) {
-    bool consistent = true;
-    int support = 0;
-    for (const CladeAllele& allele : clade.alleles) {
+  // Own alleles carried minus own alleles contradicted, over the sites the sequence covers.
+  const auto own_allele_balance = [&](const Clade& clade) {
+    int balance = 0;
+    for (const CladeAllele& allele : clade.own_alleles) {
       const int p = allele.position;
       if (p < alignment_start || p >= alignment_end || p >= static_cast<int>(aligned_query.size())) continue;
       const char letter = aligned_query[p];
-      if (!is_acgt(letter) && letter != kGap) continue;  // N or ambiguous: not informative
-      if (letter != allele.allele) {
-        consistent = false;
-        break;
+      if (!is_acgt(letter) && letter != kGap) continue;
+      balance += letter == allele.allele ? 1 : -1;
+    }
+    return balance;
+  };
+  const auto best_child = [&](int parent, bool require_majority) {
+    int best = -1, best_balance = 0;
+    for (int i = 0; i < static_cast<int>(dataset.clades.size()); ++i) {
+      if (dataset.clades[i].parent != parent) continue;
+      const int balance = own_allele_balance(dataset.clades[i]);
+      if (require_majority && balance <= 0) continue;
+      if (best < 0 || balance > best_balance) {
+        best = i;
+        best_balance = balance;
       }
-      ++support;
     }
-    if (!consistent) continue;
-    if (best == nullptr || clade.depth > best->depth || (clade.depth == best->depth && support > best_support)) {
-      best = &clade;
-      best_support = support;
-    }
+    return best;
+  };
+  // A root clade (19A) lists reference alleles, so it is taken whatever the sequence carries.
+  int current = best_child(-1, false);
+  if (current < 0) return std::string();
+  for (size_t steps = 0; steps < dataset.clades.size(); ++steps) {
+    const int child = best_child(current, true);
+    if (child < 0) break;
+    current = child;
   }
-  return best == nullptr ? std::string() : best->name;
+  return dataset.clades[current].name;
 }
 
 Result<SequenceAnalysis> analyze_sequence(const Dataset& dataset, std::string_view name, std::string_view sequence) {

@@ -97,8 +97,10 @@ struct SequenceAnalysis {
 Result<SequenceAnalysis> analyze_sequence(const Dataset& dataset, std::string_view name,
                                           std::string_view sequence);
 
-// Clade from the clade-defining alleles: the deepest clade of the hierarchy all of whose alleles are
-// present, sites the sequence does not cover (N, outside the alignment, ambiguous) being ignored.
+// Clade from the clade-defining alleles, placing the sequence down the clade hierarchy as Nextclade places
+// it on its tree: from the root, step into the child clade whose own alleles (those its parent does not
+// list) the sequence carries more often than not, the best such child if several; stop when none does.
+// Sites the sequence does not cover (N, ambiguous, outside the alignment) are not counted.
 std::string assign_clade(const Dataset& dataset, const std::string& aligned_query, int alignment_start,
                          int alignment_end);
 
