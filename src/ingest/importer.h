@@ -1,0 +1,57 @@
+// The import pipeline: read a file, parse and validate it against the store's catalogue, and,
+// when it is clean (or --partial), write its valid rows in one Store::write_observations call,
+// which is one transaction: an import is applied whole or not at all.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "ingest/batch.h"
+#include "ingest/parsers.h"
+#include "store/store.h"
+
+namespace shouwang::ingest {
+
+struct ImportOptions {
+  std::string source;  // empty: the format name (csv, json, jhu, who, dhis2)
+  bool partial = false;  // write the valid rows even when other rows were rejected
+  std::string jhu_indicator;  // jhu: cases|deaths
+  std::optional<Dhis2Mapping> dhis2_mapping;
+};
+
+struct ImportReport {
+  int64_t observations = 0;   // values written (0 when the import was rejected)
+  int64_t new_revisions = 0;  // of those, new or changed values
+  int64_t new_locations = 0;  // locations added to the catalogue (reference or from the file)
+  bool written = false;       // false when errors stopped the import (or nothing was valid)
+  std::vector<RowProblem> errors;
+  std::vector<RowProblem> warnings;
+};
+
+// phase is "parsing" or "writing"; done/total are bytes or records of that phase.
+using ImportProgress = std::function<void(std::string_view phase, int64_t done, int64_t total)>;
+
+// Imports a file already in memory. Errors in the data are in the report; the Status is for
+// failures to run at all (store unavailable, bad options).
+Result<ImportReport> import_content(store::Store& store, std::string_view content, Format format,
+                                    const ImportOptions& options, const Clock& clock,
+                                    const ImportProgress& progress = {});
+
+// Reads `path` whole and imports it.
+Result<ImportReport> import_file(store::Store& store, const std::string& path, Format format,
+                                 const ImportOptions& options, const Clock& clock,
+                                 const ImportProgress& progress = {});
+
+// The whole content of a file.
+Result<std::string> read_whole_file(const std::string& path);
+
+// "line L, column C: reason" (or "line L: reason", "file: reason" when line is 0).
+std::string describe_problem(const RowProblem& problem);
+
+}  // namespace shouwang::ingest

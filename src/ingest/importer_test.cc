@@ -1,0 +1,115 @@
+#include "ingest/importer.h"
+
+#include <gtest/gtest.h>
+
+#include "core/indicator.h"
+#include "ingest/fake_store_for_test.h"
+#include "ingest/reference_data.h"
+
+namespace shouwang::ingest {
+namespace {
+
+class ImporterTest : public ::testing::Test {
+ protected:
+  ImporterTest() : clock_(*Timestamp::parse("2024-01-01T12:00:00Z")) {
+    for (const auto& i : builtin_indicators()) store_.indicators[i.code] = i;
+  }
+  Result<ImportReport> run(std::string_view content, Format format, ImportOptions options = {}) {
+    return import_content(store_, content, format, options, clock_);
+  }
+  testing::FakeStore store_;
+  ManualClock clock_;
+};
+
+constexpr std::string_view kGood =
+    "location,indicator,date,value\nITA,cases,2020-03-01,573\nITA,cases,2020-03-02,600\n";
+constexpr std::string_view kOneBad =
+    "location,indicator,date,value\nITA,cases,2020-03-01,573\nITA,cases,2020-03-02,oops\nFRA,cases,2020-03-01,1\n";
+
+TEST_F(ImporterTest, WritesValidFileInOneCallAndAddsReferenceLocations) {
+  auto report = run(kGood, Format::kCsv);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->written);
+  EXPECT_EQ(report->observations, 2);
+  EXPECT_EQ(report->new_revisions, 2);
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(store_.write_calls, 1);
+  EXPECT_EQ(store_.value("ITA", "cases", "csv", "2020-03-01"), 573);  // source defaults to the format
+  EXPECT_EQ(store_.locations.size(), reference_locations().size());
+  EXPECT_EQ(report->new_locations, static_cast<int64_t>(reference_locations().size()));
+}
+
+TEST_F(ImporterTest, ReimportIsIdempotentAndAChangeIsOneRevision) {
+  ASSERT_TRUE(run(kGood, Format::kCsv).is_ok());
+  auto again = run(kGood, Format::kCsv);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->observations, 2);
+  EXPECT_EQ(again->new_revisions, 0);
+  EXPECT_EQ(again->new_locations, 0);
+  auto changed = run("location,indicator,date,value\nITA,cases,2020-03-01,574\nITA,cases,2020-03-02,600\n", Format::kCsv);
+  EXPECT_EQ(changed->new_revisions, 1);
+}
+
+TEST_F(ImporterTest, AnyErrorWritesNothingUnlessPartial) {
+  auto report = run(kOneBad, Format::kCsv);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_FALSE(report->written);
+  EXPECT_EQ(report->observations, 0);
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_EQ(describe_problem(report->errors[0]), "line 3, column value: value 'oops' is not a number");
+  EXPECT_EQ(store_.write_calls, 0);
+  EXPECT_TRUE(store_.locations.empty());  // the catalogue is untouched too
+
+  ImportOptions partial;
+  partial.partial = true;
+  partial.source = "ministry";
+  auto kept = run(kOneBad, Format::kCsv, partial);
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_TRUE(kept->written);
+  EXPECT_EQ(kept->observations, 2);
+  EXPECT_EQ(kept->errors.size(), 1u);
+  EXPECT_EQ(store_.value("FRA", "cases", "ministry", "2020-03-01"), 1);
+  EXPECT_FALSE(store_.value("ITA", "cases", "ministry", "2020-03-02").has_value());
+}
+
+TEST_F(ImporterTest, StoreFailureIsAStatus) {
+  store_.fail_writes = true;
+  auto report = run(kGood, Format::kCsv);
+  ASSERT_FALSE(report.is_ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(ImporterTest, JhuAddsProvincesAsLocations) {
+  ImportOptions options;
+  options.jhu_indicator = "deaths";
+  auto report = run("Province/State,Country/Region,Lat,Long,1/22/20,1/23/20\nHubei,China,1,2,17,17\n", Format::kJhu,
+                    options);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_TRUE(report->written);
+  ASSERT_TRUE(store_.locations.contains("CHN-HB"));
+  EXPECT_EQ(store_.locations["CHN-HB"].parent, "CHN");
+  EXPECT_EQ(store_.value("CHN-HB", "deaths_cumulative", "jhu", "2020-01-23"), 17);
+  EXPECT_EQ(store_.value("CHN", "deaths", "jhu", "2020-01-23"), 0);
+}
+
+TEST_F(ImporterTest, ReportsProgressAndReadsFiles) {
+  int calls = 0;
+  auto report = import_content(store_, kGood, Format::kCsv, {}, clock_,
+                               [&](std::string_view, int64_t done, int64_t total) {
+                                 ++calls;
+                                 EXPECT_LE(done, total);
+                               });
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_GE(calls, 2);
+  auto missing = import_file(store_, "/nonexistent/file.csv", Format::kCsv, {}, clock_);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST(DescribeProblem, FormatsLineColumnAndReason) {
+  EXPECT_EQ(describe_problem({4, "date", "bad"}), "line 4, column date: bad");
+  EXPECT_EQ(describe_problem({4, "", "bad"}), "line 4: bad");
+  EXPECT_EQ(describe_problem({0, "", "the file is empty"}), "file: the file is empty");
+}
+
+}  // namespace
+}  // namespace shouwang::ingest

@@ -1,0 +1,81 @@
+// The long CSV format (also what `shouwang export` prints).
+#include <array>
+
+#include "ingest/csv_reader.h"
+#include "ingest/parsers.h"
+#include "ingest/validation.h"
+
+namespace shouwang::ingest {
+
+ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
+  ParsedBatch batch;
+  RowChecker check(context.catalog, context.today, batch);
+  CsvReader reader(content);
+  std::vector<std::string_view> fields;
+  fields.reserve(8);
+
+  // Header: the four names in any order, nothing else.
+  static constexpr std::array<std::string_view, 4> kNames = {"location", "indicator", "date", "value"};
+  std::array<int, 4> column_of = {-1, -1, -1, -1};
+  bool have_header = false;
+  while (reader.next(fields)) {
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    have_header = true;
+    break;
+  }
+  if (!have_header) {
+    check.error(0, "", "the file is empty");
+    return batch;
+  }
+  if (!check.check_utf8(reader.raw_record(), reader.line())) return batch;
+  bool header_ok = fields.size() == kNames.size();
+  for (size_t c = 0; c < fields.size() && header_ok; ++c) {
+    bool matched = false;
+    for (size_t n = 0; n < kNames.size(); ++n) {
+      if (fields[c] == kNames[n] && column_of[n] < 0) {
+        column_of[n] = static_cast<int>(c);
+        matched = true;
+      }
+    }
+    header_ok = matched;
+  }
+  if (!header_ok) {
+    check.error(reader.line(), "", "header must be location,indicator,date,value (found '" +
+                                       std::string(reader.raw_record().substr(0, 200)) + "')");
+    return batch;
+  }
+  const size_t expected = kNames.size();
+  const int64_t total = static_cast<int64_t>(reader.size());
+  int64_t rows = 0, data_rows = 0;
+  while (reader.next(fields)) {
+    const int64_t line = reader.line();
+    if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    ++data_rows;
+    if (!check.check_utf8(reader.raw_record(), line)) continue;
+    if (reader.malformed()) {
+      check.error(line, "", "badly quoted field (a quote must close before the next comma)");
+      continue;
+    }
+    if (fields.size() != expected) {
+      check.error(line, "", "expected " + std::to_string(expected) + " columns, found " + std::to_string(fields.size()));
+      continue;
+    }
+    std::string_view location = fields[static_cast<size_t>(column_of[0])];
+    std::string_view indicator = fields[static_cast<size_t>(column_of[1])];
+    std::string_view date = fields[static_cast<size_t>(column_of[2])];
+    std::string_view value_text = fields[static_cast<size_t>(column_of[3])];
+    // Every column is checked so one pass reports all of a row's problems.
+    bool location_ok = check.check_location(location, line, "location");
+    bool indicator_ok = check.check_indicator(indicator, line, "indicator").has_value();
+    auto period = check.check_period(date, line, "date");
+    auto value = check.check_value(value_text, line, "value");
+    if (location_ok && indicator_ok && period && value) check.add(location, indicator, *period, *value, line);
+  }
+  if (context.progress) context.progress(total, total);
+  if (data_rows == 0) check.error(0, "", "the file has a header but no rows");
+  check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
+  return batch;
+}
+
+}  // namespace shouwang::ingest

@@ -1,0 +1,68 @@
+// The JSON observations format: {"observations": [{"location", "indicator", "date", "value"}]}.
+#include "ingest/json_support.h"
+#include "ingest/parsers.h"
+#include "ingest/validation.h"
+
+namespace shouwang::ingest {
+
+ParsedBatch parse_json(std::string_view content, const ParseContext& context) {
+  ParsedBatch batch;
+  RowChecker check(context.catalog, context.today, batch);
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    check.error(0, "", "the file is empty");
+    return batch;
+  }
+  if (int64_t bad_line = line_of_invalid_utf8(content); bad_line > 0) {
+    check.error(bad_line, "", "line is not valid UTF-8");
+    return batch;
+  }
+  auto document = parse_json_document(content);
+  if (!document) {
+    check.error(0, "", document.status().message());
+    return batch;
+  }
+  const auto* root = document->if_object();
+  const boost::json::value* list = root ? root->if_contains("observations") : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    check.error(0, "observations", "the document must be an object with an \"observations\" array");
+    return batch;
+  }
+  const auto& records = list->get_array();
+  if (records.empty()) {
+    check.error(0, "observations", "the \"observations\" array is empty");
+    return batch;
+  }
+  const int64_t total = static_cast<int64_t>(records.size());
+  int64_t record_number = 0;
+  for (const auto& record : records) {
+    const int64_t line = ++record_number;
+    if ((record_number & 0xffff) == 0 && context.progress) context.progress(record_number, total);
+    const auto* object = record.if_object();
+    if (object == nullptr) {
+      check.error(line, "", "record is not an object");
+      continue;
+    }
+    auto field = [&](std::string_view name) -> std::optional<std::string> {
+      auto text = json_field_text(*object, name);
+      if (!text) {
+        check.error(line, name, object->contains(name) ? "\"" + std::string(name) + "\" has the wrong type"
+                                                        : "\"" + std::string(name) + "\" is missing");
+      }
+      return text;
+    };
+    auto location = field("location");
+    auto indicator = field("indicator");
+    auto date = field("date");
+    auto value_text = field("value");
+    bool location_ok = location && check.check_location(*location, line, "location");
+    bool indicator_ok = indicator && check.check_indicator(*indicator, line, "indicator").has_value();
+    auto period = date ? check.check_period(*date, line, "date") : std::nullopt;
+    auto value = value_text ? check.check_value(*value_text, line, "value") : std::nullopt;
+    if (location_ok && indicator_ok && period && value) check.add(*location, *indicator, *period, *value, line);
+  }
+  if (context.progress) context.progress(total, total);
+  check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
+  return batch;
+}
+
+}  // namespace shouwang::ingest
