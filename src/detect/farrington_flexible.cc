@@ -1,0 +1,453 @@
+#include "detect/farrington_flexible.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "detect/distributions.h"
+#include "detect/quasi_poisson_glm.h"
+
+namespace shouwang::detect {
+namespace {
+
+constexpr int kWeeksPerYear = 52;
+constexpr double kNaN = kMissing;
+
+// R's max(x, 1) propagates NaN (a fit without residual degrees of freedom).
+double at_least_one(double value) { return std::isnan(value) ? value : std::max(value, 1.0); }
+
+std::string week_label(const WeeklySeries& series, int64_t t) {
+  std::string label = "week " + std::to_string(t);
+  if (series.is_date_indexed()) label += " (" + series.dates[t - 1].to_string() + ")";
+  return label;
+}
+
+// seq(date, by = "-1 year")[years + 1]: a calendar-year step; Feb 29 becomes Mar 1 as POSIXlt does.
+Date years_before(Date date, int years) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{date.days_since_epoch()}}};
+  const year_month_day back{ymd.year() - std::chrono::years{years}, ymd.month(), ymd.day()};
+  const sys_days normalised = back.ok() ? sys_days{back}
+                                        : sys_days{year_month_day{back.year(), back.month(), day{1}}} +
+                                              days{static_cast<unsigned>(back.day()) - 1};
+  return Date(static_cast<int32_t>(normalised.time_since_epoch().count()));
+}
+
+// The date with the weekday of `anchor` nearest to `date` (algo.farrington.referencetimepoints).
+Date snap_to_weekday(Date date, Date anchor) {
+  const int difference = static_cast<int>(date.iso_weekday()) - static_cast<int>(anchor.iso_weekday());
+  const Date a = date.plus_days(-difference);
+  const Date b = a > date ? a.plus_days(-7) : a.plus_days(7);
+  const auto distance = [&](Date x) { return std::abs(x.days_since_epoch() - date.days_since_epoch()); };
+  return distance(a) > distance(b) ? b : a;
+}
+
+// 1-based index of `date` in the series, or 0 when absent.
+int64_t index_of_date(const WeeklySeries& series, Date date) {
+  const auto found = std::lower_bound(series.dates.begin(), series.dates.end(), date);
+  if (found == series.dates.end() || *found != date) return 0;
+  return found - series.dates.begin() + 1;
+}
+
+// Reference weeks R_0 = k > R_1 > ... > R_b (1-based).
+Result<std::vector<int64_t>> reference_weeks(const WeeklySeries& series, int64_t k, int b) {
+  std::vector<int64_t> weeks(b + 1);
+  for (int j = 0; j <= b; ++j) {
+    int64_t index = 0;
+    if (series.is_date_indexed()) {
+      const Date anchor = series.dates[k - 1];
+      index = index_of_date(series, snap_to_weekday(years_before(anchor, j), anchor));
+    } else {
+      index = k - static_cast<int64_t>(kWeeksPerYear) * j;
+      if (index < 1) index = 0;
+    }
+    if (index == 0) {
+      return failed_precondition("series too short: " + week_label(series, k) + " needs data " + std::to_string(j) +
+                                 " year(s) back (b=" + std::to_string(b) + "); decrease b or start the range later");
+    }
+    weeks[j] = index;
+  }
+  return weeks;
+}
+
+struct Design {
+  Eigen::MatrixXd x;  // intercept, [wtime], [seasonal dummies]
+  Eigen::VectorXd y;
+  Eigen::VectorXd offset;
+  Eigen::RowVectorXd x0;  // prediction row
+  double offset0 = 0;
+  double max_response = 0;
+  bool has_trend = false;
+};
+
+// Rows of the fitting set and the prediction row for week k, as algo.farrington.data.glm builds them.
+struct FittingSet {
+  std::vector<int64_t> rows;      // 1-based, increasing, response not missing
+  std::vector<int> level_of_row;  // index into levels
+  std::vector<int> levels;        // sorted distinct block labels (before dropping missing responses)
+  std::vector<double> wtime;
+  double wtime0 = 0;
+};
+
+Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions& options, int64_t k) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> reference, reference_weeks(series, k, options.b));
+  const int w = options.w;
+  const int p = options.no_periods;
+  const int64_t lowest = reference.back() - w;
+  if (lowest < 0) {
+    return failed_precondition("series too short: " + week_label(series, k) + " needs the window of week " +
+                               std::to_string(reference.back()) + " +-" + std::to_string(w) + " weeks");
+  }
+  const int64_t first = std::max<int64_t>(lowest, 1);
+  std::vector<int> block(k - first + 1, 0);  // 0 = not used (R's NA)
+  const auto set_block = [&](int64_t from, int64_t to, int label) {
+    for (int64_t i = std::max(from, first); i <= to; ++i) block[i - first] = label;
+  };
+  set_block(k - w, k, p);
+  for (int i = 1; i <= options.b; ++i) {
+    const int64_t week = reference[i];
+    set_block(week - w, week + w, p);
+    if (p != 1) {
+      const int64_t period = reference[i - 1] - 2 * w - 1 - week;
+      if (period < p - (2 * w + 1)) {
+        return invalid_argument("too many periods (" + std::to_string(p) + ") for the gap between reference weeks");
+      }
+      const int64_t length = period / (p - 1);
+      const int64_t rest = period % (p - 1);
+      int64_t start = week + w + 1;
+      for (int j = 1; j <= p - 1; ++j) {
+        const int64_t block_length = length + (j <= rest ? 1 : 0);
+        set_block(start, start + block_length - 1, j);
+        start += block_length;
+      }
+    }
+  }
+  const int64_t excluded_from = k - options.past_weeks_not_included;
+
+  FittingSet set;
+  int64_t first_block_row = 0;
+  for (int64_t i = first; i <= k; ++i) {
+    const int label = block[i - first];
+    if (label == 0 || i >= excluded_from) continue;
+    if (first_block_row == 0) first_block_row = i;
+    if (std::find(set.levels.begin(), set.levels.end(), label) == set.levels.end()) set.levels.push_back(label);
+  }
+  std::sort(set.levels.begin(), set.levels.end());
+  const double step = series.is_date_indexed() && series.size() > 1
+                          ? series.dates[1].days_since_epoch() - series.dates[0].days_since_epoch()
+                          : 1;
+  for (int64_t i = first; i <= k; ++i) {
+    const int label = block[i - first];
+    if (label == 0 || i >= excluded_from || std::isnan(series.observed[i - 1])) continue;
+    set.rows.push_back(i);
+    set.level_of_row.push_back(
+        static_cast<int>(std::lower_bound(set.levels.begin(), set.levels.end(), label) - set.levels.begin()));
+  }
+  if (set.rows.empty()) {
+    return failed_precondition("no baseline weeks with data for " + week_label(series, k));
+  }
+  if (series.is_date_indexed()) {
+    const auto days_of = [&](int64_t t) { return static_cast<double>(series.dates[t - 1].days_since_epoch()); };
+    for (int64_t row : set.rows) set.wtime.push_back((days_of(row) - days_of(first_block_row)) / step);
+    // Quirk: the prediction's time origin is the first row *after* missing responses are dropped.
+    const int64_t origin = options.compat_r_surveillance ? set.rows.front() : first_block_row;
+    set.wtime0 = (days_of(k) - days_of(origin)) / step;
+  } else {
+    for (int64_t row : set.rows) set.wtime.push_back(static_cast<double>(row));
+    set.wtime0 = static_cast<double>(k);
+  }
+  return set;
+}
+
+Design make_design(const WeeklySeries& series, const DetectorOptions& options, const FittingSet& set, int64_t k,
+                   bool with_trend) {
+  const bool factors = options.no_periods != 1;
+  const int dummies = factors ? static_cast<int>(set.levels.size()) - 1 : 0;
+  const int columns = 1 + (with_trend ? 1 : 0) + dummies;
+  const auto n = static_cast<Eigen::Index>(set.rows.size());
+  Design design;
+  design.has_trend = with_trend;
+  design.x = Eigen::MatrixXd::Zero(n, columns);
+  design.y.resize(n);
+  design.offset = Eigen::VectorXd::Zero(n);
+  design.x0 = Eigen::RowVectorXd::Zero(columns);
+  const bool use_population = options.population_offset && series.has_population();
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const int64_t t = set.rows[r];
+    design.x(r, 0) = 1;
+    if (with_trend) design.x(r, 1) = set.wtime[r];
+    if (factors && set.level_of_row[r] > 0) design.x(r, (with_trend ? 1 : 0) + set.level_of_row[r]) = 1;
+    design.y[r] = series.observed[t - 1];
+    if (use_population) design.offset[r] = std::log(series.population[t - 1]);
+  }
+  design.max_response = design.y.maxCoeff();
+  design.x0[0] = 1;
+  if (with_trend) design.x0[1] = set.wtime0;
+  if (factors) {
+    const auto level = std::lower_bound(set.levels.begin(), set.levels.end(), options.no_periods) - set.levels.begin();
+    if (level > 0 && level < static_cast<long>(set.levels.size()) && set.levels[level] == options.no_periods) {
+      design.x0[(with_trend ? 1 : 0) + level] = 1;
+    }
+  }
+  if (use_population) design.offset0 = std::log(series.population[k - 1]);
+  return design;
+}
+
+struct FittedModel {
+  Design design;
+  QuasiPoissonFit fit;
+  double phi = 0;             // max(dispersion, 1) as farringtonFlexible reports it
+  double se_dispersion = 0;   // the dispersion summary.glm/predict.glm use afterwards
+};
+
+// algo.farrington.fitGLM.flexible (and .fast for farrington_1996).
+std::optional<FittedModel> fit_model(const WeeklySeries& series, const DetectorOptions& options,
+                                     const FittingSet& set, int64_t k, bool with_trend, bool allow_failure) {
+  GlmControl control;
+  if (!options.compat_r_surveillance) {
+    control.epsilon = 1e-13;
+    control.max_iterations = 100;
+  }
+  FittedModel model;
+  model.design = make_design(series, options, set, k, with_trend);
+  const Eigen::VectorXd ones = Eigen::VectorXd::Ones(model.design.y.size());
+  model.fit = fit_quasi_poisson(model.design.x, model.design.y, model.design.offset, ones, control);
+  if (!model.fit.converged) {
+    if (with_trend) {
+      model.design = make_design(series, options, set, k, false);
+      model.fit = fit_quasi_poisson(model.design.x, model.design.y, model.design.offset, ones, control);
+    }
+    if (!model.fit.converged && allow_failure) return std::nullopt;
+  }
+  const Eigen::VectorXd& y = model.design.y;
+  double phi = at_least_one(pearson_dispersion(model.fit, y, model.fit.working_weights));
+  if (options.reweight) {
+    const Eigen::VectorXd hat = hat_values(model.fit, model.design.x);
+    const auto n = y.size();
+    Eigen::VectorXd omega(n);
+    double sum = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double mu = model.fit.mu[i];
+      const double s = 1.5 * (std::pow(y[i], 2.0 / 3.0) * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) /
+                       std::sqrt(phi * (1 - hat[i]));
+      omega[i] = s > options.weights_threshold ? 1 / (s * s) : 1.0;
+      sum += omega[i];
+    }
+    omega *= static_cast<double>(n) / sum;
+    model.fit = fit_quasi_poisson(model.design.x, y, model.design.offset, omega, control);
+    phi = at_least_one(pearson_dispersion(model.fit, y, model.fit.working_weights));
+    // Quirk (a): the returned model carries the re-weighting weights as its $weights.
+    model.se_dispersion = options.compat_r_surveillance ? pearson_dispersion(model.fit, y, omega)
+                                                        : pearson_dispersion(model.fit, y, model.fit.working_weights);
+  } else {
+    model.se_dispersion = pearson_dispersion(model.fit, y, model.fit.working_weights);
+  }
+  model.phi = phi;
+  return model;
+}
+
+double linear_predictor(const FittedModel& model) {
+  return model.design.x0.dot(model.fit.coefficients) + model.design.offset0;
+}
+
+double link_variance(const FittedModel& model) {
+  return model.design.x0 * model.fit.covariance_unscaled * model.design.x0.transpose();
+}
+
+Status validate(const WeeklySeries& series, const DetectorOptions& options) {
+  if (options.b < 1) return invalid_argument("b must be at least 1");
+  if (options.w < 0) return invalid_argument("w must not be negative");
+  if (options.no_periods < 1) return invalid_argument("the number of periods must be at least 1");
+  if (!(options.alpha > 0 && options.alpha < 1)) return invalid_argument("alpha must lie strictly between 0 and 1");
+  if (!(options.limit54_cases >= 0 && options.limit54_weeks > 0)) {
+    return invalid_argument("limit54 must be cases >= 0 and weeks > 0");
+  }
+  if (options.population_offset && !series.has_population()) {
+    return invalid_argument("a population offset needs a population column");
+  }
+  return Status::ok();
+}
+
+// sum(y[k - weeks + 1 .. k]) >= cases; NaN when a week in it is missing.
+double enough_cases(const WeeklySeries& series, const DetectorOptions& options, int64_t k) {
+  double sum = 0;
+  for (int64_t t = std::max<int64_t>(1, k - options.limit54_weeks + 1); t <= k; ++t) sum += series.observed[t - 1];
+  if (std::isnan(sum)) return kNaN;
+  return sum >= options.limit54_cases ? 1.0 : 0.0;
+}
+
+double power_exponent(PowerTransform transform) {
+  switch (transform) {
+    case PowerTransform::kNone: return 1.0;
+    case PowerTransform::kHalf: return 0.5;
+    case PowerTransform::kTwoThirds: return 2.0 / 3.0;
+  }
+  return 1.0;
+}
+
+// algo.farrington.threshold(.farrington): the power-transformed normal upper bound; z is the
+// quantile to use (one-sided for farringtonFlexible, two-sided for algo.farrington).
+struct DeltaThreshold {
+  double upper;
+  double se;
+  double exponent;
+};
+
+DeltaThreshold delta_threshold(double mu0, double se_mu0, double phi, PowerTransform transform, double z) {
+  const double tau = phi + se_mu0 * se_mu0 / mu0;
+  double se = 0;
+  switch (transform) {
+    case PowerTransform::kNone: se = std::sqrt(mu0 * tau); break;
+    case PowerTransform::kHalf: se = std::sqrt(tau / 4); break;
+    case PowerTransform::kTwoThirds: se = std::sqrt(4.0 / 9.0 * std::cbrt(mu0) * tau); break;
+  }
+  const double e = power_exponent(transform);
+  return {std::pow(std::pow(mu0, e) + z * se, 1 / e), se, e};
+}
+
+}  // namespace
+
+Result<std::vector<WeekResult>> farrington_flexible(const WeeklySeries& series, const DetectorOptions& input_options) {
+  DetectorOptions options = input_options;
+  if (options.past_weeks_not_included < 0) options.past_weeks_not_included = options.w;
+  RETURN_IF_ERROR(validate(series, options));
+  ASSIGN_OR_RETURN(auto range, resolve_range(options, series.size(),
+                                             static_cast<int64_t>(kWeeksPerYear) * options.b + options.w + 1));
+  const bool on_link_scale = options.threshold_method != ThresholdMethod::kDelta;
+  const double z = normal_quantile(1 - options.alpha);
+  std::vector<WeekResult> results;
+  results.reserve(range.second - range.first + 1);
+  for (int64_t k = range.first; k <= range.second; ++k) {
+    WeekResult week;
+    week.t = k;
+    const double y = series.observed[k - 1];
+    week.observed = y;
+    ASSIGN_OR_RETURN(FittingSet set, fitting_set(series, options, k));
+    std::optional<FittedModel> model = fit_model(series, options, set, k, options.trend, true);
+    bool do_trend = false;
+    if (model && model->design.has_trend) {
+      const double eta0 = linear_predictor(*model);
+      const double beta = model->fit.coefficients[1];
+      const double t_value = beta / std::sqrt(model->se_dispersion * model->fit.covariance_unscaled(1, 1));
+      const bool significant = student_t_two_sided_p(t_value, model->fit.df_residual) < options.p_threshold_trend;
+      const bool no_extrapolation = std::exp(eta0) <= model->design.max_response;
+      do_trend = options.b >= 3 && significant && no_extrapolation;
+      if (!do_trend) model = fit_model(series, options, set, k, false, true);
+    }
+    if (!model) {  // R: "could not converge with nor without time trend": NA everywhere
+      results.push_back(week);
+      continue;
+    }
+    const double eta0 = linear_predictor(*model);
+    const double se_dispersion = options.compat_r_surveillance ? model->se_dispersion : model->phi;
+    const double se_eta0 = std::sqrt(se_dispersion * link_variance(*model));
+    const double phi = model->phi;
+    double upper = kNaN;
+    double pvalue = kNaN;
+    double reference = 0;  // F in the score X = (y - F) / (U - F)
+    if (!on_link_scale) {
+      const double mu0 = std::exp(eta0);
+      const DeltaThreshold threshold = delta_threshold(mu0, mu0 * se_eta0, phi, options.power_transform, z);
+      upper = threshold.upper;
+      pvalue = normal_upper_tail(std::pow(y, threshold.exponent), std::pow(mu0, threshold.exponent), threshold.se);
+      reference = mu0;
+    } else {
+      const double m = options.threshold_method == ThresholdMethod::kNbPlugin ? std::exp(eta0)
+                                                                              : std::exp(eta0 + z * se_eta0);
+      if (std::isfinite(m)) {
+        if (phi > 1) {
+          upper = negative_binomial_quantile(1 - options.alpha, m / (phi - 1), 1 / phi);
+          pvalue = negative_binomial_at_least(y, m / (phi - 1), 1 / phi);
+        } else {
+          upper = poisson_quantile(1 - options.alpha, m);
+          pvalue = poisson_at_least(y, m);
+        }
+      }
+      // Quirk kept in both modes (it is part of the output contract): F is on the log scale here.
+      reference = eta0;
+    }
+    const double score = std::isnan(upper) ? kNaN : (y - reference) / (upper - reference);
+    const double enough = enough_cases(series, options, k);
+    const double x = enough == 1.0 ? score : kNaN;
+    week.alarm = (!std::isnan(x) && x > 1 && y != 0) ? Alarm::kYes : Alarm::kNo;
+    week.upperbound = enough == 1.0 ? upper : kNaN;
+    week.expected = (!std::isnan(upper) && enough == 1.0) ? std::exp(eta0) : kNaN;
+    week.score = score;
+    week.pvalue = pvalue;
+    week.phi = phi;
+    week.trend = do_trend ? 1 : 0;
+    results.push_back(week);
+  }
+  return results;
+}
+
+Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, const DetectorOptions& input_options) {
+  DetectorOptions options = input_options;
+  options.no_periods = 1;
+  options.population_offset = false;
+  RETURN_IF_ERROR(validate(series, options));
+  ASSIGN_OR_RETURN(auto range, resolve_range(options, series.size(),
+                                             std::max<int64_t>(1, int64_t{kWeeksPerYear} * options.b - options.w)));
+  const double z = normal_quantile(1 - options.alpha / 2);
+  std::vector<WeekResult> results;
+  for (int64_t k = range.first; k <= range.second; ++k) {
+    // Reference weeks: i = b..1 years back, +-w weeks, those inside the series (refvalIdxByDate for dates).
+    FittingSet set;
+    for (int i = options.b; i >= 1; --i) {
+      int64_t centre = k - int64_t{kWeeksPerYear} * i;
+      if (series.is_date_indexed()) {
+        const Date anchor = series.dates[k - 1];
+        centre = index_of_date(series, snap_to_weekday(years_before(anchor, i), anchor));
+      }
+      for (int64_t t = centre - options.w; t <= centre + options.w; ++t) {
+        if (series.is_date_indexed() && centre == 0) continue;
+        if (t < 1 || t > series.size()) continue;
+        if (std::isnan(series.observed[t - 1])) {
+          return invalid_argument("farrington1996: reference week " + std::to_string(t) + " of " +
+                                  week_label(series, k) + " is missing; algo.farrington needs complete baselines");
+        }
+        set.rows.push_back(t);
+        set.level_of_row.push_back(0);
+        set.wtime.push_back(static_cast<double>(t));
+      }
+    }
+    if (set.rows.empty()) return failed_precondition("series too short: no reference weeks for " + week_label(series, k));
+    set.levels = {1};
+    set.wtime0 = static_cast<double>(k);
+    DetectorOptions fit_options = options;
+    fit_options.weights_threshold = 1;
+    std::optional<FittedModel> model = fit_model(series, fit_options, set, k, options.trend, false);
+    bool do_trend = false;
+    if (model->design.has_trend) {
+      const double beta = model->fit.coefficients[1];
+      const double dispersion = pearson_dispersion(model->fit, model->design.y, model->fit.working_weights);
+      const double t_value = beta / std::sqrt(dispersion * model->fit.covariance_unscaled(1, 1));
+      const bool significant = student_t_two_sided_p(t_value, model->fit.df_residual) < 0.05;
+      const bool no_extrapolation = std::exp(linear_predictor(*model)) <= model->design.max_response;
+      do_trend = options.b >= 3 && significant && no_extrapolation;
+      if (!do_trend) model = fit_model(series, fit_options, set, k, false, false);
+    }
+    const double mu0 = std::exp(linear_predictor(*model));
+    const double se_mu0 = std::sqrt(model->phi * link_variance(*model)) * mu0;
+    const DeltaThreshold threshold = delta_threshold(mu0, se_mu0, model->phi, options.power_transform, z);
+    const double y = series.observed[k - 1];
+    const double enough = enough_cases(series, options, k);
+    WeekResult week;
+    week.t = k;
+    week.observed = y;
+    const double x = std::isnan(enough) ? kNaN : enough == 1.0 ? (y - mu0) / (threshold.upper - mu0) : 0.0;
+    week.alarm = std::isnan(x) ? Alarm::kMissing : x > 1 ? Alarm::kYes : Alarm::kNo;
+    week.upperbound = std::isnan(enough) ? kNaN : enough == 1.0 ? threshold.upper : 0.0;
+    week.expected = mu0;
+    week.score = x;
+    week.pvalue = normal_upper_tail(std::pow(y, threshold.exponent), std::pow(mu0, threshold.exponent), threshold.se);
+    week.phi = model->phi;
+    week.trend = do_trend ? 1 : 0;
+    results.push_back(week);
+  }
+  return results;
+}
+
+}  // namespace shouwang::detect
