@@ -1,0 +1,31 @@
+// A CSV table read whole into memory with the line number each record starts on, so that every
+// error can name its row. Hand-written (RFC 4180: quotes, doubled quotes, CRLF, embedded newlines)
+// because core has no CSV reader yet and the allocation files are small; Debian's libcsv would
+// need the same row and column bookkeeping around its callbacks.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace shouwang::aid {
+
+struct CsvRecord {
+  int line = 0;  // line the record starts on; the header is line 1
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<CsvRecord> records;  // blank lines are skipped
+};
+
+// `label` (e.g. the file name) starts every error message.
+Result<CsvTable> parse_csv(std::string_view text, std::string_view label);
+
+// The field quoted when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view value);
+
+}  // namespace shouwang::aid
