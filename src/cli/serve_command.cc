@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "api/data_routes.h"
+#include "api/estimate_routes.h"
 #include "api/server.h"
 #include "api/signal_routes.h"
 #include "cli/cli_support.h"
@@ -43,6 +44,7 @@ void run_serve(const ServeOptions& opt) {
   api::ApiContext context{&pool, &clock};
   api::add_data_routes(*router, context);
   api::add_signal_routes(*router, context);
+  api::add_estimate_routes(*router, context);
 
   api::ServerOptions server_options;
   server_options.address = opt.address;

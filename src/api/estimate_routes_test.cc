@@ -1,0 +1,91 @@
+// HTTP tests of /api/v1/rt and /api/v1/forecasts on a synthetic growing epidemic.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "api/estimate_routes.h"
+#include "api/server.h"
+#include "api/test_client.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace shouwang::api {
+namespace {
+
+namespace json = boost::json;
+using testing::http_request;
+
+class EstimateRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() / ("shouwang-est-" + std::to_string(getpid()) + ".db")).string();
+    std::filesystem::remove(path_);
+    auto store = store::open_sqlite_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<Location> locations = {{"ITA", "Italy", "意大利", "EURO", 59'000'000, LocationLevel::kCountry}};
+    ASSERT_TRUE((*store)->upsert_locations(locations).is_ok());
+    // Cases growing 3% a day for 130 days, then a weekly-reported series elsewhere.
+    std::vector<store::ObservationWrite> rows;
+    Date start = *Date::parse("2020-02-01");
+    for (int d = 0; d < 130; ++d) rows.push_back({"ITA", "cases", Period::day(start.plus_days(d)), std::round(10 * std::exp(0.03 * d))});
+    rows.push_back({"ITA", "deaths", *Period::parse("2020-W10"), 5});
+    ASSERT_TRUE((*store)->write_observations(rows, "csv", clock_.now()).is_ok());
+    pool_ = std::make_unique<StorePool>(path_);
+    auto router = std::make_shared<Router>();
+    add_estimate_routes(*router, ApiContext{pool_.get(), &clock_});
+    server_ = std::make_unique<HttpServer>(ServerOptions{.port = 0}, router);
+    ASSERT_TRUE(server_->start().is_ok());
+  }
+  void TearDown() override {
+    server_.reset();
+    pool_.reset();
+    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  ManualClock clock_{*Timestamp::parse("2020-07-01T00:00:00Z")};
+  std::string path_;
+  std::unique_ptr<StorePool> pool_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(EstimateRoutesTest, RtOfAGrowingEpidemicIsAboveOne) {
+  auto r = http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&indicator=cases");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = json::parse(r.body).as_object();
+  auto windows = body["windows"].as_array();
+  ASSERT_GT(windows.size(), 60u);
+  auto last = windows.back().as_object();
+  EXPECT_EQ(last["date_end"].as_string(), "2020-06-09");
+  double mean = last["mean"].to_number<double>();
+  // r = 0.03/day with a 4.7-day serial interval gives R around 1.15.
+  EXPECT_GT(mean, 1.08);
+  EXPECT_LT(mean, 1.25);
+  EXPECT_LT(last["q0.025"].to_number<double>(), mean);
+  EXPECT_GT(last["q0.975"].to_number<double>(), mean);
+  EXPECT_NEAR(body["growth"].as_object()["rate_per_day"].to_number<double>(), 0.03, 0.005);
+}
+
+TEST_F(EstimateRoutesTest, ForecastsHaveFourHorizonsOfOrderedQuantiles) {
+  auto r = http_request(server_->port(), "GET", "/api/v1/forecasts?location=ITA&indicator=cases");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto forecasts = json::parse(r.body).as_object()["forecasts"].as_array();
+  ASSERT_EQ(forecasts.size(), 4u);
+  for (const auto& f : forecasts) {
+    auto quantiles = f.as_object().at("quantiles").as_array();
+    ASSERT_EQ(quantiles.size(), 23u);
+    for (size_t i = 1; i < quantiles.size(); ++i) {
+      EXPECT_LE(quantiles[i - 1].as_object().at("value").to_number<double>(),
+                quantiles[i].as_object().at("value").to_number<double>());
+    }
+  }
+}
+
+TEST_F(EstimateRoutesTest, ClearErrorsForMissingOrWeeklyData) {
+  EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/rt").status, 400);
+  EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&indicator=tests").status, 404);
+  EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&indicator=deaths").status, 422);
+  EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&si_mean=abc").status, 400);
+}
+
+}  // namespace
+}  // namespace shouwang::api
