@@ -1,0 +1,23 @@
+// REST endpoints of the liaison: subscriptions, manual event reports, alerts and their
+// acknowledgement, the live SSE stream, and the Prometheus metrics.
+//
+//   POST   /api/v1/events                 focal_point or admin token; opens or joins an alert
+//   GET    /api/v1/alerts                 ?state=open|acknowledged|resolved&location=&limit=
+//   GET    /api/v1/alerts/stream          text/event-stream of every transition
+//   GET    /api/v1/alerts/{id}            the alert with its transitions and deliveries
+//   POST   /api/v1/alerts/{id}/ack        focal_point (covering the location) or admin token
+//   POST   /api/v1/alerts/{id}/resolve    same
+//   POST   /api/v1/subscriptions          focal_point or admin token
+//   GET    /api/v1/subscriptions          same (secrets are never shown)
+//   DELETE /api/v1/subscriptions/{id}     same
+//   GET    /api/v1/metrics                Prometheus text format
+#pragma once
+
+#include "alert/liaison_service.h"
+#include "api/http.h"
+
+namespace shouwang::alert {
+
+void add_alert_routes(api::Router& router, LiaisonService& service);
+
+}  // namespace shouwang::alert

@@ -1,0 +1,82 @@
+// The liaison's tables in the Shouwang database file (prefix alert_): subscriptions, escalation
+// policies, alerts with their transitions, fired escalations and the delivery outbox. Everything
+// the background threads need lives here, so timers and undelivered notifications survive a
+// restart. Not thread-safe: one owner (LiaisonService) serialises access.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alert/model.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace shouwang::alert {
+
+// One notification to send: a webhook POST or a NATS message, with the exact bytes to send.
+struct OutboxEntry {
+  int64_t id = 0;
+  std::string idempotency_key;  // unique: a transition is queued at most once per recipient
+  int64_t alert_id = 0;
+  std::string channel;          // "webhook" or "nats"
+  std::string target;           // URL or subject
+  std::string secret;
+  std::string payload;
+  std::string kind;             // opened, acknowledged, resolved, escalated
+  Timestamp origin_at;          // the report (opened) or transition the latency is measured from
+  int64_t attempts = 0;
+  Timestamp next_attempt_at;
+};
+
+struct AlertFilter {
+  std::optional<AlertState> state;
+  std::string location;  // exact code; empty: all
+  int64_t limit = 100;
+};
+
+class AlertStore {
+ public:
+  static Result<std::unique_ptr<AlertStore>> open(const std::string& db_path);
+  store::sqlite::Db& db() { return *db_; }
+
+  Result<int64_t> add_subscription(const Subscription& s);
+  Result<std::vector<Subscription>> list_subscriptions();
+  // NotFound when no subscription has this id.
+  Status delete_subscription(int64_t id);
+
+  Result<int64_t> add_escalation_policy(const EscalationPolicy& p);
+  Result<std::vector<EscalationPolicy>> list_escalation_policies();
+
+  // The newest alert of the group that is not resolved and had a signal at or after `since`.
+  Result<std::optional<Alert>> find_groupable_alert(const std::string& group_key, Timestamp since);
+  Result<int64_t> insert_alert(const Alert& a);
+  Status record_joined_signal(int64_t alert_id, Timestamp at, Severity severity);
+  Result<Alert> get_alert(int64_t id);
+  Result<std::vector<Alert>> list_alerts(const AlertFilter& filter);
+  Status set_state(int64_t alert_id, AlertState state);
+  Status add_transition(const Transition& t);
+  Result<std::vector<Transition>> list_transitions(int64_t alert_id);
+
+  // Open (unacknowledged) alerts opened at or before `opened_before` that `policy_id` has not
+  // yet escalated.
+  Result<std::vector<Alert>> unescalated_open_alerts(int64_t policy_id, Timestamp opened_before);
+  Status record_escalation(int64_t alert_id, int64_t policy_id, Timestamp at);
+
+  // false when an entry with the same idempotency key exists (nothing is queued twice).
+  Result<bool> enqueue(const OutboxEntry& e);
+  Result<std::vector<OutboxEntry>> due_entries(Timestamp now, int64_t limit);
+  // The earliest next_attempt_at of an undelivered entry, if any.
+  Result<std::optional<Timestamp>> next_due_time();
+  Status mark_delivered(int64_t id, Timestamp at, int64_t attempts);
+  Status mark_attempt_failed(int64_t id, int64_t attempts, Timestamp next_attempt_at, const std::string& error,
+                             bool give_up);
+  Result<int64_t> pending_count();
+  Result<std::vector<OutboxEntry>> delivered_entries(int64_t alert_id);
+
+ private:
+  explicit AlertStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
+  std::unique_ptr<store::sqlite::Db> db_;
+};
+
+}  // namespace shouwang::alert

@@ -1,0 +1,521 @@
+// Alert lifecycle, routing, the outbox delivery loop and the escalation loop.
+#include "alert/liaison_service.h"
+
+#include <boost/json.hpp>
+
+#include "store/auth.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace shouwang::alert {
+namespace json = boost::json;
+using store::sqlite::Transaction;
+
+namespace {
+
+double seconds_between(Timestamp from, Timestamp to) {
+  return static_cast<double>(to.micros() - from.micros()) / 1e6;
+}
+
+std::string group_key_of(const std::string& location, const std::string& indicator) {
+  return location + "|" + indicator;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LiaisonService>> LiaisonService::open(LiaisonOptions options) {
+  if (!options.clock) return invalid_argument("LiaisonService needs a clock");
+  if (!options.webhook_transport) options.webhook_transport = std::make_shared<HttpWebhookTransport>();
+  std::unique_ptr<LiaisonService> service(new LiaisonService(std::move(options)));
+  ASSIGN_OR_RETURN(service->store_, store::open_sqlite_store(service->options_.db_path));
+  ASSIGN_OR_RETURN(service->alerts_, AlertStore::open(service->options_.db_path));
+  std::lock_guard lock(service->mutex_);
+  RETURN_IF_ERROR(service->reload_locations_locked());
+  RETURN_IF_ERROR(service->refresh_routing_locked(true));
+  return service;
+}
+
+LiaisonService::~LiaisonService() { stop(); }
+
+void LiaisonService::start() {
+  if (running_.exchange(true)) return;
+  delivery_thread_ = std::thread([this] { delivery_loop(); });
+  escalation_thread_ = std::thread([this] { escalation_loop(); });
+}
+
+void LiaisonService::stop() {
+  if (!running_.exchange(false)) return;
+  wake_delivery();
+  if (delivery_thread_.joinable()) delivery_thread_.join();
+  if (escalation_thread_.joinable()) escalation_thread_.join();
+}
+
+void LiaisonService::wake_delivery() {
+  std::lock_guard lock(wake_mutex_);
+  wake_pending_ = true;
+  wake_.notify_all();
+}
+
+void LiaisonService::delivery_loop() {
+  while (running_) {
+    auto delivered = deliver_due();
+    // A full batch means more may be due right now: go again without waiting.
+    if (delivered.is_ok() && *delivered >= options_.delivery_batch) continue;
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, options_.delivery_poll, [&] { return wake_pending_ || !running_; });
+    wake_pending_ = false;
+  }
+}
+
+void LiaisonService::escalation_loop() {
+  while (running_) {
+    (void)escalate_due();  // a failed pass (database busy) is simply retried on the next tick
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, options_.escalation_poll, [&] { return !running_; });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations and routing caches
+
+Status LiaisonService::reload_locations_locked() {
+  ASSIGN_OR_RETURN(auto locations, store_->list_locations());
+  locations_.clear();
+  for (auto& loc : locations) locations_.emplace(loc.code, std::move(loc));
+  return Status::ok();
+}
+
+Result<std::vector<const Location*>> LiaisonService::ancestors_locked(const std::string& code) {
+  if (!locations_.count(code)) {
+    RETURN_IF_ERROR(reload_locations_locked());
+    if (!locations_.count(code)) return not_found("unknown location '" + code + "'");
+  }
+  std::vector<const Location*> chain;
+  std::string current = code;
+  while (!current.empty() && chain.size() < 16) {  // the bound guards against a cycle in bad data
+    auto it = locations_.find(current);
+    if (it == locations_.end()) break;
+    chain.push_back(&it->second);
+    current = it->second.parent;
+  }
+  return chain;
+}
+
+Result<bool> LiaisonService::covers(const std::string& ancestor, const std::string& location) {
+  std::lock_guard lock(mutex_);
+  ASSIGN_OR_RETURN(auto chain, ancestors_locked(location));
+  for (const Location* loc : chain) {
+    if (loc->code == ancestor) return true;
+  }
+  return false;
+}
+
+Status LiaisonService::check_location(const std::string& code) {
+  std::lock_guard lock(mutex_);
+  return ancestors_locked(code).status();
+}
+
+Status LiaisonService::refresh_routing_locked(bool force) {
+  // PRAGMA data_version changes when another connection (the CLI's `liaison subscribe`)
+  // commits, so subscriptions added outside this process are picked up without a restart.
+  ASSIGN_OR_RETURN(auto st, alerts_->db().prepare("PRAGMA data_version"));
+  ASSIGN_OR_RETURN(bool row, st.step());
+  int64_t version = row ? st.column_int64(0) : 0;
+  if (!force && version == routing_data_version_) return Status::ok();
+  ASSIGN_OR_RETURN(auto subscriptions, alerts_->list_subscriptions());
+  ASSIGN_OR_RETURN(auto policies, alerts_->list_escalation_policies());
+  subscriptions_by_location_.clear();
+  for (auto& s : subscriptions) subscriptions_by_location_.emplace(s.location, std::move(s));
+  policies_ = std::move(policies);
+  routing_data_version_ = version;
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening, grouping and notifications
+
+Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, const std::string& kind,
+                                                            Timestamp origin_at, const std::string& actor,
+                                                            Timestamp now) {
+  ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
+  std::string country = "ALL";
+  std::string region = "WORLD";
+  for (const Location* loc : chain) {
+    if (loc->level == LocationLevel::kCountry) country = loc->code;
+    if (loc->level == LocationLevel::kRegion) region = loc->code;
+  }
+  std::string base_key = "alert-" + std::to_string(alert.id) + "-" + kind;
+  json::object body{{"alert_id", alert.id},
+                    {"event", kind},
+                    {"state", std::string(alert_state_name(alert.state))},
+                    {"location", alert.location},
+                    {"country", country == "ALL" ? json::value(nullptr) : json::value(country)},
+                    {"region", region},
+                    {"indicator", alert.indicator},
+                    {"severity", std::string(severity_name(alert.severity))},
+                    {"text", alert.text},
+                    {"origin", alert.origin},
+                    {"signal_count", alert.signal_count},
+                    {"opened_at", alert.opened_at.to_string()},
+                    {"report_received_at", alert.report_received_at.to_string()},
+                    {"transition_at", origin_at.to_string()},
+                    {"actor", actor}};
+
+  for (const Location* loc : chain) {
+    auto [begin, end] = subscriptions_by_location_.equal_range(loc->code);
+    for (auto it = begin; it != end; ++it) {
+      const Subscription& s = it->second;
+      if (!s.indicator.empty() && s.indicator != alert.indicator) continue;
+      if (alert.severity < s.min_severity) continue;
+      json::object payload = body;
+      std::string key = base_key + "-sub-" + std::to_string(s.id);
+      payload["idempotency_key"] = key;
+      payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
+      OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json::serialize(payload), kind,
+                        origin_at, 0, now};
+      RETURN_IF_ERROR(alerts_->enqueue(entry).status());
+    }
+  }
+  if (options_.publisher) {
+    json::object payload = body;
+    std::string key = base_key + "-nats";
+    payload["idempotency_key"] = key;
+    OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json::serialize(payload),
+                      kind, origin_at, 0, now};
+    RETURN_IF_ERROR(alerts_->enqueue(entry).status());
+  }
+  json::object bus_payload = body;
+  bus_payload["idempotency_key"] = base_key;
+  return json::serialize(bus_payload);
+}
+
+Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candidate, Timestamp now) {
+  candidate.group_key = group_key_of(candidate.location, candidate.indicator);
+  ASSIGN_OR_RETURN(auto existing,
+                   alerts_->find_groupable_alert(candidate.group_key,
+                                                 Timestamp(now.micros() - options_.group_window_micros)));
+  Opened out;
+  out.received_at = candidate.report_received_at;
+  if (existing) {
+    RETURN_IF_ERROR(alerts_->record_joined_signal(existing->id, now, candidate.severity));
+    out.update = AlertUpdate{existing->id, false, existing->state};
+    return out;
+  }
+  candidate.state = AlertState::kOpen;
+  candidate.opened_at = now;
+  candidate.last_signal_at = now;
+  candidate.signal_count = 1;
+  ASSIGN_OR_RETURN(candidate.id, alerts_->insert_alert(candidate));
+  RETURN_IF_ERROR(alerts_->add_transition(Transition{candidate.id, "", "open", candidate.opened_by, now, ""}));
+  ASSIGN_OR_RETURN(out.bus_payload,
+                   queue_transition_locked(candidate, "opened", candidate.report_received_at, candidate.opened_by, now));
+  out.update = AlertUpdate{candidate.id, true, AlertState::kOpen};
+  return out;
+}
+
+Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Signal>& signals,
+                                                            std::optional<Timestamp> report_received_at) {
+  std::vector<Opened> results;
+  {
+    std::lock_guard lock(mutex_);
+    Timestamp now = options_.clock->now();
+    Timestamp received = report_received_at.value_or(now);
+    RETURN_IF_ERROR(refresh_routing_locked(false));
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+    for (const Signal& signal : signals) {
+      if (!signal.alarm) continue;
+      RETURN_IF_ERROR(ancestors_locked(signal.location).status());
+      Alert candidate;
+      candidate.location = signal.location;
+      candidate.indicator = signal.indicator;
+      candidate.severity = severity_of_signal(signal);
+      candidate.origin = "signal";
+      candidate.text = signal.method + ": " + std::to_string(static_cast<int64_t>(signal.observed)) + " " +
+                       signal.indicator + " in " + signal.period + " above the threshold " +
+                       std::to_string(signal.upperbound) + " (score " + std::to_string(signal.score) + ")";
+      candidate.report_received_at = received;
+      candidate.opened_by = "detection:" + signal.method;
+      ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(std::move(candidate), now));
+      results.push_back(std::move(opened));
+    }
+    RETURN_IF_ERROR(tx->commit());
+  }
+  std::vector<AlertUpdate> updates;
+  Timestamp committed = options_.clock->now();
+  bool any_opened = false;
+  for (auto& r : results) {
+    metrics_.report_to_alert.observe(seconds_between(r.received_at, committed));
+    metrics_.count_alert(r.update.opened);
+    if (r.update.opened) {
+      any_opened = true;
+      bus_.publish(r.bus_payload);
+      metrics_.report_to_delivery("bus").observe(seconds_between(r.received_at, options_.clock->now()));
+    }
+    updates.push_back(r.update);
+  }
+  if (any_opened) wake_delivery();
+  return updates;
+}
+
+Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, const std::string& actor) {
+  if (report.text.empty()) return invalid_argument("an event report needs a 'text'");
+  Opened opened;
+  {
+    std::lock_guard lock(mutex_);
+    Timestamp now = options_.clock->now();
+    RETURN_IF_ERROR(ancestors_locked(report.location).status());
+    RETURN_IF_ERROR(refresh_routing_locked(false));
+    Alert candidate;
+    candidate.location = report.location;
+    candidate.indicator = report.disease.empty() ? "event" : report.disease;
+    candidate.severity = report.severity;
+    candidate.origin = "event";
+    candidate.text = report.text;
+    candidate.report_received_at = report.received_at.value_or(now);
+    candidate.opened_by = actor;
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+    ASSIGN_OR_RETURN(opened, open_or_join_locked(std::move(candidate), now));
+    RETURN_IF_ERROR(tx->commit());
+  }
+  metrics_.report_to_alert.observe(seconds_between(opened.received_at, options_.clock->now()));
+  metrics_.count_alert(opened.update.opened);
+  if (opened.update.opened) {
+    bus_.publish(opened.bus_payload);
+    metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
+    wake_delivery();
+  }
+  return opened.update;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+Result<Alert> LiaisonService::change_state(int64_t alert_id, AlertState to, const std::string& actor,
+                                           const std::string& note) {
+  std::string bus_payload;
+  Alert alert;
+  {
+    std::lock_guard lock(mutex_);
+    Timestamp now = options_.clock->now();
+    RETURN_IF_ERROR(refresh_routing_locked(false));
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+    ASSIGN_OR_RETURN(alert, alerts_->get_alert(alert_id));
+    bool allowed = (to == AlertState::kAcknowledged && alert.state == AlertState::kOpen) ||
+                   (to == AlertState::kResolved && alert.state != AlertState::kResolved);
+    if (!allowed) {
+      return failed_precondition("alert " + std::to_string(alert_id) + " is " +
+                                 std::string(alert_state_name(alert.state)) + "; it cannot become " +
+                                 std::string(alert_state_name(to)));
+    }
+    std::string from(alert_state_name(alert.state));
+    alert.state = to;
+    RETURN_IF_ERROR(alerts_->set_state(alert_id, to));
+    RETURN_IF_ERROR(alerts_->add_transition(Transition{alert_id, from, std::string(alert_state_name(to)), actor, now, note}));
+    ASSIGN_OR_RETURN(bus_payload, queue_transition_locked(alert, std::string(alert_state_name(to)), now, actor, now));
+    RETURN_IF_ERROR(tx->commit());
+  }
+  bus_.publish(bus_payload);
+  wake_delivery();
+  return alert;
+}
+
+Result<Alert> LiaisonService::acknowledge(int64_t alert_id, const std::string& actor, const std::string& note) {
+  return change_state(alert_id, AlertState::kAcknowledged, actor, note);
+}
+
+Result<Alert> LiaisonService::resolve(int64_t alert_id, const std::string& actor, const std::string& note) {
+  return change_state(alert_id, AlertState::kResolved, actor, note);
+}
+
+Result<Alert> LiaisonService::get_alert(int64_t alert_id) {
+  std::lock_guard lock(mutex_);
+  return alerts_->get_alert(alert_id);
+}
+
+Result<std::vector<Alert>> LiaisonService::list_alerts(const AlertFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return alerts_->list_alerts(filter);
+}
+
+Result<std::vector<Transition>> LiaisonService::list_transitions(int64_t alert_id) {
+  std::lock_guard lock(mutex_);
+  return alerts_->list_transitions(alert_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions and policies
+
+Result<Subscription> LiaisonService::add_subscription(Subscription subscription) {
+  if (subscription.name.empty()) return invalid_argument("a subscription needs a name");
+  RETURN_IF_ERROR(validate_webhook_url(subscription.webhook));
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(ancestors_locked(subscription.location).status());
+  subscription.created_at = options_.clock->now();
+  ASSIGN_OR_RETURN(subscription.id, alerts_->add_subscription(subscription));
+  RETURN_IF_ERROR(refresh_routing_locked(true));
+  return subscription;
+}
+
+Result<std::vector<Subscription>> LiaisonService::list_subscriptions() {
+  std::lock_guard lock(mutex_);
+  return alerts_->list_subscriptions();
+}
+
+Status LiaisonService::delete_subscription(int64_t id) {
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(alerts_->delete_subscription(id));
+  return refresh_routing_locked(true);
+}
+
+Result<EscalationPolicy> LiaisonService::add_escalation_policy(EscalationPolicy policy) {
+  if (policy.after_micros <= 0) return invalid_argument("an escalation delay must be positive");
+  RETURN_IF_ERROR(validate_webhook_url(policy.webhook));
+  std::lock_guard lock(mutex_);
+  RETURN_IF_ERROR(ancestors_locked(policy.location).status());
+  policy.created_at = options_.clock->now();
+  ASSIGN_OR_RETURN(policy.id, alerts_->add_escalation_policy(policy));
+  RETURN_IF_ERROR(refresh_routing_locked(true));
+  return policy;
+}
+
+Result<std::vector<EscalationPolicy>> LiaisonService::list_escalation_policies() {
+  std::lock_guard lock(mutex_);
+  return alerts_->list_escalation_policies();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escalation
+
+Result<int> LiaisonService::escalate_due() {
+  int fired = 0;
+  std::vector<std::string> bus_payloads;
+  {
+    std::lock_guard lock(mutex_);
+    RETURN_IF_ERROR(refresh_routing_locked(false));
+    Timestamp now = options_.clock->now();
+    for (const EscalationPolicy& policy : policies_) {
+      ASSIGN_OR_RETURN(auto due, alerts_->unescalated_open_alerts(policy.id, Timestamp(now.micros() - policy.after_micros)));
+      if (due.empty()) continue;
+      ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+      for (const Alert& alert : due) {
+        ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
+        bool applies = false;
+        for (const Location* loc : chain) applies = applies || loc->code == policy.location;
+        // Recorded either way, so the next pass does not look at this alert again.
+        RETURN_IF_ERROR(alerts_->record_escalation(alert.id, policy.id, applies ? now : Timestamp(0)));
+        if (!applies) continue;
+        std::string actor = "escalation-policy:" + std::to_string(policy.id);
+        RETURN_IF_ERROR(alerts_->add_transition(
+            Transition{alert.id, "open", "open", actor, now, "not acknowledged: escalated to " + policy.webhook}));
+        std::string key = "alert-" + std::to_string(alert.id) + "-escalated-policy-" + std::to_string(policy.id);
+        json::object payload{{"alert_id", alert.id},
+                             {"event", "escalated"},
+                             {"state", "open"},
+                             {"location", alert.location},
+                             {"indicator", alert.indicator},
+                             {"severity", std::string(severity_name(alert.severity))},
+                             {"text", alert.text},
+                             {"origin", alert.origin},
+                             {"signal_count", alert.signal_count},
+                             {"opened_at", alert.opened_at.to_string()},
+                             {"transition_at", now.to_string()},
+                             {"actor", actor},
+                             {"idempotency_key", key},
+                             {"escalation", json::object{{"policy_id", policy.id},
+                                                         {"location", policy.location},
+                                                         {"after_seconds", policy.after_micros / 1'000'000}}}};
+        std::string body = json::serialize(payload);
+        RETURN_IF_ERROR(alerts_->enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret, body,
+                                                     "escalated", now, 0, now})
+                            .status());
+        bus_payloads.push_back(std::move(body));
+        ++fired;
+      }
+      RETURN_IF_ERROR(tx->commit());
+    }
+  }
+  for (const auto& p : bus_payloads) bus_.publish(p);
+  if (fired > 0) wake_delivery();
+  return fired;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+Status LiaisonService::deliver_one(const OutboxEntry& entry) {
+  if (entry.channel == "nats") {
+    if (!options_.publisher) return unavailable("no NATS server is configured");
+    return options_.publisher->publish(entry.target, entry.idempotency_key, entry.payload);
+  }
+  Headers headers = {{"Idempotency-Key", entry.idempotency_key}, {"X-Shouwang-Event", entry.kind}};
+  if (!entry.secret.empty()) headers.emplace_back("X-Shouwang-Signature", webhook_signature(entry.secret, entry.payload));
+  return options_.webhook_transport->post(entry.target, headers, entry.payload);
+}
+
+Result<int> LiaisonService::deliver_due() {
+  std::lock_guard pass(delivery_mutex_);
+  std::vector<OutboxEntry> entries;
+  {
+    std::lock_guard lock(mutex_);
+    ASSIGN_OR_RETURN(entries, alerts_->due_entries(options_.clock->now(), options_.delivery_batch));
+  }
+  if (entries.empty()) return 0;
+
+  std::vector<Status> results(entries.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < entries.size(); i = next++) results[i] = deliver_one(entries[i]);
+  };
+  size_t workers = std::min<size_t>(entries.size(), std::max(1, options_.delivery_parallelism));
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  int delivered = 0;
+  std::lock_guard lock(mutex_);
+  Timestamp now = options_.clock->now();
+  ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const OutboxEntry& e = entries[i];
+    int64_t attempts = e.attempts + 1;
+    metrics_.count_delivery(e.channel, results[i].is_ok());
+    if (results[i].is_ok()) {
+      RETURN_IF_ERROR(alerts_->mark_delivered(e.id, now, attempts));
+      double latency = seconds_between(e.origin_at, now);
+      (e.kind == "opened" ? metrics_.report_to_delivery(e.channel) : metrics_.transition_to_delivery(e.channel))
+          .observe(latency);
+      ++delivered;
+      continue;
+    }
+    int64_t backoff = options_.retry_base_micros;
+    for (int64_t k = 1; k < attempts && backoff < options_.retry_max_micros; ++k) backoff *= 2;
+    backoff = std::min(backoff, options_.retry_max_micros);
+    bool give_up = attempts >= options_.max_attempts;
+    RETURN_IF_ERROR(alerts_->mark_attempt_failed(e.id, attempts, Timestamp(now.micros() + backoff),
+                                                 results[i].message(), give_up));
+  }
+  RETURN_IF_ERROR(tx->commit());
+  return delivered;
+}
+
+Result<int64_t> LiaisonService::pending_deliveries() {
+  std::lock_guard lock(mutex_);
+  return alerts_->pending_count();
+}
+
+Result<std::vector<OutboxEntry>> LiaisonService::delivered_entries(int64_t alert_id) {
+  std::lock_guard lock(mutex_);
+  return alerts_->delivered_entries(alert_id);
+}
+
+Result<store::Token> LiaisonService::authenticate(const std::string& secret) {
+  std::lock_guard lock(mutex_);
+  return store::authenticate(*store_, secret);
+}
+
+std::string LiaisonService::render_metrics() {
+  auto pending = pending_deliveries();
+  return metrics_.render_prometheus(pending.is_ok() ? *pending : -1);
+}
+
+}  // namespace shouwang::alert

@@ -1,0 +1,160 @@
+// The liaison service: turns detection signals and focal points' event reports into alerts,
+// groups repeats, routes each alert transition to the subscribed focal points (webhooks), the
+// message bus (NATS) and the in-process bus (SSE), and escalates alerts nobody acknowledged.
+//
+// Ingestion (on_signals, report_event) only writes the alert and its queued notifications in one
+// SQLite transaction and returns: a background delivery thread sends the outbox with retries and
+// exponential backoff, so a dead webhook never slows a report down, and an undelivered
+// notification survives a restart. Each (transition, recipient) has one idempotency key, queued
+// once and marked delivered once. Escalation timers are computed from alert_alerts.opened_at and
+// alert_escalations, so they too survive a restart. All times come from the injected Clock.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alert/alert_bus.h"
+#include "alert/alert_store.h"
+#include "alert/metrics.h"
+#include "alert/model.h"
+#include "alert/publisher.h"
+#include "alert/webhook.h"
+#include "core/location.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace shouwang::alert {
+
+struct LiaisonOptions {
+  std::string db_path;                                   // the Shouwang database file
+  const Clock* clock = nullptr;                          // required
+  std::shared_ptr<WebhookTransport> webhook_transport;   // null: HttpWebhookTransport
+  std::shared_ptr<AlertPublisher> publisher;             // null: no NATS channel
+  int64_t group_window_micros = int64_t{24} * 3600 * 1'000'000;  // a repeat within this joins the alert
+  int64_t retry_base_micros = 1'000'000;                 // first retry after 1 s, then 2 s, 4 s, ...
+  int64_t retry_max_micros = int64_t{5} * 60 * 1'000'000;
+  int max_attempts = 20;                                 // then the entry is given up (kept, marked failed)
+  int64_t delivery_batch = 256;
+  int delivery_parallelism = 8;                          // concurrent POSTs within a batch
+  std::chrono::milliseconds delivery_poll{50};           // real time between passes when idle
+  std::chrono::milliseconds escalation_poll{250};
+};
+
+// A focal point's manual event report (POST /api/v1/events).
+struct EventReport {
+  std::string location;
+  Severity severity = Severity::kMedium;
+  std::string text;
+  std::string disease;  // suspected disease; becomes the alert's indicator ("event" when empty)
+  std::optional<Timestamp> received_at;
+};
+
+struct AlertUpdate {
+  int64_t alert_id = 0;
+  bool opened = false;  // false: joined an open alert of the same group
+  AlertState state = AlertState::kOpen;
+};
+
+class LiaisonService {
+ public:
+  // Opens the liaison tables (creating them if needed) in options.db_path.
+  static Result<std::unique_ptr<LiaisonService>> open(LiaisonOptions options);
+  ~LiaisonService();
+  LiaisonService(const LiaisonService&) = delete;
+  LiaisonService& operator=(const LiaisonService&) = delete;
+
+  // Background delivery and escalation threads. Without them, deliver_due()/escalate_due() do
+  // the same work on the caller's thread (tests with a ManualClock).
+  void start();
+  void stop();
+
+  // Signals of one detection run: each alarm opens an alert or joins the open alert of its
+  // location+indicator. `report_received_at` (default: now) is when the report that triggered
+  // detection arrived, for the latency histograms.
+  Result<std::vector<AlertUpdate>> on_signals(const std::vector<Signal>& signals,
+                                              std::optional<Timestamp> report_received_at = std::nullopt);
+  Result<AlertUpdate> report_event(const EventReport& report, const std::string& actor);
+
+  Result<Alert> acknowledge(int64_t alert_id, const std::string& actor, const std::string& note = "");
+  Result<Alert> resolve(int64_t alert_id, const std::string& actor, const std::string& note = "");
+  Result<Alert> get_alert(int64_t alert_id);
+  Result<std::vector<Alert>> list_alerts(const AlertFilter& filter);
+  Result<std::vector<Transition>> list_transitions(int64_t alert_id);
+
+  Result<Subscription> add_subscription(Subscription subscription);
+  Result<std::vector<Subscription>> list_subscriptions();
+  Status delete_subscription(int64_t id);
+  Result<EscalationPolicy> add_escalation_policy(EscalationPolicy policy);
+  Result<std::vector<EscalationPolicy>> list_escalation_policies();
+
+  // One delivery pass over the due outbox entries; returns how many were delivered.
+  Result<int> deliver_due();
+  // One escalation pass; returns how many escalations fired.
+  Result<int> escalate_due();
+  Result<int64_t> pending_deliveries();
+  // Delivered outbox entries of an alert (what reached whom), oldest first.
+  Result<std::vector<OutboxEntry>> delivered_entries(int64_t alert_id);
+
+  Result<store::Token> authenticate(const std::string& secret);
+  // Is `location` equal to `ancestor` or below it? NotFound for an unknown location.
+  Result<bool> covers(const std::string& ancestor, const std::string& location);
+  Status check_location(const std::string& code);
+
+  AlertBus& bus() { return bus_; }
+  LiaisonMetrics& metrics() { return metrics_; }
+  const Clock& clock() const { return *options_.clock; }
+  std::string render_metrics();
+
+ private:
+  explicit LiaisonService(LiaisonOptions options) : options_(std::move(options)) {}
+
+  // Everything below with the suffix _locked expects mutex_ held.
+  Status reload_locations_locked();
+  Result<std::vector<const Location*>> ancestors_locked(const std::string& code);
+  Status refresh_routing_locked(bool force);
+  struct Opened {
+    AlertUpdate update;
+    std::string bus_payload;
+    Timestamp received_at;
+  };
+  Result<Opened> open_or_join_locked(Alert candidate, Timestamp now);
+  // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) and
+  // returns the payload for the in-process bus.
+  Result<std::string> queue_transition_locked(const Alert& alert, const std::string& kind, Timestamp origin_at,
+                                              const std::string& actor, Timestamp now);
+  Result<Alert> change_state(int64_t alert_id, AlertState to, const std::string& actor, const std::string& note);
+  Status deliver_one(const OutboxEntry& entry);
+  void wake_delivery();
+  void delivery_loop();
+  void escalation_loop();
+
+  LiaisonOptions options_;
+  std::mutex mutex_;  // guards the two database connections and the caches
+  std::unique_ptr<AlertStore> alerts_;
+  std::unique_ptr<store::Store> store_;
+  std::map<std::string, Location> locations_;
+  std::multimap<std::string, Subscription> subscriptions_by_location_;
+  std::vector<EscalationPolicy> policies_;
+  int64_t routing_data_version_ = -1;
+
+  std::mutex delivery_mutex_;  // one delivery pass at a time
+  AlertBus bus_;
+  LiaisonMetrics metrics_;
+
+  std::atomic<bool> running_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool wake_pending_ = false;
+  std::thread delivery_thread_;
+  std::thread escalation_thread_;
+};
+
+}  // namespace shouwang::alert

@@ -1,0 +1,312 @@
+// The liaison pipeline with synthetic signals, a fake webhook transport and a manual clock:
+// routing, grouping, lifecycle, escalation timers (also across a restart) and retried delivery.
+#include "alert/liaison_service.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "alert/test_support.h"
+
+namespace shouwang::alert {
+namespace {
+
+namespace json = boost::json;
+using testing::AtomicManualClock;
+using testing::FakeTransport;
+using testing::TempDatabase;
+
+constexpr int64_t kMinute = 60'000'000;
+
+Signal alarm_at(const std::string& location, double observed, double upperbound = 10,
+                const std::string& indicator = "cases") {
+  return Signal{location, indicator, "2024-W10", "farrington_flexible", observed, upperbound, true, 3.2};
+}
+
+class LiaisonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(db_.ok());
+    open_service();
+  }
+
+  void open_service() {
+    service_.reset();
+    LiaisonOptions options;
+    options.db_path = db_.path();
+    options.clock = &clock_;
+    options.webhook_transport = transport_;
+    auto service = LiaisonService::open(options);
+    ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+    service_ = std::move(*service);
+  }
+
+  int64_t subscribe(const std::string& name, const std::string& location, Severity min = Severity::kLow,
+                    const std::string& indicator = "") {
+    Subscription s;
+    s.name = name;
+    s.location = location;
+    s.indicator = indicator;
+    s.min_severity = min;
+    s.webhook = "http://receiver.test/" + name;
+    s.secret = "secret-" + name;
+    auto created = service_->add_subscription(s);
+    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
+    return created.is_ok() ? created->id : 0;
+  }
+
+  std::vector<std::string> receivers_of_last_delivery() {
+    std::vector<std::string> names;
+    for (const auto& p : transport_->posts()) names.push_back(p.url.substr(std::string("http://receiver.test/").size()));
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  TempDatabase db_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  AtomicManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
+  std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
+  std::unique_ptr<LiaisonService> service_;
+};
+
+TEST_F(LiaisonTest, RoutesToCountryRegionAndGlobalSubscribersAboveTheirSeverity) {
+  subscribe("nigeria", "NGA");
+  subscribe("lagos", "NGA-LA");
+  subscribe("afro", "AFRO", Severity::kMedium);
+  subscribe("world-high", "WORLD", Severity::kHigh);
+  subscribe("emro", "EMRO");
+  subscribe("ghana", "GHA");
+
+  // 14/10: low severity -> only the country-level subscriptions of Nigeria and its subdivision.
+  auto updates = service_->on_signals({alarm_at("NGA-LA", 14)});
+  ASSERT_TRUE(updates.is_ok()) << updates.status().to_string();
+  ASSERT_EQ(updates->size(), 1u);
+  EXPECT_TRUE((*updates)[0].opened);
+  ASSERT_EQ(*service_->deliver_due(), 2);
+  EXPECT_EQ(receivers_of_last_delivery(), (std::vector<std::string>{"lagos", "nigeria"}));
+
+  // A country-level alert does not reach the subdivision's subscriber; 16/10 is medium.
+  transport_ = std::make_shared<FakeTransport>();
+  open_service();
+  ASSERT_TRUE(service_->on_signals({alarm_at("NGA", 16)}).is_ok());
+  ASSERT_EQ(*service_->deliver_due(), 2);
+  EXPECT_EQ(receivers_of_last_delivery(), (std::vector<std::string>{"afro", "nigeria"}));
+
+  // 30/10 is high: the global subscriber hears of it too; EMRO and Ghana never do.
+  transport_ = std::make_shared<FakeTransport>();
+  open_service();
+  ASSERT_TRUE(service_->on_signals({alarm_at("NGA", 30, 10, "deaths")}).is_ok());
+  ASSERT_EQ(*service_->deliver_due(), 3);
+  EXPECT_EQ(receivers_of_last_delivery(), (std::vector<std::string>{"afro", "nigeria", "world-high"}));
+}
+
+TEST_F(LiaisonTest, IndicatorFilterAndNonAlarmSignals) {
+  subscribe("cholera-only", "AFRO", Severity::kLow, "cholera");
+  Signal quiet = alarm_at("GHA", 5);
+  quiet.alarm = false;
+  auto updates = service_->on_signals({quiet, alarm_at("GHA", 50, 10, "measles"), alarm_at("GHA", 50, 10, "cholera")});
+  ASSERT_TRUE(updates.is_ok());
+  EXPECT_EQ(updates->size(), 2u);  // the non-alarm week opens nothing
+  ASSERT_EQ(*service_->deliver_due(), 1);
+  auto body = json::parse(transport_->posts()[0].body).as_object();
+  EXPECT_EQ(body["indicator"].as_string(), "cholera");
+  EXPECT_EQ(body["severity"].as_string(), "high");
+  EXPECT_EQ(body["region"].as_string(), "AFRO");
+  EXPECT_EQ(body["country"].as_string(), "GHA");
+}
+
+TEST_F(LiaisonTest, UnknownLocationIsRejected) {
+  auto updates = service_->on_signals({alarm_at("XXX", 50)});
+  EXPECT_EQ(updates.status().code(), StatusCode::kNotFound);
+  Subscription s{0, "x", "", "NOWHERE", "", Severity::kLow, "http://receiver.test/x", "", {}};
+  EXPECT_EQ(service_->add_subscription(s).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LiaisonTest, RepeatedSignalsJoinTheOpenAlertWithinTheWindow) {
+  subscribe("nigeria", "NGA");
+  auto first = service_->on_signals({alarm_at("NGA", 14)});
+  clock_.advance_seconds(3600);
+  auto second = service_->on_signals({alarm_at("NGA", 40)});
+  ASSERT_TRUE(first.is_ok() && second.is_ok());
+  EXPECT_TRUE((*first)[0].opened);
+  EXPECT_FALSE((*second)[0].opened);
+  EXPECT_EQ((*first)[0].alert_id, (*second)[0].alert_id);
+  auto alert = service_->get_alert((*first)[0].alert_id);
+  EXPECT_EQ(alert->signal_count, 2);
+  EXPECT_EQ(alert->severity, Severity::kHigh);  // the worst of the group
+  EXPECT_EQ(*service_->deliver_due(), 1);       // one notification, not two
+
+  // Another indicator is another group.
+  auto other = service_->on_signals({alarm_at("NGA", 14, 10, "deaths")});
+  EXPECT_NE((*other)[0].alert_id, (*first)[0].alert_id);
+
+  // After the window (24 h without a signal) a repeat opens a new alert.
+  clock_.advance_seconds(25 * 3600);
+  auto later = service_->on_signals({alarm_at("NGA", 14)});
+  EXPECT_TRUE((*later)[0].opened);
+  EXPECT_NE((*later)[0].alert_id, (*first)[0].alert_id);
+}
+
+TEST_F(LiaisonTest, ResolvedAlertsDoNotGroup) {
+  auto first = service_->on_signals({alarm_at("NGA", 14)});
+  ASSERT_TRUE(service_->resolve((*first)[0].alert_id, "who").is_ok());
+  auto again = service_->on_signals({alarm_at("NGA", 14)});
+  EXPECT_TRUE((*again)[0].opened);
+}
+
+TEST_F(LiaisonTest, TransitionsRecordWhoAndWhen) {
+  subscribe("nigeria", "NGA");
+  EventReport report{"NGA", Severity::kHigh, "Cluster of haemorrhagic fever in Ondo", "lassa", std::nullopt};
+  auto opened = service_->report_event(report, "focal-point-nga");
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  int64_t id = opened->alert_id;
+  clock_.advance_seconds(120);
+  auto acked = service_->acknowledge(id, "dr-adeyemi", "team dispatched");
+  ASSERT_TRUE(acked.is_ok());
+  EXPECT_EQ(acked->state, AlertState::kAcknowledged);
+  EXPECT_EQ(service_->acknowledge(id, "someone-else").status().code(), StatusCode::kFailedPrecondition);
+  clock_.advance_seconds(3600);
+  ASSERT_TRUE(service_->resolve(id, "afro-office").is_ok());
+  EXPECT_EQ(service_->resolve(id, "afro-office").status().code(), StatusCode::kFailedPrecondition);
+
+  auto transitions = service_->list_transitions(id);
+  ASSERT_TRUE(transitions.is_ok());
+  ASSERT_EQ(transitions->size(), 3u);
+  EXPECT_EQ((*transitions)[0].to_state, "open");
+  EXPECT_EQ((*transitions)[0].actor, "focal-point-nga");
+  EXPECT_EQ((*transitions)[1].from_state, "open");
+  EXPECT_EQ((*transitions)[1].to_state, "acknowledged");
+  EXPECT_EQ((*transitions)[1].actor, "dr-adeyemi");
+  EXPECT_EQ((*transitions)[1].note, "team dispatched");
+  EXPECT_EQ((*transitions)[1].at.to_string(), "2024-03-10T08:02:00Z");
+  EXPECT_EQ((*transitions)[2].to_state, "resolved");
+  EXPECT_EQ((*transitions)[2].at.to_string(), "2024-03-10T09:02:00Z");
+
+  // The subscriber hears of each transition once, each with its own idempotency key.
+  ASSERT_EQ(*service_->deliver_due(), 3);
+  std::vector<std::string> events;
+  for (const auto& p : transport_->posts()) events.push_back(std::string(json::parse(p.body).at("event").as_string()));
+  EXPECT_EQ(events, (std::vector<std::string>{"opened", "acknowledged", "resolved"}));
+}
+
+class EscalationTest : public LiaisonTest {
+ protected:
+  void add_policy(const std::string& location, const std::string& after, const std::string& url) {
+    EscalationPolicy p;
+    p.location = location;
+    p.after_micros = *parse_duration_micros(after);
+    p.webhook = url;
+    p.secret = "escalation-secret";
+    ASSERT_TRUE(service_->add_escalation_policy(p).is_ok());
+  }
+};
+
+TEST_F(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
+  add_policy("AFRO", "15m", "http://regional.test/");
+  add_policy("WORLD", "1h", "http://global.test/");
+  auto acked = service_->on_signals({alarm_at("GHA", 30)});
+  auto ignored = service_->on_signals({alarm_at("NGA-LA", 30)});
+  auto elsewhere = service_->on_signals({alarm_at("EGY", 30)});
+  ASSERT_TRUE(acked.is_ok() && ignored.is_ok() && elsewhere.is_ok());
+
+  clock_.advance_seconds(14 * 60 + 59);
+  EXPECT_EQ(*service_->escalate_due(), 0);
+  ASSERT_TRUE(service_->acknowledge((*acked)[0].alert_id, "ghana-fp").is_ok());
+  clock_.advance_seconds(1);
+  EXPECT_EQ(*service_->escalate_due(), 1);  // only the Lagos alert: Ghana acked, Egypt is not AFRO
+  EXPECT_EQ(*service_->escalate_due(), 0);  // fired once
+  service_->deliver_due();
+  auto regional = transport_->posts_to("http://regional.test/");
+  ASSERT_EQ(regional.size(), 1u);
+  auto body = json::parse(regional[0].body).as_object();
+  EXPECT_EQ(body["alert_id"].as_int64(), (*ignored)[0].alert_id);
+  EXPECT_EQ(body["event"].as_string(), "escalated");
+  EXPECT_EQ(regional[0].header("X-Shouwang-Signature"), webhook_signature("escalation-secret", regional[0].body));
+
+  clock_.advance_seconds(45 * 60);
+  EXPECT_EQ(*service_->escalate_due(), 2);  // Lagos and Egypt reach the global level
+  service_->deliver_due();
+  EXPECT_EQ(transport_->posts_to("http://global.test/").size(), 2u);
+  auto transitions = service_->list_transitions((*ignored)[0].alert_id);
+  EXPECT_EQ(transitions->size(), 3u);  // opened, escalated to the region, escalated to the world
+  EXPECT_EQ(transitions->back().actor.rfind("escalation-policy:", 0), 0u);
+}
+
+TEST_F(EscalationTest, TimersSurviveARestartAndFireOnce) {
+  add_policy("NGA", "15m", "http://regional.test/");
+  auto opened = service_->on_signals({alarm_at("NGA", 30)});
+  ASSERT_TRUE(opened.is_ok());
+  clock_.advance_seconds(10 * 60);
+  EXPECT_EQ(*service_->escalate_due(), 0);
+
+  open_service();  // the server restarts in the middle of the escalation
+  clock_.advance_seconds(6 * 60);
+  EXPECT_EQ(*service_->escalate_due(), 1);
+  open_service();  // and again after it fired
+  EXPECT_EQ(*service_->escalate_due(), 0);
+  EXPECT_EQ(*service_->deliver_due(), 1);
+  EXPECT_EQ(transport_->posts_to("http://regional.test/").size(), 1u);
+}
+
+TEST_F(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
+  subscribe("nigeria", "NGA");
+  transport_->set_down(true);
+  auto opened = service_->on_signals({alarm_at("NGA", 30)});
+  ASSERT_TRUE(opened.is_ok());  // accepted although every webhook is down
+  std::vector<int> attempts_at;
+  for (int second = 0; second <= 40; ++second) {
+    int before = transport_->attempts();
+    service_->deliver_due();
+    if (transport_->attempts() > before) attempts_at.push_back(second);
+    clock_.advance_seconds(1);
+  }
+  // Retries after 1, 2, 4, 8, 16 s of backoff: attempts at 0, 1, 3, 7, 15, 31 s.
+  EXPECT_EQ(attempts_at, (std::vector<int>{0, 1, 3, 7, 15, 31}));
+  EXPECT_EQ(*service_->pending_deliveries(), 1);
+
+  transport_->set_down(false);
+  open_service();  // the pending notification is in the database, not in memory
+  clock_.advance_seconds(60);
+  EXPECT_EQ(*service_->deliver_due(), 1);
+  clock_.advance_seconds(600);
+  EXPECT_EQ(*service_->deliver_due(), 0);
+  ASSERT_EQ(transport_->posts().size(), 1u);
+  EXPECT_EQ(*service_->pending_deliveries(), 0);
+  auto body = json::parse(transport_->posts()[0].body).as_object();
+  EXPECT_EQ(body["idempotency_key"].as_string(), transport_->posts()[0].header("Idempotency-Key"));
+}
+
+TEST_F(LiaisonTest, MetricsExposeLatencyHistograms) {
+  subscribe("nigeria", "NGA");
+  EventReport report{"NGA", Severity::kHigh, "suspected cholera", "", clock_.now()};
+  clock_.advance_seconds(0.003);
+  ASSERT_TRUE(service_->report_event(report, "fp").is_ok());
+  clock_.advance_seconds(0.2);
+  ASSERT_EQ(*service_->deliver_due(), 1);
+  std::string text = service_->render_metrics();
+  EXPECT_NE(text.find("shouwang_alert_report_to_alert_seconds_bucket{le=\"0.0025\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("shouwang_alert_report_to_alert_seconds_bucket{le=\"0.005\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("shouwang_alert_report_to_delivery_seconds_bucket{channel=\"webhook\",le=\"0.1\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("shouwang_alert_report_to_delivery_seconds_bucket{channel=\"webhook\",le=\"0.25\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("shouwang_alert_outbox_pending 0"), std::string::npos);
+}
+
+TEST(WebhookSignature, IsHexHmacSha256OfTheBody) {
+  // RFC 4231, test case 2.
+  EXPECT_EQ(webhook_signature("Jefe", "what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Durations, ParseUnitsAndRejectNonsense) {
+  EXPECT_EQ(*parse_duration_micros("2s"), 2'000'000);
+  EXPECT_EQ(*parse_duration_micros("15m"), 15 * kMinute);
+  EXPECT_EQ(*parse_duration_micros("1h30m"), 90 * kMinute);
+  EXPECT_FALSE(parse_duration_micros("15").is_ok());
+  EXPECT_FALSE(parse_duration_micros("m").is_ok());
+  EXPECT_FALSE(parse_duration_micros("0s").is_ok());
+  EXPECT_FALSE(parse_duration_micros("3w").is_ok());
+}
+
+}  // namespace
+}  // namespace shouwang::alert
