@@ -1,0 +1,350 @@
+// Xapian indexing, query parsing with fallbacks, and snippet highlighting.
+#include "knowledge/search_index.h"
+
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "knowledge/document.h"
+#include "knowledge/text_normalizer.h"
+
+namespace shouwang::knowledge {
+namespace fs = std::filesystem;
+
+std::string index_path_for(const std::string& db_path) { return db_path + ".kb-index"; }
+
+std::string family_term(const std::string& family) { return "XF" + family; }
+std::string language_term(const std::string& lang) { return "XL" + to_lower(lang); }
+std::string topic_term(const std::string& topic) { return "XT" + to_lower(topic); }
+std::string edition_term(int edition) { return "XE" + std::to_string(edition); }
+std::string document_term(int64_t document_id) { return "XD" + std::to_string(document_id); }
+
+namespace {
+
+Status xapian_status(const Xapian::Error& error, const std::string& what) {
+  std::string message = what + ": " + error.get_type() + ": " + error.get_msg();
+  std::string type = error.get_type();
+  if (type == "DatabaseLockError" || type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+    return unavailable(message);
+  }
+  return internal_error(message);
+}
+
+Xapian::Document make_index_document(Xapian::TermGenerator& generator, const StoredPassage& passage, bool latest) {
+  Xapian::Document doc;
+  generator.set_document(doc);
+  generator.set_stemmer(Xapian::Stem(stemmer_for_language(passage.lang)));
+  if (!passage.heading.empty()) {
+    generator.index_text(normalize_for_search(passage.heading));
+    generator.increase_termpos();
+  }
+  generator.index_text(normalize_for_search(passage.text));
+  doc.add_boolean_term(family_term(passage.family));
+  doc.add_boolean_term(language_term(passage.lang));
+  doc.add_boolean_term(edition_term(passage.edition));
+  doc.add_boolean_term(document_term(passage.document_id));
+  for (const std::string& topic : passage.topics) doc.add_boolean_term(topic_term(topic));
+  if (latest) doc.add_boolean_term(kLatestTerm);
+  if (!passage.published.empty()) doc.add_value(kPublishedSlot, passage.published);
+  doc.set_data(std::to_string(passage.id));
+  return doc;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::string& index_path, bool create_new) {
+  try {
+    Xapian::WritableDatabase db(index_path, create_new ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_CREATE_OR_OPEN);
+    std::unique_ptr<IndexWriter> writer(new IndexWriter(std::move(db)));
+    writer->generator_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    writer->db_.begin_transaction();
+    writer->in_transaction_ = true;
+    return writer;
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "cannot open the search index '" + index_path + "'");
+  }
+}
+
+IndexWriter::~IndexWriter() {
+  if (!in_transaction_) return;
+  try {
+    db_.cancel_transaction();
+  } catch (const Xapian::Error&) {
+    // Nothing more to undo: an uncommitted Xapian transaction is discarded when the handle closes.
+  }
+}
+
+Status IndexWriter::add_passage(const StoredPassage& passage, bool latest) {
+  try {
+    db_.replace_document(static_cast<Xapian::docid>(passage.id), make_index_document(generator_, passage, latest));
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "indexing failed");
+  }
+}
+
+Status IndexWriter::mark_latest(int64_t document_id, bool latest) {
+  try {
+    std::string term = document_term(document_id);
+    std::vector<Xapian::docid> ids(db_.postlist_begin(term), db_.postlist_end(term));
+    for (Xapian::docid id : ids) {
+      Xapian::Document doc = db_.get_document(id);
+      if (latest) {
+        doc.add_boolean_term(kLatestTerm);
+      } else {
+        try {
+          doc.remove_term(kLatestTerm);
+        } catch (const Xapian::InvalidArgumentError&) {
+          continue;  // was not marked
+        }
+      }
+      db_.replace_document(id, doc);
+    }
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "updating the latest-edition marks failed");
+  }
+}
+
+Status IndexWriter::remove_document(int64_t document_id) {
+  try {
+    db_.delete_document(document_term(document_id));
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "removing from the index failed");
+  }
+}
+
+Status IndexWriter::commit() {
+  try {
+    db_.commit_transaction();
+    in_transaction_ = false;
+    db_.close();
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "committing the search index failed");
+  }
+}
+
+Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path) {
+  std::string fresh = index_path + ".rebuilding";
+  std::string old = index_path + ".old";
+  std::error_code ec;
+  fs::remove_all(fresh, ec);
+  ASSIGN_OR_RETURN(auto latest, store.latest_editions());
+  int64_t count = 0;
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(fresh, true));
+    RETURN_IF_ERROR(store.for_each_passage([&](const StoredPassage& passage) {
+      auto it = latest.find({passage.family, passage.lang});
+      bool is_latest = it != latest.end() && it->second == passage.edition;
+      ++count;
+      return writer->add_passage(passage, is_latest);
+    }));
+    RETURN_IF_ERROR(writer->commit());
+  }
+  fs::remove_all(old, ec);
+  if (fs::exists(index_path)) {
+    fs::rename(index_path, old, ec);
+    if (ec) return unavailable("cannot replace the search index '" + index_path + "': " + ec.message());
+  }
+  fs::rename(fresh, index_path, ec);
+  if (ec) return unavailable("cannot move the new search index into place: " + ec.message());
+  fs::remove_all(old, ec);
+  return count;
+}
+
+namespace {
+
+bool is_word_char(char32_t c) { return !is_han(c) && (u_isalnum(static_cast<UChar32>(c)) || u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK); }
+
+// Wraps each run of Han characters that is not already inside quotes in double quotes, the form in
+// which Xapian 1.4.22 parses mixed Chinese/Latin queries without error.
+std::string quote_han_runs(const std::string& query) {
+  std::u32string text = to_u32(query);
+  std::u32string out;
+  bool in_quotes = false;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == U'"') { in_quotes = !in_quotes; out.push_back(text[i++]); continue; }
+    if (!in_quotes && is_han(text[i])) {
+      size_t j = i;
+      while (j < text.size() && is_han(text[j])) ++j;
+      out += U" \"" + text.substr(i, j - i) + U"\" ";
+      i = j;
+      continue;
+    }
+    out.push_back(text[i++]);
+  }
+  return to_utf8(out);
+}
+
+Xapian::Query parse_with(const std::string& query, const std::string& stemmer, unsigned flags) {
+  Xapian::QueryParser parser;
+  parser.set_stemmer(Xapian::Stem(stemmer));
+  parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  parser.set_default_op(Xapian::Query::OP_OR);
+  return parser.parse_query(query, flags);
+}
+
+}  // namespace
+
+std::string query_stemmer(const std::string& folded_query, const std::optional<std::string>& lang_filter) {
+  if (lang_filter && !lang_filter->empty()) return stemmer_for_language(*lang_filter);
+  for (char32_t c : to_u32(folded_query)) {
+    UErrorCode error = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript(static_cast<UChar32>(c), &error);
+    if (script == USCRIPT_CYRILLIC) return "russian";
+    if (script == USCRIPT_ARABIC) return "arabic";
+  }
+  return "english";
+}
+
+Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language) {
+  const unsigned kFull = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM;
+  try {
+    return parse_with(folded_query, stemmer_language, kFull);
+  } catch (const Xapian::Error&) {
+  }
+  try {
+    return parse_with(quote_han_runs(folded_query), stemmer_language, kFull);
+  } catch (const Xapian::Error&) {
+  }
+  try {
+    return parse_with(folded_query, stemmer_language, Xapian::QueryParser::FLAG_CJK_NGRAM);
+  } catch (const Xapian::Error&) {
+  }
+  // Last resort: the terms the indexer would make of the query, any of them.
+  try {
+    Xapian::Document scratch;
+    Xapian::TermGenerator generator;
+    generator.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    generator.set_document(scratch);
+    generator.index_text(folded_query);
+    std::vector<Xapian::Query> terms;
+    for (auto it = scratch.termlist_begin(); it != scratch.termlist_end(); ++it) terms.emplace_back(*it);
+    return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+  } catch (const Xapian::Error&) {
+    return Xapian::Query();
+  }
+}
+
+HighlightTerms highlight_terms_for_query(const std::string& query, const std::string& stemmer_language) {
+  HighlightTerms terms;
+  terms.stemmer = stemmer_language;
+  Xapian::Stem stem(stemmer_language);
+  std::u32string text = to_u32(normalize_for_search(query));
+  for (size_t i = 0; i < text.size();) {
+    if (is_han(text[i])) {
+      size_t j = i;
+      while (j < text.size() && is_han(text[j])) ++j;
+      if (j - i == 1) terms.han_characters.insert(text[i]);
+      for (size_t k = i; k + 1 < j; ++k) terms.han_bigrams.insert(text.substr(k, 2));
+      i = j;
+    } else if (is_word_char(text[i])) {
+      size_t j = i;
+      while (j < text.size() && is_word_char(text[j])) ++j;
+      bool negated = i > 0 && text[i - 1] == U'-' && (i == 1 || text[i - 2] == U' ');
+      std::string word = to_utf8(text.substr(i, j - i));
+      bool operator_word = word == "AND" || word == "OR" || word == "NOT" || word == "XOR" || word == "NEAR";
+      if (!negated && !operator_word) {
+        std::string lower = to_lower(word);
+        terms.words.insert(lower);
+        terms.stems.insert(stem(lower));
+      }
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return terms;
+}
+
+namespace {
+
+void append_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string make_snippet(const std::string& original, const HighlightTerms& terms, size_t max_chars) {
+  FoldedText folded = fold_with_offsets(original);
+  const std::u32string& f = folded.folded;
+  size_t n = f.size();
+  size_t han_count = static_cast<size_t>(std::count_if(f.begin(), f.end(), is_han));
+  if (max_chars == 0) max_chars = han_count * 3 > n ? 90 : 200;
+
+  std::vector<bool> marked(n, false);
+  Xapian::Stem stem(terms.stemmer.empty() ? "english" : terms.stemmer);
+  for (size_t i = 0; i < n;) {
+    if (is_han(f[i])) {
+      if (terms.han_characters.count(f[i])) marked[i] = true;
+      if (i + 1 < n && is_han(f[i + 1]) && terms.han_bigrams.count(f.substr(i, 2))) marked[i] = marked[i + 1] = true;
+      ++i;
+    } else if (is_word_char(f[i])) {
+      size_t j = i;
+      while (j < n && is_word_char(f[j])) ++j;
+      std::string lower = to_lower(to_utf8(f.substr(i, j - i)));
+      if (terms.words.count(lower) || terms.stems.count(stem(lower))) std::fill(marked.begin() + i, marked.begin() + j, true);
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  // Joins marks split only by a hyphen or a space between two marked words (COVID-19, "PCR test").
+  for (size_t i = 1; i + 1 < n; ++i) {
+    if (!marked[i] && marked[i - 1] && marked[i + 1] && (f[i] == U'-' || f[i] == U' ')) marked[i] = true;
+  }
+
+  std::vector<size_t> span_starts;
+  for (size_t i = 0; i < n; ++i) {
+    if (marked[i] && (i == 0 || !marked[i - 1])) span_starts.push_back(i);
+  }
+  size_t begin = 0, end = n;
+  if (n > max_chars) {
+    size_t best_start = 0, best_count = 0;
+    for (size_t s : span_starts) {
+      size_t lead = std::min<size_t>(s, max_chars / 5);
+      size_t start = s - lead;
+      size_t count = static_cast<size_t>(std::count_if(span_starts.begin(), span_starts.end(),
+                                                       [&](size_t x) { return x >= start && x < start + max_chars; }));
+      if (count > best_count) { best_count = count; best_start = start; }
+    }
+    begin = std::min(best_start, n - max_chars);
+    end = begin + max_chars;
+    // Does not cut a word in two: move the cut points to the nearest space for spaced scripts.
+    if (han_count * 3 <= n) {
+      while (begin > 0 && begin < n && f[begin - 1] != U' ' && begin > best_start - std::min<size_t>(best_start, 15)) --begin;
+      while (end < n && f[end] != U' ' && end < begin + max_chars + 15) ++end;
+    }
+    while (begin < end && marked[begin] && begin > 0 && marked[begin - 1]) --begin;
+  }
+
+  std::string out;
+  if (begin > 0) out += "…";
+  bool open = false;
+  size_t last_original = std::string::npos;
+  for (size_t k = begin; k < end; ++k) {
+    if (folded.original_begin[k] == last_original) continue;  // one original code point folded to several
+    last_original = folded.original_begin[k];
+    bool mark = marked[k];
+    if (mark && !open) { out += "<mark>"; open = true; }
+    if (!mark && open) { out += "</mark>"; open = false; }
+    append_escaped(out, std::string_view(original).substr(folded.original_begin[k], folded.original_end[k] - folded.original_begin[k]));
+  }
+  if (open) out += "</mark>";
+  if (end < n) out += "…";
+  return out;
+}
+
+}  // namespace shouwang::knowledge

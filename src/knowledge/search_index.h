@@ -1,0 +1,84 @@
+// The Xapian side of the knowledge centre: one Xapian document per stored paragraph (docid =
+// kb_passages.id), Chinese indexed as CJK n-grams (characters and overlapping bigrams), other
+// scripts through Snowball stemmers, all text NFKC + t2s folded first. The index is derived data:
+// `rebuild_index` recreates it from SQLite at any time.
+#pragma once
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "knowledge/knowledge_store.h"
+
+namespace shouwang::knowledge {
+
+// Where the index of a database lives: beside it, "<db path>.kb-index".
+std::string index_path_for(const std::string& db_path);
+
+// Boolean filter terms carried by every indexed paragraph.
+std::string family_term(const std::string& family);
+std::string language_term(const std::string& lang);
+std::string topic_term(const std::string& topic);
+std::string edition_term(int edition);
+std::string document_term(int64_t document_id);
+inline constexpr const char* kLatestTerm = "XLATEST";  // the paragraph's edition is its (family, lang)'s latest
+inline constexpr Xapian::valueno kPublishedSlot = 0;   // YYYY-MM-DD, for date ranges
+
+// Writes paragraphs into the index inside one Xapian transaction: commit() makes them visible,
+// destruction without commit() discards them.
+class IndexWriter {
+ public:
+  static Result<std::unique_ptr<IndexWriter>> open(const std::string& index_path, bool create_new = false);
+  ~IndexWriter();
+
+  Status add_passage(const StoredPassage& passage, bool latest);
+  // Sets or clears the latest-edition mark on every paragraph of a document.
+  Status mark_latest(int64_t document_id, bool latest);
+  Status remove_document(int64_t document_id);
+  Status commit();
+
+ private:
+  explicit IndexWriter(Xapian::WritableDatabase db) : db_(std::move(db)) {}
+  Xapian::WritableDatabase db_;
+  bool in_transaction_ = false;
+  Xapian::TermGenerator generator_;
+};
+
+// Rebuilds the index of `store` from scratch in a temporary folder and swaps it in, so a failure
+// leaves the previous index in place. Returns the number of paragraphs indexed.
+Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path);
+
+// What a query asks to match, as the snippet highlighter needs it: Han bigrams and single Han
+// characters, and Latin/Cyrillic/Arabic words with their stems.
+struct HighlightTerms {
+  std::set<std::u32string> han_bigrams;
+  std::set<char32_t> han_characters;
+  std::set<std::string> words;  // lower-cased
+  std::set<std::string> stems;
+  std::string stemmer;
+};
+HighlightTerms highlight_terms_for_query(const std::string& query, const std::string& stemmer_language);
+
+// A snippet of about `max_chars` code points around the densest matches of `terms` in `original`,
+// cut from the original text (its own script), HTML-escaped, matches wrapped in <mark>...</mark>,
+// "…" where it was cut. Why not Xapian's MSet::snippet: that highlights only the exact text it is
+// given, and we index folded (NFKC + t2s) text but must show the document's own characters.
+std::string make_snippet(const std::string& original, const HighlightTerms& terms, size_t max_chars = 0);
+
+// Parses a user query (already folded by normalize_for_search) with Xapian's QueryParser in CJK
+// n-gram mode. Xapian 1.4.22 throws on some mixed queries (`PCR 核酸 ICU`); these are re-parsed
+// with each Chinese run as a phrase, then without operators, then as a plain OR of the terms, so
+// no query fails. An empty Query means nothing searchable.
+Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language);
+
+// Picks the stemmer for a query: the language filter's, else by the query's script (Cyrillic:
+// Russian, Arabic: Arabic, otherwise English).
+std::string query_stemmer(const std::string& folded_query, const std::optional<std::string>& lang_filter);
+
+}  // namespace shouwang::knowledge
