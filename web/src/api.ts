@@ -1,0 +1,246 @@
+// Client of the Shouwang REST API (/api/v1). The data endpoints are always there; the Rt, detection,
+// alert and knowledge endpoints come from modules that may be absent from a build, so the UI probes
+// them once (404 = absent) and shows their panels only when they answer.
+
+export interface Location {
+  code: string;
+  name_en: string;
+  name_zh: string;
+  parent: string | null;
+  level: 'world' | 'region' | 'country' | 'subnational';
+  population: number | null;
+}
+
+export interface Point {
+  date: string;
+  value: number;
+}
+
+export interface Series {
+  location: string;
+  indicator: string;
+  source: string;
+  points: Point[];
+}
+
+export interface Correction {
+  date: string;
+  value: number;
+  revision: number;
+  source: string;
+  reported_at: string;
+}
+
+export interface RtEstimate {
+  date: string;  // the end of the estimation window
+  mean: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+export interface Signal {
+  period: string;
+  observed: number | null;
+  threshold: number | null;
+  method: string;
+  alarm: boolean;
+}
+
+export interface KbHit {
+  family: string;
+  edition: string;
+  lang: string;
+  title: string;
+  section: string;
+  snippet: string;
+  score: number;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function get_json<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json();
+      if (body?.error?.message) message = body.error.message;
+    } catch {
+      // The body was not JSON: keep the status line.
+    }
+    throw new ApiError(response.status, message);
+  }
+  return (await response.json()) as T;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, v);
+  return q.toString();
+}
+
+export async function fetch_locations(): Promise<Location[]> {
+  return (await get_json<{ locations: Location[] }>('/api/v1/locations')).locations;
+}
+
+// A missing series (404) is an empty one: not every country reports every indicator.
+export async function fetch_series(location: string, indicator: string, source?: string): Promise<Series> {
+  try {
+    return await get_json<Series>(`/api/v1/series?${query({ location, indicator, source })}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return { location, indicator, source: source ?? '', points: [] };
+    throw e;
+  }
+}
+
+export function series_csv_url(location: string, indicator: string, source?: string): string {
+  return `/api/v1/series?${query({ location, indicator, source, format: 'csv' })}`;
+}
+
+export async function fetch_corrections(location: string, indicator: string): Promise<Correction[]> {
+  try {
+    return (await get_json<{ corrections: Correction[] }>(`/api/v1/revisions?${query({ location, indicator })}`)).corrections;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return [];
+    throw e;
+  }
+}
+
+// Optional endpoints, probed once per page load.
+export type Feature = 'rt' | 'signals' | 'alerts' | 'kb';
+const probe_paths: Record<Feature, string> = {
+  rt: '/api/v1/rt',
+  signals: '/api/v1/signals',
+  alerts: '/api/v1/alerts/stream',
+  kb: '/api/v1/kb/search?q=probe',
+};
+const probes = new Map<Feature, Promise<boolean>>();
+
+// Present unless the router answers "no such endpoint". A parameter error (400) still means the
+// route exists. The alert stream would stay open, so the probe aborts once the headers arrive.
+export function has_feature(feature: Feature): Promise<boolean> {
+  let p = probes.get(feature);
+  if (!p) {
+    p = (async () => {
+      const controller = new AbortController();
+      try {
+        const response = await fetch(probe_paths[feature], { signal: controller.signal });
+        if (response.status === 404) {
+          // The route's own 404 (e.g. no such location) still means the endpoint exists.
+          const body = await response.json().catch(() => null);
+          return !String(body?.error?.message ?? 'no such endpoint').startsWith('no such endpoint');
+        }
+        controller.abort();
+        return response.status !== 405 && response.status < 500;
+      } catch {
+        return false;
+      }
+    })();
+    probes.set(feature, p);
+  }
+  return p;
+}
+
+function number_or_null(v: unknown): number | null {
+  if (v === null || v === undefined || v === 'NA' || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+// The first array in a response body: lets the UI read {"estimates": [...]}, {"rt": [...]}, a bare
+// array, or {"signals": [...]} without depending on the exact envelope name.
+function first_array(body: unknown, preferred: string[]): Record<string, unknown>[] {
+  if (Array.isArray(body)) return body as Record<string, unknown>[];
+  if (body && typeof body === 'object') {
+    const obj = body as Record<string, unknown>;
+    for (const key of preferred) if (Array.isArray(obj[key])) return obj[key] as Record<string, unknown>[];
+    for (const value of Object.values(obj)) if (Array.isArray(value)) return value as Record<string, unknown>[];
+  }
+  return [];
+}
+
+// Rt estimates as EpiEstim names them (mean, q0.025, q0.975), dated by the end of their window
+// (date_end), or with date/lower/upper names.
+export async function fetch_rt(location: string, indicator: string): Promise<RtEstimate[]> {
+  const body = await get_json<unknown>(`/api/v1/rt?${query({ location, indicator })}`);
+  const out: RtEstimate[] = [];
+  for (const row of first_array(body, ['estimates', 'rt', 'points', 'windows'])) {
+    const date = String(row.date_end ?? row.date ?? row.end ?? row.period ?? '');
+    const mean = number_or_null(row.mean ?? row.median ?? row.value ?? row.rt);
+    if (!date || mean === null) continue;
+    out.push({
+      date,
+      mean,
+      lo: number_or_null(row['q0.025'] ?? row.lower ?? row.lo ?? row.q025),
+      hi: number_or_null(row['q0.975'] ?? row.upper ?? row.hi ?? row.q975),
+    });
+  }
+  return out;
+}
+
+export async function fetch_alarms(location: string, indicator: string): Promise<Signal[]> {
+  const body = await get_json<unknown>(`/api/v1/signals?${query({ location, indicator, alarm: 'true' })}`);
+  return first_array(body, ['signals']).map((row) => ({
+    period: String(row.week ?? row.period ?? row.date ?? ''),
+    observed: number_or_null(row.observed),
+    threshold: number_or_null(row.upperbound ?? row.threshold),
+    method: String(row.method ?? ''),
+    alarm: row.alarm === undefined ? true : Boolean(row.alarm),
+  })).filter((s) => s.period && s.alarm);
+}
+
+export async function search_knowledge(q: string, lang: string, edition: string): Promise<KbHit[]> {
+  const body = await get_json<unknown>(`/api/v1/kb/search?${query({ q, lang, edition })}`);
+  return first_array(body, ['hits', 'results']).map((row) => ({
+    family: String(row.family ?? ''),
+    edition: String(row.edition ?? ''),
+    lang: String(row.lang ?? ''),
+    title: String(row.title ?? ''),
+    section: String(row.section ?? ''),
+    snippet: String(row.snippet ?? ''),
+    score: Number(row.score ?? 0),
+  }));
+}
+
+export async function fetch_edition_diff(family: string, from: string, to: string): Promise<unknown> {
+  return get_json<unknown>(`/api/v1/kb/families/${encodeURIComponent(family)}/diff?${query({ from, to })}`);
+}
+
+export async function acknowledge_alert(id: string, token: string): Promise<void> {
+  const response = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json();
+      if (body?.error?.message) message = body.error.message;
+    } catch {
+      // Keep the status line.
+    }
+    throw new ApiError(response.status, message);
+  }
+}
+
+// Runs tasks with at most `limit` in flight: a browser allows six connections per host, and the
+// server gives each connection its own thread.
+export async function map_limited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>,
+                                        progress?: (done: number) => void): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0, done = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]);
+      progress?.(++done);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
