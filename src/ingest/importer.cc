@@ -70,6 +70,7 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   if (options.dhis2_mapping) context.dhis2_mapping = &*options.dhis2_mapping;
 
   ParsedBatch batch = parse_file(format, content, context);
+  if (options.authorize) RETURN_IF_ERROR(options.authorize(batch));
   ImportReport report;
   report.errors = std::move(batch.errors);
   report.warnings = std::move(batch.warnings);

@@ -1,6 +1,7 @@
 // WHO's WHO-COVID-19-global-data.csv: Date_reported,Country_code,Country,WHO_region,New_cases,
 // Cumulative_cases,New_deaths,Cumulative_deaths, one row per country and reporting date.
 #include <array>
+#include <map>
 
 #include "ingest/csv_reader.h"
 #include "ingest/parsers.h"
@@ -62,6 +63,12 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
   int64_t rows = 0;
   bool all_sundays = true;
   std::string last_code_text, last_code;  // rows come grouped by country; cache the mapping
+  struct SkippedCode {
+    int64_t first_line;
+    int64_t rows;
+    std::string name;
+  };
+  std::map<std::string, SkippedCode> skipped;
   while (reader.next(fields)) {
     const int64_t line = reader.line();
     if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
@@ -86,9 +93,10 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
       // WHO's own codes for cases on ships and other conveyances (XXF..XXL, region OTHER) are not
       // places; any other unknown code is an error.
       if (region == "OTHER" || alpha2.starts_with("XX")) {
-        check.warning(line, "Country_code", "'" + std::string(alpha2) + "' (" +
-                                                std::string(fields[column_of[kCountry]]) +
-                                                ") is not a country; row skipped");
+        // One warning per code (with its row count), not one per week.
+        auto [it, fresh] = skipped.try_emplace(std::string(alpha2), SkippedCode{line, 0,
+                                                                                std::string(fields[column_of[kCountry]])});
+        ++it->second.rows;
       } else {
         check.error(line, "Country_code", alpha2.empty() ? std::string("Country_code is empty")
                                                          : "unknown country code '" + std::string(alpha2) + "'");
@@ -117,6 +125,11 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
       }
       check.add(last_code, t.indicator, *period, *value, line);
     }
+  }
+  for (const auto& [code, info] : skipped) {
+    check.warning(info.first_line, "Country_code",
+                  "'" + code + "' (" + info.name + ") is not a country; its " + std::to_string(info.rows) +
+                      (info.rows == 1 ? " row is" : " rows are") + " skipped");
   }
   if (context.progress) context.progress(total, total);
   if (rows == 0) check.error(0, "", "the file has a header but no rows");

@@ -214,7 +214,7 @@ TEST_F(ParsersTest, WhoBuildsWeeklySeriesAndKeepsNotReportedAbsent) {
   EXPECT_EQ(find("NAM", "cases", "2020-W10"), 0);
   EXPECT_EQ(find("XKX", "cases", "2020-W10"), 3);
   EXPECT_EQ(find("ITA", "cases", "2020-W11"), -5);
-  EXPECT_TRUE(has_problem(batch.warnings, 6, "Country_code", "not a country"));
+  EXPECT_TRUE(has_problem(batch.warnings, 6, "Country_code", "not a country; its 1 row is skipped"));
   EXPECT_TRUE(has_problem(batch.warnings, 7, "New_cases", "kept as a correction"));
   EXPECT_TRUE(has_problem(batch.warnings, 7, "", "decreased from 1500"));
   for (const auto& o : batch.observations) EXPECT_TRUE(o.period.is_week());
