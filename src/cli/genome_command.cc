@@ -35,6 +35,13 @@ void run_genome_analyze(const GenomeAnalyzeOptions& options) {
   if (!dataset.is_ok()) fail(dataset.status());
   std::ifstream input(options.input_path, std::ios::binary);
   if (!input) fail(not_found("cannot read " + options.input_path));
+  {
+    // Refuse a file that is not FASTA before any output is created (reads the first record only).
+    std::ifstream probe(options.input_path, std::ios::binary);
+    genome::FastaReader probe_reader(probe, options.input_path);
+    const auto first = probe_reader.next();
+    if (!first.is_ok()) fail(first.status());
+  }
   std::error_code size_error;
   const auto input_size = static_cast<int64_t>(std::filesystem::file_size(options.input_path, size_error));
 

@@ -179,61 +179,84 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
   std::vector<int>& previous = work.previous_scores;
   std::vector<int>& current = work.current_scores;
   std::vector<int>& query_gap = work.query_gap_scores;
+  // Rows are visited from the top of the band down, so within a column the query position grows. Each
+  // column splits into rows before the query starts, rows inside it, and rows past its end; the three
+  // segments are filled separately to keep the inner loop free of those tests.
+  int* const query_gap_row = query_gap.data();
   for (int ref_pos = 0; ref_pos < ref_size; ++ref_pos) {
     const uint32_t ref_mask = mask_of(ref[ref_pos]);
-    int ref_gap = -gap_open_cost[ref_pos];
-    int query_pos = ref_pos - shift_of_row(2 * width);
-    for (int row = 2 * width; row >= 0; --row, ++query_pos) {
+    const int open_here = gap_open_cost[ref_pos];
+    const int open_next = gap_open_cost[ref_pos + 1];
+    const int* const prev = previous.data();
+    int* const curr = current.data();
+    uint8_t* const trace_column = &work.trace[static_cast<size_t>(ref_pos + 1) * rows];
+    const int query_start_row = ref_pos - band.mean_shift + width;  // the row where query position is 0
+    const int top_inside = std::min(2 * width, query_start_row);
+    const int bottom_inside = std::max(0, query_start_row - query_size + 1);
+
+    for (int row = 2 * width; row > top_inside && row >= 0; --row) {
+      // Reference before the query starts: free, as a deletion.
+      trace_column[row] = kQueryGapExtended | kFromQueryGap;
+      curr[row] = 0;
+    }
+    int ref_gap = -open_here;
+    for (int row = top_inside; row >= bottom_inside; --row) {
+      const int query_pos = query_start_row - row;
+      int score = prev[row] + (letters_agree(query_masks[query_pos], ref_mask) ? match : mismatch);
+      uint8_t origin = kFromMatch;
       uint8_t flags = 0;
-      int score = 0;
-      uint8_t origin = 0;
-      if (query_pos < 0) {
-        // Reference before the query starts: free, as a deletion.
-        flags |= kQueryGapExtended;
-        ref_gap = -gap_open_cost[ref_pos];
-        origin = kFromQueryGap;
-      } else if (query_pos < query_size) {
-        score = previous[row] + (letters_agree(query_masks[query_pos], ref_mask) ? match : mismatch);
-        origin = kFromMatch;
-        if (row < 2 * width) {
-          const int extended = ref_gap - extend;
-          const int opened = current[row + 1] - gap_open_cost[ref_pos + 1];
-          if (extended > opened) {
-            ref_gap = extended;
-            flags |= kRefGapExtended;
-          } else {
-            ref_gap = opened;
-          }
-          if (score < ref_gap) {
-            score = ref_gap;
-            origin = kFromRefGap;
-          }
+      if (row < 2 * width) {
+        const int extended = ref_gap - extend;
+        const int opened = curr[row + 1] - open_next;
+        if (extended > opened) {
+          ref_gap = extended;
+          flags |= kRefGapExtended;
         } else {
-          ref_gap = no_alignment;
+          ref_gap = opened;
         }
-        if (row > 0) {
-          const int extended = query_gap[row - 1] - extend;
-          const int opened = previous[row - 1] - gap_open_cost[ref_pos];
-          if (extended > opened) {
-            query_gap[row] = extended;
-            flags |= kQueryGapExtended;
-          } else {
-            query_gap[row] = opened;
-          }
-          if (score < query_gap[row]) {
-            score = query_gap[row];
-            origin = kFromQueryGap;
-          }
-        } else {
-          query_gap[row] = no_alignment;
+        if (score < ref_gap) {
+          score = ref_gap;
+          origin = kFromRefGap;
         }
       } else {
-        score = kPastQueryEndScore;
-        origin = kPastQueryEnd;
+        ref_gap = no_alignment;
       }
-      trace_at(row, ref_pos + 1) = static_cast<uint8_t>(flags | origin);
-      current[row] = score;
-      if (end_column[row] == ref_pos + 1) work.final_scores[row] = score;
+      if (row > 0) {
+        const int extended = query_gap_row[row - 1] - extend;
+        const int opened = prev[row - 1] - open_here;
+        int gap;
+        if (extended > opened) {
+          gap = extended;
+          flags |= kQueryGapExtended;
+        } else {
+          gap = opened;
+        }
+        query_gap_row[row] = gap;
+        if (score < gap) {
+          score = gap;
+          origin = kFromQueryGap;
+        }
+      } else {
+        query_gap_row[row] = no_alignment;
+      }
+      trace_column[row] = static_cast<uint8_t>(flags | origin);
+      curr[row] = score;
+    }
+    for (int row = std::min(bottom_inside - 1, 2 * width); row >= 0; --row) {
+      trace_column[row] = kPastQueryEnd;
+      curr[row] = kPastQueryEndScore;
+    }
+
+    // Each row's alignment ends at column min(ref_size, query_size + shift): one row per column,
+    // and every remaining row at the last column.
+    const int column = ref_pos + 1;
+    if (column == ref_size) {
+      for (int r = 0; r < rows; ++r) {
+        if (end_column[r] == column) work.final_scores[r] = curr[r];
+      }
+    } else {
+      const int r = column - query_size - band.mean_shift + width;
+      if (r >= 0 && r < rows && end_column[r] == column) work.final_scores[r] = curr[r];
     }
     std::swap(previous, current);
   }
