@@ -171,8 +171,8 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       BusQueue queue(svc->bus());
       if (!writer.write(": connected\n\n")) return;
       while (true) {
-        auto payload = queue.pop(std::chrono::seconds(15));
-        // A comment line every 15 s when idle finds out whether the client went away.
+        // A comment line when idle finds out whether the client went away.
+        auto payload = queue.pop(svc->options().stream_keepalive);
         std::string frame = payload ? "event: alert\ndata: " + *payload + "\n\n" : ": keep-alive\n\n";
         if (!writer.write(frame)) return;
       }

@@ -46,6 +46,7 @@ struct LiaisonOptions {
   int delivery_parallelism = 8;                          // concurrent POSTs within a batch
   std::chrono::milliseconds delivery_poll{50};           // real time between passes when idle
   std::chrono::milliseconds escalation_poll{250};
+  std::chrono::milliseconds stream_keepalive{15'000};    // SSE comment when idle (finds gone clients)
 };
 
 // A focal point's manual event report (POST /api/v1/events).
@@ -111,6 +112,7 @@ class LiaisonService {
   AlertBus& bus() { return bus_; }
   LiaisonMetrics& metrics() { return metrics_; }
   const Clock& clock() const { return *options_.clock; }
+  const LiaisonOptions& options() const { return options_; }
   std::string render_metrics();
 
  private:
