@@ -92,7 +92,7 @@ bool looks_like_heading(const std::string& line) {
       return true;
     }
   }
-  if (text.size() > 25) return false;
+  if (text.size() > 25 || text.find_first_of(U"，,。") != std::u32string::npos) return false;
   return kEnders.find(text.back()) == std::u32string::npos && text.back() != U'”' && text.back() != U'"';
 }
 
@@ -153,7 +153,21 @@ Result<ImportedText> parse_plain_text(std::string_view bytes) {
       ++run;
     }
   }
-  bool wrapped = blocks > 1 && multi_line_blocks * 2 > blocks;
+  // Wrapped text breaks lines mid-sentence; a paragraph a line ends most lines with punctuation.
+  size_t lines_with_text = 0, lines_ending_sentences = 0;
+  static const std::u32string kSentenceEnds = U"。！？；：.!?;:”\"」）)";
+  for (const std::string& line : lines) {
+    if (line.empty()) continue;
+    ++lines_with_text;
+    std::u32string text = to_u32(line);
+    if (kSentenceEnds.find(text.back()) != std::u32string::npos) ++lines_ending_sentences;
+  }
+  // Chinese plain text is written a paragraph a line (attribution lines such as "——3月4日，在…上的
+  // 讲话" end without punctuation), so only texts in spaced scripts are taken as hard-wrapped.
+  std::u32string all = to_u32(bytes);
+  size_t han = static_cast<size_t>(std::count_if(all.begin(), all.end(), is_han));
+  bool wrapped = han * 4 < all.size() && blocks > 1 && multi_line_blocks * 2 > blocks &&
+                 lines_ending_sentences * 3 < lines_with_text * 2;
   ImportedText imported;
   std::vector<std::string> paragraphs;
   std::string current;
