@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "genome/alphabet.h"
@@ -45,6 +46,84 @@ SeedHit best_seed_hit(std::string_view kmer, std::string_view ref, int start, in
       if (kmer[pos] == ref[shift + pos]) ++score;
       if (score + mismatches_allowed < pos) break;
     }
+    if (score > best.score) {
+      best = {shift, score};
+      if (score == kmer_size) break;
+    }
+  }
+  return best;
+}
+
+// Exact positions of every 5-mer of a nucleotide reference, so that seed placement looks only at the
+// diagonals where some block of the seed matches exactly. With at most m mismatches allowed, a seed cut
+// into m + 1 disjoint blocks has one block without mismatch (pigeonhole), so every placement that can
+// pass the threshold is among the candidates and the result equals the exhaustive scan's.
+class ReferenceKmerIndex {
+ public:
+  static constexpr int kBlockLength = 5;
+
+  // Index of `ref`, rebuilt only when another reference is passed (cached per thread; compared by
+  // content, which costs far less than a rebuild).
+  static const ReferenceKmerIndex* for_reference(std::string_view ref) {
+    thread_local ReferenceKmerIndex index;
+    if (index.ref_ != ref) index.build(ref);
+    return index.usable_ ? &index : nullptr;
+  }
+
+  static int code_of(std::string_view block) {
+    int code = 0;
+    for (char c : block) {
+      const int base = c == 'A' ? 0 : c == 'C' ? 1 : c == 'G' ? 2 : c == 'T' ? 3 : -1;
+      if (base < 0) return -1;
+      code = code * 4 + base;
+    }
+    return code;
+  }
+
+  const std::vector<int>& positions(int code) const { return buckets_[code]; }
+
+ private:
+  void build(std::string_view ref) {
+    ref_ = std::string(ref);
+    buckets_.assign(1 << (2 * kBlockLength), {});
+    usable_ = true;
+    for (char c : ref) usable_ = usable_ && code_of(std::string_view(&c, 1)) >= 0;
+    if (!usable_) return;
+    for (size_t i = 0; i + kBlockLength <= ref.size(); ++i) {
+      buckets_[code_of(ref.substr(i, kBlockLength))].push_back(static_cast<int>(i));
+    }
+  }
+
+  std::string ref_;
+  bool usable_ = false;
+  std::vector<std::vector<int>> buckets_;
+};
+
+// Same answer as best_seed_hit for any hit that reaches `seed_length - mismatches_allowed`, found from
+// the k-mer index; nullopt when the index does not apply (short seeds, many mismatches allowed).
+std::optional<SeedHit> best_seed_hit_indexed(std::string_view kmer, std::string_view ref, int start,
+                                             int mismatches_allowed, const ReferenceKmerIndex& index) {
+  const int kmer_size = static_cast<int>(kmer.size());
+  const int blocks = mismatches_allowed + 1;
+  if (kmer_size < blocks * ReferenceKmerIndex::kBlockLength) return std::nullopt;
+  thread_local std::vector<int> candidates;
+  candidates.clear();
+  const int last_shift = static_cast<int>(ref.size()) - kmer_size;  // exclusive, as the scan
+  for (int block = 0; block < blocks; ++block) {
+    const int offset = block * ReferenceKmerIndex::kBlockLength;
+    const int code = ReferenceKmerIndex::code_of(kmer.substr(offset, ReferenceKmerIndex::kBlockLength));
+    if (code < 0) continue;
+    for (int position : index.positions(code)) {
+      const int shift = position - offset;
+      if (shift >= start && shift < last_shift) candidates.push_back(shift);
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  SeedHit best;
+  for (int shift : candidates) {
+    int score = 0;
+    for (int pos = 0; pos < kmer_size; ++pos) score += kmer[pos] == ref[shift + pos];
     if (score > best.score) {
       best = {shift, score};
       if (score == kmer_size) break;
@@ -105,6 +184,8 @@ Result<SeedBand> find_seed_band(std::string_view query, std::string_view ref, Al
   const double seed_step = (seed_cover - 1.0) / (seed_count - 1.0);
   if (seed_cover < 0.0 || seed_step < 0.0) return invalid_argument("Unable to align: no seed matches");
 
+  const ReferenceKmerIndex* index =
+      alphabet == Alphabet::kNucleotide ? ReferenceKmerIndex::for_reference(ref) : nullptr;
   int min_shift = ref_size;
   int max_shift = -ref_size;
   int matched_seeds = 0;
@@ -113,8 +194,10 @@ Result<SeedBand> find_seed_band(std::string_view query, std::string_view ref, Al
     const int start_index = round_half_away(margin + seed_step * i);
     if (start_index < 0 || start_index >= static_cast<int>(starts.size())) continue;
     const int query_pos = starts[start_index];
-    const SeedHit hit =
-        best_seed_hit(query.substr(query_pos, seeds.seed_length), ref, search_from, seeds.mismatches_allowed);
+    const std::string_view seed = query.substr(query_pos, seeds.seed_length);
+    std::optional<SeedHit> indexed;
+    if (index != nullptr) indexed = best_seed_hit_indexed(seed, ref, search_from, seeds.mismatches_allowed, *index);
+    const SeedHit hit = indexed ? *indexed : best_seed_hit(seed, ref, search_from, seeds.mismatches_allowed);
     if (hit.score >= seeds.seed_length - seeds.mismatches_allowed) {
       const int shift = hit.ref_position - query_pos;
       min_shift = std::min(min_shift, shift);
@@ -150,7 +233,8 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
   const int no_alignment = -(scoring.match_score + scoring.mismatch_penalty) * ref_size;
 
   AlignmentWorkspace& work = thread_workspace();
-  work.trace.assign(static_cast<size_t>(rows) * columns, 0);
+  // Every cell is written below, so the trace is only grown, never cleared.
+  if (work.trace.size() < static_cast<size_t>(rows) * columns) work.trace.resize(static_cast<size_t>(rows) * columns);
   work.previous_scores.assign(rows, 0);
   work.current_scores.assign(rows, 0);
   work.query_gap_scores.assign(rows, 0);
@@ -200,20 +284,19 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       curr[row] = 0;
     }
     int ref_gap = -open_here;
-    for (int row = top_inside; row >= bottom_inside; --row) {
+    // One cell; the band's top row has no row above to open an insertion from, its bottom row none
+    // below to open a deletion from.
+    const auto fill_cell = [&]<bool kHasRowAbove, bool kHasRowBelow>(int row) {
       const int query_pos = query_start_row - row;
       int score = prev[row] + (letters_agree(query_masks[query_pos], ref_mask) ? match : mismatch);
       uint8_t origin = kFromMatch;
       uint8_t flags = 0;
-      if (row < 2 * width) {
+      if constexpr (kHasRowAbove) {
         const int extended = ref_gap - extend;
         const int opened = curr[row + 1] - open_next;
-        if (extended > opened) {
-          ref_gap = extended;
-          flags |= kRefGapExtended;
-        } else {
-          ref_gap = opened;
-        }
+        const bool extend_gap = extended > opened;
+        ref_gap = extend_gap ? extended : opened;
+        flags |= extend_gap ? kRefGapExtended : 0;
         if (score < ref_gap) {
           score = ref_gap;
           origin = kFromRefGap;
@@ -221,16 +304,12 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       } else {
         ref_gap = no_alignment;
       }
-      if (row > 0) {
+      if constexpr (kHasRowBelow) {
         const int extended = query_gap_row[row - 1] - extend;
         const int opened = prev[row - 1] - open_here;
-        int gap;
-        if (extended > opened) {
-          gap = extended;
-          flags |= kQueryGapExtended;
-        } else {
-          gap = opened;
-        }
+        const bool extend_gap = extended > opened;
+        const int gap = extend_gap ? extended : opened;
+        flags |= extend_gap ? kQueryGapExtended : 0;
         query_gap_row[row] = gap;
         if (score < gap) {
           score = gap;
@@ -241,7 +320,19 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       }
       trace_column[row] = static_cast<uint8_t>(flags | origin);
       curr[row] = score;
+    };
+    int row = top_inside;
+    if (row >= bottom_inside && row == 2 * width) {
+      if (row > 0) {
+        fill_cell.template operator()<false, true>(row);
+      } else {
+        fill_cell.template operator()<false, false>(row);
+      }
+      --row;
     }
+    const int lowest_interior = std::max(bottom_inside, 1);
+    for (; row >= lowest_interior; --row) fill_cell.template operator()<true, true>(row);
+    if (row >= bottom_inside && row == 0) fill_cell.template operator()<true, false>(row);
     for (int row = std::min(bottom_inside - 1, 2 * width); row >= 0; --row) {
       trace_column[row] = kPastQueryEnd;
       curr[row] = kPastQueryEndScore;
