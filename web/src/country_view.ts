@@ -293,11 +293,14 @@ export async function render_country_view(container: HTMLElement, code: string):
     chart.setOption({
       aria: { enabled: true },
       animation: false,
-      grid: { left: 48, right: 16, top: 32, bottom: 32 },
+      grid: { left: 48, right: 40, top: 32, bottom: 60 },
       legend: { top: 0, data: [t('rt_mean'), ...(has_band ? [t('rt_band')] : [])] },
       tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? format_number(v, 2) : '–') },
       xAxis: { type: 'category', data: estimates.map((e) => e.date), axisLabel: { formatter: (v: string) => format_period(v), hideOverlap: true } },
       yAxis: { type: 'value', min: 0, axisLabel: { formatter: (v: number) => format_number(v, 1) } },
+      // The first windows of an epidemic give huge, uncertain Rt; open on the last year, zoomable.
+      dataZoom: [{ type: 'inside', startValue: Math.max(0, estimates.length - 365), filterMode: 'filter' },
+                 { type: 'slider', height: 18, bottom: 6, startValue: Math.max(0, estimates.length - 365) }],
       series: [
         ...(has_band ? [
           { name: 'lower', type: 'line', stack: 'band', data: estimates.map((e) => e.lo), lineStyle: { opacity: 0 },
@@ -307,7 +310,7 @@ export async function render_country_view(container: HTMLElement, code: string):
             showSymbol: false, tooltip: { show: false } },
         ] : []),
         { name: t('rt_mean'), type: 'line', data: estimates.map((e) => e.mean), showSymbol: false, itemStyle: { color: '#a93226' },
-          markLine: { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#333' }, label: { formatter: t('rt_threshold') },
+          markLine: { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#333' }, label: { formatter: t('rt_threshold'), position: 'insideEndTop' },
                       data: [{ yAxis: 1 }] } },
       ],
     }, true);

@@ -28,7 +28,7 @@ interface MetricData {
   sums: Map<string, WindowSums>;
 }
 
-const kWidth = 960, kHeight = 500;
+const kWidth = 960, kHeight = 500;  // the height before the outlines are fitted
 // world-atlas leaves Kosovo without an ISO numeric code; the API calls it XKX.
 const kUnnumbered: Record<string, string> = { Kosovo: 'XKX' };
 
@@ -40,20 +40,28 @@ const state = {
 const loaded = new Map<'cases' | 'deaths', Promise<MetricData>>();
 let rt_loaded: Promise<Map<string, RtEstimate[]>> | null = null;
 let shapes: { iso3: string; d: string }[] | null = null;
+let map_height = kHeight;
 
+// Projected country outlines (without Antarctica, which only wastes the bottom of the map) and the
+// map height that fits them at the standard width.
 function map_shapes(): { iso3: string; d: string }[] {
   if (shapes) return shapes;
   const topology = countries_topology as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
-  const collection = feature(topology, topology.objects.countries) as FeatureCollection<Geometry, { name: string }>;
-  const projection = geoNaturalEarth1().fitExtent([[4, 4], [kWidth - 4, kHeight - 4]], collection);
+  const all = feature(topology, topology.objects.countries) as FeatureCollection<Geometry, { name: string }>;
+  const collection: FeatureCollection<Geometry, { name: string }> = {
+    type: 'FeatureCollection',
+    features: all.features.filter((f: GeoFeature<Geometry, { name: string }>) => f.properties.name !== 'Antarctica'),
+  };
+  const projection = geoNaturalEarth1().fitWidth(kWidth - 8, collection);
   const path = geoPath(projection);
+  const [[, top], [, bottom]] = path.bounds(collection);
+  projection.translate([projection.translate()[0] + 4, projection.translate()[1] - top + 4]);
+  map_height = Math.ceil(bottom - top + 8);
   const table = numeric_to_iso3 as Record<string, string>;
-  shapes = collection.features
-    .filter((f: GeoFeature<Geometry, { name: string }>) => f.properties.name !== 'Antarctica')
-    .map((f: GeoFeature<Geometry, { name: string }>) => ({
-      iso3: (f.id !== undefined ? table[String(f.id)] : undefined) ?? kUnnumbered[f.properties.name] ?? '',
-      d: path(f) ?? '',
-    }));
+  shapes = collection.features.map((f: GeoFeature<Geometry, { name: string }>) => ({
+    iso3: (f.id !== undefined ? table[String(f.id)] : undefined) ?? kUnnumbered[f.properties.name] ?? '',
+    d: path(f) ?? '',
+  }));
   return shapes;
 }
 
@@ -156,7 +164,8 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
     h('div', { class: 'field field-wide' }, h('label', { for: 'map-date' }, t('date')), slider, date_output));
   const status = h('p', { class: 'status', role: 'status', id: 'map-status' }, t('loading'));
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', `0 0 ${kWidth} ${kHeight}`);
+  const outlines = map_shapes();
+  svg.setAttribute('viewBox', `0 0 ${kWidth} ${map_height}`);
   svg.setAttribute('id', 'world-map');
   svg.setAttribute('role', 'img');
   const tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', hidden: true });
@@ -176,7 +185,7 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
   });
 
   const paths = new Map<string, SVGPathElement[]>();
-  for (const shape of map_shapes()) {
+  for (const shape of outlines) {
     const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
     path.setAttribute('d', shape.d);
     path.setAttribute('fill', kNoDataColour);
@@ -198,7 +207,7 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
   function value_of(code: string, day: number): number | null {
     if (state.metric === 'rt') return rt_on(rt?.get(code), day);
     const population = all.get(code)?.population;
-    const sum = data?.sums.get(code)?.sum(day, state.window);
+    const sum = data ? data.sums.get(code)?.sum(day - data.axis.first_day, state.window) : null;
     if (sum === null || sum === undefined || !population) return null;
     return Math.max(0, sum) / population * 1e5;
   }

@@ -1,0 +1,265 @@
+// End-to-end test of the dashboard in Debian's Chromium (driven by playwright-core): imports the
+// real JHU series from the shared data folder into a fresh database, starts `shouwang serve` on a
+// free loopback port, then uses the page as a person would and compares what it shows with the API.
+// Environment: SHOUWANG_BIN (the shouwang binary), SHOUWANG_SHARED_DIR, SHOUWANG_WEB_ROOT (web/dist),
+// SCREENSHOT_DIR (build/screenshots), CHROMIUM (default /usr/bin/chromium).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const binary = process.env.SHOUWANG_BIN ?? join(repo, 'build', 'shouwang');
+const shared = process.env.SHOUWANG_SHARED_DIR ?? join(repo, '..', 'shared');
+const web_root = process.env.SHOUWANG_WEB_ROOT ?? join(repo, 'web', 'dist');
+const screenshots = process.env.SCREENSHOT_DIR ?? join(repo, 'build', 'screenshots');
+const browser_path = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const jhu = join(shared, 'data', 'global', 'jhu_csse');
+
+// The country the test drills into (compact, so a click at its centre lands on it) and a date it
+// corrects afterwards, so the revisions panel has something real to show.
+const kCountry = 'DEU';
+const kCorrectedDate = '2023-03-01';
+
+let work, db, server, base_url, context, page;
+
+function shouwang(...args) {
+  return execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function api(path) {
+  const response = await fetch(base_url + path);
+  assert.equal(response.status, 200, `${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function start_server() {
+  return new Promise((resolve_url, reject) => {
+    server = spawn(binary, ['serve', '--db', db, '--port', '0', '--web-root', web_root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve_url(m[1]);
+      }
+    });
+    server.stderr.on('data', (chunk) => { out += chunk; });
+    server.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function wait_ready() {
+  await page.waitForSelector('main[data-ready="true"]', { timeout: 60_000 });
+}
+
+// In-app navigation, as following a link does: the page keeps the country series it loaded for the
+// map instead of fetching them again on every full page load.
+async function go(path) {
+  await page.evaluate((p) => {
+    history.pushState(null, '', p);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+  await wait_ready();
+}
+
+describe('web dashboard', { timeout: 300_000 }, () => {
+  before(async () => {
+    for (const [what, path] of [['shouwang binary', binary], ['built web UI', join(web_root, 'index.html')],
+                                ['chromium', browser_path], ['JHU data', jhu]]) {
+      assert.ok(existsSync(path), `${what} not found at ${path}`);
+    }
+    mkdirSync(screenshots, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'shouwang-e2e-'));
+    db = join(work, 'e2e.db');
+    shouwang('import', '--db', db, '--format', 'jhu', '--indicator', 'cases', join(jhu, 'time_series_covid19_confirmed_global.csv'));
+    shouwang('import', '--db', db, '--format', 'jhu', '--indicator', 'deaths', join(jhu, 'time_series_covid19_deaths_global.csv'));
+    base_url = await start_server();
+
+    // A later report from the same source correcting one day: the store keeps both revisions.
+    const before_fix = (await api(`/api/v1/series?location=${kCountry}&indicator=cases&from=${kCorrectedDate}&to=${kCorrectedDate}`)).points[0].value;
+    writeFileSync(join(work, 'fix.csv'), `location,indicator,date,value\n${kCountry},cases,${kCorrectedDate},${before_fix + 100}\n`);
+    shouwang('import', '--db', db, '--format', 'csv', '--source', 'jhu', join(work, 'fix.csv'));
+
+    context = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: browser_path,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+             '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      acceptDownloads: true,
+    });
+    page = context.pages()[0] ?? await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+  });
+
+  after(async () => {
+    await context?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the world map is coloured from the API data', async () => {
+    await page.goto(base_url + '/');
+    await wait_ready();
+    const value = await page.locator(`#world-map path[data-iso3="${kCountry}"]`).first().getAttribute('data-value');
+    assert.ok(value !== '' && Number(value) >= 0, `map value of ${kCountry}: '${value}'`);
+    // The colour follows the rate: cases over the last 7 days per 100,000, from the API series.
+    const series = await api(`/api/v1/series?location=${kCountry}&indicator=cases`);
+    const { locations } = await api('/api/v1/locations?level=country');
+    const population = locations.find((l) => l.code === kCountry).population;
+    const last7 = series.points.slice(-7).reduce((s, p) => s + p.value, 0);
+    assert.ok(Math.abs(Number(value) - Math.max(0, last7) / population * 1e5) < 1e-6, `map ${value} vs API ${last7}`);
+    const coloured = await page.locator('#world-map path[data-value]:not([data-value=""])').count();
+    assert.ok(coloured > 150, `only ${coloured} countries coloured`);
+    assert.ok(await page.locator('#top-table tbody tr').count() > 0);
+    await shot('map');
+
+    // The slider moves the map back in time, one day per step.
+    await page.locator('#map-date').fill('0');
+    const first = await page.locator('#world-map').getAttribute('data-date');
+    await page.locator('#map-date').fill('400');
+    const later = await page.locator('#world-map').getAttribute('data-date');
+    assert.equal((Date.parse(later) - Date.parse(first)) / 86_400_000, 400);
+    assert.ok(first <= series.points[0].date, `axis starts ${first}, series ${series.points[0].date}`);
+    await shot('map-earlier');
+  });
+
+  test('clicking a country opens its page whose chart ends on the API value', async () => {
+    await go('/');
+    await page.locator(`#world-map path[data-iso3="${kCountry}"]`).first().click();
+    await page.waitForURL(`**/country/${kCountry}`);
+    await wait_ready();
+    const series = await api(`/api/v1/series?location=${kCountry}&indicator=cases`);
+    const last = series.points.at(-1);
+    const chart = page.locator('#series-chart');
+    assert.equal(await chart.getAttribute('data-last-date'), last.date);
+    assert.equal(Number(await chart.getAttribute('data-last-value')), last.value);
+    assert.equal(Number(await chart.getAttribute('data-points')), series.points.length);
+    const shown = await page.locator('#latest-value').textContent();
+    assert.ok(shown.includes(new Intl.NumberFormat('en-GB').format(last.value)), `summary '${shown}'`);
+    assert.ok(await page.locator('#series-chart svg path').count() > 0, 'chart drawn');
+    await shot('country');
+
+    // Revisions: the correction imported in the fixture is listed with its new value.
+    const { corrections } = await api(`/api/v1/revisions?location=${kCountry}&indicator=cases`);
+    assert.equal(corrections.length, 1);
+    const row = page.locator('#revisions-table tbody tr').first();
+    assert.ok((await row.textContent()).includes(new Intl.NumberFormat('en-GB').format(corrections[0].value)));
+
+    // Cumulative toggle: the chart ends on the stored cumulative series.
+    await page.locator('#cumulative').check();
+    const cumulative = (await api(`/api/v1/series?location=${kCountry}&indicator=cases_cumulative`)).points.at(-1);
+    await page.waitForFunction((v) => document.querySelector('#series-chart')?.dataset.lastValue === String(v), cumulative.value);
+    await page.locator('#log-scale').check();
+    await shot('country-cumulative-log');
+
+    // CSV download of what is on screen.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 'location,indicator,source,date,value');
+    assert.equal(csv.at(-1), `${kCountry},cases_cumulative,${series.source},${cumulative.date},${cumulative.value}`);
+    await page.locator('#cumulative').uncheck();
+    await page.locator('#log-scale').uncheck();
+  });
+
+  test('Rt band and alarms panels follow the API', async () => {
+    await go(`/country/${kCountry}`);
+    const rt = await fetch(`${base_url}/api/v1/rt?location=${kCountry}&indicator=cases`);
+    if (rt.status === 404 && !(await rt.text()).includes('no such endpoint')) return;
+    if (rt.status === 200) {
+      const body = await rt.json();
+      const windows = body.windows ?? body.estimates ?? [];
+      await page.waitForSelector('#rt-panel:not([hidden]) #rt-chart svg');
+      const text = await page.locator('#rt-latest').textContent();
+      const last = windows.at(-1);
+      assert.ok(text.includes(new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 }).format(last.mean)), text);
+      await page.locator('#rt-panel').screenshot({ path: join(screenshots, 'country-rt.png') });
+    } else {
+      assert.ok(await page.locator('#rt-panel').isHidden());
+    }
+  });
+
+  test('subnational breakdown appears for a country reported by province', async () => {
+    await go('/country/CHN');
+    await page.waitForSelector('#subnational-table tbody tr');
+    const rows = await page.locator('#subnational-table tbody tr').count();
+    const { locations } = await api('/api/v1/locations?parent=CHN&level=subnational');
+    assert.ok(rows > 20 && rows <= locations.length, `${rows} provinces shown of ${locations.length}`);
+  });
+
+  test('the interface switches to Chinese and remembers it', async () => {
+    await go(`/country/${kCountry}`);
+    await page.locator('#lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-Hans');
+    await wait_ready();
+    const { locations } = await api('/api/v1/locations?level=country');
+    const name_zh = locations.find((l) => l.code === kCountry).name_zh;
+    assert.equal((await page.locator('#location-name').textContent()).trim(), name_zh);
+    assert.equal(await page.locator('label[for="cumulative"]').textContent(), '累计');
+    await shot('country-zh');
+    await page.reload();
+    await wait_ready();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-Hans');
+    assert.equal(await page.locator('#lang-switch').textContent(), 'English');
+    await go('/');
+    await shot('map-zh');
+    await page.locator('#lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+  });
+
+  test('the pages fit a phone-width screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/', `/country/${kCountry}`]) {
+      await go(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone screen`);
+    }
+    await shot('country-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('the country finder works from the keyboard', async () => {
+    await go('/');
+    await page.locator('#country-finder').focus();
+    await page.keyboard.type('Germany');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/country/${kCountry}`);
+    await wait_ready();
+  });
+
+  test('knowledge search shows highlighted snippets when the knowledge centre is served', async (t) => {
+    const probe = await fetch(`${base_url}/api/v1/kb/search?q=incubation`);
+    if (probe.status === 404 && (await probe.text()).includes('no such endpoint')) {
+      t.skip('the server has no knowledge centre');
+      return;
+    }
+    await go('/');
+    await page.locator('#nav-knowledge').click();
+    await wait_ready();
+    await page.locator('#kb-q').fill('incubation');
+    await page.locator('#kb-form button[type="submit"]').click();
+    await page.waitForURL('**/knowledge?q=incubation*');
+    await wait_ready();
+    const hits = await page.locator('#kb-results li').count();
+    assert.ok(hits > 0, 'no hits shown');
+    assert.ok(await page.locator('#kb-results mark').count() > 0, 'no highlighted words');
+    await shot('knowledge');
+  });
+});
