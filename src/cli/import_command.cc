@@ -20,6 +20,7 @@ struct ImportArgs {
   std::string file;
   std::string source;
   bool partial = false;
+  bool allow_corrections = false;
   std::string indicator;
   std::string mapping;
 };
@@ -30,6 +31,7 @@ void run_import(const ImportArgs& args) {
   ingest::ImportOptions options;
   options.source = args.source;
   options.partial = args.partial;
+  options.allow_corrections = args.allow_corrections;
   options.jhu_indicator = args.indicator;
   if (*format == ingest::Format::kJhu && args.indicator.empty()) {
     fail(invalid_argument("--format jhu needs --indicator cases or --indicator deaths (which file this is)"));
@@ -93,6 +95,9 @@ void register_import_command(CLI::App& app) {
                   "Source name stored with every value (default: the format name); sources never overwrite "
                   "each other");
   cmd->add_flag("--partial", args->partial, "Store the valid rows even when some rows are rejected");
+  cmd->add_flag("--allow-corrections", args->allow_corrections,
+                "csv, json, dhis2: keep negative values of incident indicators (corrections of earlier periods, as\n"
+                "JHU and WHO publish them) with a warning instead of rejecting them");
   cmd->add_option("--indicator", args->indicator, "jhu: which file this is, cases or deaths")
       ->check(CLI::IsMember({"cases", "deaths"}));
   cmd->add_option("--mapping", args->mapping,

@@ -67,6 +67,7 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   ParseContext context{catalog, Date(static_cast<int32_t>(clock.now().micros() / 86'400'000'000LL)), {}, {}, nullptr};
   if (progress) context.progress = [&](int64_t done, int64_t total) { progress("parsing", done, total); };
   context.jhu_indicator = options.jhu_indicator;
+  context.allow_corrections = options.allow_corrections;
   if (options.dhis2_mapping) context.dhis2_mapping = &*options.dhis2_mapping;
 
   ParsedBatch batch = parse_file(format, content, context);

@@ -23,6 +23,8 @@ struct ImportOptions {
   bool partial = false;  // write the valid rows even when other rows were rejected
   std::string jhu_indicator;  // jhu: cases|deaths
   std::optional<Dhis2Mapping> dhis2_mapping;
+  // csv, json, dhis2: keep negative values of incident indicators as corrections (warnings).
+  bool allow_corrections = false;
   // Checked on the parsed rows before anything is written (e.g. a reporter's token may write only
   // its own country); a non-OK Status refuses the whole import with that Status.
   std::function<Status(const ParsedBatch&)> authorize;

@@ -10,6 +10,7 @@ namespace shouwang::ingest {
 ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
   ParsedBatch batch;
   RowChecker check(context.catalog, context.today, batch);
+  check.set_allow_corrections(context.allow_corrections);
   CsvReader reader(content);
   std::vector<std::string_view> fields;
   fields.reserve(8);
@@ -67,9 +68,10 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     std::string_view value_text = fields[static_cast<size_t>(column_of[3])];
     // Every column is checked so one pass reports all of a row's problems.
     bool location_ok = check.check_location(location, line, "location");
-    bool indicator_ok = check.check_indicator(indicator, line, "indicator").has_value();
+    auto kind = check.check_indicator(indicator, line, "indicator");
+    bool indicator_ok = kind.has_value();
     auto period = check.check_period(date, line, "date");
-    auto value = check.check_value(value_text, line, "value");
+    auto value = check.check_reported_value(value_text, line, "value", kind);
     if (location_ok && indicator_ok && period && value) check.add(location, indicator, *period, *value, line);
   }
   if (context.progress) context.progress(total, total);

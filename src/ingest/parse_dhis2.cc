@@ -61,6 +61,7 @@ Result<Dhis2Mapping> parse_dhis2_mapping(std::string_view json) {
 ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
   ParsedBatch batch;
   RowChecker check(context.catalog, context.today, batch);
+  check.set_allow_corrections(context.allow_corrections);
   if (context.dhis2_mapping == nullptr) {
     check.error(0, "", "the dhis2 format needs --mapping FILE (DHIS2 ids -> our codes)");
     return batch;
@@ -111,11 +112,12 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
     auto value_text = field("value");
 
     std::optional<std::string> indicator, location;
+    std::optional<IndicatorKind> kind;
     if (element) {
       auto it = mapping.data_elements.find(*element);
       if (it == mapping.data_elements.end()) {
         check.error(line, "dataElement", "dataElement '" + *element + "' is not in the mapping");
-      } else if (check.check_indicator(it->second, line, "dataElement")) {
+      } else if ((kind = check.check_indicator(it->second, line, "dataElement"))) {
         indicator = it->second;
       }
     }
@@ -137,7 +139,7 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
         period.reset();
       }
     }
-    auto value = value_text ? check.check_value(*value_text, line, "value") : std::nullopt;
+    auto value = value_text ? check.check_reported_value(*value_text, line, "value", kind) : std::nullopt;
     if (indicator && location && period && value) check.add(*location, *indicator, *period, *value, line);
   }
   if (context.progress) context.progress(total, total);

@@ -8,6 +8,7 @@ namespace shouwang::ingest {
 ParsedBatch parse_json(std::string_view content, const ParseContext& context) {
   ParsedBatch batch;
   RowChecker check(context.catalog, context.today, batch);
+  check.set_allow_corrections(context.allow_corrections);
   if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     check.error(0, "", "the file is empty");
     return batch;
@@ -55,9 +56,10 @@ ParsedBatch parse_json(std::string_view content, const ParseContext& context) {
     auto date = field("date");
     auto value_text = field("value");
     bool location_ok = location && check.check_location(*location, line, "location");
-    bool indicator_ok = indicator && check.check_indicator(*indicator, line, "indicator").has_value();
+    auto kind = indicator ? check.check_indicator(*indicator, line, "indicator") : std::nullopt;
+    bool indicator_ok = kind.has_value();
     auto period = date ? check.check_period(*date, line, "date") : std::nullopt;
-    auto value = value_text ? check.check_value(*value_text, line, "value") : std::nullopt;
+    auto value = value_text ? check.check_reported_value(*value_text, line, "value", kind) : std::nullopt;
     if (location_ok && indicator_ok && period && value) check.add(*location, *indicator, *period, *value, line);
   }
   if (context.progress) context.progress(total, total);

@@ -34,6 +34,9 @@ struct ParseContext {
   // jhu: which cumulative series the file holds, "cases" or "deaths".
   std::string jhu_indicator;
   const Dhis2Mapping* dhis2_mapping = nullptr;
+  // csv, json, dhis2: a negative value of an incident indicator is a correction (kept, with a
+  // warning) instead of an error. jhu and who always treat negative daily/weekly counts so.
+  bool allow_corrections = false;
 };
 
 // Long format: header location,indicator,date,value (any order), date YYYY-MM-DD or YYYY-Www.

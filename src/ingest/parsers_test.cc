@@ -88,6 +88,22 @@ TEST_F(ParsersTest, CsvReportsEveryBadInput) {
   EXPECT_EQ(batch.observations.size(), 3u);  // lines 10, 13, 14
 }
 
+TEST_F(ParsersTest, CsvKeepsNegativeIncidentValuesOnlyWhenCorrectionsAreAllowed) {
+  constexpr std::string_view kFile =
+      "location,indicator,date,value\nITA,cases,2020-03-01,-5\nITA,cases_cumulative,2020-03-01,-5\n";
+  auto strict = parse(Format::kCsv, kFile);
+  EXPECT_TRUE(has_problem(strict.errors, 2, "value", "--allow-corrections")) << dump(strict.errors);
+  EXPECT_TRUE(has_problem(strict.errors, 3, "value", "negative"));
+  EXPECT_TRUE(strict.observations.empty());
+
+  ParseContext lenient{catalog_, *Date::parse("2024-01-01"), {}, "", nullptr, /*allow_corrections=*/true};
+  auto kept = parse_csv(kFile, lenient);
+  ASSERT_EQ(kept.observations.size(), 1u);
+  EXPECT_EQ(kept.observations[0].value, -5);
+  EXPECT_TRUE(has_problem(kept.warnings, 2, "value", "kept as a correction"));
+  EXPECT_TRUE(has_problem(kept.errors, 3, "value", "negative"));  // a cumulative total cannot be negative
+}
+
 TEST_F(ParsersTest, CsvRejectsEmptyFilesAndBadHeaders) {
   for (const char* empty : {"", "\n\n", "\xEF\xBB\xBF"}) {
     auto batch = parse(Format::kCsv, empty);
@@ -232,7 +248,7 @@ TEST_F(ParsersTest, WhoDailyFileKeepsDays) {
 
 TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
   auto mapping = parse_dhis2_mapping(R"({"dataElements":{"fbfJHSPpUQD":"cases","cYeuwXTCPkU":"deaths"},
-                                         "orgUnits":{"DiszpKrYNg8":"ITA","O6uvpzGd5pu":"ITA-21"}})");
+                                         "orgUnits":{"DiszpKrYNg8":"ITA","O6uvpzGd5pu":"ZZZ-21","Pq7r":"ITA-21"}})");
   ASSERT_TRUE(mapping.is_ok()) << mapping.status().to_string();
   auto batch = parse(Format::kDhis2, R"({"dataSet":"x","dataValues":[
     {"dataElement":"fbfJHSPpUQD","period":"20200301","orgUnit":"DiszpKrYNg8","value":"12"},
@@ -242,9 +258,10 @@ TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
     {"dataElement":"fbfJHSPpUQD","period":"20200301","orgUnit":"unknownOU","value":"1"},
     {"dataElement":"fbfJHSPpUQD","period":"202003","orgUnit":"DiszpKrYNg8","value":"1"},
     {"dataElement":"fbfJHSPpUQD","period":"20200302","orgUnit":"O6uvpzGd5pu","value":"1"},
-    {"dataElement":"fbfJHSPpUQD","period":"20200303","orgUnit":"DiszpKrYNg8","value":"x"}
+    {"dataElement":"fbfJHSPpUQD","period":"20200303","orgUnit":"DiszpKrYNg8","value":"x"},
+    {"dataElement":"fbfJHSPpUQD","period":"20200304","orgUnit":"Pq7r","value":"2"}
   ]})", "cases", &*mapping);
-  ASSERT_EQ(batch.observations.size(), 3u) << dump(batch.errors);
+  ASSERT_EQ(batch.observations.size(), 4u) << dump(batch.errors);
   EXPECT_EQ(batch.observations[0].period.to_string(), "2020-03-01");
   EXPECT_EQ(batch.observations[1].period.to_string(), "2020-W13");
   EXPECT_EQ(batch.observations[1].indicator, "deaths");
@@ -252,7 +269,11 @@ TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
   EXPECT_TRUE(has_problem(batch.errors, 4, "dataElement", "not in the mapping"));
   EXPECT_TRUE(has_problem(batch.errors, 5, "orgUnit", "not in the mapping"));
   EXPECT_TRUE(has_problem(batch.errors, 6, "period", "not a DHIS2 daily"));
-  EXPECT_TRUE(has_problem(batch.errors, 7, "orgUnit", "unknown location 'ITA-21'"));
+  EXPECT_TRUE(has_problem(batch.errors, 7, "orgUnit", "unknown location 'ZZZ-21'"));
+  // A well-formed subdivision of a known country is the reporter's own: added, with a warning.
+  EXPECT_TRUE(has_problem(batch.warnings, 9, "orgUnit", "new subdivision 'ITA-21'"));
+  ASSERT_EQ(batch.new_locations.size(), 1u);
+  EXPECT_EQ(batch.new_locations[0].parent, "ITA");
   EXPECT_TRUE(has_problem(batch.errors, 8, "value", "not a number"));
   EXPECT_TRUE(has_problem(parse(Format::kDhis2, "{}", "cases", nullptr).errors, 0, "", "--mapping"));
   EXPECT_FALSE(parse_dhis2_mapping(R"({"dataElements":{}})").is_ok());

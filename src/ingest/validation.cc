@@ -111,6 +111,17 @@ bool RowChecker::check_location(std::string_view code, int64_t line, std::string
     it = location_known_.emplace(key, catalog_.has_location(key)).first;
   }
   if (it->second) return true;
+  auto level = level_of_location_code(code);
+  if (level.is_ok() && *level == LocationLevel::kSubnational && catalog_.has_location(std::string(code.substr(0, 3)))) {
+    // Subdivisions may be defined by the reporter (ISO 3166-2 does not cover every health
+    // district): a well-formed ISO3-CODE under a known country is added, and said so.
+    std::string country(code.substr(0, 3));
+    batch_.new_locations.push_back(
+        Location{std::string(code), std::string(code), "", country, std::nullopt, LocationLevel::kSubnational});
+    warning(line, column, "new subdivision '" + std::string(code) + "' of " + country + " added");
+    it->second = true;
+    return true;
+  }
   if (code.empty()) {
     error(line, column, "location is empty");
   } else if (!level_of_location_code(code).is_ok()) {
@@ -168,6 +179,24 @@ std::optional<double> RowChecker::check_value(std::string_view text, int64_t lin
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<double> RowChecker::check_reported_value(std::string_view text, int64_t line,
+                                                       std::string_view column, std::optional<IndicatorKind> kind) {
+  bool correction_allowed = allow_corrections_ && kind == IndicatorKind::kIncident;
+  auto value = parse_number(text);
+  if (value && *value < 0) {
+    if (correction_allowed) {
+      warning(line, column, "negative value " + std::string(text) + " kept as a correction");
+      return value;
+    }
+    error(line, column, "value " + std::string(text) + " is negative" +
+                            (kind == IndicatorKind::kIncident
+                                 ? " (use --allow-corrections if it corrects an earlier period)"
+                                 : ""));
+    return std::nullopt;
+  }
+  return check_value(text, line, column);
 }
 
 bool RowChecker::check_utf8(std::string_view raw, int64_t line) {

@@ -57,6 +57,11 @@ class RowChecker {
   // A finite number; negative values are an error unless `allow_negative`.
   std::optional<double> check_value(std::string_view text, int64_t line, std::string_view column,
                                     bool allow_negative = false);
+  // A value reported for `kind`: like check_value, except that when corrections are allowed a
+  // negative value of an incident indicator is kept with a warning.
+  std::optional<double> check_reported_value(std::string_view text, int64_t line, std::string_view column,
+                                             std::optional<IndicatorKind> kind);
+  void set_allow_corrections(bool allow) { allow_corrections_ = allow; }
   bool check_utf8(std::string_view raw, int64_t line);
 
   // A location the file itself introduces (JHU provinces): known from now on and written
@@ -76,6 +81,7 @@ class RowChecker {
   const Catalog& catalog_;
   Date today_;
   ParsedBatch& batch_;
+  bool allow_corrections_ = false;
   std::unordered_map<std::string, bool, StringHash, std::equal_to<>> location_known_;
   std::unordered_map<std::string, std::optional<IndicatorKind>, StringHash, std::equal_to<>> indicator_kinds_;
 };
