@@ -262,4 +262,33 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     assert.ok(await page.locator('#kb-results mark').count() > 0, 'no highlighted words');
     await shot('knowledge');
   });
+
+  // The knowledge view's rendering with the answer shape of src/knowledge/knowledge.h (Hit), served
+  // by the browser itself: checks highlighting and that nothing but <mark> from a snippet reaches
+  // the page, whether or not this server has the knowledge centre yet.
+  test('knowledge results keep only <mark> from snippets (answer served by the test)', async () => {
+    await page.route('**/api/v1/kb/search?*', (route) => route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ hits: [
+        { passage_id: 7, document_id: 3, family: 'covid19-protocol', edition: 7, lang: 'en', title: 'Diagnosis and Treatment Protocol',
+          section: 'Incubation period', snippet: 'The <mark>incubation</mark> period is 1 to 14 days &amp; <img src=x onerror="window.__owned=1">',
+          score: 12.5 },
+        { passage_id: 8, document_id: 4, family: 'covid19-protocol', edition: 7, lang: 'zh-Hans', title: '诊疗方案',
+          section: '潜伏期', snippet: '<mark>潜伏期</mark>1～14天', score: 11 },
+      ] }),
+    }));
+    try {
+      await page.goto(`${base_url}/knowledge?q=incubation`);
+      await wait_ready();
+      assert.equal(await page.locator('#kb-results li').count(), 2);
+      assert.deepEqual(await page.locator('#kb-results mark').allTextContents(), ['incubation', '潜伏期']);
+      assert.equal(await page.locator('#kb-results img').count(), 0);
+      assert.equal(await page.evaluate(() => window.__owned), undefined);
+      assert.ok((await page.locator('#kb-results .snippet').first().textContent()).includes('1 to 14 days &'));
+      assert.equal(await page.locator('#kb-results li').nth(1).getAttribute('lang'), 'zh-Hans');
+      await shot('knowledge-rendering');
+    } finally {
+      await page.unroute('**/api/v1/kb/search?*');
+    }
+  });
 });

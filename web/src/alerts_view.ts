@@ -58,9 +58,26 @@ function record(data: string): void {
   }
 }
 
+// The alerts already open when the panel opens (GET /api/v1/alerts), then the stream's news.
+async function load_current(): Promise<void> {
+  try {
+    const response = await fetch('/api/v1/alerts?limit=200', { headers: { Accept: 'application/json' } });
+    if (!response.ok) return;
+    const body = await response.json() as { alerts?: unknown[] };
+    for (const a of body.alerts ?? []) {
+      const id = String((a as Record<string, unknown>).alert_id ?? '');
+      if (id && !alerts.has(id)) record(JSON.stringify(a));
+    }
+    for (const redraw of redraws) redraw();
+  } catch {
+    // The live stream still works without the list.
+  }
+}
+
 // One stream for the page's life: alerts arrive while the user is on other views too.
 function connect(): void {
   if (source) return;
+  void load_current();
   source = new EventSource('/api/v1/alerts/stream');
   const on_message = (event: MessageEvent) => {
     record(event.data);

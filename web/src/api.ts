@@ -54,6 +54,7 @@ export interface KbHit {
   section: string;
   snippet: string;
   score: number;
+  document_id: string;
 }
 
 export class ApiError extends Error {
@@ -203,7 +204,12 @@ export async function search_knowledge(q: string, lang: string, edition: string)
     section: String(row.section ?? ''),
     snippet: String(row.snippet ?? ''),
     score: Number(row.score ?? 0),
+    document_id: row.document_id === undefined || row.document_id === null ? '' : String(row.document_id),
   }));
+}
+
+export async function fetch_document(id: string): Promise<unknown> {
+  return get_json<unknown>(`/api/v1/kb/documents/${encodeURIComponent(id)}`);
 }
 
 export async function fetch_edition_diff(family: string, from: string, to: string): Promise<unknown> {

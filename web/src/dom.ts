@@ -1,4 +1,4 @@
-// Small DOM helpers: element creation with attributes and children, and HTML escaping.
+// Small DOM helpers: element creation with attributes and children, safe search snippets, downloads.
 
 type Child = Node | string | null | undefined | false;
 
@@ -16,14 +16,20 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-export function escape_html(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-// Search snippets carry <mark> around the matched words; everything else in them is text, so the
-// snippet is escaped whole and only the <mark> pairs are let through.
-export function snippet_html(snippet: string): string {
-  return escape_html(snippet).replace(/&lt;(\/?)mark&gt;/g, '<$1mark>');
+// Search snippets are HTML with <mark> around the matched words. They are parsed inertly
+// (DOMParser runs no script) and rebuilt from their text and <mark> elements only, so nothing
+// else in a snippet can reach the page.
+export function snippet_nodes(snippet: string): Node[] {
+  const parsed = new DOMParser().parseFromString(`<body>${snippet}</body>`, 'text/html');
+  const out: Node[] = [];
+  for (const node of parsed.body.childNodes) {
+    if (node.nodeType === Node.ELEMENT_NODE && (node as Element).tagName === 'MARK') {
+      out.push(h('mark', {}, node.textContent ?? ''));
+    } else {
+      out.push(document.createTextNode(node.textContent ?? ''));
+    }
+  }
+  return out;
 }
 
 let id_counter = 0;

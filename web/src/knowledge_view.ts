@@ -1,7 +1,7 @@
 // Knowledge centre: search the guidance documents (highlighted snippets, language and edition
 // filters) and compare two editions of a document family.
-import { fetch_edition_diff, search_knowledge, type KbHit } from './api';
-import { h, snippet_html } from './dom';
+import { fetch_document, fetch_edition_diff, search_knowledge, type KbHit } from './api';
+import { h, snippet_nodes } from './dom';
 import { format_number, t } from './i18n';
 
 const last = { q: '', lang: '', edition: '' };
@@ -40,11 +40,12 @@ export async function render_knowledge_view(container: HTMLElement, params: URLS
   function draw_hits(hits: KbHit[]): void {
     status.textContent = hits.length ? t('kb_results', { n: format_number(hits.length) }) : t('kb_none');
     results.replaceChildren(...hits.map((hit) => {
-      const snippet = h('p', { class: 'snippet' });
-      snippet.innerHTML = snippet_html(hit.snippet);  // escaped; only <mark> survives
+      const snippet = h('p', { class: 'snippet' }, ...snippet_nodes(hit.snippet));
       const doc_lang = hit.lang.startsWith('zh') ? 'zh-Hans' : hit.lang || undefined;
       return h('li', { class: 'kb-hit', lang: doc_lang },
-        h('h2', { class: 'kb-hit-title' }, hit.title || hit.family),
+        h('h2', { class: 'kb-hit-title' }, hit.document_id
+          ? h('a', { href: `/knowledge/document/${encodeURIComponent(hit.document_id)}`, 'data-nav': true }, hit.title || hit.family)
+          : hit.title || hit.family),
         h('p', { class: 'muted' }, [hit.family, hit.edition && `${t('kb_edition')} ${hit.edition}`, hit.lang,
                                     hit.section && `${t('kb_section')}: ${hit.section}`].filter(Boolean).join(' · ')),
         snippet);
@@ -93,23 +94,68 @@ export async function render_knowledge_view(container: HTMLElement, params: URLS
   }
 }
 
-// The diff as inserted/deleted spans when the API gives them, else its unified text.
+function spans_paragraph(spans: Record<string, unknown>[]): HTMLElement {
+  const out = h('p', { class: 'diff' });
+  for (const span of spans) {
+    const text = String(span.text ?? '');
+    const op = String(span.op ?? span.type ?? 'equal');
+    out.append(op.startsWith('ins') ? h('ins', {}, text) : op.startsWith('del') ? h('del', {}, text) : text);
+  }
+  return out;
+}
+
+// The diff per language and changed paragraph as inserted/deleted spans when the API gives them
+// ({"languages":[{"lang","changes":[{"section","spans":[{"op","text"}]}]}]}), else its unified text.
 function render_diff(diff: unknown): Node {
   const body = diff as Record<string, unknown>;
-  const spans = Array.isArray(body?.spans) ? body.spans : Array.isArray(body?.changes) ? body.changes : null;
-  if (spans) {
-    const out = h('p', { class: 'diff' });
-    for (const span of spans as Record<string, unknown>[]) {
-      const text = String(span.text ?? '');
-      const op = String(span.op ?? span.type ?? 'equal');
-      out.append(op.startsWith('ins') ? h('ins', {}, text) : op.startsWith('del') ? h('del', {}, text) : text);
+  if (Array.isArray(body?.languages)) {
+    const out = h('div', {});
+    for (const language of body.languages as Record<string, unknown>[]) {
+      out.append(h('h3', {}, String(language.lang ?? '')));
+      for (const change of (language.changes ?? []) as Record<string, unknown>[]) {
+        if (change.section) out.append(h('p', { class: 'muted' }, `${t('kb_section')}: ${String(change.section)}`));
+        out.append(spans_paragraph((change.spans ?? []) as Record<string, unknown>[]));
+      }
     }
     return out;
   }
-  const text = typeof body?.unified === 'string' ? body.unified : typeof diff === 'string' ? diff : JSON.stringify(diff, null, 2);
+  const spans = Array.isArray(body?.spans) ? body.spans : Array.isArray(body?.changes) ? body.changes : null;
+  if (spans) return spans_paragraph(spans as Record<string, unknown>[]);
+  const text = typeof body?.unified === 'string' ? body.unified : typeof body?.text === 'string' ? body.text
+    : typeof diff === 'string' ? diff : JSON.stringify(diff, null, 2);
   const pre = h('pre', { class: 'diff' });
   for (const line of String(text).split('\n')) {
     pre.append(line.startsWith('+') ? h('ins', {}, line) : line.startsWith('-') ? h('del', {}, line) : line, '\n');
   }
   return pre;
+}
+
+// One document of the knowledge centre: its sections, and links to its translations and editions.
+export async function render_document_view(container: HTMLElement, id: string): Promise<void> {
+  container.replaceChildren(h('p', { role: 'status' }, t('loading')));
+  let body: Record<string, unknown>;
+  try {
+    body = await fetch_document(id) as Record<string, unknown>;
+  } catch (e) {
+    container.replaceChildren(h('p', { role: 'alert' }, t('error', { message: (e as Error).message })));
+    return;
+  }
+  const doc = (body.document ?? body) as Record<string, unknown>;
+  const meta = (doc.meta ?? doc) as Record<string, unknown>;
+  const lang_tag = String(meta.lang ?? '');
+  const article = h('article', { lang: lang_tag || undefined, id: 'kb-document' },
+    h('h1', {}, String(meta.title ?? meta.family ?? id)),
+    h('p', { class: 'muted' }, [meta.family, meta.edition && `${t('kb_edition')} ${meta.edition}`, lang_tag, meta.published]
+      .filter(Boolean).join(' · ')));
+  for (const section of (doc.sections ?? []) as Record<string, unknown>[]) {
+    const level = Math.min(6, Math.max(2, Number(section.level ?? 1) + 1));
+    if (section.heading) article.append(h(`h${level}` as 'h2', {}, String(section.heading)));
+    for (const paragraph of (section.paragraphs ?? []) as unknown[]) article.append(h('p', {}, String(paragraph)));
+  }
+  const related = [...((body.translations ?? []) as Record<string, unknown>[]), ...((body.editions ?? []) as Record<string, unknown>[])]
+    .filter((r) => r.id !== undefined && String(r.id) !== id);
+  container.replaceChildren(h('p', {}, h('a', { href: '/knowledge', 'data-nav': true }, `← ${t('kb_title')}`)), article,
+    related.length ? h('nav', { 'aria-label': t('kb_family') }, h('ul', {}, ...related.map((r) => h('li', {},
+      h('a', { href: `/knowledge/document/${encodeURIComponent(String(r.id))}`, 'data-nav': true },
+        [r.title, r.edition && `${t('kb_edition')} ${r.edition}`, r.lang].filter(Boolean).join(' · ')))))) : '');
 }

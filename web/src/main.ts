@@ -6,7 +6,7 @@ import { render_alerts_view } from './alerts_view';
 import { render_country_view } from './country_view';
 import { h } from './dom';
 import { lang, on_lang_change, set_lang, t } from './i18n';
-import { render_knowledge_view } from './knowledge_view';
+import { render_document_view, render_knowledge_view } from './knowledge_view';
 import { render_map_view } from './map_view';
 
 const main = document.getElementById('main')!;
@@ -63,6 +63,9 @@ async function route(move_focus: boolean): Promise<void> {
     } else if (path === '/alerts' && await has_feature('alerts')) {
       document.title = `${t('alerts_title')} · ${t('brand')}`;
       await render_alerts_view(view);
+    } else if (path.startsWith('/knowledge/document/') && await has_feature('kb')) {
+      document.title = `${t('kb_title')} · ${t('brand')}`;
+      await render_document_view(view, decodeURIComponent(path.slice('/knowledge/document/'.length)));
     } else if (path === '/knowledge' && await has_feature('kb')) {
       document.title = `${t('kb_title')} · ${t('brand')}`;
       await render_knowledge_view(view, new URLSearchParams(location.search), navigate);
