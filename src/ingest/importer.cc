@@ -41,7 +41,7 @@ Result<std::string> read_whole_file(const std::string& path) {
 
 std::string describe_problem(const RowProblem& problem) {
   std::string out = problem.line > 0 ? "line " + std::to_string(problem.line) : std::string("file");
-  if (!problem.column.empty()) out += (problem.line > 0 ? ", column " : ", ") + problem.column;
+  if (!problem.column.empty()) out += ", column " + problem.column;
   out += ": ";
   out += problem.message;
   return out;

@@ -56,7 +56,8 @@ Result<ImportReport> import_file(store::Store& store, const std::string& path, F
 // The whole content of a file.
 Result<std::string> read_whole_file(const std::string& path);
 
-// "line L, column C: reason" (or "line L: reason", "file: reason" when line is 0).
+// "line L, column C: reason"; without a column "line L: reason"; about the whole file (line 0)
+// "file: reason" or "file, column C: reason".
 std::string describe_problem(const RowProblem& problem);
 
 }  // namespace shouwang::ingest

@@ -109,6 +109,7 @@ TEST(DescribeProblem, FormatsLineColumnAndReason) {
   EXPECT_EQ(describe_problem({4, "date", "bad"}), "line 4, column date: bad");
   EXPECT_EQ(describe_problem({4, "", "bad"}), "line 4: bad");
   EXPECT_EQ(describe_problem({0, "", "the file is empty"}), "file: the file is empty");
+  EXPECT_EQ(describe_problem({0, "observations", "missing"}), "file, column observations: missing");
 }
 
 }  // namespace
