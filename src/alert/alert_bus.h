@@ -4,6 +4,7 @@
 // channels).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,8 +25,12 @@ class AlertBus {
   int64_t subscribe(Listener listener);
   void unsubscribe(int64_t id);
   void publish(const std::string& payload);
+  // Tells long-lived consumers (SSE streams) that the service is shutting down.
+  void close() { closed_ = true; }
+  bool closed() const { return closed_; }
 
  private:
+  std::atomic<bool> closed_{false};
   std::mutex mutex_;
   int64_t next_id_ = 1;
   std::map<int64_t, Listener> listeners_;

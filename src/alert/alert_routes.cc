@@ -167,14 +167,22 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
   router.add("GET", "/api/v1/alerts/stream", [svc](const Request&) {
     Response r;
     r.content_type = "text/event-stream";
-    r.stream = [svc](api::StreamWriter& writer) {
-      BusQueue queue(svc->bus());
+    r.stream = [bus = svc->shared_bus(), keepalive = svc->options().stream_keepalive](api::StreamWriter& writer) {
+      BusQueue queue(*bus);
       if (!writer.write(": connected\n\n")) return;
-      while (true) {
-        // A comment line when idle finds out whether the client went away.
-        auto payload = queue.pop(svc->options().stream_keepalive);
-        std::string frame = payload ? "event: alert\ndata: " + *payload + "\n\n" : ": keep-alive\n\n";
+      auto last_write = std::chrono::steady_clock::now();
+      while (!bus->closed()) {
+        auto payload = queue.pop(std::min<std::chrono::milliseconds>(keepalive, std::chrono::seconds(1)));
+        std::string frame;
+        if (payload) {
+          frame = "event: alert\ndata: " + *payload + "\n\n";
+        } else if (std::chrono::steady_clock::now() - last_write >= keepalive) {
+          frame = ": keep-alive\n\n";  // finds out whether the client went away
+        } else {
+          continue;
+        }
         if (!writer.write(frame)) return;
+        last_write = std::chrono::steady_clock::now();
       }
     };
     return r;

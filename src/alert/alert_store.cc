@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS alert_escalations(
   policy_id INTEGER NOT NULL,
   fired_at INTEGER NOT NULL,
   PRIMARY KEY(alert_id, policy_id));
+CREATE INDEX IF NOT EXISTS alert_escalations_by_policy ON alert_escalations(policy_id, alert_id);
 CREATE TABLE IF NOT EXISTS alert_outbox(
   id INTEGER PRIMARY KEY,
   idempotency_key TEXT NOT NULL UNIQUE,

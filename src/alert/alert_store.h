@@ -61,6 +61,8 @@ class AlertStore {
   // Open (unacknowledged) alerts opened at or before `opened_before` that `policy_id` has not
   // yet escalated.
   Result<std::vector<Alert>> unescalated_open_alerts(int64_t policy_id, Timestamp opened_before);
+  // `at` is when it fired; Timestamp(0) records that the policy does not apply to the alert
+  // (outside its location), so later passes skip it.
   Status record_escalation(int64_t alert_id, int64_t policy_id, Timestamp at);
 
   // false when an entry with the same idempotency key exists (nothing is queued twice).

@@ -43,6 +43,7 @@ void LiaisonService::start() {
 }
 
 void LiaisonService::stop() {
+  bus_->close();
   if (!running_.exchange(false)) return;
   wake_delivery();
   if (delivery_thread_.joinable()) delivery_thread_.join();
@@ -247,7 +248,7 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
     metrics_.count_alert(r.update.opened);
     if (r.update.opened) {
       any_opened = true;
-      bus_.publish(r.bus_payload);
+      bus_->publish(r.bus_payload);
       metrics_.report_to_delivery("bus").observe(seconds_between(r.received_at, options_.clock->now()));
     }
     updates.push_back(r.update);
@@ -279,7 +280,7 @@ Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, cons
   metrics_.report_to_alert.observe(seconds_between(opened.received_at, options_.clock->now()));
   metrics_.count_alert(opened.update.opened);
   if (opened.update.opened) {
-    bus_.publish(opened.bus_payload);
+    bus_->publish(opened.bus_payload);
     metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
     wake_delivery();
   }
@@ -313,7 +314,7 @@ Result<Alert> LiaisonService::change_state(int64_t alert_id, AlertState to, cons
     ASSIGN_OR_RETURN(bus_payload, queue_transition_locked(alert, std::string(alert_state_name(to)), now, actor, now));
     RETURN_IF_ERROR(tx->commit());
   }
-  bus_.publish(bus_payload);
+  bus_->publish(bus_payload);
   wake_delivery();
   return alert;
 }
@@ -433,7 +434,7 @@ Result<int> LiaisonService::escalate_due() {
       RETURN_IF_ERROR(tx->commit());
     }
   }
-  for (const auto& p : bus_payloads) bus_.publish(p);
+  for (const auto& p : bus_payloads) bus_->publish(p);
   if (fired > 0) wake_delivery();
   return fired;
 }

@@ -109,7 +109,9 @@ class LiaisonService {
   Result<bool> covers(const std::string& ancestor, const std::string& location);
   Status check_location(const std::string& code);
 
-  AlertBus& bus() { return bus_; }
+  AlertBus& bus() { return *bus_; }
+  // Shared so that an SSE stream still open at shutdown never outlives the bus it reads.
+  std::shared_ptr<AlertBus> shared_bus() { return bus_; }
   LiaisonMetrics& metrics() { return metrics_; }
   const Clock& clock() const { return *options_.clock; }
   const LiaisonOptions& options() const { return options_; }
@@ -148,7 +150,7 @@ class LiaisonService {
   int64_t routing_data_version_ = -1;
 
   std::mutex delivery_mutex_;  // one delivery pass at a time
-  AlertBus bus_;
+  std::shared_ptr<AlertBus> bus_ = std::make_shared<AlertBus>();
   LiaisonMetrics metrics_;
 
   std::atomic<bool> running_{false};
