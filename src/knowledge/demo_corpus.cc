@@ -146,16 +146,15 @@ Document self_protection_document(const std::vector<ProtocolRow>& rows, const st
 
 Result<CorpusLoadSummary> load_demo_corpus(KnowledgeBase& kb, const std::string& corpus_dir) {
   CorpusLoadSummary summary;
+  std::vector<Document> pending;
   auto add = [&](Document document) -> Status {
     ASSIGN_OR_RETURN(auto existing,
                      kb.store().find_document(document.meta.family, document.meta.edition, document.meta.lang));
     if (existing) {
       ++summary.documents_present;
-      return Status::ok();
+    } else {
+      pending.push_back(std::move(document));
     }
-    ASSIGN_OR_RETURN(int64_t id, kb.add_document(std::move(document)));
-    (void)id;
-    ++summary.documents_added;
     return Status::ok();
   };
   ASSIGN_OR_RETURN(std::vector<ProtocolRow> rows, read_protocol_rows(corpus_dir));
@@ -182,6 +181,9 @@ Result<CorpusLoadSummary> load_demo_corpus(KnowledgeBase& kb, const std::string&
     ASSIGN_OR_RETURN(Document document, document_from_file(seed.string(), meta));
     RETURN_IF_ERROR(add(std::move(document)));
   }
+  // One transaction for the whole corpus: a failure part-way loads nothing.
+  summary.documents_added = static_cast<int>(pending.size());
+  if (!pending.empty()) RETURN_IF_ERROR(kb.add_documents(std::move(pending)).status());
   return summary;
 }
 

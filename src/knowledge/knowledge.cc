@@ -69,27 +69,45 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::string& db
 }
 
 Result<int64_t> KnowledgeBase::add_document(Document document) {
-  ASSIGN_OR_RETURN(document.meta.lang, canonical_language(document.meta.lang));
-  drop_blank_paragraphs(document);
-  RETURN_IF_ERROR(validate_document(document));
+  std::vector<Document> one;
+  one.push_back(std::move(document));
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, add_documents(std::move(one)));
+  return ids.front();
+}
+
+Result<std::vector<int64_t>> KnowledgeBase::add_documents(std::vector<Document> documents) {
+  for (Document& document : documents) {
+    ASSIGN_OR_RETURN(document.meta.lang, canonical_language(document.meta.lang));
+    drop_blank_paragraphs(document);
+    RETURN_IF_ERROR(validate_document(document));
+  }
   // An index that went missing is rebuilt first, so it never holds only the newest documents.
   if (!std::filesystem::exists(index_path_)) RETURN_IF_ERROR(rebuild_index(*store_, index_path_).status());
 
   ASSIGN_OR_RETURN(std::unique_ptr<Transaction> transaction, Transaction::begin(store_->db()));
   ASSIGN_OR_RETURN(auto latest, store_->latest_editions());
-  std::optional<int64_t> previous_latest_id;
-  bool is_latest = true;
-  if (auto it = latest.find({document.meta.family, document.meta.lang}); it != latest.end()) {
-    is_latest = document.meta.edition > it->second;
-    if (is_latest) {
-      ASSIGN_OR_RETURN(previous_latest_id, store_->find_document(document.meta.family, it->second, document.meta.lang));
+  ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_));
+  std::vector<int64_t> document_ids;
+  // Undo information should the final SQLite commit fail after the index committed.
+  std::vector<int64_t> unmarked_ids;
+  for (const Document& document : documents) {
+    std::pair<std::string, std::string> key{document.meta.family, document.meta.lang};
+    bool is_latest = true;
+    if (auto it = latest.find(key); it != latest.end()) {
+      is_latest = document.meta.edition > it->second;
+      if (is_latest) {
+        ASSIGN_OR_RETURN(auto previous, store_->find_document(document.meta.family, it->second, document.meta.lang));
+        if (previous) {
+          RETURN_IF_ERROR(writer->mark_latest(*previous, false));
+          unmarked_ids.push_back(*previous);
+        }
+      }
     }
-  }
-  std::vector<int64_t> passage_ids;
-  ASSIGN_OR_RETURN(int64_t document_id, store_->insert_document(document, passage_ids));
+    if (is_latest) latest[key] = document.meta.edition;
+    std::vector<int64_t> passage_ids;
+    ASSIGN_OR_RETURN(int64_t document_id, store_->insert_document(document, passage_ids));
+    document_ids.push_back(document_id);
 
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_));
     StoredPassage passage;
     passage.document_id = document_id;
     passage.family = document.meta.family;
@@ -108,21 +126,21 @@ Result<int64_t> KnowledgeBase::add_document(Document document) {
         RETURN_IF_ERROR(writer->add_passage(passage, is_latest));
       }
     }
-    if (previous_latest_id) RETURN_IF_ERROR(writer->mark_latest(*previous_latest_id, false));
-    RETURN_IF_ERROR(writer->commit());
   }
+  RETURN_IF_ERROR(writer->commit());
+  writer.reset();
   Status committed = transaction->commit();
   if (!committed.is_ok()) {
-    // The index already holds the document: take it out again so the two stay in step.
-    auto writer = IndexWriter::open(index_path_);
-    if (writer) {
-      (void)(*writer)->remove_document(document_id);
-      if (previous_latest_id) (void)(*writer)->mark_latest(*previous_latest_id, true);
-      (void)(*writer)->commit();
+    // The index already holds the documents: take them out again so the two stay in step.
+    auto undo = IndexWriter::open(index_path_);
+    if (undo) {
+      for (int64_t id : document_ids) (void)(*undo)->remove_document(id);
+      for (int64_t id : unmarked_ids) (void)(*undo)->mark_latest(id, true);
+      (void)(*undo)->commit();
     }
     return committed;
   }
-  return document_id;
+  return document_ids;
 }
 
 Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
@@ -163,7 +181,7 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
     Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
                                             static_cast<Xapian::doccount>(request.limit));
     for (auto it = matches.begin(); it != matches.end(); ++it) {
-      ids.push_back(static_cast<int64_t>(*it));
+      ids.push_back(std::stoll(it.get_document().get_data()));
       scores.push_back(it.get_weight());
     }
   } catch (const Xapian::DatabaseOpeningError&) {

@@ -72,6 +72,9 @@ class KnowledgeBase {
   // Validates and stores a document, then indexes it; on any failure neither is changed.
   // Returns the new document id.
   Result<int64_t> add_document(Document document);
+  // Adds many documents in one SQLite transaction and one index commit (bulk loads): all of them
+  // or none. Returns their ids in order.
+  Result<std::vector<int64_t>> add_documents(std::vector<Document> documents);
   Result<std::vector<Hit>> search(const SearchRequest& request);
   Result<DocumentView> get_document(int64_t document_id);
   // Diffs the given language, or every language both editions exist in when `lang` is empty.

@@ -1,5 +1,5 @@
-// The Xapian side of the knowledge centre: one Xapian document per stored paragraph (docid =
-// kb_passages.id), Chinese indexed as CJK n-grams (characters and overlapping bigrams), other
+// The Xapian side of the knowledge centre: one Xapian document per stored paragraph (its
+// kb_passages.id in the document data and as the unique term Q<id>), Chinese indexed as CJK n-grams (characters and overlapping bigrams), other
 // scripts through Snowball stemmers, all text NFKC + t2s folded first. The index is derived data:
 // `rebuild_index` recreates it from SQLite at any time.
 #pragma once
@@ -27,6 +27,7 @@ std::string language_term(const std::string& lang);
 std::string topic_term(const std::string& topic);
 std::string edition_term(int edition);
 std::string document_term(int64_t document_id);
+std::string passage_term(int64_t passage_id);  // unique per indexed paragraph (its kb_passages.id)
 inline constexpr const char* kLatestTerm = "XLATEST";  // the paragraph's edition is its (family, lang)'s latest
 inline constexpr Xapian::valueno kPublishedSlot = 0;   // YYYY-MM-DD, for date ranges
 

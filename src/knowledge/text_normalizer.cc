@@ -10,6 +10,7 @@
 #include <unicode/utf8.h>
 
 #include <memory>
+#include <unordered_map>
 
 namespace shouwang::knowledge {
 namespace {
@@ -90,9 +91,23 @@ FoldedText fold_with_offsets(std::string_view original) {
     UChar32 c;
     U8_NEXT(bytes, offset, length, c);
     if (c < 0) c = 0xFFFD;
-    std::string piece(original.substr(static_cast<size_t>(start), static_cast<size_t>(offset - start)));
-    std::u32string folded = to_u32(normalize_for_search(piece));
-    for (char32_t f : folded) {
+    // ASCII folds to itself; other code points are folded once per thread and remembered
+    // (a snippet folds every character of its paragraph, the same few thousand over and over).
+    thread_local std::unordered_map<UChar32, std::u32string> cache;
+    std::u32string ascii;
+    const std::u32string* folded = nullptr;
+    if (c < 0x80) {
+      ascii.assign(1, static_cast<char32_t>(c));
+      folded = &ascii;
+    } else {
+      auto it = cache.find(c);
+      if (it == cache.end()) {
+        std::string piece(original.substr(static_cast<size_t>(start), static_cast<size_t>(offset - start)));
+        it = cache.emplace(c, to_u32(normalize_for_search(piece))).first;
+      }
+      folded = &it->second;
+    }
+    for (char32_t f : *folded) {
       result.folded.push_back(f);
       result.original_begin.push_back(static_cast<size_t>(start));
       result.original_end.push_back(static_cast<size_t>(offset));
