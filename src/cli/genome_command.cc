@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -84,7 +85,8 @@ void run_genome_analyze(const GenomeAnalyzeOptions& options) {
   if (!status.is_ok()) fail(status);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cerr << "analysed " << analysed << " sequence(s) in " << seconds << " s";
+  std::cerr << "analysed " << analysed << " sequence(s) in " << std::fixed << std::setprecision(2) << seconds
+            << " s";
   if (failed > 0) std::cerr << "; " << failed << " could not be analysed (reason in the errors column)";
   std::cerr << "\n";
   if (failed > 0) exit_with(kExitErrors);
