@@ -74,7 +74,9 @@ function load_metric(indicator: 'cases' | 'deaths', progress: (done: number, tot
   let p = loaded.get(indicator);
   if (!p) {
     p = (async () => {
-      const countries = countries_of(await locations());
+      // Rates need a population: territories without one are left out, which also spares the
+      // server the requests most likely to find no series.
+      const countries = countries_of(await locations()).filter((c) => c.population);
       const series = await map_limited(countries, 6, (c) => fetch_series(c.code, indicator).catch(() => null),
                                        (done) => progress(done, countries.length));
       let first = Infinity, last = -Infinity;
