@@ -100,7 +100,7 @@ void add_data_routes(Router& router, ApiContext ctx) {
     json::array points;
     points.reserve(series->points.size());
     for (const auto& p : series->points) {
-      points.push_back(json::object{{"date", p.period.to_string()}, {"value", p.value}});
+      points.push_back(json::object{{"date", p.period.to_string()}, {"value", json_number(p.value)}});
     }
     json::object body{{"location", series->location},
                       {"indicator", series->indicator},
@@ -124,7 +124,7 @@ void add_data_routes(Router& router, ApiContext ctx) {
     for (const auto& r : *revisions) {
       if (r.revision < 2) continue;  // only corrections: first reports are the series itself
       out.push_back(json::object{{"date", r.period.to_string()},
-                                 {"value", r.value},
+                                 {"value", json_number(r.value)},
                                  {"revision", r.revision},
                                  {"source", r.source},
                                  {"reported_at", r.reported_at.to_string()}});

@@ -14,8 +14,6 @@ namespace shouwang::api {
 namespace json = boost::json;
 namespace {
 
-json::value number_or_null(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
-
 struct DailySeries {
   std::string source;
   Date first_day;
@@ -96,10 +94,10 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
                      {"t_end", w.t_end},
                      {"date_start", daily->first_day.plus_days(w.t_start - 1).to_string()},
                      {"date_end", daily->first_day.plus_days(w.t_end - 1).to_string()},
-                     {"mean", number_or_null(w.mean)},
-                     {"std", number_or_null(w.sd)}};
+                     {"mean", json_number(w.mean)},
+                     {"std", json_number(w.sd)}};
       static const char* kNames[] = {"q0.025", "q0.05", "q0.25", "median", "q0.75", "q0.95", "q0.975"};
-      for (size_t q = 0; q < w.quantiles.size(); ++q) o[kNames[q]] = number_or_null(w.quantiles[q]);
+      for (size_t q = 0; q < w.quantiles.size(); ++q) o[kNames[q]] = json_number(w.quantiles[q]);
       windows.push_back(std::move(o));
     }
     json::object body{{"location", request.param("location")},
@@ -112,10 +110,10 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
                       {"windows", std::move(windows)}};
     auto growth = estimate::estimate_growth(cases, cases.size() - 1);
     if (growth) {
-      body["growth"] = json::object{{"rate_per_day", number_or_null(growth->rate)},
-                                    {"rate_lower", number_or_null(growth->rate_lower)},
-                                    {"rate_upper", number_or_null(growth->rate_upper)},
-                                    {"doubling_time_days", number_or_null(growth->doubling_time)}};
+      body["growth"] = json::object{{"rate_per_day", json_number(growth->rate)},
+                                    {"rate_lower", json_number(growth->rate_lower)},
+                                    {"rate_upper", json_number(growth->rate_upper)},
+                                    {"doubling_time_days", json_number(growth->doubling_time)}};
     }
     return Response::json(body);
   });
@@ -135,7 +133,7 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
       for (const auto& f : forecasts) {
         json::array quantiles;
         for (size_t q = 0; q < f.values.size(); ++q) {
-          quantiles.push_back(json::object{{"level", estimate::kHubQuantileLevels[q]}, {"value", f.values[q]}});
+          quantiles.push_back(json::object{{"level", estimate::kHubQuantileLevels[q]}, {"value", json_number(f.values[q])}});
         }
         out.push_back(json::object{{"horizon_weeks", f.horizon_weeks},
                                    {"week_start", origin.plus_days(1 + 7 * (f.horizon_weeks - 1)).to_string()},

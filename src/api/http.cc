@@ -2,6 +2,7 @@
 #include "api/http.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace shouwang::api {
 namespace {
@@ -123,6 +124,12 @@ Result<double> parse_number_param(const Request& request, const std::string& nam
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
     return invalid_argument("parameter '" + name + "' must be a number, got '" + text + "'");
   }
+  return value;
+}
+
+boost::json::value json_number(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  if (value == std::floor(value) && std::fabs(value) < 9.0e15) return static_cast<int64_t>(value);
   return value;
 }
 

@@ -79,5 +79,7 @@ class Router {
 
 // Helpers for handlers.
 Result<double> parse_number_param(const Request& request, const std::string& name);
+// A count as a JSON integer (573, not 5.73E2), other finite numbers as doubles, NaN/inf as null.
+boost::json::value json_number(double value);
 
 }  // namespace shouwang::api

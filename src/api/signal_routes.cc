@@ -9,8 +9,6 @@ namespace shouwang::api {
 namespace json = boost::json;
 namespace {
 
-json::value number_or_null(double v) { return std::isnan(v) ? json::value(nullptr) : json::value(v); }
-
 // A week parameter may be an ISO week or a date (the week containing it).
 Result<IsoWeek> week_param(const std::string& name, const std::string& text) {
   auto period = Period::parse(text);
@@ -45,10 +43,10 @@ void add_signal_routes(Router& router, ApiContext ctx) {
       if (alarm == "false" && s.alarm == detect::Alarm::kYes) continue;
       json::object o{{"location", s.location},   {"indicator", s.indicator},
                      {"week", s.week.to_string()}, {"week_start", s.week.monday().to_string()},
-                     {"method", s.method},         {"observed", number_or_null(s.observed)},
-                     {"upperbound", number_or_null(s.upperbound)},
-                     {"expected", number_or_null(s.expected)},
-                     {"score", number_or_null(s.score)}};
+                     {"method", s.method},         {"observed", json_number(s.observed)},
+                     {"upperbound", json_number(s.upperbound)},
+                     {"expected", json_number(s.expected)},
+                     {"score", json_number(s.score)}};
       o["alarm"] = s.alarm == detect::Alarm::kMissing ? json::value(nullptr) : json::value(s.alarm == detect::Alarm::kYes);
       o["computed_at"] = s.computed_at.to_string();
       out.push_back(std::move(o));

@@ -1,12 +1,20 @@
 // serve: the HTTP API and the web UI on one port.
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
+#include "alert/alert_routes.h"
+#include "alert/liaison_service.h"
+#include "alert/publisher.h"
 #include "api/data_routes.h"
 #include "api/estimate_routes.h"
+#include "api/report_routes.h"
 #include "api/server.h"
 #include "api/signal_routes.h"
+#include "store/sqlite/sqlite_store.h"
+#include "watch/watch.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/database.h"
@@ -19,7 +27,47 @@ struct ServeOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
   std::string web_root;
+  std::string nats_url;
+  std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
 };
+
+// After an accepted report: run detection on the series it touched, keep the signals, and hand
+// the week of each series' latest result to the liaison service, which opens or joins alerts.
+// Runs on the request's thread after the report committed; failures are logged, never returned
+// to the reporter, whose figures are stored either way.
+void detect_after_report(const std::string& db_path, const std::vector<std::string>& methods,
+                         alert::LiaisonService& liaison, const Clock& clock, const api::AcceptedReport& report) {
+  auto store = store::open_sqlite_store(db_path);
+  if (!store) {
+    std::cerr << "detection after report: " << store.status().to_string() << "\n";
+    return;
+  }
+  std::vector<alert::Signal> latest;
+  for (const auto& method : methods) {
+    for (const auto& [location, indicator] : report.series) {
+      watch::DetectionRequest request;
+      request.method = method;
+      request.indicator = indicator;
+      request.locations = {location};
+      request.threads = 1;
+      auto summary = watch::run_detection(**store, request, clock);
+      if (!summary || summary->signals.empty()) continue;  // too short for the method, or no weekly data
+      Status saved = watch::save_signals(db_path, summary->signals);
+      if (!saved.is_ok()) std::cerr << "detection after report: " << saved.to_string() << "\n";
+      // The newest week with a verdict (a week still being reported has none).
+      auto newest = std::find_if(summary->signals.rbegin(), summary->signals.rend(),
+                                 [](const watch::Signal& s) { return s.alarm != detect::Alarm::kMissing; });
+      if (newest == summary->signals.rend()) continue;
+      const auto& s = *newest;
+      latest.push_back(alert::Signal{s.location, s.indicator, s.week.to_string(), s.method, s.observed,
+                                     std::isnan(s.upperbound) ? 0 : s.upperbound, s.alarm == detect::Alarm::kYes,
+                                     std::isnan(s.score) ? 0 : s.score});
+    }
+  }
+  if (latest.empty()) return;
+  auto updates = liaison.on_signals(latest, report.received_at);
+  if (!updates) std::cerr << "liaison: " << updates.status().to_string() << "\n";
+}
 
 // The built web UI: --web-root, else web/dist beside the build folder of this binary.
 std::string find_web_root(const std::string& given) {
@@ -46,6 +94,24 @@ void run_serve(const ServeOptions& opt) {
   api::add_signal_routes(*router, context);
   api::add_estimate_routes(*router, context);
 
+  alert::LiaisonOptions liaison_options;
+  liaison_options.db_path = opt.db;
+  liaison_options.clock = &clock;
+  if (!opt.nats_url.empty()) {
+    auto nats = alert::NatsPublisher::connect(opt.nats_url);
+    if (!nats) fail(nats.status());
+    liaison_options.publisher = std::shared_ptr<alert::AlertPublisher>(std::move(nats).value());
+  }
+  auto liaison = alert::LiaisonService::open(liaison_options);
+  if (!liaison) fail(liaison.status());
+  alert::add_alert_routes(*router, **liaison);
+  (*liaison)->start();
+  std::vector<std::string> methods = opt.detect_methods;
+  alert::LiaisonService* liaison_service = liaison->get();
+  api::add_report_routes(*router, context, [&opt, methods, liaison_service, &clock](const api::AcceptedReport& report) {
+    detect_after_report(opt.db, methods, *liaison_service, clock, report);
+  });
+
   api::ServerOptions server_options;
   server_options.address = opt.address;
   server_options.port = opt.port;
@@ -70,6 +136,7 @@ void run_serve(const ServeOptions& opt) {
             << (server_options.web_root.empty() ? " (API only: the web UI is not built)" : "") << std::endl;
   server.wait();
   signal_thread.join();
+  (*liaison)->stop();
 }
 
 }  // namespace
@@ -81,6 +148,12 @@ void register_serve_command(CLI::App& app) {
   serve->add_option("--port", opt->port, "TCP port (0 picks a free one)")->capture_default_str();
   serve->add_option("--address", opt->address, "Address to listen on")->capture_default_str();
   serve->add_option("--web-root", opt->web_root, "Folder of the built web UI (default: web/dist of this checkout)");
+  serve->add_option("--nats", opt->nats_url,
+                    "NATS server for alerts (e.g. nats://127.0.0.1:4222); default: in-process bus only");
+  serve->add_option("--detect-methods", opt->detect_methods,
+                    "Detection methods run on every accepted report (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
   serve->callback([opt] { run_serve(*opt); });
 }
 

@@ -1,0 +1,83 @@
+// Report submission over HTTP through the same importer as `shouwang import`.
+#include "api/report_routes.h"
+
+#include "ingest/importer.h"
+#include "store/auth.h"
+
+namespace shouwang::api {
+namespace json = boost::json;
+namespace {
+
+json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
+  json::array out;
+  for (const auto& p : problems) {
+    out.push_back(json::object{{"line", p.line}, {"column", p.column}, {"message", p.message}});
+  }
+  return out;
+}
+
+Result<ingest::Format> format_of(const Request& request) {
+  std::string format = request.param("format");
+  if (format.empty()) {
+    std::string type = request.header("content-type");
+    format = type.find("json") != std::string::npos ? "json" : "csv";
+  }
+  return ingest::parse_format(format);
+}
+
+}  // namespace
+
+void add_report_routes(Router& router, ApiContext ctx, std::function<void(const AcceptedReport&)> on_accepted) {
+  router.add("POST", "/api/v1/reports", [ctx, on_accepted](const Request& request) {
+    Timestamp received_at = ctx.clock->now();
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto token = store::authenticate(**lease, request.bearer_token());
+    if (!token) return Response::error(token.status());
+    if (token->role != store::Role::kReporter && token->role != store::Role::kAdmin) {
+      return Response::error(permission_denied("a " + std::string(store::role_name(token->role)) +
+                                               " token cannot submit reports (reporter or admin needed)"));
+    }
+    auto format = format_of(request);
+    if (!format) return Response::error(format.status());
+    if (request.body.empty()) return Response::error(invalid_argument("the report is empty"));
+
+    ingest::ImportOptions options;
+    // One default source for every format, so a reporter's CSV and JSON submissions form one series.
+    options.source = request.param("source").empty() ? "report" : request.param("source");
+    options.partial = request.param("partial") == "true";
+    options.jhu_indicator = request.param("indicator");
+    AcceptedReport accepted;
+    accepted.received_at = received_at;
+    const store::Token& who = *token;
+    options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
+      for (const auto& o : batch.observations) {
+        if (!store::may_report_for(who, o.location)) {
+          return permission_denied("this token reports for " + (who.location.empty() ? "no location" : who.location) +
+                                   ", not for " + o.location + " (line " + std::to_string(o.line) + ")");
+        }
+        accepted.series.emplace(o.location, o.indicator);
+      }
+      return Status::ok();
+    };
+    auto report = ingest::import_content(**lease, request.body, *format, options, *ctx.clock);
+    if (!report) return Response::error(report.status());
+
+    json::object body{{"observations", report->observations},
+                      {"new_revisions", report->new_revisions},
+                      {"written", report->written},
+                      {"warnings", problems_json(report->warnings)},
+                      {"errors", problems_json(report->errors)}};
+    if (!report->written && !report->errors.empty()) {
+      std::vector<std::string> details;
+      for (const auto& p : report->errors) details.push_back(ingest::describe_problem(p));
+      Response r = Response::error(invalid_argument(
+          std::to_string(report->errors.size()) + " invalid row(s): nothing was written", std::move(details)));
+      return r;
+    }
+    if (report->written && report->new_revisions > 0 && on_accepted) on_accepted(accepted);
+    return Response::json(body, 200);
+  });
+}
+
+}  // namespace shouwang::api

@@ -1,0 +1,23 @@
+// POST /api/v1/reports: reporters submit figures (the csv or json import formats) with a bearer
+// token; a reporter may write only its own country and that country's subdivisions. An accepted
+// report is one transaction, then `on_accepted` runs (detection, alerts) without affecting the answer.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "api/data_routes.h"
+
+namespace shouwang::api {
+
+struct AcceptedReport {
+  std::set<std::pair<std::string, std::string>> series;  // (location, indicator) written
+  Timestamp received_at;
+};
+
+void add_report_routes(Router& router, ApiContext context,
+                       std::function<void(const AcceptedReport&)> on_accepted = {});
+
+}  // namespace shouwang::api

@@ -1,0 +1,120 @@
+// HTTP tests of POST /api/v1/reports: authentication, the reporter's territory, all-or-nothing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "api/report_routes.h"
+#include "api/server.h"
+#include "api/test_client.h"
+#include "store/auth.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace shouwang::api {
+namespace {
+
+namespace json = boost::json;
+using testing::http_request;
+
+class ReportRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() / ("shouwang-rep-" + std::to_string(getpid()) + ".db")).string();
+    std::filesystem::remove(path_);
+    auto store = store::open_sqlite_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "test", clock_.now());
+    editor_ = *store::issue_token(**store, store::Role::kEditor, "", "test", clock_.now());
+    pool_ = std::make_unique<StorePool>(path_);
+    auto router = std::make_shared<Router>();
+    add_data_routes(*router, ApiContext{pool_.get(), &clock_});
+    add_report_routes(*router, ApiContext{pool_.get(), &clock_}, [this](const AcceptedReport& report) {
+      accepted_series_ += static_cast<int>(report.series.size());
+    });
+    server_ = std::make_unique<HttpServer>(ServerOptions{.port = 0}, router);
+    ASSERT_TRUE(server_->start().is_ok());
+  }
+  void TearDown() override {
+    server_.reset();
+    pool_.reset();
+    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  testing::ClientResponse post(const std::string& body, const std::string& token,
+                               const std::string& type = "text/csv") {
+    std::map<std::string, std::string> headers{{"Content-Type", type}};
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return http_request(server_->port(), "POST", "/api/v1/reports", body, headers);
+  }
+  size_t points(const std::string& location) {
+    auto r = http_request(server_->port(), "GET", "/api/v1/series?location=" + location + "&indicator=cases");
+    if (r.status != 200) return 0;
+    return json::parse(r.body).as_object()["points"].as_array().size();
+  }
+
+  ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
+  std::string path_, reporter_, editor_;
+  std::unique_ptr<StorePool> pool_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<int> accepted_series_{0};
+};
+
+TEST_F(ReportRoutesTest, ReporterWritesItsCountryAndSubdivisions) {
+  auto r = post("location,indicator,date,value\nCHN,cases,2020-03-01,10\nCHN-HB,cases,2020-03-01,7\n", reporter_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).as_object()["new_revisions"].to_number<int64_t>(), 2);
+  EXPECT_EQ(points("CHN"), 1u);
+  EXPECT_EQ(accepted_series_, 2);
+  // JSON works too.
+  auto j = post(R"({"observations":[{"location":"CHN","indicator":"cases","date":"2020-03-02","value":12}]})",
+                reporter_, "application/json");
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_EQ(points("CHN"), 2u);
+}
+
+TEST_F(ReportRoutesTest, NoTokenIs401AndAnotherCountryIs403) {
+  std::string body = "location,indicator,date,value\nCHN,cases,2020-03-01,10\n";
+  EXPECT_EQ(post(body, "").status, 401);
+  EXPECT_EQ(post(body, "sw_not_a_real_token").status, 401);
+  auto other = post("location,indicator,date,value\nCHN,cases,2020-03-01,10\nJPN,cases,2020-03-01,3\n", reporter_);
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(json::parse(other.body).as_object()["error"].as_object()["code"].as_string(), "permission_denied");
+  EXPECT_EQ(post(body, editor_).status, 403);
+  EXPECT_EQ(points("CHN"), 0u) << "a refused report writes nothing";
+}
+
+TEST_F(ReportRoutesTest, ABadRowRejectsTheWholeReportWithDetails) {
+  auto r = post("location,indicator,date,value\nCHN,cases,2020-03-01,10\nCHN,cases,2020-03-02,-5\n", reporter_);
+  ASSERT_EQ(r.status, 400) << r.body;
+  auto error = json::parse(r.body).as_object()["error"].as_object();
+  ASSERT_EQ(error["details"].as_array().size(), 1u);
+  EXPECT_NE(std::string(error["details"].as_array()[0].as_string()).find("line 3"), std::string::npos);
+  EXPECT_EQ(points("CHN"), 0u);
+  EXPECT_EQ(accepted_series_, 0);
+}
+
+// Readers polling during a large report see either none of it or all of it.
+TEST_F(ReportRoutesTest, ReadersNeverSeeAHalfAppliedReport) {
+  std::string body = "location,indicator,date,value\n";
+  Date start = *Date::parse("2015-01-01");
+  const int kDays = 1500;
+  for (int d = 0; d < kDays; ++d) body += "CHN,cases," + start.plus_days(d).to_string() + ",1\n";
+  std::atomic<bool> done{false};
+  std::atomic<int> partial_views{0};
+  std::thread reader([&] {
+    while (!done) {
+      size_t n = points("CHN");
+      if (n != 0 && n != static_cast<size_t>(kDays)) ++partial_views;
+    }
+  });
+  auto r = post(body, reporter_);
+  done = true;
+  reader.join();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(partial_views, 0);
+  EXPECT_EQ(points("CHN"), static_cast<size_t>(kDays));
+}
+
+}  // namespace
+}  // namespace shouwang::api
