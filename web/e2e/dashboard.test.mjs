@@ -196,6 +196,22 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     }
   });
 
+  test('the forecast panel shows the API quantiles', async () => {
+    await go(`/country/${kCountry}`);
+    const response = await fetch(`${base_url}/api/v1/forecasts?location=${kCountry}&indicator=cases`);
+    if (response.status !== 200) {
+      assert.ok(await page.locator('#forecast-panel').isHidden());
+      return;
+    }
+    const { forecasts } = await response.json();
+    await page.waitForSelector('#forecast-panel:not([hidden]) #forecast-table tbody tr');
+    assert.equal(await page.locator('#forecast-table tbody tr').count(), forecasts.length);
+    const median = forecasts[0].quantiles.find((q) => q.level === 0.5).value;
+    const cell = await page.locator('#forecast-table tbody tr').first().locator('td').nth(1).textContent();
+    assert.equal(cell, new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(median));
+    await page.locator('#forecast-panel').screenshot({ path: join(screenshots, 'country-forecast.png') });
+  });
+
   test('subnational breakdown appears for a country reported by province', async () => {
     await go('/country/CHN');
     await page.waitForSelector('#subnational-table tbody tr');

@@ -112,12 +112,13 @@ export async function fetch_corrections(location: string, indicator: string): Pr
 }
 
 // Optional endpoints, probed once per page load.
-export type Feature = 'rt' | 'signals' | 'alerts' | 'kb';
+export type Feature = 'rt' | 'signals' | 'alerts' | 'kb' | 'forecasts';
 const probe_paths: Record<Feature, string> = {
   rt: '/api/v1/rt',
   signals: '/api/v1/signals',
   alerts: '/api/v1/alerts/stream',
   kb: '/api/v1/kb/search?q=probe',
+  forecasts: '/api/v1/forecasts',
 };
 const probes = new Map<Feature, Promise<boolean>>();
 
@@ -192,6 +193,37 @@ export async function fetch_alarms(location: string, indicator: string): Promise
     method: String(row.method ?? ''),
     alarm: row.alarm === undefined ? true : Boolean(row.alarm),
   })).filter((s) => s.period && s.alarm);
+}
+
+export interface WeekForecast {
+  week_start: string;
+  week_end: string;
+  quantile: (level: number) => number | null;
+}
+
+export interface Forecast {
+  origin: string;
+  model: string;
+  weeks: WeekForecast[];
+}
+
+// Week-ahead forecasts as quantiles ({"origin","model","forecasts":[{"week_start","week_end",
+// "quantiles":[{"level","value"}]}]}).
+export async function fetch_forecast(location: string, indicator: string): Promise<Forecast | null> {
+  const body = await get_json<Record<string, unknown>>(`/api/v1/forecasts?${query({ location, indicator })}`);
+  const rows = Array.isArray(body.forecasts) ? body.forecasts as Record<string, unknown>[] : [];
+  const weeks = rows.map((row) => {
+    const quantiles = (Array.isArray(row.quantiles) ? row.quantiles : []) as Record<string, unknown>[];
+    return {
+      week_start: String(row.week_start ?? ''),
+      week_end: String(row.week_end ?? ''),
+      quantile: (level: number) => {
+        const q = quantiles.find((x) => Math.abs(Number(x.level) - level) < 1e-9);
+        return q ? number_or_null(q.value) : null;
+      },
+    };
+  }).filter((w) => w.week_start);
+  return weeks.length ? { origin: String(body.origin ?? ''), model: String(body.model ?? ''), weeks } : null;
 }
 
 export async function search_knowledge(q: string, lang: string, edition: string): Promise<KbHit[]> {

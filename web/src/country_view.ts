@@ -2,13 +2,13 @@
 // cumulative toggle and log scale, the corrections made after first reports, the breakdown by
 // subnational area, and Rt with its credible band and detection alarms when the API offers them.
 import {
-  fetch_alarms, fetch_corrections, fetch_rt, fetch_series, has_feature, map_limited,
+  fetch_alarms, fetch_corrections, fetch_forecast, fetch_rt, fetch_series, has_feature, map_limited,
   type Correction, type Location, type Point, type RtEstimate, type Series, type Signal,
 } from './api';
 import { chart_on } from './charts';
 import { download_text, h } from './dom';
 import { format_compact, format_number, format_period, format_timestamp, lang, t, type MessageKey } from './i18n';
-import { day_number, running_total, trailing_mean } from './series';
+import { date_of_day, day_number, running_total, trailing_mean } from './series';
 import { location_name, locations } from './state';
 
 type Indicator = 'cases' | 'deaths';
@@ -78,8 +78,8 @@ export async function render_country_view(container: HTMLElement, code: string):
   const name = location_name(location);
   document.title = `${name} · ${t('brand')}`;
   const parent = location.parent ? all.get(location.parent) : undefined;
-  const [rt_available, signals_available, who_series] = await Promise.all([
-    has_feature('rt'), has_feature('signals'),
+  const [rt_available, signals_available, forecasts_available, who_series] = await Promise.all([
+    has_feature('rt'), has_feature('signals'), has_feature('forecasts'),
     series_of(code, options.indicator, 'who').catch(() => null)]);
   const who_available = (who_series?.points.length ?? 0) > 0;
   if (options.source === 'who' && !who_available) options.source = '';
@@ -113,10 +113,11 @@ export async function render_country_view(container: HTMLElement, code: string):
   const table_details = h('details', { class: 'data-table' });
   const alarms_section = h('section', { id: 'alarms-panel', 'aria-labelledby': 'alarms-title', hidden: !signals_available });
   const rt_section = h('section', { id: 'rt-panel', 'aria-labelledby': 'rt-title', hidden: !rt_available });
+  const forecast_section = h('section', { id: 'forecast-panel', 'aria-labelledby': 'forecast-title', hidden: true });
   const revisions_section = h('section', { id: 'revisions-panel', 'aria-labelledby': 'revisions-title' });
   const sub_section = h('section', { id: 'subnational-panel', 'aria-labelledby': 'subnational-title', hidden: true });
   container.replaceChildren(header, controls, summary, chart_el, table_details, alarms_section, rt_section,
-                            revisions_section, sub_section);
+                            forecast_section, revisions_section, sub_section);
 
   let shown: Shown | null = null;
   let averages: (number | null)[] = [];
@@ -316,6 +317,68 @@ export async function render_country_view(container: HTMLElement, code: string):
     }, true);
   }
 
+  // Forecast weeks follow the origin day (Friday to Thursday when the origin is a Thursday), so the
+  // observed weeks shown beside them are the 7-day sums ending at the origin, a week apart.
+  async function draw_forecast(): Promise<void> {
+    if (!forecasts_available) return;
+    const [forecast, daily] = await Promise.all([
+      cached(`fc:${code}:${options.indicator}`, () => fetch_forecast(code, options.indicator)).catch(() => null),
+      series_of(code, options.indicator, '').catch(() => null)]);
+    if (!forecast || !daily) {
+      forecast_section.hidden = true;
+      return;
+    }
+    const by_day = new Map(daily.points.map((p) => [day_number(p.date), p.value]));
+    const origin = day_number(forecast.origin);
+    const observed = Number.isNaN(origin) ? [] : [7, 6, 5, 4, 3, 2, 1, 0].map((k) => {
+      const end = origin - 7 * k;
+      let sum = 0;
+      for (let d = end - 6; d <= end; ++d) sum += by_day.get(d) ?? 0;
+      return { label: date_of_day(end - 6), value: sum };
+    });
+    const labels = [...observed.map((o) => o.label), ...forecast.weeks.map((w) => w.week_start)];
+    const pad = observed.map(() => null);
+    const q = (level: number) => forecast.weeks.map((w) => w.quantile(level));
+    const lo95 = q(0.025), hi95 = q(0.975), lo50 = q(0.25), hi50 = q(0.75), median = q(0.5);
+    const diff = (hi: (number | null)[], lo: (number | null)[]) => hi.map((v, i) => (v === null || lo[i] === null ? null : v - lo[i]!));
+    const fc_chart_el = h('div', { class: 'chart chart-small', id: 'forecast-chart', role: 'img', 'aria-label': t('fc_title') });
+    forecast_section.hidden = false;
+    forecast_section.replaceChildren(h('h2', { id: 'forecast-title' }, t('fc_title')),
+      h('p', { class: 'muted' }, t('fc_intro', { origin: format_period(forecast.origin), model: forecast.model })),
+      fc_chart_el,
+      h('div', { class: 'table-scroll' }, h('table', { id: 'forecast-table' },
+        h('thead', {}, h('tr', {}, ...(['fc_week', 'fc_median', 'fc_50', 'fc_95'] as MessageKey[]).map((k) =>
+          h('th', { scope: 'col', class: k === 'fc_week' ? undefined : 'num' }, t(k))))),
+        h('tbody', {}, ...forecast.weeks.map((w, i) => h('tr', {},
+          h('td', {}, `${format_period(w.week_start)} – ${format_period(w.week_end)}`),
+          h('td', { class: 'num' }, format_number(median[i])),
+          h('td', { class: 'num' }, `${format_number(lo50[i])} – ${format_number(hi50[i])}`),
+          h('td', { class: 'num' }, `${format_number(lo95[i])} – ${format_number(hi95[i])}`)))))));
+    const chart = chart_on(fc_chart_el);
+    const band = (name: string, lo: (number | null)[], hi: (number | null)[], colour: string) => [
+      { name: `${name}-base`, type: 'line', stack: name, data: [...pad, ...lo], lineStyle: { opacity: 0 }, showSymbol: false,
+        tooltip: { show: false } },
+      { name, type: 'line', stack: name, data: [...pad, ...diff(hi, lo)], lineStyle: { opacity: 0 }, showSymbol: false,
+        areaStyle: { color: colour }, itemStyle: { color: colour }, tooltip: { show: false } },
+    ];
+    chart.setOption({
+      aria: { enabled: true },
+      animation: false,
+      grid: { left: 56, right: 16, top: 32, bottom: 32 },
+      legend: { top: 0, data: [t('fc_observed'), t('fc_median'), t('fc_95'), t('fc_50')] },
+      tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? format_number(v) : '–') },
+      xAxis: { type: 'category', data: labels, axisLabel: { formatter: (v: string) => format_period(v), hideOverlap: true } },
+      yAxis: { type: 'value', min: 0, axisLabel: { formatter: (v: number) => format_compact(v) } },
+      series: [
+        { name: t('fc_observed'), type: 'bar', data: [...observed.map((o) => o.value), ...forecast.weeks.map(() => null)],
+          itemStyle: { color: '#9ab8d8' } },
+        ...band(t('fc_95'), lo95, hi95, 'rgba(106, 61, 154, 0.15)'),
+        ...band(t('fc_50'), lo50, hi50, 'rgba(106, 61, 154, 0.3)'),
+        { name: t('fc_median'), type: 'line', data: [...pad, ...median], itemStyle: { color: '#6a3d9a' }, lineStyle: { width: 2 } },
+      ],
+    }, true);
+  }
+
   async function draw_subnational(): Promise<void> {
     const children = [...all.values()].filter((l) => l.parent === code && l.level === 'subnational');
     if (!children.length) return;
@@ -346,6 +409,7 @@ export async function render_country_view(container: HTMLElement, code: string):
     options.indicator = indicator_select.value as Indicator;
     void draw_series();
     void draw_rt();
+    void draw_forecast();
   });
   source_select.addEventListener('change', () => {
     options.source = source_select.value;
@@ -372,7 +436,7 @@ export async function render_country_view(container: HTMLElement, code: string):
     download_text(`${code}-${shown.indicator}${shown.derived_total ? '-running-total' : ''}.csv`, lines.join('\n') + '\n');
   });
 
-  await Promise.all([draw_series(), draw_rt(), draw_subnational()]);
+  await Promise.all([draw_series(), draw_rt(), draw_forecast(), draw_subnational()]);
   document.documentElement.lang = lang() === 'zh' ? 'zh-Hans' : 'en';
 }
 
