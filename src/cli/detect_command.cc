@@ -1,6 +1,9 @@
 // `shouwang detect --input FILE.csv --method M`: runs an outbreak-detection method of src/detect
 // over every series of a CSV file (in parallel over series) and writes one row per evaluated week.
+// `shouwang detect --db PATH --indicator I --method M`: the same over every stored series of a
+// level (weekly series built from daily data by ISO week), keeping the signals in the database.
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -12,8 +15,11 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/database.h"
 #include "detect/detector.h"
 #include "detect/series_csv.h"
+#include "store/export.h"
+#include "watch/watch.h"
 
 namespace shouwang::cli {
 namespace {
@@ -22,6 +28,8 @@ using detect::DetectorOptions;
 
 struct DetectArguments {
   std::string input;
+  std::string db, indicator = "cases", level = "country", from, to;
+  std::vector<std::string> locations;
   std::string output;
   std::string method;
   std::string range;
@@ -112,6 +120,69 @@ Result<DetectorOptions> build_options(const DetectArguments& a, const detect::De
   return o;
 }
 
+Result<IsoWeek> week_argument(const std::string& flag, const std::string& text) {
+  auto period = Period::parse(text);
+  if (!period) return invalid_argument(flag + ": " + period.status().message());
+  return period->iso_week();
+}
+
+// --db mode: every stored series of the level (or the given locations), signals kept in the store.
+void run_detect_over_store(const DetectArguments& a, const DetectorOptions& options) {
+  if (a.given.at("--range")->count() > 0) {
+    fail(invalid_argument("--range numbers the weeks of one input file; with --db use --from and --to (ISO weeks)"));
+  }
+  watch::DetectionRequest request;
+  request.method = a.method;
+  request.indicator = a.indicator;
+  request.options = options;
+  request.options_set = true;
+  request.locations = a.locations;
+  request.threads = a.threads > 0 ? static_cast<unsigned>(a.threads) : 0;
+  if (a.locations.empty()) {
+    auto level = parse_location_level(a.level);
+    if (!level) fail(level.status());
+    request.level = *level;
+  }
+  if (!a.from.empty()) {
+    auto w = week_argument("--from", a.from);
+    if (!w) fail(w.status());
+    request.from = *w;
+  }
+  if (!a.to.empty()) {
+    auto w = week_argument("--to", a.to);
+    if (!w) fail(w.status());
+    request.to = *w;
+  }
+  auto db = open_database(a.db);
+  if (!db) fail(db.status());
+  SystemClock clock;
+  std::unique_ptr<ProgressBar> progress;
+  auto summary = watch::run_detection(**db, request, clock, [&](int64_t done, int64_t total) {
+    if (!progress) progress = std::make_unique<ProgressBar>("detect " + a.method, total);
+    progress->update(done);
+  });
+  if (progress) progress->finish();
+  if (!summary) fail(summary.status());
+  Status saved = watch::save_signals(a.db, summary->signals);
+  if (!saved.is_ok()) fail(saved);
+  for (const auto& reason : summary->skipped_reasons) std::cerr << "skipped " << reason << "\n";
+  if (!a.output.empty()) {
+    std::ofstream file(a.output, std::ios::binary);
+    file << "location,indicator,week,method,observed,upperbound,alarm,score\n";
+    auto number = [](double v) { return std::isnan(v) ? std::string("NA") : store::format_value(v); };
+    for (const auto& s : summary->signals) {
+      file << s.location << ',' << s.indicator << ',' << s.week.to_string() << ',' << s.method << ','
+           << number(s.observed) << ',' << number(s.upperbound) << ','
+           << (s.alarm == detect::Alarm::kMissing ? "NA" : s.alarm == detect::Alarm::kYes ? "true" : "false") << ','
+           << number(s.score) << "\n";
+    }
+    if (!file) fail(unavailable("cannot write output file " + a.output));
+  }
+  std::cout << "evaluated " << summary->series << " series, " << summary->weeks_evaluated << " weeks, "
+            << summary->alarms << " alarms; " << summary->skipped << " series skipped; signals stored in " << a.db
+            << "\n";
+}
+
 void run_detect(const DetectArguments& a) {
   const detect::Detector* method = detect::find_detector(a.method);
   if (method == nullptr) {
@@ -119,6 +190,8 @@ void run_detect(const DetectArguments& a) {
   }
   Result<DetectorOptions> options = build_options(a, *method);
   if (!options) fail(options.status());
+  if (a.input.empty() == a.db.empty()) fail(invalid_argument("give either --input FILE.csv or --db PATH"));
+  if (!a.db.empty()) return run_detect_over_store(a, *options);
   std::ifstream in(a.input, std::ios::binary);
   if (!in) fail(not_found("cannot read input file " + a.input));
   std::stringstream text;
@@ -172,8 +245,13 @@ void register_detect_command(CLI::App& app) {
   std::string methods_help = "Method:";
   for (const auto& d : detect::all_detectors()) methods_help += "\n  " + std::string(d.name) + ": " + std::string(d.description);
   CLI::App* cmd = app.add_subcommand("detect", "Outbreak detection (R surveillance algorithms) on weekly series");
-  cmd->add_option("--input", a.input, "CSV with `date,observed` or `t,observed` (+ population), or several series")
-      ->required();
+  cmd->add_option("--input", a.input, "CSV with `date,observed` or `t,observed` (+ population), or several series");
+  cmd->add_option("--db", a.db, "Run over every stored series instead of a file, keeping the signals");
+  cmd->add_option("--indicator", a.indicator, "With --db: the indicator (default cases)");
+  cmd->add_option("--level", a.level, "With --db: country (default) or subnational, or region/world");
+  cmd->add_option("--location", a.locations, "With --db: only these locations (repeatable)");
+  cmd->add_option("--from", a.from, "With --db: first week to evaluate (2020-W10 or a date in it)");
+  cmd->add_option("--to", a.to, "With --db: last week to evaluate");
   cmd->add_option("--method", a.method, methods_help)->required();
   cmd->add_option("--output", a.output, "Output CSV (default: standard output)");
   cmd->add_option("--threads", a.threads, "Worker threads over series (default: all cores)");

@@ -45,16 +45,20 @@ Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
     }
   }
 
-  SeriesQuery all = query;
-  all.location.reset();
-  ASSIGN_OR_RETURN(auto everything, store.read_series(all));
+  if (contributors.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
+  // One indexed read per contributor: cheaper than reading every series of the indicator.
+  std::vector<Series> children;
   std::unordered_map<std::string, const Series*> daily, weekly;
-  for (const auto& s : everything) {
-    if (s.points.empty()) continue;
-    (s.points.front().period.is_week() ? weekly : daily)[s.location] = &s;
+  for (const auto& c : contributors) {
+    SeriesQuery one = query;
+    one.location = c;
+    ASSIGN_OR_RETURN(auto found, store.read_series(one));
+    for (auto& s : found) {
+      if (!s.points.empty()) children.push_back(std::move(s));
+    }
   }
-  bool use_daily = false;
-  for (const auto& c : contributors) use_daily = use_daily || daily.count(c);
+  for (const auto& s : children) (s.points.front().period.is_week() ? weekly : daily)[s.location] = &s;
+  bool use_daily = !daily.empty();
   auto& chosen = use_daily ? daily : weekly;
 
   std::map<Period, SeriesPoint> sums;
@@ -72,7 +76,8 @@ Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
       if (p.reported_at > sum.reported_at) sum.reported_at = p.reported_at;
     }
   }
-  Series out{*query.location, *query.indicator, source.empty() ? "aggregate" : "aggregate:" + source, {}};
+  if (sums.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
+  Series out{*query.location, *query.indicator, "aggregate:" + source, {}};
   out.points.reserve(sums.size());
   for (auto& [period, point] : sums) out.points.push_back(point);
   return out;
