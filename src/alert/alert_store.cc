@@ -136,6 +136,16 @@ Result<std::vector<OutboxEntry>> collect_entries(Statement& st) {
 
 }  // namespace
 
+Result<Statement*> AlertStore::statement(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    ASSIGN_OR_RETURN(Statement prepared, db_->prepare(sql));
+    it = statements_.emplace(sql, std::move(prepared)).first;
+  }
+  it->second.reset();
+  return &it->second;
+}
+
 Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& db_path) {
   ASSIGN_OR_RETURN(auto db, Db::open(db_path));
   RETURN_IF_ERROR(db->exec(kSchema));
@@ -143,9 +153,10 @@ Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& db_path)
 }
 
 Result<int64_t> AlertStore::add_subscription(const Subscription& s) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(
                                 "INSERT INTO alert_subscriptions(name, organisation, location, indicator, "
                                 "min_severity, webhook, secret, created_at) VALUES(?,?,?,?,?,?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, s.name).bind(2, s.organisation).bind(3, s.location).bind(4, s.indicator);
   st.bind(5, static_cast<int64_t>(s.min_severity)).bind(6, s.webhook).bind(7, s.secret).bind(8, s.created_at.micros());
   RETURN_IF_ERROR(st.run());
@@ -153,8 +164,9 @@ Result<int64_t> AlertStore::add_subscription(const Subscription& s) {
 }
 
 Result<std::vector<Subscription>> AlertStore::list_subscriptions() {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("SELECT id, name, organisation, location, indicator, min_severity, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, name, organisation, location, indicator, min_severity, "
                                          "webhook, secret, created_at FROM alert_subscriptions ORDER BY id"));
+  Statement& st = *st_ptr;
   std::vector<Subscription> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st.step());
@@ -175,7 +187,8 @@ Result<std::vector<Subscription>> AlertStore::list_subscriptions() {
 }
 
 Status AlertStore::delete_subscription(int64_t id) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("DELETE FROM alert_subscriptions WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("DELETE FROM alert_subscriptions WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, id);
   RETURN_IF_ERROR(st.run());
   if (db_->changes() == 0) return not_found("no subscription " + std::to_string(id));
@@ -183,8 +196,9 @@ Status AlertStore::delete_subscription(int64_t id) {
 }
 
 Result<int64_t> AlertStore::add_escalation_policy(const EscalationPolicy& p) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("INSERT INTO alert_escalation_policies(location, after_micros, webhook, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_escalation_policies(location, after_micros, webhook, "
                                          "secret, name, created_at) VALUES(?,?,?,?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, p.location).bind(2, p.after_micros).bind(3, p.webhook).bind(4, p.secret).bind(5, p.name);
   st.bind(6, p.created_at.micros());
   RETURN_IF_ERROR(st.run());
@@ -192,8 +206,9 @@ Result<int64_t> AlertStore::add_escalation_policy(const EscalationPolicy& p) {
 }
 
 Result<std::vector<EscalationPolicy>> AlertStore::list_escalation_policies() {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("SELECT id, location, after_micros, webhook, secret, name, created_at "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, location, after_micros, webhook, secret, name, created_at "
                                          "FROM alert_escalation_policies ORDER BY id"));
+  Statement& st = *st_ptr;
   std::vector<EscalationPolicy> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st.step());
@@ -212,9 +227,10 @@ Result<std::vector<EscalationPolicy>> AlertStore::list_escalation_policies() {
 }
 
 Result<std::optional<Alert>> AlertStore::find_groupable_alert(const std::string& group_key, Timestamp since) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(std::string("SELECT ") + kAlertColumns +
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns +
                                          " FROM alert_alerts WHERE group_key = ? AND state != 'resolved' "
                                          "AND last_signal_at >= ? ORDER BY id DESC LIMIT 1"));
+  Statement& st = *st_ptr;
   st.bind(1, group_key).bind(2, since.micros());
   ASSIGN_OR_RETURN(auto alerts, collect_alerts(st));
   if (alerts.empty()) return std::optional<Alert>();
@@ -222,9 +238,10 @@ Result<std::optional<Alert>> AlertStore::find_groupable_alert(const std::string&
 }
 
 Result<int64_t> AlertStore::insert_alert(const Alert& a) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("INSERT INTO alert_alerts(group_key, location, indicator, severity, state, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_alerts(group_key, location, indicator, severity, state, "
                                          "origin, text, opened_at, last_signal_at, signal_count, "
                                          "report_received_at, opened_by) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, a.group_key).bind(2, a.location).bind(3, a.indicator).bind(4, static_cast<int64_t>(a.severity));
   st.bind(5, alert_state_name(a.state)).bind(6, a.origin).bind(7, a.text).bind(8, a.opened_at.micros());
   st.bind(9, a.last_signal_at.micros()).bind(10, a.signal_count).bind(11, a.report_received_at.micros());
@@ -234,15 +251,17 @@ Result<int64_t> AlertStore::insert_alert(const Alert& a) {
 }
 
 Status AlertStore::record_joined_signal(int64_t alert_id, Timestamp at, Severity severity) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("UPDATE alert_alerts SET signal_count = signal_count + 1, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET signal_count = signal_count + 1, "
                                          "last_signal_at = MAX(last_signal_at, ?), severity = MAX(severity, ?) "
                                          "WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, at.micros()).bind(2, static_cast<int64_t>(severity)).bind(3, alert_id);
   return st.run();
 }
 
 Result<Alert> AlertStore::get_alert(int64_t id) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, id);
   ASSIGN_OR_RETURN(auto alerts, collect_alerts(st));
   if (alerts.empty()) return not_found("no alert " + std::to_string(id));
@@ -254,7 +273,8 @@ Result<std::vector<Alert>> AlertStore::list_alerts(const AlertFilter& filter) {
   if (filter.state) sql += " AND state = ?1";
   if (!filter.location.empty()) sql += " AND location = ?2";
   sql += " ORDER BY id DESC LIMIT ?3";
-  ASSIGN_OR_RETURN(auto st, db_->prepare(sql));
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(sql));
+  Statement& st = *st_ptr;
   if (filter.state) st.bind(1, alert_state_name(*filter.state));
   if (!filter.location.empty()) st.bind(2, filter.location);
   st.bind(3, filter.limit);
@@ -262,22 +282,25 @@ Result<std::vector<Alert>> AlertStore::list_alerts(const AlertFilter& filter) {
 }
 
 Status AlertStore::set_state(int64_t alert_id, AlertState state) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("UPDATE alert_alerts SET state = ? WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET state = ? WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, alert_state_name(state)).bind(2, alert_id);
   return st.run();
 }
 
 Status AlertStore::add_transition(const Transition& t) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("INSERT INTO alert_transitions(alert_id, from_state, to_state, actor, at, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_transitions(alert_id, from_state, to_state, actor, at, "
                                          "note) VALUES(?,?,?,?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, t.alert_id).bind(2, t.from_state).bind(3, t.to_state).bind(4, t.actor).bind(5, t.at.micros());
   st.bind(6, t.note);
   return st.run();
 }
 
 Result<std::vector<Transition>> AlertStore::list_transitions(int64_t alert_id) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("SELECT alert_id, from_state, to_state, actor, at, note FROM "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT alert_id, from_state, to_state, actor, at, note FROM "
                                          "alert_transitions WHERE alert_id = ? ORDER BY id"));
+  Statement& st = *st_ptr;
   st.bind(1, alert_id);
   std::vector<Transition> out;
   while (true) {
@@ -290,71 +313,85 @@ Result<std::vector<Transition>> AlertStore::list_transitions(int64_t alert_id) {
 }
 
 Result<std::vector<Alert>> AlertStore::unescalated_open_alerts(int64_t policy_id, Timestamp opened_before) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(std::string("SELECT ") + kAlertColumns +
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns +
                                          " FROM alert_alerts WHERE state = 'open' AND opened_at <= ? AND id NOT IN "
                                          "(SELECT alert_id FROM alert_escalations WHERE policy_id = ?) ORDER BY id"));
+  Statement& st = *st_ptr;
   st.bind(1, opened_before.micros()).bind(2, policy_id);
   return collect_alerts(st);
 }
 
 Status AlertStore::record_escalation(int64_t alert_id, int64_t policy_id, Timestamp at) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("INSERT OR IGNORE INTO alert_escalations(alert_id, policy_id, fired_at) "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT OR IGNORE INTO alert_escalations(alert_id, policy_id, fired_at) "
                                          "VALUES(?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, alert_id).bind(2, policy_id).bind(3, at.micros());
   return st.run();
 }
 
 Result<bool> AlertStore::enqueue(const OutboxEntry& e) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("INSERT OR IGNORE INTO alert_outbox(idempotency_key, alert_id, channel, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT OR IGNORE INTO alert_outbox(idempotency_key, alert_id, channel, "
                                          "target, secret, payload, kind, origin_at, next_attempt_at) "
                                          "VALUES(?,?,?,?,?,?,?,?,?)"));
+  Statement& st = *st_ptr;
   st.bind(1, e.idempotency_key).bind(2, e.alert_id).bind(3, e.channel).bind(4, e.target).bind(5, e.secret);
   st.bind(6, e.payload).bind(7, e.kind).bind(8, e.origin_at.micros()).bind(9, e.next_attempt_at.micros());
   RETURN_IF_ERROR(st.run());
   return db_->changes() > 0;
 }
 
-Result<std::vector<OutboxEntry>> AlertStore::due_entries(Timestamp now, int64_t limit) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(std::string("SELECT ") + kOutboxColumns +
-                                         " FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0 AND "
-                                         "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"));
-  st.bind(1, now.micros()).bind(2, limit);
+Result<std::vector<OutboxEntry>> AlertStore::due_entries(Timestamp now, int64_t limit, const std::string& channel) {
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kOutboxColumns +
+                                                 " FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0 AND "
+                                                 "next_attempt_at <= ?1 AND (?3 = '' OR channel = ?3) "
+                                                 "ORDER BY next_attempt_at, id LIMIT ?2"));
+  Statement& st = *st_ptr;
+  st.bind(1, now.micros()).bind(2, limit).bind(3, channel);
   return collect_entries(st);
 }
 
 Result<std::optional<Timestamp>> AlertStore::next_due_time() {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("SELECT MIN(next_attempt_at) FROM alert_outbox WHERE delivered_at IS NULL "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT MIN(next_attempt_at) FROM alert_outbox WHERE delivered_at IS NULL "
                                          "AND failed = 0"));
+  Statement& st = *st_ptr;
   ASSIGN_OR_RETURN(bool row, st.step());
-  if (!row || st.column_is_null(0)) return std::optional<Timestamp>();
-  return std::optional<Timestamp>(Timestamp(st.column_int64(0)));
+  std::optional<Timestamp> out;
+  if (row && !st.column_is_null(0)) out = Timestamp(st.column_int64(0));
+  st.reset();  // an unfinished statement would pin this connection's read snapshot
+  return out;
 }
 
 Status AlertStore::mark_delivered(int64_t id, Timestamp at, int64_t attempts) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("UPDATE alert_outbox SET delivered_at = ?, attempts = ?, last_error = '' "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_outbox SET delivered_at = ?, attempts = ?, last_error = '' "
                                          "WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, at.micros()).bind(2, attempts).bind(3, id);
   return st.run();
 }
 
 Status AlertStore::mark_attempt_failed(int64_t id, int64_t attempts, Timestamp next_attempt_at,
                                        const std::string& error, bool give_up) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("UPDATE alert_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, "
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, "
                                          "failed = ? WHERE id = ?"));
+  Statement& st = *st_ptr;
   st.bind(1, attempts).bind(2, next_attempt_at.micros()).bind(3, error).bind(4, give_up ? 1 : 0).bind(5, id);
   return st.run();
 }
 
 Result<int64_t> AlertStore::pending_count() {
-  ASSIGN_OR_RETURN(auto st, db_->prepare("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0"));
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0"));
+  Statement& st = *st_ptr;
   ASSIGN_OR_RETURN(bool row, st.step());
-  return row ? st.column_int64(0) : 0;
+  int64_t count = row ? st.column_int64(0) : 0;
+  st.reset();  // an unfinished statement would pin this connection's read snapshot
+  return count;
 }
 
 Result<std::vector<OutboxEntry>> AlertStore::delivered_entries(int64_t alert_id) {
-  ASSIGN_OR_RETURN(auto st, db_->prepare(std::string("SELECT ") + kOutboxColumns +
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kOutboxColumns +
                                          " FROM alert_outbox WHERE alert_id = ? AND delivered_at IS NOT NULL "
                                          "ORDER BY id"));
+  Statement& st = *st_ptr;
   st.bind(1, alert_id);
   return collect_entries(st);
 }

@@ -4,6 +4,7 @@
 // restart. Not thread-safe: one owner (LiaisonService) serialises access.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,7 +68,8 @@ class AlertStore {
 
   // false when an entry with the same idempotency key exists (nothing is queued twice).
   Result<bool> enqueue(const OutboxEntry& e);
-  Result<std::vector<OutboxEntry>> due_entries(Timestamp now, int64_t limit);
+  // Undelivered entries due at `now`, of one channel ("webhook", "nats") or of all when empty.
+  Result<std::vector<OutboxEntry>> due_entries(Timestamp now, int64_t limit, const std::string& channel = "");
   // The earliest next_attempt_at of an undelivered entry, if any.
   Result<std::optional<Timestamp>> next_due_time();
   Status mark_delivered(int64_t id, Timestamp at, int64_t attempts);
@@ -78,7 +80,10 @@ class AlertStore {
 
  private:
   explicit AlertStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
+  // Prepared once, reset before each use: preparing costs more than running these small queries.
+  Result<store::sqlite::Statement*> statement(const std::string& sql);
   std::unique_ptr<store::sqlite::Db> db_;
+  std::map<std::string, store::sqlite::Statement> statements_;  // declared after db_: finalized first
 };
 
 }  // namespace shouwang::alert

@@ -38,7 +38,8 @@ LiaisonService::~LiaisonService() { stop(); }
 
 void LiaisonService::start() {
   if (running_.exchange(true)) return;
-  delivery_thread_ = std::thread([this] { delivery_loop(); });
+  delivery_thread_ = std::thread([this] { delivery_loop("webhook"); });
+  if (options_.publisher) nats_thread_ = std::thread([this] { delivery_loop("nats"); });
   escalation_thread_ = std::thread([this] { escalation_loop(); });
 }
 
@@ -47,23 +48,28 @@ void LiaisonService::stop() {
   if (!running_.exchange(false)) return;
   wake_delivery();
   if (delivery_thread_.joinable()) delivery_thread_.join();
+  if (nats_thread_.joinable()) nats_thread_.join();
   if (escalation_thread_.joinable()) escalation_thread_.join();
 }
 
 void LiaisonService::wake_delivery() {
   std::lock_guard lock(wake_mutex_);
-  wake_pending_ = true;
+  ++wake_generation_;
   wake_.notify_all();
 }
 
-void LiaisonService::delivery_loop() {
+void LiaisonService::delivery_loop(const std::string& channel) {
   while (running_) {
-    auto delivered = deliver_due();
+    uint64_t seen;
+    {
+      std::lock_guard lock(wake_mutex_);
+      seen = wake_generation_;
+    }
+    auto delivered = deliver_due(channel);
     // A full batch means more may be due right now: go again without waiting.
     if (delivered.is_ok() && *delivered >= options_.delivery_batch) continue;
     std::unique_lock lock(wake_mutex_);
-    wake_.wait_for(lock, options_.delivery_poll, [&] { return wake_pending_ || !running_; });
-    wake_pending_ = false;
+    wake_.wait_for(lock, options_.delivery_poll, [&] { return wake_generation_ != seen || !running_; });
   }
 }
 
@@ -452,21 +458,40 @@ Status LiaisonService::deliver_one(const OutboxEntry& entry) {
   return options_.webhook_transport->post(entry.target, headers, entry.payload);
 }
 
-Result<int> LiaisonService::deliver_due() {
-  std::lock_guard pass(delivery_mutex_);
+Result<int> LiaisonService::deliver_due(const std::string& channel) {
+  std::unique_lock<std::mutex> webhook_pass(webhook_pass_mutex_, std::defer_lock);
+  std::unique_lock<std::mutex> nats_pass(nats_pass_mutex_, std::defer_lock);
+  if (channel.empty()) {
+    std::lock(webhook_pass, nats_pass);
+  } else {
+    (channel == "nats" ? nats_pass : webhook_pass).lock();
+  }
   std::vector<OutboxEntry> entries;
   {
     std::lock_guard lock(mutex_);
-    ASSIGN_OR_RETURN(entries, alerts_->due_entries(options_.clock->now(), options_.delivery_batch));
+    ASSIGN_OR_RETURN(entries, alerts_->due_entries(options_.clock->now(), options_.delivery_batch, channel));
   }
   if (entries.empty()) return 0;
 
+  // Entries to the same target go in order on one worker (a receiver sees "opened" before
+  // "acknowledged"); different targets in parallel.
+  std::vector<std::vector<size_t>> groups;
+  {
+    std::map<std::string, size_t> group_of_target;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto [it, inserted] = group_of_target.emplace(entries[i].channel + " " + entries[i].target, groups.size());
+      if (inserted) groups.emplace_back();
+      groups[it->second].push_back(i);
+    }
+  }
   std::vector<Status> results(entries.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < entries.size(); i = next++) results[i] = deliver_one(entries[i]);
+    for (size_t g = next++; g < groups.size(); g = next++) {
+      for (size_t i : groups[g]) results[i] = deliver_one(entries[i]);
+    }
   };
-  size_t workers = std::min<size_t>(entries.size(), std::max(1, options_.delivery_parallelism));
+  size_t workers = std::min<size_t>(groups.size(), std::max(1, options_.delivery_parallelism));
   std::vector<std::thread> pool;
   for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
   work();

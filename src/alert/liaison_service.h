@@ -96,8 +96,10 @@ class LiaisonService {
   Result<EscalationPolicy> add_escalation_policy(EscalationPolicy policy);
   Result<std::vector<EscalationPolicy>> list_escalation_policies();
 
-  // One delivery pass over the due outbox entries; returns how many were delivered.
-  Result<int> deliver_due();
+  // One delivery pass over the due outbox entries of one channel ("webhook", "nats"), or of all
+  // when empty; returns how many were delivered. Each channel has its own background thread, so
+  // a slow webhook does not hold NATS messages back.
+  Result<int> deliver_due(const std::string& channel = "");
   // One escalation pass; returns how many escalations fired.
   Result<int> escalate_due();
   Result<int64_t> pending_deliveries();
@@ -137,7 +139,7 @@ class LiaisonService {
   Result<Alert> change_state(int64_t alert_id, AlertState to, const std::string& actor, const std::string& note);
   Status deliver_one(const OutboxEntry& entry);
   void wake_delivery();
-  void delivery_loop();
+  void delivery_loop(const std::string& channel);
   void escalation_loop();
 
   LiaisonOptions options_;
@@ -149,15 +151,17 @@ class LiaisonService {
   std::vector<EscalationPolicy> policies_;
   int64_t routing_data_version_ = -1;
 
-  std::mutex delivery_mutex_;  // one delivery pass at a time
+  std::mutex webhook_pass_mutex_;  // one pass per channel at a time
+  std::mutex nats_pass_mutex_;
   std::shared_ptr<AlertBus> bus_ = std::make_shared<AlertBus>();
   LiaisonMetrics metrics_;
 
   std::atomic<bool> running_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  bool wake_pending_ = false;
+  uint64_t wake_generation_ = 0;  // bumped by every wake-up, so each loop sees it
   std::thread delivery_thread_;
+  std::thread nats_thread_;
   std::thread escalation_thread_;
 };
 
