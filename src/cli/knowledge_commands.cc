@@ -26,7 +26,7 @@ void check_format(const std::string& format) {
   if (format != "text" && format != "json") fail(invalid_argument("--format must be text or json"));
 }
 
-// Snippets carry HTML <mark> for the web; on a terminal they show as bold when stdout is a tty.
+// Snippets are HTML-escaped for the web; the terminal gets the text back, <mark> kept as the marker.
 std::string terminal_snippet(std::string snippet) {
   auto replace_all = [&](const std::string& from, const std::string& to) {
     for (size_t pos = 0; (pos = snippet.find(from, pos)) != std::string::npos; pos += to.size()) snippet.replace(pos, from.size(), to);
