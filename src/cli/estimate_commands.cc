@@ -95,6 +95,8 @@ struct BacktestOptions {
   std::string locations = "all";
   std::string from = "2020-06-01";
   std::string to = "2022-12-31";
+  double damping = estimate::ForecastConfig{}.damping_per_week;
+  double first_week_factor = estimate::ForecastConfig{}.first_week_log_r_factor;
 };
 
 void run_backtest(const BacktestOptions& options) {
@@ -112,6 +114,8 @@ void run_backtest(const BacktestOptions& options) {
   estimate::BacktestConfig config;
   config.first_origin = *from;
   config.last_target = *to;
+  config.forecast.damping_per_week = options.damping;
+  config.forecast.first_week_log_r_factor = options.first_week_factor;
   ProgressBar progress("backtest", static_cast<int64_t>(series->size()));
   auto summary = estimate::rolling_origin_backtest(
       *series, config, [&](int64_t done) { progress.update(done); });
@@ -156,6 +160,16 @@ void register_estimate_commands(CLI::App& app) {
       ->capture_default_str();
   backtest->add_option("--from", backtest_options->from, "first forecast origin (a date)")->capture_default_str();
   backtest->add_option("--to", backtest_options->to, "last target date")->capture_default_str();
+  backtest
+      ->add_option("--damping", backtest_options->damping,
+                   "our forecasts: factor on log Rt for each week after the first (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  backtest
+      ->add_option("--first-week-factor", backtest_options->first_week_factor,
+                   "our forecasts: factor on the latest log Rt in the first week ahead (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   backtest->callback([backtest_options] { run_backtest(*backtest_options); });
 }
 

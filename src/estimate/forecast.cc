@@ -38,16 +38,6 @@ double project_renewal(std::vector<double>& path, std::span<const double> w, dou
   return total;
 }
 
-double standard_deviation(std::span<const double> values) {
-  if (values.size() < 2) return 0;
-  double mean = 0;
-  for (double v : values) mean += v;
-  mean /= static_cast<double>(values.size());
-  double sum = 0;
-  for (double v : values) sum += (v - mean) * (v - mean);
-  return std::sqrt(sum / static_cast<double>(values.size() - 1));
-}
-
 WeeklyQuantileForecast quantiles_of(std::vector<double>& samples, int horizon) {
   std::sort(samples.begin(), samples.end());
   WeeklyQuantileForecast forecast;
@@ -81,8 +71,10 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
   if (config.horizons < 1 || config.samples < 10 || config.history_weeks < 3 || config.rt_window_days < 1) {
     return invalid_argument("forecast needs horizons >= 1, samples >= 10, history_weeks >= 3 and a window >= 1");
   }
+  const size_t horizons = static_cast<size_t>(config.horizons);
   const size_t history = static_cast<size_t>(config.history_weeks);
-  const size_t needed = 6 + 7 * (history + 1) + static_cast<size_t>(config.rt_window_days) + config.si_days;
+  const size_t lookback_weeks = horizons + history;
+  const size_t needed = 6 + 7 * lookback_weeks + static_cast<size_t>(config.rt_window_days) + config.si_days + 1;
   if (daily.size() < needed) {
     return failed_precondition("the series has " + std::to_string(daily.size()) + " days; the forecast needs " +
                                std::to_string(needed));
@@ -96,58 +88,72 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
   ASSIGN_OR_RETURN(std::vector<double> w, discretise_gamma_serial_interval(config.si_days, config.si_mean, config.si_sd));
   ASSIGN_OR_RETURN(Incidence incidence, incidence_from_total(smoothed));
 
-  // Rt over the windows ending at the origin and at each of the past `history` weeks.
+  // Rt over the windows ending at the origin (m = 0) and m = 1, 2, ... weeks before it.
   RtConfig rt_config;
   rt_config.method = SerialIntervalMethod::kNonParametric;
   rt_config.si_distr = w;
   rt_config.prior_mean = config.prior_mean;
   rt_config.prior_sd = config.prior_sd;
-  for (size_t k = 0; k <= history; ++k) {
-    const int end = static_cast<int>(n - 7 * (history - k));
+  for (size_t m = 0; m <= lookback_weeks; ++m) {
+    const int end = static_cast<int>(n - 7 * m);
     rt_config.t_start.push_back(end - config.rt_window_days + 1);
     rt_config.t_end.push_back(end);
   }
   ASSIGN_OR_RETURN(RtEstimate rt, estimate_rt(incidence, rt_config));
 
-  // Weekly drift of log R, and the one-week-ahead error of the projection with the R known then.
-  std::vector<double> drifts, errors;
-  for (size_t k = 1; k <= history; ++k) {
-    const RtWindow& before = rt.windows[k - 1];
-    const RtWindow& after = rt.windows[k];
-    drifts.push_back(std::log(after.mean) - std::log(before.mean));
-    const size_t origin = n - 7 * (history - k + 1);  // days of smoothed history known at that origin
+  // Weekly totals projected from `origin` days of smoothed history with R = r_start, shrunk toward
+  // R = 1 in the first week and damped further each week.
+  auto project_weeks = [&](size_t origin, double r_start, std::vector<double>& weekly) {
     std::vector<double> path(smoothed.begin() + static_cast<long>(origin - std::min(origin, config.si_days)),
                              smoothed.begin() + static_cast<long>(origin));
-    const double predicted = project_renewal(path, w, before.mean, 7 + kSmoothingLag, 7);
-    const double observed = weekly_total(counts, history - k);
-    errors.push_back(std::log1p(observed) - std::log1p(predicted));
-  }
-  const double drift_sd = std::max(standard_deviation(drifts), 0.02);
-  double mean_square_error = 0;
-  for (double e : errors) mean_square_error += e * e;
-  const double observation_sd = std::max(std::sqrt(mean_square_error / static_cast<double>(errors.size())), 0.05);
-
-  const RtWindow& last = rt.windows.back();
-  std::gamma_distribution<double> posterior(last.shape, last.scale);
-  std::normal_distribution<double> drift(0.0, drift_sd);
-  std::normal_distribution<double> noise(0.0, observation_sd);
-  const std::vector<double> seed_history(smoothed.end() - static_cast<long>(std::min(n, config.si_days)), smoothed.end());
-
-  std::vector<std::vector<double>> samples(static_cast<size_t>(config.horizons));
-  for (auto& s : samples) s.reserve(static_cast<size_t>(config.samples));
-  std::vector<double> path;
-  for (int s = 0; s < config.samples; ++s) {
-    path = seed_history;
-    double log_r = std::log(std::max(posterior(rng), 1e-12));
-    for (int h = 0; h < config.horizons; ++h) {
-      if (h > 0) log_r = config.damping_per_week * log_r + drift(rng);
+    double log_r = std::log(std::max(r_start, 1e-12));
+    for (size_t h = 0; h < weekly.size(); ++h) {
+      log_r *= h == 0 ? config.first_week_log_r_factor : config.damping_per_week;
+      // A batch of late reports can make R̂ huge for one window; no week is projected beyond this.
+      log_r = std::clamp(log_r, -config.max_abs_log_r, config.max_abs_log_r);
       const int days = h == 0 ? 7 + kSmoothingLag : 7;
-      const double expected = project_renewal(path, w, std::exp(log_r), days, 7);
-      samples[static_cast<size_t>(h)].push_back(std::max(0.0, std::expm1(std::log1p(expected) + noise(rng))));
+      weekly[h] = project_renewal(path, w, std::exp(log_r), days, 7);
+    }
+  };
+
+  // The spread at horizon h is that of the same projection's h-week-ahead errors (log scale) over
+  // the past `history` origins, scored against what happened: it carries the drift of R, the
+  // reporting noise and the model's own misfit, measured on this series.
+  std::vector<double> error_sd(horizons);
+  std::vector<double> weekly(horizons);
+  std::vector<std::vector<double>> errors(horizons);
+  for (size_t j = 0; j < history; ++j) {
+    for (size_t h = 1; h <= horizons; ++h) {
+      const size_t m = h + j;  // the past origin, in weeks before the current one
+      const size_t origin = n - 7 * m;
+      project_weeks(origin, rt.windows[m].mean, weekly);
+      const double observed = weekly_total(counts, j);
+      errors[h - 1].push_back(std::log1p(observed) - std::log1p(weekly[h - 1]));
+    }
+  }
+  for (size_t h = 0; h < horizons; ++h) {
+    double mean_square = 0;
+    for (double e : errors[h]) mean_square += e * e;
+    error_sd[h] = std::clamp(std::sqrt(mean_square / static_cast<double>(errors[h].size())), 0.05,
+                             config.max_log_error_sd);
+    // Errors can only grow with the horizon; a short history can say otherwise by chance.
+    if (h > 0) error_sd[h] = std::max(error_sd[h], error_sd[h - 1]);
+  }
+
+  const RtWindow& last = rt.windows.front();
+  std::gamma_distribution<double> posterior(last.shape, last.scale);
+  std::normal_distribution<double> standard_normal(0.0, 1.0);
+  std::vector<std::vector<double>> samples(horizons);
+  for (auto& s : samples) s.reserve(static_cast<size_t>(config.samples));
+  for (int s = 0; s < config.samples; ++s) {
+    project_weeks(n, posterior(rng), weekly);
+    for (size_t h = 0; h < horizons; ++h) {
+      const double noisy = std::expm1(std::log1p(weekly[h]) + error_sd[h] * standard_normal(rng));
+      samples[h].push_back(std::max(0.0, noisy));
     }
   }
   std::vector<WeeklyQuantileForecast> forecasts;
-  for (int h = 0; h < config.horizons; ++h) forecasts.push_back(quantiles_of(samples[static_cast<size_t>(h)], h + 1));
+  for (size_t h = 0; h < horizons; ++h) forecasts.push_back(quantiles_of(samples[h], static_cast<int>(h + 1)));
   return forecasts;
 }
 

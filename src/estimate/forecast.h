@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <random>
 #include <span>
 #include <vector>
@@ -28,9 +29,17 @@ struct ForecastConfig {
   int samples = 1000;
   // Past weeks used to measure how fast Rt drifts and how noisy the weekly totals are.
   int history_weeks = 10;
-  // log Rt is pulled toward 0 (R = 1) by this factor per week ahead: epidemics rarely keep a
-  // growth rate for a month because behaviour, policy and immunity respond.
-  double damping_per_week = 0.75;
+  // log R in week h ahead is log R̂ · first_week_log_r_factor · damping_per_week^(h-1): epidemics
+  // rarely keep a growth rate for weeks because behaviour, policy and immunity respond, and the
+  // latest window's R̂ is noisy. The defaults were chosen on the JHU backtest (8 European countries,
+  // cases, 2020-06..2022-12; see docs/methods/rt.md): 0.5 and 0, i.e. half the latest log growth
+  // for one week, then a flat level. Set both to 1 for the undamped renewal projection.
+  double first_week_log_r_factor = 0.5;
+  double damping_per_week = 0.0;
+  // Guards for erratic reporting (batches of late reports, long runs of zeros): |log R| used in a
+  // projection, and the log-scale sd of the spread.
+  double max_abs_log_r = std::log(2.0);
+  double max_log_error_sd = 1.0;
   double prior_mean = 5;
   double prior_sd = 5;
 };
@@ -40,10 +49,10 @@ struct ForecastConfig {
 double weekly_total(std::span<const double> daily, size_t weeks_back);
 
 // Forecasts of the weekly totals after the last day of `daily` (the origin; data known then). Each
-// sample draws R from the posterior of the last window, lets log R drift as a random walk with the
-// sd of its recent weekly changes (damped toward R = 1), projects daily incidence by the renewal
-// equation from the smoothed history, and adds log-normal observation noise whose sd is that of
-// the recent one-week-ahead errors of the same projection. NaN and negative daily values count as 0.
+// sample draws R from the posterior of the last window, shrinks log R toward 0 (see ForecastConfig),
+// projects daily incidence by the renewal equation from the 7-day smoothed history, and adds
+// log-normal noise whose sd at horizon h is the root mean square of the same projection's h-week
+// errors over the past `history_weeks` origins. NaN and negative daily values count as 0.
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
                                                             const ForecastConfig& config, std::mt19937_64& rng);
 
