@@ -10,6 +10,7 @@
 #include "alert/publisher.h"
 #include "api/data_routes.h"
 #include "api/estimate_routes.h"
+#include "api/knowledge_routes.h"
 #include "api/report_routes.h"
 #include "api/server.h"
 #include "api/signal_routes.h"
@@ -93,6 +94,7 @@ void run_serve(const ServeOptions& opt) {
   api::add_data_routes(*router, context);
   api::add_signal_routes(*router, context);
   api::add_estimate_routes(*router, context);
+  api::add_knowledge_routes(*router, context);
 
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;

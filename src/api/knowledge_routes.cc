@@ -1,0 +1,127 @@
+// /api/v1/kb/... over src/knowledge.
+#include "api/knowledge_routes.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "knowledge/knowledge.h"
+#include "store/auth.h"
+
+namespace shouwang::api {
+namespace json = boost::json;
+namespace {
+
+Result<int> int_param(const Request& request, const std::string& name, std::optional<int> fallback) {
+  std::string text = request.param(name);
+  if (text.empty()) {
+    if (fallback) return *fallback;
+    return invalid_argument("parameter '" + name + "' is required");
+  }
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return invalid_argument("parameter '" + name + "' must be a whole number, got '" + text + "'");
+  }
+  return value;
+}
+
+std::optional<std::string> optional_param(const Request& request, const std::string& name) {
+  std::string v = request.param(name);
+  return v.empty() ? std::nullopt : std::optional<std::string>(v);
+}
+
+}  // namespace
+
+void add_knowledge_routes(Router& router, ApiContext ctx) {
+  router.add("GET", "/api/v1/kb/search", [ctx](const Request& request) {
+    knowledge::SearchRequest search;
+    search.query = request.param("q");
+    search.lang = optional_param(request, "lang");
+    search.family = optional_param(request, "family");
+    search.topic = optional_param(request, "topic");
+    if (auto e = request.param("edition"); !e.empty()) search.edition = e;
+    search.published_from = optional_param(request, "from");
+    search.published_to = optional_param(request, "to");
+    auto limit = int_param(request, "limit", 10);
+    auto offset = int_param(request, "offset", 0);
+    if (!limit) return Response::error(limit.status());
+    if (!offset) return Response::error(offset.status());
+    search.limit = *limit;
+    search.offset = *offset;
+    auto hits = knowledge::search(ctx.pool->db_path(), search);
+    if (!hits) return Response::error(hits.status());
+    return Response::json(knowledge::hits_to_json(*hits));
+  });
+
+  router.add("GET", "/api/v1/kb/documents/{id}", [ctx](const Request& request) {
+    const std::string& text = request.path_params.at("id");
+    int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size()) {
+      return Response::error(invalid_argument("document id must be a number, got '" + text + "'"));
+    }
+    auto view = knowledge::get_document(ctx.pool->db_path(), id);
+    if (!view) return Response::error(view.status());
+    return Response::json(knowledge::document_to_json(*view));
+  });
+
+  router.add("GET", "/api/v1/kb/families/{family}/diff", [ctx](const Request& request) {
+    auto from = int_param(request, "from", std::nullopt);
+    auto to = int_param(request, "to", std::nullopt);
+    if (!from) return Response::error(from.status());
+    if (!to) return Response::error(to.status());
+    auto diff = knowledge::diff_editions(ctx.pool->db_path(), request.path_params.at("family"), *from, *to,
+                                         optional_param(request, "lang"));
+    if (!diff) return Response::error(diff.status());
+    return Response::json(knowledge::edition_diff_to_json(*diff));
+  });
+
+  // POST /api/v1/kb/documents?family=&edition=&lang=&title=&topic=&format=md|txt|html: the body is
+  // the document. Editors and admins only.
+  router.add("POST", "/api/v1/kb/documents", [ctx](const Request& request) {
+    auto lease = ctx.pool->acquire();
+    if (!lease) return Response::error(lease.status());
+    auto token = store::authenticate(**lease, request.bearer_token());
+    if (!token) return Response::error(token.status());
+    if (token->role != store::Role::kEditor && token->role != store::Role::kAdmin) {
+      return Response::error(permission_denied("adding guidance needs an editor token"));
+    }
+    auto edition = int_param(request, "edition", std::nullopt);
+    if (!edition) return Response::error(edition.status());
+    knowledge::DocumentMeta meta;
+    meta.family = request.param("family");
+    meta.edition = *edition;
+    meta.lang = request.param("lang");
+    meta.title = request.param("title");
+    meta.published = request.param("published");
+    meta.source = request.param("source");
+    if (auto topic = request.param("topic"); !topic.empty()) meta.topics.push_back(topic);
+    if (meta.family.empty()) return Response::error(invalid_argument("parameter 'family' is required"));
+    std::string format = request.param("format").empty() ? "md" : request.param("format");
+    if (format != "md" && format != "txt" && format != "html") {
+      return Response::error(invalid_argument("parameter 'format' must be md, txt or html"));
+    }
+    // The importer reads files (it picks the parser by extension), so the body goes through one.
+    auto path = std::filesystem::temp_directory_path() /
+                ("shouwang-kb-" + std::to_string(getpid()) + "-" + std::to_string(ctx.clock->now().micros()) + "." + format);
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << request.body;
+      if (!out) return Response::error(unavailable("cannot stage the uploaded document"));
+    }
+    auto document = knowledge::document_from_file(path.string(), meta);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    if (!document) return Response::error(document.status());
+    auto kb = knowledge::KnowledgeBase::open(ctx.pool->db_path());
+    if (!kb) return Response::error(kb.status());
+    auto id = (*kb)->add_document(std::move(document).value());
+    if (!id) return Response::error(id.status());
+    return Response::json(json::object{{"id", *id}}, 201);
+  });
+}
+
+}  // namespace shouwang::api
