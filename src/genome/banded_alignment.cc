@@ -118,15 +118,14 @@ std::optional<SeedHit> best_seed_hit_indexed(std::string_view kmer, std::string_
       if (shift >= start && shift < last_shift) candidates.push_back(shift);
     }
   }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  // Candidates come in no particular order (and may repeat): keep the highest score, the leftmost
+  // shift among equals, which is what the left-to-right scan returns.
   SeedHit best;
   for (int shift : candidates) {
     int score = 0;
     for (int pos = 0; pos < kmer_size; ++pos) score += kmer[pos] == ref[shift + pos];
-    if (score > best.score) {
+    if (score > best.score || (score == best.score && score > 0 && shift < best.ref_position)) {
       best = {shift, score};
-      if (score == kmer_size) break;
     }
   }
   return best;
@@ -284,6 +283,9 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       curr[row] = 0;
     }
     int ref_gap = -open_here;
+    // Score of the cell just above (row + 1) kept in a register: reading it back from `curr` would put a
+    // store-to-load round trip on the serial chain down the column. Rows above the query start score 0.
+    int above_score = 0;
     // One cell; the band's top row has no row above to open an insertion from, its bottom row none
     // below to open a deletion from.
     const auto fill_cell = [&]<bool kHasRowAbove, bool kHasRowBelow>(int row) {
@@ -293,7 +295,7 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       uint8_t flags = 0;
       if constexpr (kHasRowAbove) {
         const int extended = ref_gap - extend;
-        const int opened = curr[row + 1] - open_next;
+        const int opened = above_score - open_next;
         const bool extend_gap = extended > opened;
         ref_gap = extend_gap ? extended : opened;
         flags |= extend_gap ? kRefGapExtended : 0;
@@ -320,6 +322,7 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       }
       trace_column[row] = static_cast<uint8_t>(flags | origin);
       curr[row] = score;
+      above_score = score;
     };
     int row = top_inside;
     if (row >= bottom_inside && row == 2 * width) {
