@@ -35,7 +35,7 @@ TEST(WeightedIntervalScore, CollapsedHubForecastIsAbsoluteError) {
 
 TEST(WeightedIntervalScore, HubLevelsHandComputed) {
   // Quantile value = 100 * level, y = 20: sum over the 11 intervals of alpha/2 * IS plus half the
-  // absolute error, computed term by term by hand in the comment table of docs/methods/rt.md.
+  // absolute error; the second check below writes the same sum out term by term.
   std::vector<double> values;
   for (double level : kHubQuantileLevels) values.push_back(100 * level);
   double expected = 0.5 * 30;  // |20 - 50|
