@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "aid/coordination_routes.h"
 #include "alert/alert_routes.h"
 #include "alert/liaison_service.h"
 #include "alert/publisher.h"
@@ -95,6 +96,7 @@ void run_serve(const ServeOptions& opt) {
   api::add_signal_routes(*router, context);
   api::add_estimate_routes(*router, context);
   api::add_knowledge_routes(*router, context);
+  aid::add_aid_routes(*router, context);
 
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;
