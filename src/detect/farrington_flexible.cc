@@ -195,65 +195,210 @@ Design make_design(const WeeklySeries& series, const DetectorOptions& options, c
   return design;
 }
 
+// What the detectors read from a fitted model, whichever way it was fitted.
 struct FittedModel {
-  Design design;
-  QuasiPoissonFit fit;
+  bool has_trend = false;
+  double max_response = 0;
+  double eta0 = 0;            // x0'beta + offset0
+  double link_variance = 0;   // x0' (X'WX)^-1 x0
+  double trend = 0;           // coefficient of wtime
+  double trend_variance = 0;  // its diagonal element of (X'WX)^-1
+  int df_residual = 0;
+  double working_dispersion = 0;  // Pearson dispersion with the working weights
   double phi = 0;             // max(dispersion, 1) as farringtonFlexible reports it
   double se_dispersion = 0;   // the dispersion summary.glm/predict.glm use afterwards
 };
 
-// algo.farrington.fitGLM.flexible (and .fast for farrington_1996).
-std::optional<FittedModel> fit_model(const WeeklySeries& series, const DetectorOptions& options,
-                                     const FittingSet& set, int64_t k, bool with_trend, bool allow_failure) {
+// The week's fitting data in the block-and-trend form (see BlockTrendDesign), built once per week
+// and shared by all the fits of that week.
+struct WeekData {
+  BlockTrendDesign block;
+  Eigen::VectorXd y;
+  Eigen::VectorXd offset;
+  Eigen::VectorXd ones;
+  int level0 = 0;  // the prediction row's level
+  double time0 = 0;
+  double offset0 = 0;
+  double max_response = 0;
+};
+
+void build_week_data(const WeeklySeries& series, const DetectorOptions& options, const FittingSet& set, int64_t k,
+                     WeekData& week) {
+  const bool factors = options.no_periods != 1;
+  const auto n = static_cast<Eigen::Index>(set.rows.size());
+  const bool use_population = options.population_offset && series.has_population();
+  week.block.levels = factors ? static_cast<int>(set.levels.size()) : 1;
+  week.block.level_of_row.resize(n);
+  week.block.time = set.wtime;
+  week.y.resize(n);
+  week.offset.setZero(n);
+  week.ones.setOnes(n);
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const int64_t t = set.rows[r];
+    week.block.level_of_row[r] = factors ? set.level_of_row[r] : 0;
+    week.y[r] = series.observed[t - 1];
+    if (use_population) week.offset[r] = std::log(series.population[t - 1]);
+  }
+  week.max_response = week.y.maxCoeff();
+  // As make_design's x0: the level labelled noPeriods if present, else the reference (first) level.
+  week.level0 = 0;
+  if (factors) {
+    const auto level = std::lower_bound(set.levels.begin(), set.levels.end(), options.no_periods) - set.levels.begin();
+    if (level < static_cast<long>(set.levels.size()) && set.levels[level] == options.no_periods) {
+      week.level0 = static_cast<int>(level);
+    }
+  }
+  week.time0 = set.wtime0;
+  week.offset0 = use_population ? std::log(series.population[k - 1]) : 0.0;
+}
+
+// Fits through the closed-form block-and-trend IRLS; `gave_up` is set when the design may be
+// rank-deficient for R, and the week is then refitted through GeneralPath.
+class BlockPath {
+ public:
+  BlockPath(WeekData& week, const GlmControl& control) : week_(week), control_(control) {}
+  bool fit(bool with_trend, const Eigen::VectorXd& prior) {
+    week_.block.with_trend = with_trend;
+    fit_ = fit_block_trend_quasi_poisson(week_.block, week_.y, week_.offset, prior, workspace_, control_);
+    return fit_.has_value();
+  }
+  const Eigen::VectorXd& y() const { return week_.y; }
+  const Eigen::VectorXd& ones() const { return week_.ones; }
+  const Eigen::VectorXd& working_weights() const { return fit_->working_weights; }
+  bool converged() const { return fit_->converged; }
+  double dispersion(const Eigen::VectorXd& weights) const { return pearson_dispersion(*fit_, week_.y, weights); }
+  void hat(Eigen::VectorXd& out) const { hat_values(*fit_, week_.block, out); }
+  void summarise(FittedModel& model) const {
+    model.has_trend = fit_->with_trend;
+    model.max_response = week_.max_response;
+    model.eta0 = fit_->linear_predictor(week_.level0, week_.time0) + week_.offset0;
+    model.link_variance = fit_->link_variance_unscaled(week_.level0, week_.time0);
+    model.trend = fit_->trend;
+    model.trend_variance = fit_->with_trend ? fit_->trend_variance_unscaled() : 0.0;
+    model.df_residual = fit_->df_residual;
+  }
+  double mu(Eigen::Index i) const { return fit_->mu[i]; }
+
+ private:
+  WeekData& week_;
+  GlmControl control_;
+  BlockTrendWorkspace workspace_;
+  std::optional<BlockTrendFit> fit_;
+};
+
+// Fits the explicit R design (intercept, wtime, dummies) by pivoted QR; handles rank deficiency.
+class GeneralPath {
+ public:
+  GeneralPath(const WeeklySeries& series, const DetectorOptions& options, const FittingSet& set, int64_t k,
+              const GlmControl& control)
+      : series_(series), options_(options), set_(set), k_(k), control_(control) {}
+  bool fit(bool with_trend, const Eigen::VectorXd& prior) {
+    if (!built_ || design_.has_trend != with_trend) {
+      design_ = make_design(series_, options_, set_, k_, with_trend);
+      ones_ = Eigen::VectorXd::Ones(design_.y.size());
+      built_ = true;
+    }
+    fit_ = fit_quasi_poisson(design_.x, design_.y, design_.offset, prior, control_);
+    return true;
+  }
+  const Eigen::VectorXd& y() const { return design_.y; }
+  const Eigen::VectorXd& ones() const { return ones_; }
+  const Eigen::VectorXd& working_weights() const { return fit_.working_weights; }
+  bool converged() const { return fit_.converged; }
+  double dispersion(const Eigen::VectorXd& weights) const { return pearson_dispersion(fit_, design_.y, weights); }
+  void hat(Eigen::VectorXd& out) const { out = hat_values(fit_, design_.x); }
+  void summarise(FittedModel& model) const {
+    model.has_trend = design_.has_trend;
+    model.max_response = design_.max_response;
+    model.eta0 = design_.x0.dot(fit_.coefficients) + design_.offset0;
+    model.link_variance = design_.x0 * fit_.covariance_unscaled * design_.x0.transpose();
+    model.trend = design_.has_trend ? fit_.coefficients[1] : 0.0;
+    model.trend_variance = design_.has_trend ? fit_.covariance_unscaled(1, 1) : 0.0;
+    model.df_residual = fit_.df_residual;
+  }
+  double mu(Eigen::Index i) const { return fit_.mu[i]; }
+
+ private:
+  const WeeklySeries& series_;
+  const DetectorOptions& options_;
+  const FittingSet& set_;
+  int64_t k_;
+  GlmControl control_;
+  bool built_ = false;
+  Design design_;
+  Eigen::VectorXd ones_;
+  QuasiPoissonFit fit_;
+};
+
+GlmControl glm_control(const DetectorOptions& options) {
   GlmControl control;
   if (!options.compat_r_surveillance) {
     control.epsilon = 1e-13;
     control.max_iterations = 100;
   }
-  FittedModel model;
-  model.design = make_design(series, options, set, k, with_trend);
-  const Eigen::VectorXd ones = Eigen::VectorXd::Ones(model.design.y.size());
-  model.fit = fit_quasi_poisson(model.design.x, model.design.y, model.design.offset, ones, control);
-  if (!model.fit.converged) {
+  return control;
+}
+
+// algo.farrington.fitGLM.flexible (and .fast for farrington_1996) along one fitting path. Returns
+// nothing when no model converged (allow_failure) or when the path gave up (`gave_up` set).
+template <typename Path>
+std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& options, bool with_trend,
+                                           bool allow_failure, bool& gave_up) {
+  gave_up = false;
+  const auto give_up = [&] {
+    gave_up = true;
+    return std::optional<FittedModel>();
+  };
+  bool current_trend = with_trend;  // glm.fit drops the trend when the model with it does not converge
+  if (!path.fit(current_trend, path.ones())) return give_up();
+  if (!path.converged()) {
     if (with_trend) {
-      model.design = make_design(series, options, set, k, false);
-      model.fit = fit_quasi_poisson(model.design.x, model.design.y, model.design.offset, ones, control);
+      current_trend = false;
+      if (!path.fit(current_trend, path.ones())) return give_up();
     }
-    if (!model.fit.converged && allow_failure) return std::nullopt;
+    if (!path.converged() && allow_failure) return std::nullopt;
   }
-  const Eigen::VectorXd& y = model.design.y;
-  double phi = at_least_one(pearson_dispersion(model.fit, y, model.fit.working_weights));
+  FittedModel model;
+  const Eigen::VectorXd& y = path.y();
+  model.working_dispersion = path.dispersion(path.working_weights());
+  double phi = at_least_one(model.working_dispersion);
   if (options.reweight) {
-    const Eigen::VectorXd hat = hat_values(model.fit, model.design.x);
+    Eigen::VectorXd hat;
+    path.hat(hat);
     const auto n = y.size();
     Eigen::VectorXd omega(n);
     double sum = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-      const double mu = model.fit.mu[i];
+      const double mu = path.mu(i);
       const double s = 1.5 * (std::pow(y[i], 2.0 / 3.0) * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) /
                        std::sqrt(phi * (1 - hat[i]));
       omega[i] = s > options.weights_threshold ? 1 / (s * s) : 1.0;
       sum += omega[i];
     }
     omega *= static_cast<double>(n) / sum;
-    model.fit = fit_quasi_poisson(model.design.x, y, model.design.offset, omega, control);
-    phi = at_least_one(pearson_dispersion(model.fit, y, model.fit.working_weights));
+    if (!path.fit(current_trend, omega)) return give_up();
+    model.working_dispersion = path.dispersion(path.working_weights());
+    phi = at_least_one(model.working_dispersion);
     // Quirk (a): the returned model carries the re-weighting weights as its $weights.
-    model.se_dispersion = options.compat_r_surveillance ? pearson_dispersion(model.fit, y, omega)
-                                                        : pearson_dispersion(model.fit, y, model.fit.working_weights);
+    model.se_dispersion = options.compat_r_surveillance ? path.dispersion(omega) : model.working_dispersion;
   } else {
-    model.se_dispersion = pearson_dispersion(model.fit, y, model.fit.working_weights);
+    model.se_dispersion = model.working_dispersion;
   }
   model.phi = phi;
+  path.summarise(model);
   return model;
 }
 
-double linear_predictor(const FittedModel& model) {
-  return model.design.x0.dot(model.fit.coefficients) + model.design.offset0;
-}
-
-double link_variance(const FittedModel& model) {
-  return model.design.x0 * model.fit.covariance_unscaled * model.design.x0.transpose();
+std::optional<FittedModel> fit_model(const WeeklySeries& series, const DetectorOptions& options,
+                                     const FittingSet& set, int64_t k, WeekData& week, bool with_trend,
+                                     bool allow_failure) {
+  const GlmControl control = glm_control(options);
+  bool gave_up = false;
+  BlockPath block(week, control);
+  std::optional<FittedModel> model = fit_model_along(block, options, with_trend, allow_failure, gave_up);
+  if (!gave_up) return model;
+  GeneralPath general(series, options, set, k, control);
+  return fit_model_along(general, options, with_trend, allow_failure, gave_up);
 }
 
 Status validate(const WeeklySeries& series, const DetectorOptions& options) {
@@ -319,30 +464,31 @@ Result<std::vector<WeekResult>> farrington_flexible(const WeeklySeries& series, 
   const double z = normal_quantile(1 - options.alpha);
   std::vector<WeekResult> results;
   results.reserve(range.second - range.first + 1);
+  WeekData week_data;
   for (int64_t k = range.first; k <= range.second; ++k) {
     WeekResult week;
     week.t = k;
     const double y = series.observed[k - 1];
     week.observed = y;
     ASSIGN_OR_RETURN(FittingSet set, fitting_set(series, options, k));
-    std::optional<FittedModel> model = fit_model(series, options, set, k, options.trend, true);
+    build_week_data(series, options, set, k, week_data);
+    std::optional<FittedModel> model = fit_model(series, options, set, k, week_data, options.trend, true);
     bool do_trend = false;
-    if (model && model->design.has_trend) {
-      const double eta0 = linear_predictor(*model);
-      const double beta = model->fit.coefficients[1];
-      const double t_value = beta / std::sqrt(model->se_dispersion * model->fit.covariance_unscaled(1, 1));
-      const bool significant = student_t_two_sided_p(t_value, model->fit.df_residual) < options.p_threshold_trend;
-      const bool no_extrapolation = std::exp(eta0) <= model->design.max_response;
+    if (model && model->has_trend) {
+      const double eta0 = model->eta0;
+      const double t_value = model->trend / std::sqrt(model->se_dispersion * model->trend_variance);
+      const bool significant = student_t_two_sided_p(t_value, model->df_residual) < options.p_threshold_trend;
+      const bool no_extrapolation = std::exp(eta0) <= model->max_response;
       do_trend = options.b >= 3 && significant && no_extrapolation;
-      if (!do_trend) model = fit_model(series, options, set, k, false, true);
+      if (!do_trend) model = fit_model(series, options, set, k, week_data, false, true);
     }
     if (!model) {  // R: "could not converge with nor without time trend": NA everywhere
       results.push_back(week);
       continue;
     }
-    const double eta0 = linear_predictor(*model);
+    const double eta0 = model->eta0;
     const double se_dispersion = options.compat_r_surveillance ? model->se_dispersion : model->phi;
-    const double se_eta0 = std::sqrt(se_dispersion * link_variance(*model));
+    const double se_eta0 = std::sqrt(se_dispersion * model->link_variance);
     const double phi = model->phi;
     double upper = kNaN;
     double pvalue = kNaN;
@@ -392,6 +538,7 @@ Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, cons
                                              std::max<int64_t>(1, int64_t{kWeeksPerYear} * options.b - options.w)));
   const double z = normal_quantile(1 - options.alpha / 2);
   std::vector<WeekResult> results;
+  WeekData week_data;
   for (int64_t k = range.first; k <= range.second; ++k) {
     // Reference weeks: i = b..1 years back, +-w weeks, those inside the series (refvalIdxByDate for dates).
     FittingSet set;
@@ -418,19 +565,18 @@ Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, cons
     set.wtime0 = static_cast<double>(k);
     DetectorOptions fit_options = options;
     fit_options.weights_threshold = 1;
-    std::optional<FittedModel> model = fit_model(series, fit_options, set, k, options.trend, false);
+    build_week_data(series, fit_options, set, k, week_data);
+    std::optional<FittedModel> model = fit_model(series, fit_options, set, k, week_data, options.trend, false);
     bool do_trend = false;
-    if (model->design.has_trend) {
-      const double beta = model->fit.coefficients[1];
-      const double dispersion = pearson_dispersion(model->fit, model->design.y, model->fit.working_weights);
-      const double t_value = beta / std::sqrt(dispersion * model->fit.covariance_unscaled(1, 1));
-      const bool significant = student_t_two_sided_p(t_value, model->fit.df_residual) < 0.05;
-      const bool no_extrapolation = std::exp(linear_predictor(*model)) <= model->design.max_response;
+    if (model->has_trend) {
+      const double t_value = model->trend / std::sqrt(model->working_dispersion * model->trend_variance);
+      const bool significant = student_t_two_sided_p(t_value, model->df_residual) < 0.05;
+      const bool no_extrapolation = std::exp(model->eta0) <= model->max_response;
       do_trend = options.b >= 3 && significant && no_extrapolation;
-      if (!do_trend) model = fit_model(series, fit_options, set, k, false, false);
+      if (!do_trend) model = fit_model(series, fit_options, set, k, week_data, false, false);
     }
-    const double mu0 = std::exp(linear_predictor(*model));
-    const double se_mu0 = std::sqrt(model->phi * link_variance(*model)) * mu0;
+    const double mu0 = std::exp(model->eta0);
+    const double se_mu0 = std::sqrt(model->phi * model->link_variance) * mu0;
     const DeltaThreshold threshold = delta_threshold(mu0, se_mu0, model->phi, options.power_transform, z);
     const double y = series.observed[k - 1];
     const double enough = enough_cases(series, options, k);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <optional>
+#include <vector>
 
 namespace shouwang::detect {
 
@@ -34,5 +36,57 @@ double pearson_dispersion(const QuasiPoissonFit& fit, const Eigen::VectorXd& y, 
 
 // lm.influence()$hat for the fit: W_i x_i' (X'WX)^-1 x_i, set to 1 above 1 - 10 eps as R does.
 Eigen::VectorXd hat_values(const QuasiPoissonFit& fit, const Eigen::MatrixXd& x);
+
+// farringtonFlexible's design: one level per seasonal block (R codes it as an intercept plus a
+// dummy per further level) and an optional linear time trend. The same column space is spanned by
+// one indicator per level plus the trend, so each IRLS step is a within-level regression of the
+// working response on time (two passes over the rows, no QR): the fitted values, the trend
+// coefficient, predictions, their variances and the hat values are the same quantities as R's, to
+// rounding. Numbers in R's coding (intercept + dummies) are never needed by the detectors.
+struct BlockTrendDesign {
+  std::vector<int> level_of_row;  // 0 .. levels - 1 for every row
+  int levels = 1;
+  bool with_trend = false;
+  std::vector<double> time;  // the trend covariate per row (read only with_trend)
+};
+
+// Fitting state reused between fits so that a detector allocates nothing per iteration.
+struct BlockTrendWorkspace {
+  std::vector<double> weight, response, level_weight, level_time, level_response, log_y;
+};
+
+struct BlockTrendFit {
+  Eigen::VectorXd mu;               // after the last update, as QuasiPoissonFit::mu
+  Eigen::VectorXd working_weights;  // prior * mu at the last iteration's start
+  std::vector<double> level_intercept;  // alpha_l of eta = alpha_l + trend * time + offset
+  std::vector<double> level_weight;     // sum of working weights per level (last iteration)
+  std::vector<double> level_mean_time;  // weighted mean time per level (last iteration)
+  double trend = 0;
+  double trend_sum_of_squares = 0;  // sum w (time - mean time of the level)^2; 1 / this is V_tt
+  bool with_trend = false;
+  int rank = 0;
+  int df_residual = 0;
+  bool converged = false;
+
+  double linear_predictor(int level, double time) const { return level_intercept[level] + trend * time; }
+  // x0' (X'WX)^-1 x0 for a row of this level at this time.
+  double link_variance_unscaled(int level, double time) const;
+  double trend_variance_unscaled() const { return 1 / trend_sum_of_squares; }
+};
+
+// IRLS of glm.fit (same start, steps, stopping rule and last-iteration semantics as
+// fit_quasi_poisson) on a BlockTrendDesign. Returns nothing when R's pivoted QR could find the
+// design rank-deficient at some iteration (a level without positive weight, a trend nearly constant
+// within the levels, no residual degrees of freedom): the caller then fits the explicit design with
+// fit_quasi_poisson, which reproduces R's aliasing.
+std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Eigen::VectorXd& y,
+                                                           const Eigen::VectorXd& offset,
+                                                           const Eigen::VectorXd& prior_weights,
+                                                           BlockTrendWorkspace& workspace,
+                                                           const GlmControl& control = {});
+
+// pearson_dispersion and hat_values for a BlockTrendFit.
+double pearson_dispersion(const BlockTrendFit& fit, const Eigen::VectorXd& y, const Eigen::VectorXd& weights);
+void hat_values(const BlockTrendFit& fit, const BlockTrendDesign& design, Eigen::VectorXd& hat);
 
 }  // namespace shouwang::detect
