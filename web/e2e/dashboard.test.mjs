@@ -85,6 +85,8 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     db = join(work, 'e2e.db');
     shouwang('import', '--db', db, '--format', 'jhu', '--indicator', 'cases', join(jhu, 'time_series_covid19_confirmed_global.csv'));
     shouwang('import', '--db', db, '--format', 'jhu', '--indicator', 'deaths', join(jhu, 'time_series_covid19_deaths_global.csv'));
+    // The guidance corpus, as scripts/run loads it, so the knowledge view searches real documents.
+    shouwang('kb', 'load-corpus', '--db', db, '--corpus', join(shared, 'corpus'));
     base_url = await start_server();
 
     // A later report from the same source correcting one day: the store keeps both revisions.
