@@ -1,0 +1,28 @@
+// REST endpoints for sharing SARS-CoV-2 sequences: submission with analysis on arrival
+// (POST /api/v1/sequences), tier-respecting listing and download (GET /api/v1/sequences,
+// /api/v1/sequences/{id}, ?format=fasta|tsv) and public clade counts per ISO week for the dashboard
+// (GET /api/v1/variants). Built on the pure engine (analyze_sequence) and the genome_ tables.
+#pragma once
+
+#include <filesystem>
+
+#include "api/data_routes.h"
+
+namespace shouwang::genome {
+
+struct GenomeSharingOptions {
+  // The Nextclade dataset submissions are analysed against; empty means default_genome_dataset_dir().
+  // It is loaded on the first submission (and retried on the next one while it cannot be loaded):
+  // the server starts and serves reads without it, and submissions answer 503 until it is there.
+  std::filesystem::path dataset_dir;
+  int analysis_threads = 1;             // threads analysing the records of one submission
+  size_t max_records_per_submission = 10000;
+};
+
+// ../shared/data/genome/sars-cov-2 beside the checkout this executable was built in (found by walking
+// up from the executable to the folder holding src/genome), else the same path from the current folder.
+std::filesystem::path default_genome_dataset_dir();
+
+void add_genome_routes(api::Router& router, api::ApiContext context, GenomeSharingOptions options);
+
+}  // namespace shouwang::genome
