@@ -15,6 +15,7 @@
 #include "api/report_routes.h"
 #include "api/server.h"
 #include "api/signal_routes.h"
+#include "genome/sharing_routes.h"
 #include "store/sqlite/sqlite_store.h"
 #include "watch/watch.h"
 #include "cli/cli_support.h"
@@ -31,6 +32,7 @@ struct ServeOptions {
   std::string web_root;
   std::string nats_url;
   std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
+  std::string genome_dataset;  // empty: genome::default_genome_dataset_dir()
 };
 
 // After an accepted report: run detection on the series it touched, keep the signals, and hand
@@ -97,6 +99,7 @@ void run_serve(const ServeOptions& opt) {
   api::add_estimate_routes(*router, context);
   api::add_knowledge_routes(*router, context);
   aid::add_aid_routes(*router, context);
+  genome::add_genome_routes(*router, context, genome::GenomeSharingOptions{.dataset_dir = opt.genome_dataset});
 
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;
@@ -158,6 +161,9 @@ void register_serve_command(CLI::App& app) {
                     "Detection methods run on every accepted report (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
+  serve->add_option("--genome-dataset", opt->genome_dataset,
+                    "SARS-CoV-2 dataset submitted sequences are analysed against "
+                    "(default: ../shared/data/genome/sars-cov-2 beside this checkout)");
   serve->callback([opt] { run_serve(*opt); });
 }
 

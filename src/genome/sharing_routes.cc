@@ -633,7 +633,8 @@ std::filesystem::path default_genome_dataset_dir() {
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.parent_path(); dir = dir.parent_path()) {
-      if (fs::is_directory(dir / "src" / "genome", ec)) return (dir / relative).lexically_normal();
+      // The checkout, not a build folder (which has a src/genome of its own, without sources).
+      if (fs::is_regular_file(dir / "src" / "genome" / "sharing_routes.h", ec)) return (dir / relative).lexically_normal();
     }
   }
   return relative;

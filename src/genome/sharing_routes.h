@@ -20,7 +20,7 @@ struct GenomeSharingOptions {
 };
 
 // ../shared/data/genome/sars-cov-2 beside the checkout this executable was built in (found by walking
-// up from the executable to the folder holding src/genome), else the same path from the current folder.
+// up from the executable to the source folder), else the same path from the current folder.
 std::filesystem::path default_genome_dataset_dir();
 
 void add_genome_routes(api::Router& router, api::ApiContext context, GenomeSharingOptions options);

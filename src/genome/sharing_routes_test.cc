@@ -446,5 +446,12 @@ TEST_F(GenomeSharingTest, WithoutADatasetSubmissionsAnswer503AndReadsStillWork) 
   EXPECT_EQ(router.dispatch(list).status, 200);
 }
 
+TEST(DefaultGenomeDataset, IsTheSharedFolderBesideTheCheckout) {
+  const std::string binary_dir = std::filesystem::weakly_canonical(SHOUWANG_BINARY_DIR).string();
+  const std::string source_dir = std::filesystem::weakly_canonical(SHOUWANG_SOURCE_DIR).string();
+  if (!binary_dir.starts_with(source_dir + "/")) GTEST_SKIP() << "the build folder is outside the checkout";
+  EXPECT_TRUE(std::filesystem::equivalent(default_genome_dataset_dir(), kDataset)) << default_genome_dataset_dir();
+}
+
 }  // namespace
 }  // namespace shouwang::genome
