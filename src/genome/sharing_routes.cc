@@ -239,11 +239,23 @@ std::string header_value(std::string value) {
 
 std::string fasta_entry(const SequenceRecord& record) {
   const SequenceMetadata& m = record.metadata;
-  std::string out = ">" + header_value(record.name) + " [shouwang_id=" + std::to_string(record.id) +
-                    "] [country=" + m.country + "] [collection_date=" + m.collection_date.to_string() +
-                    "] [lab=" + header_value(m.lab) + "] [tier=" + std::string(access_tier_name(m.tier)) +
-                    "] [licence=" + header_value(m.licence) + "] [acknowledgement=" + header_value(m.acknowledgement) +
-                    "]\n";
+  std::string out = ">";
+  out += header_value(record.name);
+  auto modifier = [&out](std::string_view key, const std::string& value) {
+    out += " [";
+    out += key;
+    out += '=';
+    out += header_value(value);
+    out += ']';
+  };
+  modifier("shouwang_id", std::to_string(record.id));
+  modifier("country", m.country);
+  modifier("collection_date", m.collection_date.to_string());
+  modifier("lab", m.lab);
+  modifier("tier", std::string(access_tier_name(m.tier)));
+  modifier("licence", m.licence);
+  modifier("acknowledgement", m.acknowledgement);
+  out += '\n';
   constexpr size_t kLineWidth = 60;
   for (size_t i = 0; i < record.sequence.size(); i += kLineWidth) {
     out += record.sequence.substr(i, kLineWidth);
@@ -406,17 +418,34 @@ Result<std::unique_ptr<GenomeStore>> open_genome_store(api::ApiContext ctx) {
   return GenomeStore::open(ctx.pool->db_path());
 }
 
+// The store connections are borrowed only for these checks and given back before the analysis,
+// which may take seconds for a large submission.
+Result<store::Token> authenticate_submitter(api::ApiContext ctx, const Request& request) {
+  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
+  ASSIGN_OR_RETURN(store::Token token, store::authenticate(*lease, request.bearer_token()));
+  if (token.role != store::Role::kReporter && token.role != store::Role::kAdmin) {
+    return permission_denied("a " + std::string(store::role_name(token.role)) +
+                             " token cannot submit sequences (reporter or admin needed)");
+  }
+  return token;
+}
+
+// A country of the location catalogue, when the database has one (a fresh test database may not).
+Status check_country_is_known(api::ApiContext ctx, const std::string& country) {
+  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
+  ASSIGN_OR_RETURN(auto locations, lease->list_locations());
+  const bool known = std::any_of(locations.begin(), locations.end(), [&](const Location& l) {
+    return l.code == country && l.level == LocationLevel::kCountry;
+  });
+  if (!locations.empty() && !known) return invalid_argument("unknown country '" + country + "'");
+  return Status::ok();
+}
+
 Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const GenomeSharingOptions& options,
                           const Request& request) {
   const Timestamp received_at = ctx.clock->now();
-  auto lease = ctx.pool->acquire();
-  if (!lease) return Response::error(lease.status());
-  auto token = store::authenticate(**lease, request.bearer_token());
+  auto token = authenticate_submitter(ctx, request);
   if (!token) return Response::error(token.status());
-  if (token->role != store::Role::kReporter && token->role != store::Role::kAdmin) {
-    return Response::error(permission_denied("a " + std::string(store::role_name(token->role)) +
-                                             " token cannot submit sequences (reporter or admin needed)"));
-  }
   auto today = Date::parse(received_at.to_string().substr(0, 10));
   if (!today) return Response::error(today.status());
   auto submission = read_submission(request, *today);
@@ -427,14 +456,7 @@ Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const Gen
         "this token submits for " + (token->location.empty() ? std::string("no country") : token->location) +
         ", not for " + metadata.country));
   }
-  // A known country of the catalogue, when the database has one (a fresh test database may not).
-  auto locations = (*lease)->list_locations();
-  if (!locations) return Response::error(locations.status());
-  if (!locations->empty() && std::none_of(locations->begin(), locations->end(), [&](const Location& l) {
-        return l.code == metadata.country;
-      })) {
-    return Response::error(invalid_argument("unknown country '" + metadata.country + "'"));
-  }
+  if (Status known = check_country_is_known(ctx, metadata.country); !known.is_ok()) return Response::error(known);
 
   auto records = read_fasta_records(submission->fasta, options.max_records_per_submission);
   if (!records) return Response::error(records.status());
