@@ -357,7 +357,7 @@ Result<Submission> read_submission(const Request& request, Date today) {
 // its record and position, rather than analysed into an error row as a sequence that fails to align).
 Result<std::vector<FastaRecord>> read_fasta_records(const std::string& text, size_t max_records) {
   std::istringstream input(text);
-  FastaReader reader(input, "the submitted FASTA");
+  FastaReader reader(input, "the request body");
   std::vector<FastaRecord> records;
   while (true) {
     ASSIGN_OR_RETURN(auto record, reader.next());
