@@ -9,6 +9,7 @@
 
 #include "aid/allocate.h"
 #include "aid/allocation_files.h"
+#include "api/http.h"
 #include "core/location.h"
 
 namespace shouwang::aid {
@@ -260,7 +261,7 @@ ShipmentRecord read_shipment(const Statement& s) {
 json::object need_input_json(const Need& n, int64_t need_id) {
   return json::object{{"need_id", need_id},       {"country", n.country},       {"item", n.item},
                       {"quantity", n.quantity},   {"population", n.population}, {"delivered", n.delivered},
-                      {"weight", n.weight}};
+                      {"weight", api::json_number(n.weight)}};
 }
 
 json::object offer_input_json(const Offer& o, int64_t offer_id) {
@@ -270,7 +271,7 @@ json::object offer_input_json(const Offer& o, int64_t offer_id) {
                       {"quantity", o.quantity},
                       {"origin", o.origin.empty() ? json::value(nullptr) : json::value(o.origin)},
                       {"kind", o.kind == OfferKind::kCommercial ? "commercial" : "donation"},
-                      {"unit_price", o.unit_price}};
+                      {"unit_price", api::json_number(o.unit_price)}};
 }
 
 // An expert-team posting whose window is over takes no part in a round.
@@ -460,7 +461,7 @@ Result<int64_t> CoordinationStore::run_round(const AllocationOptions& options,
   if (costs) {
     json::array rows;
     for (const auto& c : *costs)
-      rows.push_back(json::object{{"origin", c.origin}, {"country", c.country}, {"unit_cost", c.unit_cost}});
+      rows.push_back(json::object{{"origin", c.origin}, {"country", c.country}, {"unit_cost", api::json_number(c.unit_cost)}});
     costs_json = std::move(rows);
   }
   std::string inputs = json::serialize(
