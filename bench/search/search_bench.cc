@@ -2,13 +2,18 @@
 // knowledge centre and through raw Xapian with default settings (TermGenerator and QueryParser
 // untouched), and times the same query mix on both. Prints sections/s, query p50/p99 and ratios.
 //
-//   search_bench CORPUS_DIR WORK_DIR [SECTIONS]
+//   search_bench CORPUS_DIR WORK_DIR [SECTIONS] [--reuse] [--no-dictionary-field] [--per-query]
+//
+// --reuse times the queries on the indexes a previous run left in WORK_DIR (no indexing);
+// --no-dictionary-field builds and queries ours with CJK n-grams only (what the ICU word field
+// costs); --per-query prints each query's median time and hit count.
 #include <xapian.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -80,14 +85,30 @@ const std::vector<std::string> kQueries = {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: search_bench CORPUS_DIR WORK_DIR [SECTIONS]\n");
+    std::fprintf(stderr, "usage: search_bench CORPUS_DIR WORK_DIR [SECTIONS] [--reuse] [--no-dictionary-field] [--per-query]\n");
     return 2;
   }
   std::string corpus_dir = argv[1];
   std::filesystem::path work = argv[2];
-  size_t target = argc > 3 ? std::stoul(argv[3]) : 100000;
-  std::filesystem::remove_all(work);
-  std::filesystem::create_directories(work);
+  size_t target = 100000;
+  bool reuse = false, per_query = false;
+  kb::SearchOptions options;
+  for (int i = 3; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--reuse") {
+      reuse = true;
+    } else if (arg == "--no-dictionary-field") {
+      options.dictionary_field = false;
+    } else if (arg == "--per-query") {
+      per_query = true;
+    } else {
+      target = std::stoul(arg);
+    }
+  }
+  if (!reuse) {
+    std::filesystem::remove_all(work);
+    std::filesystem::create_directories(work);
+  }
 
   std::vector<Pair> pairs = corpus_pairs(corpus_dir);
   if (pairs.empty()) {
@@ -116,14 +137,14 @@ int main(int argc, char** argv) {
 
   // Ours.
   std::string db_path = (work / "bench.db").string();
-  auto opened = kb::KnowledgeBase::open(db_path);
+  auto opened = kb::KnowledgeBase::open(db_path, options);
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.status().to_string().c_str());
     return 1;
   }
   kb::KnowledgeBase& knowledge = **opened;
   auto start = Clock::now();
-  for (size_t i = 0; i < documents.size(); i += kDocumentsPerBatch) {
+  for (size_t i = 0; i < documents.size() && !reuse; i += kDocumentsPerBatch) {
     std::vector<kb::Document> batch(documents.begin() + static_cast<long>(i),
                                     documents.begin() + static_cast<long>(std::min(documents.size(), i + kDocumentsPerBatch)));
     auto added = knowledge.add_documents(std::move(batch));
@@ -136,7 +157,7 @@ int main(int argc, char** argv) {
 
   // Raw Xapian, default settings: the same heading + paragraph text, no flags, no stemmer.
   start = Clock::now();
-  {
+  if (!reuse) {
     Xapian::WritableDatabase raw((work / "raw-xapian").string(), Xapian::DB_CREATE_OR_OVERWRITE);
     Xapian::TermGenerator generator;
     size_t in_batch = 0;
@@ -157,6 +178,8 @@ int main(int argc, char** argv) {
 
   constexpr int kRounds = 20;
   std::vector<double> ours_ms, raw_ms;
+  std::map<std::string, std::vector<double>> ours_ms_by_query;
+  std::map<std::string, size_t> ours_hits_by_query;
   size_t ours_with_hits = 0, raw_with_hits = 0, raw_errors = 0;
   Xapian::Database raw_db((work / "raw-xapian").string());
   for (int round = 0; round < kRounds; ++round) {
@@ -167,6 +190,8 @@ int main(int argc, char** argv) {
       auto t0 = Clock::now();
       auto hits = knowledge.search(request);
       ours_ms.push_back(seconds_since(t0) * 1000);
+      ours_ms_by_query[q].push_back(ours_ms.back());
+      ours_hits_by_query[q] = hits ? hits->size() : 0;
       if (round == 0 && hits && !hits->empty()) ++ours_with_hits;
 
       t0 = Clock::now();
@@ -191,7 +216,9 @@ int main(int argc, char** argv) {
   std::printf("sections indexed: %zu (%zu documents, corpus of %zu paragraphs replicated and varied)\n", sections,
               documents.size(), pairs.size());
   std::printf("%-34s %14s %14s %10s\n", "", "shouwang kb", "raw Xapian", "ratio");
-  std::printf("%-34s %14.0f %14.0f %9.2fx\n", "indexing sections/s", ours_rate, raw_rate, ours_rate / raw_rate);
+  if (!reuse) {
+    std::printf("%-34s %14.0f %14.0f %9.2fx\n", "indexing sections/s", ours_rate, raw_rate, ours_rate / raw_rate);
+  }
   double ours_p50 = percentile(ours_ms, 0.5), raw_p50 = percentile(raw_ms, 0.5);
   double ours_p99 = percentile(ours_ms, 0.99), raw_p99 = percentile(raw_ms, 0.99);
   std::printf("%-34s %14.2f %14.2f %9.2fx\n", "query p50 ms (top 10)", ours_p50, raw_p50, ours_p50 / raw_p50);
@@ -199,9 +226,16 @@ int main(int argc, char** argv) {
   std::printf("%-34s %11zu/%zu %11zu/%zu\n", "queries with hits", ours_with_hits, kQueries.size(), raw_with_hits,
               kQueries.size());
   std::printf("%-34s %14d %14zu\n", "queries failing to parse", 0, raw_errors);
-  std::printf("(ours: NFKC + t2s folding, CJK n-grams, Snowball, SQLite lookup and snippets per hit, SQLite and\n"
+  if (per_query) {
+    for (const std::string& q : kQueries) {
+      std::printf("  %-24s p50 %8.2f ms  max %8.2f ms  %3zu hits\n", q.c_str(), percentile(ours_ms_by_query[q], 0.5),
+                  percentile(ours_ms_by_query[q], 1.0), ours_hits_by_query[q]);
+    }
+  }
+  std::printf("(ours%s: NFKC + t2s folding, CJK n-grams, Snowball, SQLite lookup and snippets per hit, SQLite and\n"
               " Xapian writes per batch of %zu documents; raw: default TermGenerator/QueryParser, no snippets;\n"
               " %d rounds of %zu queries)\n",
-              kDocumentsPerBatch, kRounds, kQueries.size());
+              options.dictionary_field ? " with ICU dictionary words" : " without dictionary words", kDocumentsPerBatch,
+              kRounds, kQueries.size());
   return 0;
 }

@@ -63,9 +63,9 @@ Status validate_search_request(const SearchRequest& request) {
   return Status::ok();
 }
 
-Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::string& db_path) {
+Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::string& db_path, SearchOptions options) {
   ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeStore> store, KnowledgeStore::open(db_path));
-  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(store), index_path_for(db_path)));
+  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(store), index_path_for(db_path), options));
 }
 
 Result<int64_t> KnowledgeBase::add_document(Document document) {
@@ -82,11 +82,11 @@ Result<std::vector<int64_t>> KnowledgeBase::add_documents(std::vector<Document> 
     RETURN_IF_ERROR(validate_document(document));
   }
   // An index that went missing is rebuilt first, so it never holds only the newest documents.
-  if (!std::filesystem::exists(index_path_)) RETURN_IF_ERROR(rebuild_index(*store_, index_path_).status());
+  if (!std::filesystem::exists(index_path_)) RETURN_IF_ERROR(rebuild_index(*store_, index_path_, options_).status());
 
   ASSIGN_OR_RETURN(std::unique_ptr<Transaction> transaction, Transaction::begin(store_->db()));
   ASSIGN_OR_RETURN(auto latest, store_->latest_editions());
-  ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_));
+  ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_, false, options_));
   std::vector<int64_t> document_ids;
   // Undo information should the final SQLite commit fail after the index committed.
   std::vector<int64_t> unmarked_ids;
@@ -132,7 +132,7 @@ Result<std::vector<int64_t>> KnowledgeBase::add_documents(std::vector<Document> 
   Status committed = transaction->commit();
   if (!committed.is_ok()) {
     // The index already holds the documents: take them out again so the two stay in step.
-    auto undo = IndexWriter::open(index_path_);
+    auto undo = IndexWriter::open(index_path_, false, options_);
     if (undo) {
       for (int64_t id : document_ids) (void)(*undo)->remove_document(id);
       for (int64_t id : unmarked_ids) (void)(*undo)->mark_latest(id, true);
@@ -147,7 +147,7 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
   RETURN_IF_ERROR(validate_search_request(request));
   std::string folded = normalize_for_search(request.query);
   std::string stemmer = query_stemmer(folded, request.lang);
-  Xapian::Query query = parse_user_query(folded, stemmer);
+  Xapian::Query query = parse_user_query(folded, stemmer, options_);
   if (query.empty()) return std::vector<Hit>{};
 
   std::vector<Xapian::Query> filters;
@@ -270,7 +270,7 @@ Result<EditionDiff> KnowledgeBase::diff_editions(const std::string& family, int 
   return diff;
 }
 
-Result<int64_t> KnowledgeBase::reindex() { return rebuild_index(*store_, index_path_); }
+Result<int64_t> KnowledgeBase::reindex() { return rebuild_index(*store_, index_path_, options_); }
 
 Result<std::vector<Hit>> search(const std::string& db_path, const SearchRequest& request) {
   ASSIGN_OR_RETURN(auto kb, KnowledgeBase::open(db_path));

@@ -24,6 +24,7 @@
 #include "knowledge/document.h"
 #include "knowledge/edition_diff.h"
 #include "knowledge/knowledge_store.h"
+#include "knowledge/search_options.h"
 
 namespace shouwang::knowledge {
 
@@ -67,7 +68,7 @@ Status validate_search_request(const SearchRequest& request);
 // instance per thread; the server may keep one per worker to avoid reopening per request.
 class KnowledgeBase {
  public:
-  static Result<std::unique_ptr<KnowledgeBase>> open(const std::string& db_path);
+  static Result<std::unique_ptr<KnowledgeBase>> open(const std::string& db_path, SearchOptions options = {});
 
   // Validates and stores a document, then indexes it; on any failure neither is changed.
   // Returns the new document id.
@@ -87,10 +88,11 @@ class KnowledgeBase {
   const std::string& index_path() const { return index_path_; }
 
  private:
-  KnowledgeBase(std::unique_ptr<KnowledgeStore> store, std::string index_path)
-      : store_(std::move(store)), index_path_(std::move(index_path)) {}
+  KnowledgeBase(std::unique_ptr<KnowledgeStore> store, std::string index_path, SearchOptions options)
+      : store_(std::move(store)), index_path_(std::move(index_path)), options_(options) {}
   std::unique_ptr<KnowledgeStore> store_;
   std::string index_path_;
+  SearchOptions options_;
 };
 
 // One-call forms for the server and the command line (each opens the database).

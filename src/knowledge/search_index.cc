@@ -1,8 +1,10 @@
 // Xapian indexing, query parsing with fallbacks, and snippet highlighting.
 #include "knowledge/search_index.h"
 
+#include <unicode/brkiter.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -22,6 +24,30 @@ std::string edition_term(int edition) { return "XE" + std::to_string(edition); }
 std::string document_term(int64_t document_id) { return "XD" + std::to_string(document_id); }
 std::string passage_term(int64_t passage_id) { return "Q" + std::to_string(passage_id); }
 
+std::vector<std::string> dictionary_words(std::u32string_view han_run) {
+  // Creating a break iterator loads ICU's CJ dictionary: once per thread, since an iterator is not
+  // thread-safe.
+  thread_local std::unique_ptr<icu::BreakIterator> breaker = [] {
+    UErrorCode error = U_ZERO_ERROR;
+    std::unique_ptr<icu::BreakIterator> made(icu::BreakIterator::createWordInstance(icu::Locale::getChinese(), error));
+    if (U_FAILURE(error)) made.reset();
+    return made;
+  }();
+  std::vector<std::string> words;
+  if (!breaker) return words;
+  icu::UnicodeString text = icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(han_run.data()),
+                                                          static_cast<int32_t>(han_run.size()));
+  breaker->setText(text);
+  int32_t start = breaker->first();
+  for (int32_t end = breaker->next(); end != icu::BreakIterator::DONE; start = end, end = breaker->next()) {
+    if (text.countChar32(start, end - start) < 2) continue;
+    std::string word;
+    text.tempSubStringBetween(start, end).toUTF8String(word);
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
 namespace {
 
 Status xapian_status(const Xapian::Error& error, const std::string& what) {
@@ -36,7 +62,8 @@ Status xapian_status(const Xapian::Error& error, const std::string& what) {
 // Indexes Han runs without a stemmer and everything else with the language's: the query parser
 // never asks for stemmed (Z-prefixed) CJK n-grams, so stemming them would only double the terms
 // (measured: half the indexing speed for Chinese text).
-void index_folded_text(Xapian::TermGenerator& generator, const std::string& folded, const Xapian::Stem& stemmer) {
+void index_folded_text(Xapian::TermGenerator& generator, Xapian::Document& doc, const std::string& folded,
+                       const Xapian::Stem& stemmer, const SearchOptions& options) {
   static const Xapian::Stem kNoStemmer;
   std::u32string text = to_u32(folded);
   for (size_t i = 0; i < text.size();) {
@@ -44,20 +71,25 @@ void index_folded_text(Xapian::TermGenerator& generator, const std::string& fold
     size_t j = i + 1;
     while (j < text.size() && is_han(text[j]) == han) ++j;
     generator.set_stemmer(han ? kNoStemmer : stemmer);
-    generator.index_text(to_utf8(std::u32string_view(text).substr(i, j - i)));
+    std::u32string_view run = std::u32string_view(text).substr(i, j - i);
+    generator.index_text(to_utf8(run));
+    if (han && options.dictionary_field) {
+      for (const std::string& word : dictionary_words(run)) doc.add_term(kWordPrefix + word);
+    }
     i = j;
   }
 }
 
-Xapian::Document make_index_document(Xapian::TermGenerator& generator, const StoredPassage& passage, bool latest) {
+Xapian::Document make_index_document(Xapian::TermGenerator& generator, const StoredPassage& passage, bool latest,
+                                     const SearchOptions& options) {
   Xapian::Document doc;
   generator.set_document(doc);
   Xapian::Stem stemmer(stemmer_for_language(passage.lang));
   if (!passage.heading.empty()) {
-    index_folded_text(generator, normalize_for_search(passage.heading), stemmer);
+    index_folded_text(generator, doc, normalize_for_search(passage.heading), stemmer, options);
     generator.increase_termpos();
   }
-  index_folded_text(generator, normalize_for_search(passage.text), stemmer);
+  index_folded_text(generator, doc, normalize_for_search(passage.text), stemmer, options);
   doc.add_boolean_term(family_term(passage.family));
   doc.add_boolean_term(language_term(passage.lang));
   doc.add_boolean_term(edition_term(passage.edition));
@@ -72,10 +104,11 @@ Xapian::Document make_index_document(Xapian::TermGenerator& generator, const Sto
 
 }  // namespace
 
-Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::string& index_path, bool create_new) {
+Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::string& index_path, bool create_new,
+                                                       SearchOptions options) {
   try {
     Xapian::WritableDatabase db(index_path, create_new ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_CREATE_OR_OPEN);
-    std::unique_ptr<IndexWriter> writer(new IndexWriter(std::move(db)));
+    std::unique_ptr<IndexWriter> writer(new IndexWriter(std::move(db), options));
     // STEM_SOME (the default), not STEM_ALL: in Xapian 1.4.22, STEM_ALL gives CJK bigrams positions
     // between the characters', so a Chinese phrase query ("核酸检测") no longer matches.
     writer->generator_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
@@ -99,7 +132,7 @@ IndexWriter::~IndexWriter() {
 Status IndexWriter::add_passage(const StoredPassage& passage, bool latest) {
   try {
     // Xapian assigns the docid; the paragraph is found again through its unique Q term.
-    db_.add_document(make_index_document(generator_, passage, latest));
+    db_.add_document(make_index_document(generator_, passage, latest, options_));
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return xapian_status(e, "indexing failed");
@@ -149,7 +182,7 @@ Status IndexWriter::commit() {
   }
 }
 
-Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path) {
+Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path, SearchOptions options) {
   std::string fresh = index_path + ".rebuilding";
   std::string old = index_path + ".old";
   std::error_code ec;
@@ -157,7 +190,7 @@ Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_pa
   ASSIGN_OR_RETURN(auto latest, store.latest_editions());
   int64_t count = 0;
   {
-    ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(fresh, true));
+    ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(fresh, true, options));
     RETURN_IF_ERROR(store.for_each_passage([&](const StoredPassage& passage) {
       auto it = latest.find({passage.family, passage.lang});
       bool is_latest = it != latest.end() && it->second == passage.edition;
@@ -209,20 +242,58 @@ Xapian::Query parse_with(const std::string& query, const std::string& stemmer, u
   return parser.parse_query(query, flags);
 }
 
-}  // namespace
-
-std::string query_stemmer(const std::string& folded_query, const std::optional<std::string>& lang_filter) {
-  if (lang_filter && !lang_filter->empty()) return stemmer_for_language(*lang_filter);
-  for (char32_t c : to_u32(folded_query)) {
-    UErrorCode error = U_ZERO_ERROR;
-    UScriptCode script = uscript_getScript(static_cast<UChar32>(c), &error);
-    if (script == USCRIPT_CYRILLIC) return "russian";
-    if (script == USCRIPT_ARABIC) return "arabic";
-  }
-  return "english";
+// A single Han character or a pair of them: the terms of Xapian's CJK n-gram mode.
+bool is_han_ngram(const std::string& term) {
+  std::u32string text = to_u32(term);
+  return (text.size() == 1 || text.size() == 2) && std::all_of(text.begin(), text.end(), is_han);
 }
 
-Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language) {
+// The n-gram conjunction the QueryParser makes of one Chinese run (防 AND 防控 AND 控 ...), or the
+// empty string when `query` is not one. The run is rebuilt from its single characters, in order.
+std::u32string han_run_of_ngram_conjunction(const Xapian::Query& query) {
+  if (query.get_type() != Xapian::Query::OP_AND || query.get_num_subqueries() < 2) return {};
+  std::u32string run;
+  for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
+    Xapian::Query sub = query.get_subquery(i);
+    if (sub.get_type() != Xapian::Query::LEAF_TERM) return {};
+    std::string term = *sub.get_terms_begin();
+    if (!is_han_ngram(term)) return {};
+    std::u32string text = to_u32(term);
+    if (text.size() == 1) run += text;
+  }
+  return run;
+}
+
+// Walks the parsed query and lets each Chinese run also match by its dictionary words. Operators
+// the QueryParser never puts above an n-gram conjunction (phrases, NEAR, value ranges) are kept as
+// they are.
+Xapian::Query add_dictionary_words(const Xapian::Query& query) {
+  std::u32string run = han_run_of_ngram_conjunction(query);
+  if (!run.empty()) {
+    std::vector<Xapian::Query> words;
+    for (const std::string& word : dictionary_words(run)) words.emplace_back(kWordPrefix + word);
+    if (words.empty()) return query;
+    return Xapian::Query(Xapian::Query::OP_OR, query, Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
+  }
+  switch (query.get_type()) {
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX: {
+      std::vector<Xapian::Query> subqueries;
+      for (size_t i = 0; i < query.get_num_subqueries(); ++i) subqueries.push_back(add_dictionary_words(query.get_subquery(i)));
+      return Xapian::Query(query.get_type(), subqueries.begin(), subqueries.end());
+    }
+    default:
+      return query;
+  }
+}
+
+Xapian::Query parse_with_fallbacks(const std::string& folded_query, const std::string& stemmer_language) {
   const unsigned kFull = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM;
   try {
     return parse_with(folded_query, stemmer_language, kFull);
@@ -249,6 +320,26 @@ Xapian::Query parse_user_query(const std::string& folded_query, const std::strin
   } catch (const Xapian::Error&) {
     return Xapian::Query();
   }
+}
+
+}  // namespace
+
+std::string query_stemmer(const std::string& folded_query, const std::optional<std::string>& lang_filter) {
+  if (lang_filter && !lang_filter->empty()) return stemmer_for_language(*lang_filter);
+  for (char32_t c : to_u32(folded_query)) {
+    UErrorCode error = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript(static_cast<UChar32>(c), &error);
+    if (script == USCRIPT_CYRILLIC) return "russian";
+    if (script == USCRIPT_ARABIC) return "arabic";
+  }
+  return "english";
+}
+
+Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language,
+                               SearchOptions options) {
+  Xapian::Query query = parse_with_fallbacks(folded_query, stemmer_language);
+  if (options.dictionary_field && !query.empty()) query = add_dictionary_words(query);
+  return query;
 }
 
 HighlightTerms highlight_terms_for_query(const std::string& query, const std::string& stemmer_language) {

@@ -1,5 +1,6 @@
 // The Xapian side of the knowledge centre: one Xapian document per stored paragraph (its
-// kb_passages.id in the document data and as the unique term Q<id>), Chinese indexed as CJK n-grams (characters and overlapping bigrams), other
+// kb_passages.id in the document data and as the unique term Q<id>), Chinese indexed as CJK
+// n-grams (characters and overlapping bigrams) plus ICU dictionary words in a second field, other
 // scripts through Snowball stemmers, all text NFKC + t2s folded first. The index is derived data:
 // `rebuild_index` recreates it from SQLite at any time.
 #pragma once
@@ -15,8 +16,11 @@
 
 #include "core/status.h"
 #include "knowledge/knowledge_store.h"
+#include "knowledge/search_options.h"
 
 namespace shouwang::knowledge {
+
+inline constexpr const char* kWordPrefix = "XW";
 
 // Where the index of a database lives: beside it, "<db path>.kb-index".
 std::string index_path_for(const std::string& db_path);
@@ -35,7 +39,8 @@ inline constexpr Xapian::valueno kPublishedSlot = 0;   // YYYY-MM-DD, for date r
 // destruction without commit() discards them.
 class IndexWriter {
  public:
-  static Result<std::unique_ptr<IndexWriter>> open(const std::string& index_path, bool create_new = false);
+  static Result<std::unique_ptr<IndexWriter>> open(const std::string& index_path, bool create_new = false,
+                                                    SearchOptions options = {});
   ~IndexWriter();
 
   Status add_passage(const StoredPassage& passage, bool latest);
@@ -45,15 +50,20 @@ class IndexWriter {
   Status commit();
 
  private:
-  explicit IndexWriter(Xapian::WritableDatabase db) : db_(std::move(db)) {}
+  IndexWriter(Xapian::WritableDatabase db, SearchOptions options) : db_(std::move(db)), options_(options) {}
   Xapian::WritableDatabase db_;
+  SearchOptions options_;
   bool in_transaction_ = false;
   Xapian::TermGenerator generator_;
 };
 
 // Rebuilds the index of `store` from scratch in a temporary folder and swaps it in, so a failure
 // leaves the previous index in place. Returns the number of paragraphs indexed.
-Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path);
+Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path, SearchOptions options = {});
+
+// The ICU dictionary words of a run of Han characters (folded text) that have two or more
+// characters; single characters are already unigrams of the n-gram field.
+std::vector<std::string> dictionary_words(std::u32string_view han_run);
 
 // What a query asks to match, as the snippet highlighter needs it: Han bigrams and single Han
 // characters, and Latin/Cyrillic/Arabic words with their stems.
@@ -75,8 +85,10 @@ std::string make_snippet(const std::string& original, const HighlightTerms& term
 // Parses a user query (already folded by normalize_for_search) with Xapian's QueryParser in CJK
 // n-gram mode. Xapian 1.4.22 throws on some mixed queries (`PCR 核酸 ICU`); these are re-parsed
 // with each Chinese run as a phrase, then without operators, then as a plain OR of the terms, so
-// no query fails. An empty Query means nothing searchable.
-Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language);
+// no query fails. An empty Query means nothing searchable. With the dictionary field, each
+// Chinese run's n-gram conjunction becomes (n-grams AND'ed) OR (its dictionary words).
+Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language,
+                               SearchOptions options = {});
 
 // Picks the stemmer for a query: the language filter's, else by the query's script (Cyrillic:
 // Russian, Arabic: Arabic, otherwise English).
