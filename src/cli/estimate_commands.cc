@@ -1,22 +1,52 @@
-// `shouwang rt` (Rt by EpiEstim's Cori method from a CSV file) and `shouwang backtest`
-// (rolling-origin evaluation of the weekly forecasts against the hub baseline).
+// `shouwang rt` (Rt by EpiEstim's Cori method from a CSV file or from a stored series) and
+// `shouwang backtest` (rolling-origin evaluation of the weekly forecasts against the hub baseline,
+// over a JHU file or over every stored country series, with the data as known at each origin).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/database.h"
 #include "estimate/backtest.h"
 #include "estimate/rt.h"
 #include "estimate/rt_csv.h"
+#include "store/aggregate.h"
 
 namespace shouwang::cli {
 namespace {
 
+// "ITA,FRA" -> {"ITA", "FRA"}; blanks around codes are ignored, empty items are errors.
+Result<std::vector<std::string>> split_codes(const std::string& text) {
+  std::vector<std::string> codes;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string code = text.substr(start, end - start);
+    code.erase(0, code.find_first_not_of(" \t"));
+    code.erase(code.find_last_not_of(" \t") + 1);
+    if (code.empty()) return invalid_argument("--locations: an empty code in '" + text + "'");
+    codes.push_back(code);
+    start = end + 1;
+  }
+  return codes;
+}
+
 struct RtOptions {
   std::string input;
+  std::string db;
+  std::string location;
+  std::string indicator = "cases";
+  std::string source;
   std::string output;
   std::optional<double> si_mean;
   std::optional<double> si_sd;
@@ -65,20 +95,101 @@ Result<estimate::RtConfig> rt_config_from(const RtOptions& options) {
   return config;
 }
 
-void run_rt(const RtOptions& options) {
-  auto config = rt_config_from(options);
-  if (!config) fail(config.status());
-  auto text = estimate::read_text_file(options.input);
-  if (!text) fail(text.status());
-  auto table = estimate::parse_incidence_csv(*text);
-  if (!table) fail(invalid_argument(options.input + ": " + table.status().message()));
-  auto result = estimate::estimate_rt(table->incidence, *config);
-  if (!result) fail(result.status());
-  if (result->estimated_too_early) {
+// A stored daily series laid out one value per day from its first to its last reported day.
+struct StoredDailySeries {
+  std::string source;
+  Date first_day;
+  std::vector<double> values;  // NaN where nothing was reported
+  std::vector<Timestamp> reported_at;  // of each day's current value; Timestamp() where none
+};
+
+// The series of a location (a region or the world is the sum of its countries, see
+// store/aggregate.h). NotFound when there is none, FailedPrecondition when it is weekly.
+Result<StoredDailySeries> read_stored_daily_series(store::Store& db, const store::SeriesQuery& query) {
+  ASSIGN_OR_RETURN(const store::Series series, store::read_location_series(db, query));
+  if (series.points.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
+  if (series.points.front().period.is_week()) {
+    return failed_precondition(*query.location + " " + *query.indicator +
+                               " is reported weekly; Rt and forecasts need a daily series");
+  }
+  StoredDailySeries out;
+  out.source = series.source;
+  out.first_day = series.points.front().period.start();
+  const int32_t first = out.first_day.days_since_epoch();
+  const size_t days = static_cast<size_t>(series.points.back().period.start().days_since_epoch() - first + 1);
+  out.values.assign(days, std::nan(""));
+  out.reported_at.assign(days, Timestamp());
+  for (const store::SeriesPoint& point : series.points) {
+    const size_t day = static_cast<size_t>(point.period.start().days_since_epoch() - first);
+    out.values[day] = point.value;
+    out.reported_at[day] = point.reported_at;
+  }
+  return out;
+}
+
+Result<estimate::RtEstimate> estimate_rt_logged(const estimate::Incidence& incidence, const estimate::RtConfig& config) {
+  auto result = estimate::estimate_rt(incidence, config);
+  if (result && result->estimated_too_early) {
     std::cerr << "warning: the first window holds few cases; R is estimated too early in the epidemic for a "
                  "posterior coefficient of variation of 0.3 (as EpiEstim warns)\n";
   }
-  const std::string csv = estimate::format_rt_csv(*result);
+  return result;
+}
+
+void run_rt(const RtOptions& options) {
+  if (options.input.empty() == options.db.empty()) fail(invalid_argument("give either --input FILE.csv or --db PATH"));
+  if (!options.input.empty() && !options.location.empty()) {
+    fail(invalid_argument("--location goes with --db; an --input file is one series"));
+  }
+  if (!options.db.empty() && options.location.empty()) fail(invalid_argument("--db needs --location (e.g. ITA, EURO, WORLD)"));
+  auto config = rt_config_from(options);
+  if (!config) fail(config.status());
+  std::string csv;
+  if (!options.input.empty()) {
+    auto text = estimate::read_text_file(options.input);
+    if (!text) fail(text.status());
+    auto table = estimate::parse_incidence_csv(*text);
+    if (!table) fail(invalid_argument(options.input + ": " + table.status().message()));
+    auto result = estimate_rt_logged(table->incidence, *config);
+    if (!result) fail(result.status());
+    csv = estimate::format_rt_csv(*result);
+  } else {
+    auto db = open_database(options.db);
+    if (!db) fail(db.status());
+    store::SeriesQuery query;
+    query.location = options.location;
+    query.indicator = options.indicator;
+    if (!options.source.empty()) query.source = options.source;
+    auto series = read_stored_daily_series(**db, query);
+    if (!series) fail(series.status());
+    // Reported counts go negative after corrections (JHU does this); EpiEstim refuses negative
+    // incidence, so they count as 0, as the API does, and the user is told.
+    int64_t negative_days = 0, missing_days = 0;
+    for (double& value : series->values) {
+      if (value < 0) {
+        value = 0;
+        ++negative_days;
+      } else if (std::isnan(value)) {
+        ++missing_days;
+      }
+    }
+    if (negative_days > 0) {
+      std::cerr << "note: " << negative_days << " day(s) of " << options.location << " " << options.indicator
+                << " have negative counts (corrections); counted as 0\n";
+    }
+    if (missing_days > 0) {
+      std::cerr << "note: " << missing_days << " day(s) without a value; counted as 0, as EpiEstim counts NA\n";
+    }
+    auto incidence = estimate::incidence_from_total(series->values);
+    if (!incidence) fail(incidence.status());
+    auto result = estimate_rt_logged(*incidence, *config);
+    if (!result) fail(result.status());
+    std::cerr << options.location << " " << options.indicator << " from " << series->source << ", "
+              << series->first_day.to_string() << " to "
+              << series->first_day.plus_days(static_cast<int32_t>(series->values.size()) - 1).to_string()
+              << " (day 1 = " << series->first_day.to_string() << ")\n";
+    csv = estimate::format_rt_csv(*result, series->first_day);
+  }
   if (options.output.empty()) {
     std::fwrite(csv.data(), 1, csv.size(), stdout);
     return;
@@ -91,6 +202,7 @@ void run_rt(const RtOptions& options) {
 
 struct BacktestOptions {
   std::string input;
+  std::string db;
   std::string indicator = "cases";
   std::string locations = "all";
   std::string from = "2020-06-01";
@@ -98,6 +210,93 @@ struct BacktestOptions {
   double damping = estimate::ForecastConfig{}.damping_per_week;
   double first_week_factor = estimate::ForecastConfig{}.first_week_log_r_factor;
 };
+
+// End of a day in UTC: what was reported by then was known on that day.
+Timestamp end_of_day(Date day) {
+  return Timestamp(Timestamp::from_seconds((static_cast<int64_t>(day.days_since_epoch()) + 1) * 86400).micros() - 1);
+}
+
+// The data as known at each origin, from the store's revisions: when nothing of the series was
+// known at the origin (a history loaded later) or nothing up to the origin changed or arrived
+// after it, the latest series truncated there is what was known (std::nullopt); otherwise the
+// series as of the end of the origin day (SeriesQuery.as_of). Reads are serialised: the backtest
+// calls this from its worker threads and a Store is one connection.
+estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, const std::string& location,
+                                    const std::string& indicator, const StoredDailySeries& latest) {
+  Timestamp first_reported = Timestamp(std::numeric_limits<int64_t>::max());
+  std::vector<Timestamp> last_reported_up_to(latest.reported_at.size());
+  Timestamp running;
+  for (size_t day = 0; day < latest.reported_at.size(); ++day) {
+    if (!std::isnan(latest.values[day])) first_reported = std::min(first_reported, latest.reported_at[day]);
+    running = std::max(running, latest.reported_at[day]);
+    last_reported_up_to[day] = running;
+  }
+  const std::optional<std::string> source =
+      latest.source.rfind("aggregate:", 0) == 0 ? std::nullopt : std::optional<std::string>(latest.source);
+  const Date first_day = latest.first_day;
+  return [&db, &db_mutex, location, indicator, source, first_day, first_reported,
+          last_reported_up_to = std::move(last_reported_up_to)](Date origin) -> Result<std::optional<std::vector<double>>> {
+    const int64_t index = origin.days_since_epoch() - first_day.days_since_epoch();
+    if (index < 0 || last_reported_up_to.empty()) return std::optional<std::vector<double>>();
+    const Timestamp known_by = end_of_day(origin);
+    const size_t last = std::min(static_cast<size_t>(index), last_reported_up_to.size() - 1);
+    if (first_reported > known_by || last_reported_up_to[last] <= known_by) return std::optional<std::vector<double>>();
+    store::SeriesQuery query;
+    query.location = location;
+    query.indicator = indicator;
+    query.source = source;
+    query.to = origin;
+    query.as_of = known_by;
+    std::lock_guard lock(db_mutex);
+    auto then = read_stored_daily_series(db, query);
+    if (!then && then.status().code() == StatusCode::kNotFound) return std::optional<std::vector<double>>(std::vector<double>());
+    if (!then) return then.status();
+    std::vector<double> values(static_cast<size_t>(then->first_day.days_since_epoch() - first_day.days_since_epoch()),
+                               std::nan(""));
+    values.insert(values.end(), then->values.begin(), then->values.end());
+    return std::optional<std::vector<double>>(std::move(values));
+  };
+}
+
+// Every country's daily series of the indicator (or those of `locations`, comma-separated ISO3
+// codes), each with its data-as-known-then hook. Countries without daily data are left out.
+Result<std::vector<estimate::DailySeries>> stored_country_series(store::Store& db, const std::string& indicator,
+                                                                 const std::string& locations) {
+  ASSIGN_OR_RETURN(const auto catalogue, db.list_locations());
+  std::set<std::string> countries;
+  for (const Location& location : catalogue) {
+    if (location.level == LocationLevel::kCountry) countries.insert(location.code);
+  }
+  std::vector<std::string> wanted;
+  if (locations == "all") {
+    wanted.assign(countries.begin(), countries.end());
+  } else {
+    ASSIGN_OR_RETURN(wanted, split_codes(locations));
+    for (const std::string& code : wanted) {
+      if (!countries.contains(code)) return invalid_argument("--locations: '" + code + "' is not a country code (ISO3) of the catalogue");
+    }
+  }
+  static std::mutex db_mutex;
+  std::vector<estimate::DailySeries> out;
+  int64_t weekly = 0;
+  for (const std::string& code : wanted) {
+    store::SeriesQuery query;
+    query.location = code;
+    query.indicator = indicator;
+    auto latest = read_stored_daily_series(db, query);
+    if (!latest && latest.status().code() == StatusCode::kNotFound) continue;
+    if (!latest && latest.status().code() == StatusCode::kFailedPrecondition) {
+      ++weekly;
+      continue;
+    }
+    if (!latest) return latest.status();
+    estimate::DailySeries series{code, latest->first_day, latest->values, {}};
+    series.known_at = data_known_at(db, db_mutex, code, indicator, *latest);
+    out.push_back(std::move(series));
+  }
+  if (weekly > 0) std::cerr << "note: " << weekly << " country series are weekly and left out\n";
+  return out;
+}
 
 void run_backtest(const BacktestOptions& options) {
   auto from = Date::parse(options.from);
@@ -107,20 +306,40 @@ void run_backtest(const BacktestOptions& options) {
   if (options.indicator != "cases" && options.indicator != "deaths") {
     fail(invalid_argument("--indicator must be cases or deaths"));
   }
-  auto text = estimate::read_text_file(options.input);
-  if (!text) fail(text.status());
-  auto series = estimate::parse_jhu_wide_csv(*text, options.locations);
-  if (!series) fail(invalid_argument(options.input + ": " + series.status().message()));
+  if (options.input.empty() == options.db.empty()) fail(invalid_argument("give either --input FILE.csv or --db PATH"));
+  std::unique_ptr<store::Store> db;
+  std::vector<estimate::DailySeries> series;
+  if (!options.input.empty()) {
+    auto text = estimate::read_text_file(options.input);
+    if (!text) fail(text.status());
+    auto parsed = estimate::parse_jhu_wide_csv(*text, options.locations);
+    if (!parsed) fail(invalid_argument(options.input + ": " + parsed.status().message()));
+    series = std::move(parsed).value();
+  } else {
+    auto opened = open_database(options.db);
+    if (!opened) fail(opened.status());
+    db = std::move(opened).value();
+    auto stored = stored_country_series(*db, options.indicator, options.locations);
+    if (!stored) fail(stored.status());
+    series = std::move(stored).value();
+  }
+  if (series.empty()) fail(not_found("no daily " + options.indicator + " series to evaluate"));
   estimate::BacktestConfig config;
   config.first_origin = *from;
   config.last_target = *to;
   config.forecast.damping_per_week = options.damping;
   config.forecast.first_week_log_r_factor = options.first_week_factor;
-  ProgressBar progress("backtest", static_cast<int64_t>(series->size()));
+  ProgressBar progress("backtest", static_cast<int64_t>(series.size()));
   auto summary = estimate::rolling_origin_backtest(
-      *series, config, [&](int64_t done) { progress.update(done); });
+      series, config, [&](int64_t done) { progress.update(done); });
   progress.finish();
   if (!summary) fail(summary.status());
+  if (db) {
+    std::cerr << "backtest: " << series.size() << " series; " << summary->origins_as_known
+              << " origin(s) forecast from the data as known then (store as_of), the others from the series "
+                 "truncated at the origin; "
+              << summary->origins_skipped << " origin(s) skipped (too little data)\n";
+  }
   const std::string csv = estimate::format_backtest_csv(*summary);
   std::fwrite(csv.data(), 1, csv.size(), stdout);
 }
@@ -132,8 +351,12 @@ void register_estimate_commands(CLI::App& app) {
   CLI::App* rt = app.add_subcommand(
       "rt", "Time-varying reproduction number Rt by the Cori et al. (2013) method, as R EpiEstim 2.2-4 estimate_R");
   rt->add_option("--input", rt_options->input,
-                 "daily incidence CSV: header `date` or `day`, then `I` or `local,imported`")
-      ->required();
+                 "daily incidence CSV: header `date` or `day`, then `I` or `local,imported`");
+  rt->add_option("--db", rt_options->db, "instead of --input: the Shouwang database (SQLite file)");
+  rt->add_option("--location", rt_options->location,
+                 "with --db: location code (ISO3 country, WHO region or WORLD; a region sums its countries)");
+  rt->add_option("--indicator", rt_options->indicator, "with --db: daily incident indicator")->capture_default_str();
+  rt->add_option("--source", rt_options->source, "with --db: source of the series (default: the location's default)");
   rt->add_option("--si-mean", rt_options->si_mean, "mean of the serial interval in days (parametric, > 1)");
   rt->add_option("--si-sd", rt_options->si_sd, "sd of the serial interval in days (parametric, > 0)");
   rt->add_option("--si-distr", rt_options->si_distr_file,
@@ -150,13 +373,16 @@ void register_estimate_commands(CLI::App& app) {
   CLI::App* backtest = app.add_subcommand(
       "backtest",
       "Rolling-origin evaluation of 1-4 week-ahead forecasts against the hub baseline (weighted interval score)");
-  backtest
-      ->add_option("--input", backtest_options->input,
-                   "JHU CSSE wide time series CSV (time_series_covid19_confirmed_global.csv or ..._deaths_global.csv)")
-      ->required();
-  backtest->add_option("--indicator", backtest_options->indicator, "cases or deaths (labels the input)")
+  backtest->add_option("--input", backtest_options->input,
+                       "JHU CSSE wide time series CSV (time_series_covid19_confirmed_global.csv or ..._deaths_global.csv)");
+  backtest->add_option("--db", backtest_options->db,
+                       "instead of --input: the Shouwang database; every stored daily country series, each forecast "
+                       "from the data as known at its origin");
+  backtest->add_option("--indicator", backtest_options->indicator, "cases or deaths (with --input: labels the file)")
       ->capture_default_str();
-  backtest->add_option("--locations", backtest_options->locations, "all, or comma-separated country names as in the file")
+  backtest
+      ->add_option("--locations", backtest_options->locations,
+                   "all, or comma-separated countries: names as in the file with --input, ISO3 codes with --db")
       ->capture_default_str();
   backtest->add_option("--from", backtest_options->from, "first forecast origin (a date)")->capture_default_str();
   backtest->add_option("--to", backtest_options->to, "last target date")->capture_default_str();

@@ -23,6 +23,7 @@ struct Accumulator {
 struct SeriesResult {
   std::vector<Accumulator> horizons;
   int64_t skipped = 0;
+  int64_t as_known = 0;
   Status status;
 };
 
@@ -35,7 +36,29 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
   const int32_t last_target = std::min(config.last_target.days_since_epoch(), last_day);
   for (int32_t origin = config.first_origin.days_since_epoch(); origin + 7 <= last_target; origin += 7) {
     if (origin < first) continue;
-    const std::span<const double> known(series.daily.data(), static_cast<size_t>(origin - first + 1));
+    std::span<const double> known(series.daily.data(), static_cast<size_t>(origin - first + 1));
+    std::optional<std::vector<double>> as_known;
+    if (series.known_at) {
+      auto vintage = series.known_at(Date(origin));
+      if (!vintage) {
+        result.status = vintage.status();
+        return result;
+      }
+      as_known = std::move(vintage).value();
+      if (as_known) {
+        if (as_known->size() > known.size()) {
+          result.status = internal_error(series.location + ": the data known at an origin runs past the origin");
+          return result;
+        }
+        if (as_known->empty()) {
+          ++result.skipped;
+          continue;
+        }
+        known = *as_known;
+        ++result.as_known;
+      }
+    }
+    const int32_t forecast_origin = first + static_cast<int32_t>(known.size()) - 1;
     auto ours = forecast_weekly(known, config.forecast, rng);
     auto baseline = naive_baseline_weekly(known, config.forecast.horizons, config.baseline_samples, rng);
     if (!ours || !baseline) {
@@ -48,7 +71,7 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
       return result;
     }
     for (int h = 1; h <= config.forecast.horizons; ++h) {
-      const int32_t target_end = origin + 7 * h;
+      const int32_t target_end = forecast_origin + 7 * h;
       if (target_end > last_target) break;
       const std::span<const double> upto(series.daily.data(), static_cast<size_t>(target_end - first + 1));
       const double truth = weekly_total(upto, 0);
@@ -120,6 +143,7 @@ Result<BacktestSummary> rolling_origin_backtest(const std::vector<DailySeries>& 
   for (const SeriesResult& result : results) {
     if (!result.status.is_ok()) return result.status;
     summary.origins_skipped += result.skipped;
+    summary.origins_as_known += result.as_known;
     for (size_t h = 0; h < total.size(); ++h) {
       total[h].forecasts += result.horizons[h].forecasts;
       total[h].wis += result.horizons[h].wis;
@@ -215,7 +239,7 @@ Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::
   std::vector<DailySeries> series;
   for (const std::string& name : wanted) {
     const auto& cum = cumulative[name];
-    DailySeries s{name, first_day, std::vector<double>(days)};
+    DailySeries s{name, first_day, std::vector<double>(days), {}};
     for (size_t d = 0; d < days; ++d) s.daily[d] = d == 0 ? cum[0] : cum[d] - cum[d - 1];
     series.push_back(std::move(s));
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,10 +15,17 @@
 
 namespace shouwang::estimate {
 
+// The series as it was known at a forecast origin: one value per day from the series' first_day up to
+// the last day known then (at most the origin; NaN for days not known). std::nullopt means the
+// latest data truncated at the origin is what was known (no revision or late report since).
+using DataKnownAt = std::function<Result<std::optional<std::vector<double>>>(Date origin)>;
+
 struct DailySeries {
   std::string location;
   Date first_day;
-  std::vector<double> daily;  // new counts per day; NaN for missing; negative corrections allowed
+  std::vector<double> daily;  // latest new counts per day; NaN for missing; negative corrections allowed
+  // Empty: every origin uses `daily` truncated at the origin. May be called from several threads.
+  DataKnownAt known_at;
 };
 
 struct BacktestConfig {
@@ -42,10 +50,13 @@ struct HorizonScore {
 struct BacktestSummary {
   std::vector<HorizonScore> horizons;
   int64_t origins_skipped = 0;  // origins where the series was too short for a forecast
+  int64_t origins_as_known = 0;  // origins forecast from the data as known then (known_at), not truncation
 };
 
 // Scores both models at every origin first_origin + 7k (k = 0, 1, ...) of every series; the origin is
-// the last day of data used. `progress` is called with the number of series done.
+// the last day of data used. When `known_at` gives data ending before the origin (a reporting lag),
+// the forecast starts from the last day known and its target weeks follow that day. The truth is
+// always the latest data. `progress` is called with the number of series done.
 Result<BacktestSummary> rolling_origin_backtest(const std::vector<DailySeries>& series, const BacktestConfig& config,
                                                 const std::function<void(int64_t)>& progress = {});
 

@@ -177,8 +177,9 @@ Result<std::vector<double>> parse_serial_interval_csv(std::string_view text) {
   return w;
 }
 
-std::string format_rt_csv(const RtEstimate& estimate) {
-  std::string out = "t_start,t_end,mean,std,q0.025,q0.05,q0.25,median,q0.75,q0.95,q0.975\n";
+std::string format_rt_csv(const RtEstimate& estimate, std::optional<Date> first_day) {
+  std::string out = first_day ? "t_start,t_end,mean,std,q0.025,q0.05,q0.25,median,q0.75,q0.95,q0.975,date_start,date_end\n"
+                              : "t_start,t_end,mean,std,q0.025,q0.05,q0.25,median,q0.75,q0.95,q0.975\n";
   out.reserve(out.size() + estimate.windows.size() * 200);
   for (const RtWindow& window : estimate.windows) {
     out += std::to_string(window.t_start);
@@ -191,6 +192,12 @@ std::string format_rt_csv(const RtEstimate& estimate) {
     for (double q : window.quantiles) {
       out += ',';
       append_number(out, q);
+    }
+    if (first_day) {
+      out += ',';
+      out += first_day->plus_days(window.t_start - 1).to_string();
+      out += ',';
+      out += first_day->plus_days(window.t_end - 1).to_string();
     }
     out += '\n';
   }

@@ -29,8 +29,9 @@ Result<IncidenceTable> parse_incidence_csv(std::string_view text);
 Result<std::vector<double>> parse_serial_interval_csv(std::string_view text);
 
 // Header t_start,t_end,mean,std,q0.025,q0.05,q0.25,median,q0.75,q0.95,q0.975; 17 significant
-// digits; NA where EpiEstim gives NA.
-std::string format_rt_csv(const RtEstimate& estimate);
+// digits; NA where EpiEstim gives NA. With `first_day` (the date of day 1), two more columns
+// date_start,date_end follow, so the EpiEstim columns keep their places.
+std::string format_rt_csv(const RtEstimate& estimate, std::optional<Date> first_day = std::nullopt);
 
 // Reads a whole file; NotFound / Unavailable when it cannot.
 Result<std::string> read_text_file(const std::string& path);
