@@ -51,9 +51,9 @@ int64_t index_of_date(const WeeklySeries& series, Date date) {
   return found - series.dates.begin() + 1;
 }
 
-// Reference weeks R_0 = k > R_1 > ... > R_b (1-based).
-Result<std::vector<int64_t>> reference_weeks(const WeeklySeries& series, int64_t k, int b) {
-  std::vector<int64_t> weeks(b + 1);
+// Reference weeks R_0 = k > R_1 > ... > R_b (1-based), into `weeks`.
+Status reference_weeks(const WeeklySeries& series, int64_t k, int b, std::vector<int64_t>& weeks) {
+  weeks.resize(b + 1);
   for (int j = 0; j <= b; ++j) {
     int64_t index = 0;
     if (series.is_date_indexed()) {
@@ -69,7 +69,7 @@ Result<std::vector<int64_t>> reference_weeks(const WeeklySeries& series, int64_t
     }
     weeks[j] = index;
   }
-  return weeks;
+  return Status::ok();
 }
 
 struct Design {
@@ -83,16 +83,22 @@ struct Design {
 };
 
 // Rows of the fitting set and the prediction row for week k, as algo.farrington.data.glm builds them.
+// Reused from week to week: the vectors keep their capacity.
 struct FittingSet {
   std::vector<int64_t> rows;      // 1-based, increasing, response not missing
   std::vector<int> level_of_row;  // index into levels
   std::vector<int> levels;        // sorted distinct block labels (before dropping missing responses)
   std::vector<double> wtime;
   double wtime0 = 0;
+  // Scratch of fill_fitting_set.
+  std::vector<int64_t> reference;
+  std::vector<int> block;        // label per week from the first block week to k; 0 = not used
+  std::vector<int> level_index;  // per label 0..p: its index in levels, -1 if absent
 };
 
-Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions& options, int64_t k) {
-  ASSIGN_OR_RETURN(std::vector<int64_t> reference, reference_weeks(series, k, options.b));
+Status fill_fitting_set(const WeeklySeries& series, const DetectorOptions& options, int64_t k, FittingSet& set) {
+  std::vector<int64_t>& reference = set.reference;
+  RETURN_IF_ERROR(reference_weeks(series, k, options.b, reference));
   const int w = options.w;
   const int p = options.no_periods;
   const int64_t lowest = reference.back() - w;
@@ -101,7 +107,8 @@ Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions
                                std::to_string(reference.back()) + " +-" + std::to_string(w) + " weeks");
   }
   const int64_t first = std::max<int64_t>(lowest, 1);
-  std::vector<int> block(k - first + 1, 0);  // 0 = not used (R's NA)
+  std::vector<int>& block = set.block;
+  block.assign(k - first + 1, 0);  // 0 = not used (R's NA)
   const auto set_block = [&](int64_t from, int64_t to, int label) {
     for (int64_t i = std::max(from, first); i <= to; ++i) block[i - first] = label;
   };
@@ -126,15 +133,24 @@ Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions
   }
   const int64_t excluded_from = k - options.past_weeks_not_included;
 
-  FittingSet set;
+  set.rows.clear();
+  set.level_of_row.clear();
+  set.levels.clear();
+  set.wtime.clear();
+  set.level_index.assign(p + 1, -1);
   int64_t first_block_row = 0;
   for (int64_t i = first; i <= k; ++i) {
     const int label = block[i - first];
     if (label == 0 || i >= excluded_from) continue;
     if (first_block_row == 0) first_block_row = i;
-    if (std::find(set.levels.begin(), set.levels.end(), label) == set.levels.end()) set.levels.push_back(label);
+    set.level_index[label] = 0;
   }
-  std::sort(set.levels.begin(), set.levels.end());
+  for (int label = 1; label <= p; ++label) {
+    if (set.level_index[label] == 0) {
+      set.level_index[label] = static_cast<int>(set.levels.size());
+      set.levels.push_back(label);
+    }
+  }
   const double step = series.is_date_indexed() && series.size() > 1
                           ? series.dates[1].days_since_epoch() - series.dates[0].days_since_epoch()
                           : 1;
@@ -142,8 +158,7 @@ Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions
     const int label = block[i - first];
     if (label == 0 || i >= excluded_from || std::isnan(series.observed[i - 1])) continue;
     set.rows.push_back(i);
-    set.level_of_row.push_back(
-        static_cast<int>(std::lower_bound(set.levels.begin(), set.levels.end(), label) - set.levels.begin()));
+    set.level_of_row.push_back(set.level_index[label]);
   }
   if (set.rows.empty()) {
     return failed_precondition("no baseline weeks with data for " + week_label(series, k));
@@ -158,7 +173,7 @@ Result<FittingSet> fitting_set(const WeeklySeries& series, const DetectorOptions
     for (int64_t row : set.rows) set.wtime.push_back(static_cast<double>(row));
     set.wtime0 = static_cast<double>(k);
   }
-  return set;
+  return Status::ok();
 }
 
 Design make_design(const WeeklySeries& series, const DetectorOptions& options, const FittingSet& set, int64_t k,
@@ -213,7 +228,8 @@ struct FittedModel {
 // and shared by all the fits of that week.
 struct WeekData {
   BlockTrendDesign block;
-  Eigen::VectorXd y;
+  PoissonResponse response;
+  std::vector<double> y_two_thirds;  // y^(2/3) of the Anscombe residuals
   Eigen::VectorXd offset;
   Eigen::VectorXd ones;
   int level0 = 0;  // the prediction row's level
@@ -222,24 +238,58 @@ struct WeekData {
   double max_response = 0;
 };
 
+// Per-week functions of the series (logs and a power of the count, log population), each computed
+// at most once per call however many evaluated weeks use that week.
+class SeriesConstants {
+ public:
+  struct Week {
+    double start_eta = 0;
+    double deviance_constant = 0;
+    double y_two_thirds = 0;
+    double log_population = 0;
+  };
+  explicit SeriesConstants(const WeeklySeries& series)
+      : series_(series), weeks_(series.size()), ready_(series.size(), false) {}
+  const Week& at(int64_t t) {  // 1-based
+    Week& week = weeks_[t - 1];
+    if (!ready_[t - 1]) {
+      const double y = series_.observed[t - 1];
+      week.start_eta = std::log(y + 0.1);
+      week.deviance_constant = poisson_deviance_constant(y);
+      week.y_two_thirds = std::pow(y, 2.0 / 3.0);
+      week.log_population = series_.has_population() ? std::log(series_.population[t - 1]) : 0.0;
+      ready_[t - 1] = true;
+    }
+    return week;
+  }
+
+ private:
+  const WeeklySeries& series_;
+  std::vector<Week> weeks_;
+  std::vector<bool> ready_;
+};
+
 void build_week_data(const WeeklySeries& series, const DetectorOptions& options, const FittingSet& set, int64_t k,
-                     WeekData& week) {
+                     SeriesConstants& constants, WeekData& week) {
   const bool factors = options.no_periods != 1;
   const auto n = static_cast<Eigen::Index>(set.rows.size());
   const bool use_population = options.population_offset && series.has_population();
   week.block.levels = factors ? static_cast<int>(set.levels.size()) : 1;
   week.block.level_of_row.resize(n);
   week.block.time = set.wtime;
-  week.y.resize(n);
   week.offset.setZero(n);
   week.ones.setOnes(n);
+  week.response.resize(n);
+  week.y_two_thirds.resize(n);
   for (Eigen::Index r = 0; r < n; ++r) {
     const int64_t t = set.rows[r];
+    const SeriesConstants::Week& constant = constants.at(t);
     week.block.level_of_row[r] = factors ? set.level_of_row[r] : 0;
-    week.y[r] = series.observed[t - 1];
-    if (use_population) week.offset[r] = std::log(series.population[t - 1]);
+    week.response.set(r, series.observed[t - 1], constant.start_eta, constant.deviance_constant);
+    week.y_two_thirds[r] = constant.y_two_thirds;
+    if (use_population) week.offset[r] = constant.log_population;
   }
-  week.max_response = week.y.maxCoeff();
+  week.max_response = week.response.y.maxCoeff();
   // As make_design's x0: the level labelled noPeriods if present, else the reference (first) level.
   week.level0 = 0;
   if (factors) {
@@ -259,14 +309,16 @@ class BlockPath {
   BlockPath(WeekData& week, const GlmControl& control) : week_(week), control_(control) {}
   bool fit(bool with_trend, const Eigen::VectorXd& prior) {
     week_.block.with_trend = with_trend;
-    fit_ = fit_block_trend_quasi_poisson(week_.block, week_.y, week_.offset, prior, workspace_, control_);
+    fit_ = fit_block_trend_quasi_poisson(week_.block, week_.response, week_.offset, prior, workspace_, control_);
     return fit_.has_value();
   }
-  const Eigen::VectorXd& y() const { return week_.y; }
+  const Eigen::VectorXd& y() const { return week_.response.y; }
   const Eigen::VectorXd& ones() const { return week_.ones; }
   const Eigen::VectorXd& working_weights() const { return fit_->working_weights; }
   bool converged() const { return fit_->converged; }
-  double dispersion(const Eigen::VectorXd& weights) const { return pearson_dispersion(*fit_, week_.y, weights); }
+  double dispersion(const Eigen::VectorXd& weights) const {
+    return pearson_dispersion(*fit_, week_.response.y, weights);
+  }
   void hat(Eigen::VectorXd& out) const { hat_values(*fit_, week_.block, out); }
   void summarise(FittedModel& model) const {
     model.has_trend = fit_->with_trend;
@@ -342,8 +394,8 @@ GlmControl glm_control(const DetectorOptions& options) {
 // algo.farrington.fitGLM.flexible (and .fast for farrington_1996) along one fitting path. Returns
 // nothing when no model converged (allow_failure) or when the path gave up (`gave_up` set).
 template <typename Path>
-std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& options, bool with_trend,
-                                           bool allow_failure, bool& gave_up) {
+std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& options, const WeekData& week,
+                                           bool with_trend, bool allow_failure, bool& gave_up) {
   gave_up = false;
   const auto give_up = [&] {
     gave_up = true;
@@ -370,7 +422,7 @@ std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& op
     double sum = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const double mu = path.mu(i);
-      const double s = 1.5 * (std::pow(y[i], 2.0 / 3.0) * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) /
+      const double s = 1.5 * (week.y_two_thirds[i] * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) /
                        std::sqrt(phi * (1 - hat[i]));
       omega[i] = s > options.weights_threshold ? 1 / (s * s) : 1.0;
       sum += omega[i];
@@ -395,10 +447,10 @@ std::optional<FittedModel> fit_model(const WeeklySeries& series, const DetectorO
   const GlmControl control = glm_control(options);
   bool gave_up = false;
   BlockPath block(week, control);
-  std::optional<FittedModel> model = fit_model_along(block, options, with_trend, allow_failure, gave_up);
+  std::optional<FittedModel> model = fit_model_along(block, options, week, with_trend, allow_failure, gave_up);
   if (!gave_up) return model;
   GeneralPath general(series, options, set, k, control);
-  return fit_model_along(general, options, with_trend, allow_failure, gave_up);
+  return fit_model_along(general, options, week, with_trend, allow_failure, gave_up);
 }
 
 Status validate(const WeeklySeries& series, const DetectorOptions& options) {
@@ -464,14 +516,16 @@ Result<std::vector<WeekResult>> farrington_flexible(const WeeklySeries& series, 
   const double z = normal_quantile(1 - options.alpha);
   std::vector<WeekResult> results;
   results.reserve(range.second - range.first + 1);
+  FittingSet set;
+  SeriesConstants constants(series);
   WeekData week_data;
   for (int64_t k = range.first; k <= range.second; ++k) {
     WeekResult week;
     week.t = k;
     const double y = series.observed[k - 1];
     week.observed = y;
-    ASSIGN_OR_RETURN(FittingSet set, fitting_set(series, options, k));
-    build_week_data(series, options, set, k, week_data);
+    RETURN_IF_ERROR(fill_fitting_set(series, options, k, set));
+    build_week_data(series, options, set, k, constants, week_data);
     std::optional<FittedModel> model = fit_model(series, options, set, k, week_data, options.trend, true);
     bool do_trend = false;
     if (model && model->has_trend) {
@@ -538,6 +592,7 @@ Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, cons
                                              std::max<int64_t>(1, int64_t{kWeeksPerYear} * options.b - options.w)));
   const double z = normal_quantile(1 - options.alpha / 2);
   std::vector<WeekResult> results;
+  SeriesConstants constants(series);
   WeekData week_data;
   for (int64_t k = range.first; k <= range.second; ++k) {
     // Reference weeks: i = b..1 years back, +-w weeks, those inside the series (refvalIdxByDate for dates).
@@ -565,7 +620,7 @@ Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, cons
     set.wtime0 = static_cast<double>(k);
     DetectorOptions fit_options = options;
     fit_options.weights_threshold = 1;
-    build_week_data(series, fit_options, set, k, week_data);
+    build_week_data(series, fit_options, set, k, constants, week_data);
     std::optional<FittedModel> model = fit_model(series, fit_options, set, k, week_data, options.trend, false);
     bool do_trend = false;
     if (model->has_trend) {

@@ -109,7 +109,30 @@ double BlockTrendFit::link_variance_unscaled(int level, double time) const {
   return variance + centred * centred / trend_sum_of_squares;
 }
 
-std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Eigen::VectorXd& y,
+double poisson_deviance_constant(double y) { return y > 0 ? y * std::log(y) - y : 0.0; }
+
+void PoissonResponse::resize(Eigen::Index n) {
+  y.resize(n);
+  start_eta.resize(n);
+  deviance_constant.resize(n);
+}
+
+void PoissonResponse::set(Eigen::Index row, double count, double start_eta_of_count,
+                          double deviance_constant_of_count) {
+  y[row] = count;
+  start_eta[row] = start_eta_of_count;
+  deviance_constant[row] = deviance_constant_of_count;
+}
+
+void PoissonResponse::assign(const Eigen::VectorXd& counts) {
+  resize(counts.size());
+  for (Eigen::Index i = 0; i < counts.size(); ++i) {
+    set(i, counts[i], std::log(counts[i] + 0.1), poisson_deviance_constant(counts[i]));
+  }
+}
+
+std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design,
+                                                           const PoissonResponse& response,
                                                            const Eigen::VectorXd& offset,
                                                            const Eigen::VectorXd& prior_weights,
                                                            BlockTrendWorkspace& workspace,
@@ -118,45 +141,44 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
   // required to keep far more of the trend's spread than that, so that R's QR and this closed form
   // certainly agree on the rank (anything closer goes to the general path).
   constexpr double kMinWithinLevelTrendShare = 1e-6;
+  const Eigen::VectorXd& y = response.y;
   const auto n = y.size();
   const int levels = design.levels;
   const bool with_trend = design.with_trend;
   const int* level_of_row = design.level_of_row.data();
   const double* time = design.time.data();
+  const double* deviance_constant = response.deviance_constant.data();
   int n_good = 0;
-  for (Eigen::Index i = 0; i < n; ++i) n_good += prior_weights[i] > 0 ? 1 : 0;
+  bool zero_offset = true;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    n_good += prior_weights[i] > 0 ? 1 : 0;
+    zero_offset = zero_offset && offset[i] == 0;
+  }
   const int rank = levels + (with_trend ? 1 : 0);
   if (n_good <= rank) return std::nullopt;
 
   auto& weight = workspace.weight;
-  auto& response = workspace.response;
+  auto& working_response = workspace.response;
+  auto& eta = workspace.eta;
   auto& level_weight = workspace.level_weight;
   auto& level_time = workspace.level_time;
   auto& level_response = workspace.level_response;
-  auto& log_y = workspace.log_y;
   weight.assign(n, 0.0);
-  response.assign(n, 0.0);
-  log_y.resize(n);
+  working_response.assign(n, 0.0);
+  eta.assign(response.start_eta.begin(), response.start_eta.end());
 
   BlockTrendFit fit;
   fit.mu.resize(n);
-  Eigen::VectorXd eta(n);
-  // The deviance term y log(y / mu) - (y - mu) as y (log y - eta) - (y - mu): one exp per row and
-  // iteration instead of an exp and a log; the two differ by rounding far below the stopping rule.
-  const auto deviance_of = [&] {
-    double deviance = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double term = y[i] > 0 ? y[i] * (log_y[i] - eta[i]) - (y[i] - fit.mu[i]) : fit.mu[i];
-      deviance += 2 * prior_weights[i] * term;
-    }
-    return deviance;
+  // The deviance term y log(y / mu) - (y - mu) as (y log y - y) - y eta + mu: no log per row and
+  // iteration; the two differ by rounding far below the stopping rule.
+  const auto deviance_term = [&](Eigen::Index i) {
+    return 2 * prior_weights[i] * (deviance_constant[i] - y[i] * eta[i] + fit.mu[i]);
   };
+  double deviance_old = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    log_y[i] = y[i] > 0 ? std::log(y[i]) : 0.0;
     fit.mu[i] = y[i] + 0.1;
-    eta[i] = std::log(fit.mu[i]);
+    deviance_old += deviance_term(i);
   }
-  double deviance_old = deviance_of();
 
   double trend = 0;
   double trend_sum_of_squares = 0;
@@ -170,7 +192,7 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
       const double w = prior_weights[i] * mu;
       const double z = eta[i] - offset[i] + (y[i] - mu) / mu;
       weight[i] = w;
-      response[i] = z;
+      working_response[i] = z;
       const int level = level_of_row[i];
       level_weight[level] += w;
       level_response[level] += w * z;
@@ -195,25 +217,38 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
       double cross = 0;
       double spread = 0;
       for (Eigen::Index i = 0; i < n; ++i) {
-        if (!(prior_weights[i] > 0)) continue;
         const int level = level_of_row[i];
         const double centred_time = time[i] - level_time[level];
         const double about_mean = time[i] - mean_time;
+        // Rows left out (prior weight 0) have weight 0 here.
         within += weight[i] * centred_time * centred_time;
-        cross += weight[i] * centred_time * (response[i] - level_response[level]);
+        cross += weight[i] * centred_time * (working_response[i] - level_response[level]);
         spread += weight[i] * about_mean * about_mean;
       }
       if (!(within > kMinWithinLevelTrendShare * spread) || !std::isfinite(cross)) return std::nullopt;
       trend = cross / within;
       trend_sum_of_squares = within;
     }
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const int level = level_of_row[i];
-      const double intercept = level_response[level] - trend * level_time[level];
-      eta[i] = intercept + (with_trend ? trend * time[i] : 0.0) + offset[i];
-      fit.mu[i] = std::exp(eta[i]);
+    // Level intercepts into level_response: alpha_l = mean z_l - trend * mean time_l.
+    for (int level = 0; level < levels; ++level) level_response[level] -= trend * level_time[level];
+    double deviance = 0;
+    if (with_trend || !zero_offset) {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        eta[i] = level_response[level_of_row[i]] + (with_trend ? trend * time[i] : 0.0) + offset[i];
+        fit.mu[i] = std::exp(eta[i]);
+        deviance += deviance_term(i);
+      }
+    } else {
+      // eta is the level's intercept itself: one exp per level gives the same mu bit for bit.
+      auto& level_mu = workspace.level_mu;
+      level_mu.resize(levels);
+      for (int level = 0; level < levels; ++level) level_mu[level] = std::exp(level_response[level]);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        eta[i] = level_response[level_of_row[i]];
+        fit.mu[i] = level_mu[level_of_row[i]];
+        deviance += deviance_term(i);
+      }
     }
-    const double deviance = deviance_of();
     if (std::abs(deviance - deviance_old) / (std::abs(deviance) + 0.1) < control.epsilon) {
       fit.converged = true;
       break;
@@ -223,10 +258,7 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
   fit.working_weights = Eigen::Map<const Eigen::VectorXd>(weight.data(), n);
   fit.level_weight = level_weight;
   fit.level_mean_time = level_time;
-  fit.level_intercept.resize(levels);
-  for (int level = 0; level < levels; ++level) {
-    fit.level_intercept[level] = level_response[level] - trend * level_time[level];
-  }
+  fit.level_intercept = level_response;
   fit.with_trend = with_trend;
   fit.trend = trend;
   fit.trend_sum_of_squares = trend_sum_of_squares;

@@ -50,9 +50,24 @@ struct BlockTrendDesign {
   std::vector<double> time;  // the trend covariate per row (read only with_trend)
 };
 
+// The counts with what every fit on them needs, computed once for all the fits of one week.
+struct PoissonResponse {
+  Eigen::VectorXd y;
+  std::vector<double> start_eta;          // glm.fit's start: log(y + 0.1)
+  std::vector<double> deviance_constant;  // y log y - y (0 at y = 0); see poisson_deviance_constant
+
+  void resize(Eigen::Index n);
+  void set(Eigen::Index row, double count, double start_eta_of_count, double deviance_constant_of_count);
+  void assign(const Eigen::VectorXd& counts);
+};
+
+// The part of the Poisson deviance term y log(y / mu) - (y - mu) = (y log y - y) - y log mu + mu
+// that depends on y only, so that each IRLS step needs no log.
+double poisson_deviance_constant(double y);
+
 // Fitting state reused between fits so that a detector allocates nothing per iteration.
 struct BlockTrendWorkspace {
-  std::vector<double> weight, response, level_weight, level_time, level_response, log_y;
+  std::vector<double> weight, response, eta, level_weight, level_time, level_response, level_mu;
 };
 
 struct BlockTrendFit {
@@ -79,7 +94,8 @@ struct BlockTrendFit {
 // design rank-deficient at some iteration (a level without positive weight, a trend nearly constant
 // within the levels, no residual degrees of freedom): the caller then fits the explicit design with
 // fit_quasi_poisson, which reproduces R's aliasing.
-std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Eigen::VectorXd& y,
+std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design,
+                                                           const PoissonResponse& response,
                                                            const Eigen::VectorXd& offset,
                                                            const Eigen::VectorXd& prior_weights,
                                                            BlockTrendWorkspace& workspace,
