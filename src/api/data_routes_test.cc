@@ -18,8 +18,7 @@ namespace json = boost::json;
 class DataRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-api-" + std::to_string(getpid()) + ".db")).string();
-    std::filesystem::remove(path_);
+    path_ = dir_.file("test.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok());
     std::vector<Location> locations = {
@@ -41,22 +40,18 @@ class DataRoutesTest : public ::testing::Test {
     pool_ = std::make_unique<StorePool>(path_);
     auto router = std::make_shared<Router>();
     add_data_routes(*router, ApiContext{pool_.get(), &clock_});
-    ServerOptions options;
-    options.port = 0;
-    server_ = std::make_unique<HttpServer>(options, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = testing::start_loopback_server(router);
+    ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    std::filesystem::remove(path_);
-    std::filesystem::remove(path_ + "-wal");
-    std::filesystem::remove(path_ + "-shm");
   }
 
   uint16_t port() const { return server_->port(); }
 
   ManualClock clock_{*Timestamp::parse("2020-03-10T00:00:00Z")};
+  testing::TempDir dir_{"api"};
   std::string path_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<HttpServer> server_;

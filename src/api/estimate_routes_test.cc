@@ -19,8 +19,7 @@ using testing::http_request;
 class EstimateRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-est-" + std::to_string(getpid()) + ".db")).string();
-    std::filesystem::remove(path_);
+    path_ = dir_.file("test.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok());
     std::vector<Location> locations = {{"ITA", "Italy", "意大利", "EURO", 59'000'000, LocationLevel::kCountry}};
@@ -34,15 +33,15 @@ class EstimateRoutesTest : public ::testing::Test {
     pool_ = std::make_unique<StorePool>(path_);
     auto router = std::make_shared<Router>();
     add_estimate_routes(*router, ApiContext{pool_.get(), &clock_});
-    server_ = std::make_unique<HttpServer>(ServerOptions{.port = 0}, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = testing::start_loopback_server(router);
+    ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
   ManualClock clock_{*Timestamp::parse("2020-09-01T00:00:00Z")};
+  testing::TempDir dir_{"est"};
   std::string path_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<HttpServer> server_;

@@ -19,10 +19,7 @@ using testing::http_request;
 class KnowledgeRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("shouwang-kbapi-" + std::to_string(getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "kb.db").string();
+    path_ = dir_.file("kb.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok());
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "editor", clock_.now());
@@ -30,13 +27,12 @@ class KnowledgeRoutesTest : public ::testing::Test {
     pool_ = std::make_unique<StorePool>(path_);
     auto router = std::make_shared<Router>();
     add_knowledge_routes(*router, ApiContext{pool_.get(), &clock_});
-    server_ = std::make_unique<HttpServer>(ServerOptions{.port = 0}, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = testing::start_loopback_server(router);
+    ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    std::filesystem::remove_all(dir_);
   }
   testing::ClientResponse add(int edition, const std::string& body, const std::string& token) {
     return http_request(server_->port(), "POST",
@@ -46,7 +42,7 @@ class KnowledgeRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-03-04T00:00:00Z")};
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"kbapi"};
   std::string path_, editor_, reporter_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<HttpServer> server_;

@@ -21,8 +21,7 @@ using testing::http_request;
 class ReportRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-rep-" + std::to_string(getpid()) + ".db")).string();
-    std::filesystem::remove(path_);
+    path_ = dir_.file("test.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "test", clock_.now());
@@ -33,13 +32,12 @@ class ReportRoutesTest : public ::testing::Test {
     add_report_routes(*router, ApiContext{pool_.get(), &clock_}, [this](const AcceptedReport& report) {
       accepted_series_ += static_cast<int>(report.series.size());
     });
-    server_ = std::make_unique<HttpServer>(ServerOptions{.port = 0}, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = testing::start_loopback_server(router);
+    ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
   testing::ClientResponse post(const std::string& body, const std::string& token,
                                const std::string& type = "text/csv") {
@@ -54,6 +52,7 @@ class ReportRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
+  testing::TempDir dir_{"rep"};
   std::string path_, reporter_, editor_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<HttpServer> server_;

@@ -1,10 +1,17 @@
-// A minimal blocking HTTP client for tests against a server started on loopback.
+// Test support for the HTTP layer: a minimal blocking client, a server on a free loopback port,
+// and a temporary folder for the test database that is removed afterwards.
 #pragma once
+
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
+
+#include "api/server.h"
 
 namespace shouwang::api::testing {
 
@@ -37,6 +44,31 @@ inline ClientResponse http_request(uint16_t port, const std::string& method, con
   boost::system::error_code ec;
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   return out;
+}
+
+// A fresh folder under the system's temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / ("shouwang-" + name + "-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A started server on 127.0.0.1 and a port the system picked; null when it could not start.
+inline std::unique_ptr<HttpServer> start_loopback_server(std::shared_ptr<const Router> router) {
+  auto server = std::make_unique<HttpServer>(ServerOptions{.port = 0}, std::move(router));
+  if (!server->start().is_ok()) return nullptr;
+  return server;
 }
 
 }  // namespace shouwang::api::testing
