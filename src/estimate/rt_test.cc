@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/multiprecision/cpp_bin_float.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -237,6 +240,24 @@ TEST(Errors, BadInputIsRejectedWithAClearMessage) {
   auto short_series = *incidence_from_total(std::vector<double>(6, 3.0));
   RtConfig weekly{.method = SerialIntervalMethod::kParametric, .si_mean = 2.6, .si_sd = 1.5};
   EXPECT_EQ(estimate_rt(short_series, weekly).status().code(), StatusCode::kFailedPrecondition);
+}
+
+// The goldens' shapes stay below ~1e4; national series reach 1e7, where gamma_quantile leaves
+// Boost's gamma_p for Temme's expansion on both sides of the mean. Checked here against a 50-digit
+// gamma_p_inv (Boost.Multiprecision) over shapes 50..1e8 and the levels Rt and the forecasts use.
+TEST(GammaQuantile, LargeShapesMatchA50DigitReferenceTo1e12) {
+  using Float50 = boost::multiprecision::cpp_bin_float_50;
+  int compared = 0;
+  for (double shape = 10; shape < 2e8; shape *= 4.3) {
+    for (double p : {0.01, 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975, 0.99}) {
+      const Float50 reference = boost::math::gamma_p_inv(Float50(shape), Float50(p));
+      const double ours = gamma_quantile(p, shape, 0.5);
+      const double relative = static_cast<double>(abs(Float50(ours) - reference / 2) / (reference / 2));
+      EXPECT_LE(relative, 1e-12) << "shape " << shape << " p " << p;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 90);
 }
 
 TEST(CsvInput, ParsesAndRejects) {
