@@ -175,14 +175,24 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
   std::vector<int64_t> ids;
   std::vector<double> scores;
   try {
-    Xapian::Database index(index_path_);
-    Xapian::Enquire enquire(index);
-    enquire.set_query(query);
-    Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                            static_cast<Xapian::doccount>(request.limit));
-    for (auto it = matches.begin(); it != matches.end(); ++it) {
-      ids.push_back(std::stoll(it.get_document().get_data()));
-      scores.push_back(it.get_weight());
+    // A writer committing while we read makes Xapian throw DatabaseModifiedError: read again once
+    // from the newest revision.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        Xapian::Enquire enquire(index_for_reading(index_path_));
+        enquire.set_query(query);
+        Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                                static_cast<Xapian::doccount>(request.limit));
+        ids.clear();
+        scores.clear();
+        for (auto it = matches.begin(); it != matches.end(); ++it) {
+          ids.push_back(std::stoll(it.get_document().get_data()));
+          scores.push_back(it.get_weight());
+        }
+        break;
+      } catch (const Xapian::DatabaseModifiedError&) {
+        if (attempt > 0) throw;
+      }
     }
   } catch (const Xapian::DatabaseOpeningError&) {
     ASSIGN_OR_RETURN(int64_t stored, store_->count_passages());

@@ -57,6 +57,12 @@ class IndexWriter {
   Xapian::TermGenerator generator_;
 };
 
+// A read handle on the index at `index_path`, kept open per thread (Xapian handles are not
+// thread-safe) and brought up to date with reopen() before it is handed out, so a search does not
+// pay for opening the database files; opened afresh when a rebuild has swapped the folder. Throws
+// Xapian::Error like the Xapian::Database constructor.
+Xapian::Database index_for_reading(const std::string& index_path);
+
 // Rebuilds the index of `store` from scratch in a temporary folder and swaps it in, so a failure
 // leaves the previous index in place. Returns the number of paragraphs indexed.
 Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path, SearchOptions options = {});
@@ -85,8 +91,9 @@ std::string make_snippet(const std::string& original, const HighlightTerms& term
 // Parses a user query (already folded by normalize_for_search) with Xapian's QueryParser in CJK
 // n-gram mode. Xapian 1.4.22 throws on some mixed queries (`PCR 核酸 ICU`); these are re-parsed
 // with each Chinese run as a phrase, then without operators, then as a plain OR of the terms, so
-// no query fails. An empty Query means nothing searchable. With the dictionary field, each
-// Chinese run's n-gram conjunction becomes (n-grams AND'ed) OR (its dictionary words).
+// no query fails. An empty Query means nothing searchable. Each Chinese run's n-gram conjunction
+// keeps only its bigrams (the same matches, far shorter posting lists) and, with the dictionary
+// field, becomes (bigrams AND'ed) OR (its dictionary words).
 Xapian::Query parse_user_query(const std::string& folded_query, const std::string& stemmer_language,
                                SearchOptions options = {});
 

@@ -117,6 +117,52 @@ TEST(Search, Xapian1422ParseErrorIsRecoveredByPhraseReparse) {
   EXPECT_NE(query.get_description().find("PHRASE"), std::string::npos) << query.get_description();
 }
 
+// Every document the query matches in the demo index, by Xapian docid.
+std::set<Xapian::docid> matching_documents(const Xapian::Query& query) {
+  Xapian::Database index(demo_kb().index_path());
+  Xapian::Enquire enquire(index);
+  enquire.set_query(query);
+  Xapian::MSet all = enquire.get_mset(0, index.get_doccount());
+  std::set<Xapian::docid> ids;
+  for (auto it = all.begin(); it != all.end(); ++it) ids.insert(*it);
+  return ids;
+}
+
+TEST(Search, ChineseQueriesKeepBigramsOnlyAndMatchTheSamePassages) {
+  // The single characters of a Chinese run are dropped from the query (speed): the remaining
+  // bigrams must match exactly what the QueryParser's full n-gram conjunction matches.
+  const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_CJK_NGRAM;
+  for (const char* text : {"防控方案", "疫情防控", "人类命运共同体", "潜伏期", "核酸检测 ICU", "疫 AND 防控",
+                           "国际合作 -疫情", "COVID-19 疫苗"}) {
+    Xapian::QueryParser parser;
+    parser.set_stemmer(Xapian::Stem("english"));
+    parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    parser.set_default_op(Xapian::Query::OP_OR);
+    Xapian::Query full = parser.parse_query(normalize_for_search(text), flags);
+    Xapian::Query ours = parse_user_query(normalize_for_search(text), "english", SearchOptions{.dictionary_field = false});
+    std::set<Xapian::docid> expected = matching_documents(full);
+    EXPECT_FALSE(expected.empty()) << text;
+    EXPECT_EQ(matching_documents(ours), expected) << text << ": " << ours.get_description();
+  }
+  Xapian::Query bigrams = parse_user_query("防控方案", "english", SearchOptions{.dictionary_field = false});
+  std::set<std::string> terms(bigrams.get_terms_begin(), bigrams.get_terms_end());
+  EXPECT_EQ(terms, (std::set<std::string>{"防控", "控方", "方案"})) << bigrams.get_description();
+  // A single character has no bigram and stays; 疫 AND 防控 keeps 疫 (no bigram of the query holds it).
+  EXPECT_NE(parse_user_query("疫", "english").get_description().find("疫"), std::string::npos);
+  EXPECT_NE(parse_user_query("疫 AND 防控", "english").get_description().find("疫@"), std::string::npos);
+}
+
+TEST(Search, DictionaryWordsOfAQuestion) {
+  std::vector<std::string> words = dictionary_words(to_u32("乙醇能否灭活病毒"));
+  EXPECT_NE(std::find(words.begin(), words.end(), "乙醇"), words.end());
+  EXPECT_NE(std::find(words.begin(), words.end(), "病毒"), words.end());
+  for (const std::string& w : words) EXPECT_GE(to_u32(w).size(), 2u) << w;
+  // The question finds the passage on inactivating the virus only through these words.
+  auto hits = search_text("乙醇能否灭活病毒", 5);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_NE(strip_marks(hits.front().snippet).find("乙醇"), std::string::npos) << hits.front().snippet;
+}
+
 TEST(Search, PunctuationOnlyQueryIsAnEmptyList) {
   for (const char* query : {"？？！", "...", "", "   ", "《》"}) {
     auto hits = search_text(query);
