@@ -138,12 +138,18 @@ Status fill_fitting_set(const WeeklySeries& series, const DetectorOptions& optio
   set.levels.clear();
   set.wtime.clear();
   set.level_index.assign(p + 1, -1);
+  // One pass: the levels present (missing responses included, as R builds the factor first) and
+  // the rows with a response, labelled first and given their level index after.
   int64_t first_block_row = 0;
-  for (int64_t i = first; i <= k; ++i) {
+  const int64_t last_included = std::min(k, excluded_from - 1);
+  for (int64_t i = first; i <= last_included; ++i) {
     const int label = block[i - first];
-    if (label == 0 || i >= excluded_from) continue;
+    if (label == 0) continue;
     if (first_block_row == 0) first_block_row = i;
     set.level_index[label] = 0;
+    if (std::isnan(series.observed[i - 1])) continue;
+    set.rows.push_back(i);
+    set.level_of_row.push_back(label);
   }
   for (int label = 1; label <= p; ++label) {
     if (set.level_index[label] == 0) {
@@ -151,15 +157,10 @@ Status fill_fitting_set(const WeeklySeries& series, const DetectorOptions& optio
       set.levels.push_back(label);
     }
   }
+  for (int& level : set.level_of_row) level = set.level_index[level];
   const double step = series.is_date_indexed() && series.size() > 1
                           ? series.dates[1].days_since_epoch() - series.dates[0].days_since_epoch()
                           : 1;
-  for (int64_t i = first; i <= k; ++i) {
-    const int label = block[i - first];
-    if (label == 0 || i >= excluded_from || std::isnan(series.observed[i - 1])) continue;
-    set.rows.push_back(i);
-    set.level_of_row.push_back(set.level_index[label]);
-  }
   if (set.rows.empty()) {
     return failed_precondition("no baseline weeks with data for " + week_label(series, k));
   }
@@ -232,6 +233,11 @@ struct WeekData {
   std::vector<double> y_two_thirds;  // y^(2/3) of the Anscombe residuals
   Eigen::VectorXd offset;
   Eigen::VectorXd ones;
+  // Storage reused by every fit of the call.
+  BlockTrendWorkspace workspace;
+  BlockTrendFit fit;
+  Eigen::VectorXd hat;
+  Eigen::VectorXd omega;
   int level0 = 0;  // the prediction row's level
   double time0 = 0;
   double offset0 = 0;
@@ -254,9 +260,12 @@ class SeriesConstants {
     Week& week = weeks_[t - 1];
     if (!ready_[t - 1]) {
       const double y = series_.observed[t - 1];
-      week.start_eta = std::log(y + 0.1);
-      week.deviance_constant = poisson_deviance_constant(y);
-      week.y_two_thirds = std::pow(y, 2.0 / 3.0);
+      static const std::vector<Week> small_counts = count_constants();
+      if (y >= 0 && y < kTabulatedCounts && y == std::floor(y)) {
+        week = small_counts[static_cast<size_t>(y)];
+      } else {
+        week = constants_of(y);
+      }
       week.log_population = series_.has_population() ? std::log(series_.population[t - 1]) : 0.0;
       ready_[t - 1] = true;
     }
@@ -264,6 +273,22 @@ class SeriesConstants {
   }
 
  private:
+  // Most weekly counts are small integers: their constants are tabulated once per process (the
+  // same expressions, so the same bits), which makes a one-week call nearly free of logs and powers.
+  static constexpr int kTabulatedCounts = 1024;
+  static Week constants_of(double y) {
+    Week week;
+    week.start_eta = std::log(y + 0.1);
+    week.deviance_constant = poisson_deviance_constant(y);
+    week.y_two_thirds = std::pow(y, 2.0 / 3.0);
+    return week;
+  }
+  static std::vector<Week> count_constants() {
+    std::vector<Week> table(kTabulatedCounts);
+    for (int y = 0; y < kTabulatedCounts; ++y) table[y] = constants_of(y);
+    return table;
+  }
+
   const WeeklySeries& series_;
   std::vector<Week> weeks_;
   std::vector<bool> ready_;
@@ -309,33 +334,32 @@ class BlockPath {
   BlockPath(WeekData& week, const GlmControl& control) : week_(week), control_(control) {}
   bool fit(bool with_trend, const Eigen::VectorXd& prior) {
     week_.block.with_trend = with_trend;
-    fit_ = fit_block_trend_quasi_poisson(week_.block, week_.response, week_.offset, prior, workspace_, control_);
-    return fit_.has_value();
+    return fit_block_trend_quasi_poisson(week_.block, week_.response, week_.offset, prior, week_.workspace, fit_,
+                                         control_);
   }
   const Eigen::VectorXd& y() const { return week_.response.y; }
   const Eigen::VectorXd& ones() const { return week_.ones; }
-  const Eigen::VectorXd& working_weights() const { return fit_->working_weights; }
-  bool converged() const { return fit_->converged; }
+  const Eigen::VectorXd& working_weights() const { return fit_.working_weights; }
+  bool converged() const { return fit_.converged; }
   double dispersion(const Eigen::VectorXd& weights) const {
-    return pearson_dispersion(*fit_, week_.response.y, weights);
+    return pearson_dispersion(fit_, week_.response.y, weights);
   }
-  void hat(Eigen::VectorXd& out) const { hat_values(*fit_, week_.block, out); }
+  void hat(Eigen::VectorXd& out) const { hat_values(fit_, week_.block, out); }
   void summarise(FittedModel& model) const {
-    model.has_trend = fit_->with_trend;
+    model.has_trend = fit_.with_trend;
     model.max_response = week_.max_response;
-    model.eta0 = fit_->linear_predictor(week_.level0, week_.time0) + week_.offset0;
-    model.link_variance = fit_->link_variance_unscaled(week_.level0, week_.time0);
-    model.trend = fit_->trend;
-    model.trend_variance = fit_->with_trend ? fit_->trend_variance_unscaled() : 0.0;
-    model.df_residual = fit_->df_residual;
+    model.eta0 = fit_.linear_predictor(week_.level0, week_.time0) + week_.offset0;
+    model.link_variance = fit_.link_variance_unscaled(week_.level0, week_.time0);
+    model.trend = fit_.trend;
+    model.trend_variance = fit_.with_trend ? fit_.trend_variance_unscaled() : 0.0;
+    model.df_residual = fit_.df_residual;
   }
-  double mu(Eigen::Index i) const { return fit_->mu[i]; }
+  double mu(Eigen::Index i) const { return fit_.mu[i]; }
 
  private:
   WeekData& week_;
   GlmControl control_;
-  BlockTrendWorkspace workspace_;
-  std::optional<BlockTrendFit> fit_;
+  BlockTrendFit& fit_{week_.fit};
 };
 
 // Fits the explicit R design (intercept, wtime, dummies) by pivoted QR; handles rank deficiency.
@@ -394,7 +418,7 @@ GlmControl glm_control(const DetectorOptions& options) {
 // algo.farrington.fitGLM.flexible (and .fast for farrington_1996) along one fitting path. Returns
 // nothing when no model converged (allow_failure) or when the path gave up (`gave_up` set).
 template <typename Path>
-std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& options, const WeekData& week,
+std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& options, WeekData& week,
                                            bool with_trend, bool allow_failure, bool& gave_up) {
   gave_up = false;
   const auto give_up = [&] {
@@ -415,10 +439,11 @@ std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& op
   model.working_dispersion = path.dispersion(path.working_weights());
   double phi = at_least_one(model.working_dispersion);
   if (options.reweight) {
-    Eigen::VectorXd hat;
+    Eigen::VectorXd& hat = week.hat;
     path.hat(hat);
     const auto n = y.size();
-    Eigen::VectorXd omega(n);
+    Eigen::VectorXd& omega = week.omega;
+    omega.resize(n);
     double sum = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const double mu = path.mu(i);

@@ -131,12 +131,9 @@ void PoissonResponse::assign(const Eigen::VectorXd& counts) {
   }
 }
 
-std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design,
-                                                           const PoissonResponse& response,
-                                                           const Eigen::VectorXd& offset,
-                                                           const Eigen::VectorXd& prior_weights,
-                                                           BlockTrendWorkspace& workspace,
-                                                           const GlmControl& control) {
+bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const PoissonResponse& response,
+                                   const Eigen::VectorXd& offset, const Eigen::VectorXd& prior_weights,
+                                   BlockTrendWorkspace& workspace, BlockTrendFit& fit, const GlmControl& control) {
   // R's dqrdc2 drops a column whose norm falls below 1e-11 of its own; the within-level trend is
   // required to keep far more of the trend's spread than that, so that R's QR and this closed form
   // certainly agree on the rank (anything closer goes to the general path).
@@ -155,28 +152,31 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
     zero_offset = zero_offset && offset[i] == 0;
   }
   const int rank = levels + (with_trend ? 1 : 0);
-  if (n_good <= rank) return std::nullopt;
+  if (n_good <= rank) return false;
+  const bool all_good = n_good == n;
 
-  auto& weight = workspace.weight;
-  auto& working_response = workspace.response;
-  auto& eta = workspace.eta;
-  auto& level_weight = workspace.level_weight;
-  auto& level_time = workspace.level_time;
-  auto& level_response = workspace.level_response;
-  weight.assign(n, 0.0);
+  // The fit's own vectors are the working storage (they keep their capacity from fit to fit).
+  Eigen::VectorXd& mu = fit.mu;
+  Eigen::VectorXd& weight = fit.working_weights;
+  std::vector<double>& level_weight = fit.level_weight;
+  std::vector<double>& level_time = fit.level_mean_time;
+  std::vector<double>& level_response = fit.level_intercept;
+  std::vector<double>& working_response = workspace.response;
+  std::vector<double>& eta = workspace.eta;
+  mu.resize(n);
+  weight.setZero(n);
   working_response.assign(n, 0.0);
   eta.assign(response.start_eta.begin(), response.start_eta.end());
+  fit.converged = false;
 
-  BlockTrendFit fit;
-  fit.mu.resize(n);
   // The deviance term y log(y / mu) - (y - mu) as (y log y - y) - y eta + mu: no log per row and
   // iteration; the two differ by rounding far below the stopping rule.
   const auto deviance_term = [&](Eigen::Index i) {
-    return 2 * prior_weights[i] * (deviance_constant[i] - y[i] * eta[i] + fit.mu[i]);
+    return 2 * prior_weights[i] * (deviance_constant[i] - y[i] * eta[i] + mu[i]);
   };
   double deviance_old = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    fit.mu[i] = y[i] + 0.1;
+    mu[i] = y[i] + 0.1;
     deviance_old += deviance_term(i);
   }
 
@@ -187,10 +187,9 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
     level_time.assign(levels, 0.0);
     level_response.assign(levels, 0.0);
     for (Eigen::Index i = 0; i < n; ++i) {
-      if (!(prior_weights[i] > 0)) continue;
-      const double mu = fit.mu[i];
-      const double w = prior_weights[i] * mu;
-      const double z = eta[i] - offset[i] + (y[i] - mu) / mu;
+      if (!all_good && !(prior_weights[i] > 0)) continue;
+      const double w = prior_weights[i] * mu[i];
+      const double z = eta[i] - offset[i] + (y[i] - mu[i]) / mu[i];
       weight[i] = w;
       working_response[i] = z;
       const int level = level_of_row[i];
@@ -203,7 +202,7 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
     for (int level = 0; level < levels; ++level) {
       if (!(level_weight[level] > 0) || !std::isfinite(level_weight[level]) ||
           !std::isfinite(level_response[level])) {
-        return std::nullopt;
+        return false;
       }
       total_weight += level_weight[level];
       total_time += level_time[level];
@@ -212,30 +211,33 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
     }
     trend = 0;
     if (with_trend) {
-      const double mean_time = total_time / total_weight;
       double within = 0;
       double cross = 0;
-      double spread = 0;
       for (Eigen::Index i = 0; i < n; ++i) {
         const int level = level_of_row[i];
         const double centred_time = time[i] - level_time[level];
-        const double about_mean = time[i] - mean_time;
         // Rows left out (prior weight 0) have weight 0 here.
         within += weight[i] * centred_time * centred_time;
         cross += weight[i] * centred_time * (working_response[i] - level_response[level]);
-        spread += weight[i] * about_mean * about_mean;
       }
-      if (!(within > kMinWithinLevelTrendShare * spread) || !std::isfinite(cross)) return std::nullopt;
+      // The trend's whole spread about its weighted mean: within plus between levels.
+      const double mean_time = total_time / total_weight;
+      double spread = within;
+      for (int level = 0; level < levels; ++level) {
+        const double between = level_time[level] - mean_time;
+        spread += level_weight[level] * between * between;
+      }
+      if (!(within > kMinWithinLevelTrendShare * spread) || !std::isfinite(cross)) return false;
       trend = cross / within;
       trend_sum_of_squares = within;
     }
-    // Level intercepts into level_response: alpha_l = mean z_l - trend * mean time_l.
+    // Level intercepts in place of the mean responses: alpha_l = mean z_l - trend * mean time_l.
     for (int level = 0; level < levels; ++level) level_response[level] -= trend * level_time[level];
     double deviance = 0;
     if (with_trend || !zero_offset) {
       for (Eigen::Index i = 0; i < n; ++i) {
         eta[i] = level_response[level_of_row[i]] + (with_trend ? trend * time[i] : 0.0) + offset[i];
-        fit.mu[i] = std::exp(eta[i]);
+        mu[i] = std::exp(eta[i]);
         deviance += deviance_term(i);
       }
     } else {
@@ -245,7 +247,7 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
       for (int level = 0; level < levels; ++level) level_mu[level] = std::exp(level_response[level]);
       for (Eigen::Index i = 0; i < n; ++i) {
         eta[i] = level_response[level_of_row[i]];
-        fit.mu[i] = level_mu[level_of_row[i]];
+        mu[i] = level_mu[level_of_row[i]];
         deviance += deviance_term(i);
       }
     }
@@ -255,16 +257,12 @@ std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesig
     }
     deviance_old = deviance;
   }
-  fit.working_weights = Eigen::Map<const Eigen::VectorXd>(weight.data(), n);
-  fit.level_weight = level_weight;
-  fit.level_mean_time = level_time;
-  fit.level_intercept = level_response;
   fit.with_trend = with_trend;
   fit.trend = trend;
   fit.trend_sum_of_squares = trend_sum_of_squares;
   fit.rank = rank;
   fit.df_residual = n_good - rank;
-  return fit;
+  return true;
 }
 
 double pearson_dispersion(const BlockTrendFit& fit, const Eigen::VectorXd& y, const Eigen::VectorXd& weights) {

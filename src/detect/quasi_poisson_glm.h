@@ -4,7 +4,6 @@
 #pragma once
 
 #include <Eigen/Dense>
-#include <optional>
 #include <vector>
 
 namespace shouwang::detect {
@@ -67,7 +66,7 @@ double poisson_deviance_constant(double y);
 
 // Fitting state reused between fits so that a detector allocates nothing per iteration.
 struct BlockTrendWorkspace {
-  std::vector<double> weight, response, eta, level_weight, level_time, level_response, level_mu;
+  std::vector<double> response, eta, level_mu;
 };
 
 struct BlockTrendFit {
@@ -90,16 +89,13 @@ struct BlockTrendFit {
 };
 
 // IRLS of glm.fit (same start, steps, stopping rule and last-iteration semantics as
-// fit_quasi_poisson) on a BlockTrendDesign. Returns nothing when R's pivoted QR could find the
-// design rank-deficient at some iteration (a level without positive weight, a trend nearly constant
-// within the levels, no residual degrees of freedom): the caller then fits the explicit design with
-// fit_quasi_poisson, which reproduces R's aliasing.
-std::optional<BlockTrendFit> fit_block_trend_quasi_poisson(const BlockTrendDesign& design,
-                                                           const PoissonResponse& response,
-                                                           const Eigen::VectorXd& offset,
-                                                           const Eigen::VectorXd& prior_weights,
-                                                           BlockTrendWorkspace& workspace,
-                                                           const GlmControl& control = {});
+// fit_quasi_poisson) on a BlockTrendDesign, into `fit` (whose vectors are reused). Returns false
+// when R's pivoted QR could find the design rank-deficient at some iteration (a level without
+// positive weight, a trend nearly constant within the levels, no residual degrees of freedom):
+// the caller then fits the explicit design with fit_quasi_poisson, which reproduces R's aliasing.
+bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const PoissonResponse& response,
+                                   const Eigen::VectorXd& offset, const Eigen::VectorXd& prior_weights,
+                                   BlockTrendWorkspace& workspace, BlockTrendFit& fit, const GlmControl& control = {});
 
 // pearson_dispersion and hat_values for a BlockTrendFit.
 double pearson_dispersion(const BlockTrendFit& fit, const Eigen::VectorXd& y, const Eigen::VectorXd& weights);
