@@ -1,14 +1,15 @@
 // Xapian indexing, query parsing with fallbacks, and snippet highlighting.
 #include "knowledge/search_index.h"
 
-#include <sys/stat.h>
 #include <unicode/brkiter.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -186,31 +187,56 @@ Status IndexWriter::commit() {
   }
 }
 
+namespace {
+
+// The UUID of the glass database at `index_path` as Xapian::Database::get_uuid() spells it, read
+// from its version file, or nullopt. Xapian has no call for the UUID on disk, and reopen() cannot
+// tell that the folder now holds another database (a deleted index recreated at the same path),
+// so a kept handle is only reused while this matches. The layout is that of Xapian 1.4's glass
+// backend (the default): 14 bytes of magic, 2 of format version, 16 of UUID.
+std::optional<std::string> glass_uuid_on_disk(const std::string& index_path) {
+  static constexpr char kMagic[] = "\x0f\x0dXapian Glass";
+  std::ifstream version(index_path + "/iamglass", std::ios::binary);
+  char head[32];
+  if (!version.read(head, sizeof head) || std::memcmp(head, kMagic, 14) != 0) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string uuid;
+  for (int k = 0; k < 16; ++k) {
+    if (k == 4 || k == 6 || k == 8 || k == 10) uuid.push_back('-');
+    auto byte = static_cast<unsigned char>(head[16 + k]);
+    uuid.push_back(kHex[byte >> 4]);
+    uuid.push_back(kHex[byte & 15]);
+  }
+  return uuid;
+}
+
+}  // namespace
+
 Xapian::Database index_for_reading(const std::string& index_path) {
   struct OpenIndex {
     Xapian::Database db;
-    ino_t folder_inode;
+    std::string uuid;
   };
   // Bounded so a process that searches many databases (tests) does not keep all their files open.
   constexpr size_t kMaxOpenIndexes = 8;
   thread_local std::map<std::string, OpenIndex> open_indexes;
-  struct stat folder;
-  if (::stat(index_path.c_str(), &folder) != 0) {
-    open_indexes.erase(index_path);
-    return Xapian::Database(index_path);  // throws the error Xapian reports for a missing index
-  }
+  std::optional<std::string> uuid = glass_uuid_on_disk(index_path);
   auto it = open_indexes.find(index_path);
-  if (it != open_indexes.end() && it->second.folder_inode == folder.st_ino) {
-    try {
-      it->second.db.reopen();
-      return it->second.db;
-    } catch (const Xapian::Error&) {
-      open_indexes.erase(it);  // opened afresh below
+  if (it != open_indexes.end()) {
+    if (uuid && it->second.uuid == *uuid) {
+      try {
+        it->second.db.reopen();  // the same database: catch up with its newest commit
+        return it->second.db;
+      } catch (const Xapian::Error&) {
+      }
     }
+    open_indexes.erase(it);
   }
-  if (open_indexes.size() >= kMaxOpenIndexes) open_indexes.clear();
-  Xapian::Database db(index_path);
-  open_indexes[index_path] = OpenIndex{db, folder.st_ino};
+  Xapian::Database db(index_path);  // throws the error Xapian reports for a missing index
+  if (uuid && db.get_uuid() == *uuid) {
+    if (open_indexes.size() >= kMaxOpenIndexes) open_indexes.clear();
+    open_indexes[index_path] = OpenIndex{db, *uuid};
+  }
   return db;
 }
 

@@ -59,8 +59,9 @@ class IndexWriter {
 
 // A read handle on the index at `index_path`, kept open per thread (Xapian handles are not
 // thread-safe) and brought up to date with reopen() before it is handed out, so a search does not
-// pay for opening the database files; opened afresh when a rebuild has swapped the folder. Throws
-// Xapian::Error like the Xapian::Database constructor.
+// pay for opening the database files; opened afresh when the folder holds another database than
+// the kept handle (a rebuild swapped it in, or it was deleted and recreated). Throws Xapian::Error
+// like the Xapian::Database constructor.
 Xapian::Database index_for_reading(const std::string& index_path);
 
 // Rebuilds the index of `store` from scratch in a temporary folder and swaps it in, so a failure

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "knowledge/search_index.h"
@@ -263,6 +264,44 @@ TEST(Search, LatestMarkMovesWhenANewerEditionIsAdded) {
   hits = search_or_die(**kb, request);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].edition, 3);
+}
+
+TEST(Search, KeptIndexHandleFollowsCommitsAndARecreatedDatabase) {
+  std::string db_path = testing::fresh_db_path("kept-handle");
+  auto count = [](KnowledgeBase& kb, const std::string& query) {
+    SearchRequest request;
+    request.query = query;
+    request.edition = "all";
+    return search_or_die(kb, request).size();
+  };
+  auto add = [](KnowledgeBase& kb, const std::string& family, const std::string& text) {
+    Document doc;
+    doc.meta = {family, 1, "en", "Guide", {}, "", ""};
+    doc.sections.push_back({"", 0, {text}});
+    ASSERT_TRUE(kb.add_document(doc).is_ok());
+  };
+  {
+    auto kb = KnowledgeBase::open(db_path);
+    ASSERT_TRUE(kb.is_ok());
+    add(**kb, "first", "alpha quarantine");
+    EXPECT_EQ(count(**kb, "alpha"), 1u);
+    add(**kb, "second", "alpha isolation");  // a new commit on the kept handle's database
+    EXPECT_EQ(count(**kb, "alpha"), 2u);
+    EXPECT_EQ(index_for_reading((*kb)->index_path()).get_uuid(), Xapian::Database((*kb)->index_path()).get_uuid());
+  }
+  // The whole database deleted and made again at the same path: the kept handle is not reused.
+  std::filesystem::remove_all(std::filesystem::path(db_path).parent_path());
+  std::filesystem::create_directories(std::filesystem::path(db_path).parent_path());
+  auto kb = KnowledgeBase::open(db_path);
+  ASSERT_TRUE(kb.is_ok());
+  add(**kb, "third", "beta quarantine");
+  EXPECT_EQ(count(**kb, "alpha"), 0u);
+  EXPECT_EQ(count(**kb, "beta"), 1u);
+  // A rebuild swaps in a new folder; searches go on from it.
+  ASSERT_TRUE((*kb)->reindex().is_ok());
+  EXPECT_EQ(count(**kb, "beta"), 1u);
+  add(**kb, "fourth", "beta isolation");
+  EXPECT_EQ(count(**kb, "beta"), 2u);
 }
 
 TEST(Search, RejectsBadParameters) {
