@@ -31,4 +31,34 @@ std::optional<std::string> json_field_text(const boost::json::object& object, st
   return std::nullopt;
 }
 
+const boost::json::array* json_records(std::string_view content, std::string_view array_name,
+                                       std::string_view shape_message, RowChecker& check,
+                                       boost::json::value& document) {
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    check.error(0, "", "the file is empty");
+    return nullptr;
+  }
+  if (int64_t bad_line = line_of_invalid_utf8(content); bad_line > 0) {
+    check.error(bad_line, "", "line is not valid UTF-8");
+    return nullptr;
+  }
+  auto parsed = parse_json_document(content);
+  if (!parsed) {
+    check.error(0, "", parsed.status().message());
+    return nullptr;
+  }
+  document = std::move(parsed).value();
+  const auto* root = document.if_object();
+  const boost::json::value* list = root ? root->if_contains(array_name) : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    check.error(0, array_name, std::string(shape_message));
+    return nullptr;
+  }
+  if (list->get_array().empty()) {
+    check.error(0, array_name, "the \"" + std::string(array_name) + "\" array is empty");
+    return nullptr;
+  }
+  return &list->get_array();
+}
+
 }  // namespace shouwang::ingest

@@ -8,11 +8,20 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "ingest/validation.h"
 
 namespace shouwang::ingest {
 
 // Parses `content`; on failure the message names the line where parsing stopped.
 Result<boost::json::value> parse_json_document(std::string_view content);
+
+// The records of a JSON import: `document` is parsed from `content`, and the array under
+// `array_name` of its root object is returned. Nothing usable (empty file, invalid UTF-8, malformed
+// JSON, no such array, an empty one) is reported to `check` as a whole-file error, with
+// `shape_message` saying what the document must look like, and nullptr is returned.
+const boost::json::array* json_records(std::string_view content, std::string_view array_name,
+                                       std::string_view shape_message, RowChecker& check,
+                                       boost::json::value& document);
 
 // A field's text: strings as they are, numbers printed; nullopt when absent or another type.
 std::optional<std::string> json_field_text(const boost::json::object& object, std::string_view field);

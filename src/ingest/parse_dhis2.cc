@@ -67,30 +67,11 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
     return batch;
   }
   const Dhis2Mapping& mapping = *context.dhis2_mapping;
-  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    check.error(0, "", "the file is empty");
-    return batch;
-  }
-  if (int64_t bad_line = line_of_invalid_utf8(content); bad_line > 0) {
-    check.error(bad_line, "", "line is not valid UTF-8");
-    return batch;
-  }
-  auto document = parse_json_document(content);
-  if (!document) {
-    check.error(0, "", document.status().message());
-    return batch;
-  }
-  const auto* root = document->if_object();
-  const boost::json::value* list = root ? root->if_contains("dataValues") : nullptr;
-  if (list == nullptr || !list->is_array()) {
-    check.error(0, "dataValues", "the document must be a DHIS2 dataValueSet with a \"dataValues\" array");
-    return batch;
-  }
-  const auto& records = list->get_array();
-  if (records.empty()) {
-    check.error(0, "dataValues", "the \"dataValues\" array is empty");
-    return batch;
-  }
+  boost::json::value document;
+  const auto* list = json_records(content, "dataValues",
+                                  "the document must be a DHIS2 dataValueSet with a \"dataValues\" array", check, document);
+  if (list == nullptr) return batch;
+  const auto& records = *list;
   const int64_t total = static_cast<int64_t>(records.size());
   int64_t record_number = 0;
   for (const auto& record : records) {
