@@ -254,19 +254,23 @@ class SeriesConstants {
     double y_two_thirds = 0;
     double log_population = 0;
   };
-  explicit SeriesConstants(const WeeklySeries& series)
-      : series_(series), weeks_(series.size()), ready_(series.size(), false) {}
+  // Starts over for `series` (which must outlive the use); storage is kept.
+  void reset(const WeeklySeries& series) {
+    series_ = &series;
+    weeks_.resize(series.size());
+    ready_.assign(series.size(), false);
+  }
   const Week& at(int64_t t) {  // 1-based
     Week& week = weeks_[t - 1];
     if (!ready_[t - 1]) {
-      const double y = series_.observed[t - 1];
+      const double y = series_->observed[t - 1];
       static const std::vector<Week> small_counts = count_constants();
       if (y >= 0 && y < kTabulatedCounts && y == std::floor(y)) {
         week = small_counts[static_cast<size_t>(y)];
       } else {
         week = constants_of(y);
       }
-      week.log_population = series_.has_population() ? std::log(series_.population[t - 1]) : 0.0;
+      week.log_population = series_->has_population() ? std::log(series_->population[t - 1]) : 0.0;
       ready_[t - 1] = true;
     }
     return week;
@@ -289,7 +293,7 @@ class SeriesConstants {
     return table;
   }
 
-  const WeeklySeries& series_;
+  const WeeklySeries* series_ = nullptr;
   std::vector<Week> weeks_;
   std::vector<bool> ready_;
 };
@@ -405,6 +409,20 @@ class GeneralPath {
   Eigen::VectorXd ones_;
   QuasiPoissonFit fit_;
 };
+
+// The buffers of one call. Each thread keeps one set between calls so that a call on a short
+// range (one current week over millions of series) allocates nearly nothing; only capacity carries
+// over, every value is rewritten before it is read.
+struct CallStorage {
+  FittingSet set;
+  SeriesConstants constants;
+  WeekData week;
+};
+
+CallStorage& call_storage() {
+  thread_local CallStorage storage;
+  return storage;
+}
 
 GlmControl glm_control(const DetectorOptions& options) {
   GlmControl control;
@@ -541,9 +559,11 @@ Result<std::vector<WeekResult>> farrington_flexible(const WeeklySeries& series, 
   const double z = normal_quantile(1 - options.alpha);
   std::vector<WeekResult> results;
   results.reserve(range.second - range.first + 1);
-  FittingSet set;
-  SeriesConstants constants(series);
-  WeekData week_data;
+  CallStorage& storage = call_storage();
+  FittingSet& set = storage.set;
+  SeriesConstants& constants = storage.constants;
+  constants.reset(series);
+  WeekData& week_data = storage.week;
   for (int64_t k = range.first; k <= range.second; ++k) {
     WeekResult week;
     week.t = k;
@@ -617,8 +637,10 @@ Result<std::vector<WeekResult>> farrington_1996(const WeeklySeries& series, cons
                                              std::max<int64_t>(1, int64_t{kWeeksPerYear} * options.b - options.w)));
   const double z = normal_quantile(1 - options.alpha / 2);
   std::vector<WeekResult> results;
-  SeriesConstants constants(series);
-  WeekData week_data;
+  CallStorage& storage = call_storage();
+  SeriesConstants& constants = storage.constants;
+  constants.reset(series);
+  WeekData& week_data = storage.week;
   for (int64_t k = range.first; k <= range.second; ++k) {
     // Reference weeks: i = b..1 years back, +-w weeks, those inside the series (refvalIdxByDate for dates).
     FittingSet set;
