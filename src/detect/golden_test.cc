@@ -86,6 +86,16 @@ WeeklySeries momo() {
   return series;
 }
 
+// agona with block `block` of the Noufaily seasonal factor empty (NA) in all five baseline years of
+// week 300, as make_goldens.R makes it: R's QR aliases that level, our closed-form fit falls back.
+WeeklySeries agona_empty_level(int block) {
+  WeeklySeries series = agona();
+  for (int year = 1; year <= 5; ++year) {
+    for (int j = 1; j <= 5; ++j) series.observed[300 - 52 * year + 3 + 5 * (block - 1) + j - 1] = kMissing;
+  }
+  return series;
+}
+
 int64_t last(const WeeklySeries& s, int64_t weeks) { return s.size() - weeks + 1; }
 
 struct GoldenCase {
@@ -108,6 +118,16 @@ std::vector<GoldenCase> golden_cases() {
       {"ff_agona_default", agona, "farrington", [](O&, const S&) {}},
       {"ff_agona_noufaily", agona, "noufaily", [](O&, const S&) {}},
       {"ff_agona_noufaily_muan", agona, "noufaily", [](O& o, const S&) { o.threshold_method = ThresholdMethod::kMuan; }},
+      {"ff_agona_noufaily_empty_level1", [] { return agona_empty_level(1); }, "noufaily",
+       [](O& o, const S&) {
+         o.range_from = 298;
+         o.range_to = 302;
+       }},
+      {"ff_agona_noufaily_empty_level5", [] { return agona_empty_level(5); }, "noufaily",
+       [](O& o, const S&) {
+         o.range_from = 298;
+         o.range_to = 302;
+       }},
       {"ff_agona_b4_none_limit32", agona, "farrington",
        [](O& o, const S& s) {
          o.b = 4;

@@ -82,6 +82,17 @@ ff_case("ff_newport_pwni1_w2_notrend", np, list(range = last(nn, 60), w = 2, pas
 ff_case("ff_newport_missing", date_sts(newport_df$date, newport_na), list(range = 400:nn))
 ff_case("ff_newport_missing_noufaily", date_sts(newport_df$date, newport_na), modifyList(nouf, list(range = 600:nn)))
 
+## A seasonal level without data (farringtonFlexible's factor keeps it, its dummy is all zero and R's
+## QR aliases it): agona with the weeks of block 1 (the reference level) or block 5 set to NA in all
+## five baseline years of week 300, evaluated on weeks 298..302 (only 300 has the empty level).
+agona_empty_level <- function(block) {
+  y <- agona
+  for (i in 1:5) y[300 - 52 * i + 3 + 5 * (block - 1) + (1:5)] <- NA
+  y
+}
+ff_case("ff_agona_noufaily_empty_level1", index_sts(agona_empty_level(1)), modifyList(nouf, list(range = 298:302)))
+ff_case("ff_agona_noufaily_empty_level5", index_sts(agona_empty_level(5)), modifyList(nouf, list(range = 298:302)))
+
 on <- date_sts(onset_df$date, onset_df$observed1)
 no <- nrow(onset_df)
 ff_case("ff_salmAllOnset_default", on, list(range = last(no, 104)))
