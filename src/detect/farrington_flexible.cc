@@ -463,8 +463,16 @@ std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& op
     Eigen::VectorXd& omega = week.omega;
     omega.resize(n);
     double sum = 0;
+    // The Anscombe residual has the sign of y - mu, so with a non-negative threshold only rows
+    // with y > mu can be down-weighted: the others skip the powers.
+    const bool only_above_mean = options.weights_threshold >= 0;
     for (Eigen::Index i = 0; i < n; ++i) {
       const double mu = path.mu(i);
+      if (only_above_mean && !(y[i] > mu)) {
+        omega[i] = 1.0;
+        sum += 1.0;
+        continue;
+      }
       const double s = 1.5 * (week.y_two_thirds[i] * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) /
                        std::sqrt(phi * (1 - hat[i]));
       omega[i] = s > options.weights_threshold ? 1 / (s * s) : 1.0;
