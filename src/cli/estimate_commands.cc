@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 
@@ -56,7 +57,38 @@ struct RtOptions {
   std::string t_end;
   double prior_mean = 5;
   double prior_sd = 5;
+  // uncertain_si: all six given switch it on.
+  std::optional<double> si_std_mean, si_min_mean, si_max_mean, si_std_sd, si_min_sd, si_max_sd;
+  int n1 = 500;
+  int n2 = 50;
+  uint64_t seed = 1;
 };
+
+// The uncertain_si configuration when its options are given; std::nullopt for a fixed SI.
+Result<std::optional<estimate::UncertainSerialInterval>> uncertain_si_from(const RtOptions& options) {
+  const std::optional<double>* parts[] = {&options.si_std_mean, &options.si_min_mean, &options.si_max_mean,
+                                          &options.si_std_sd,   &options.si_min_sd,   &options.si_max_sd};
+  int given = 0;
+  for (const auto* part : parts) given += part->has_value() ? 1 : 0;
+  if (given == 0) return std::optional<estimate::UncertainSerialInterval>();
+  if (given != 6 || !options.si_mean || !options.si_sd) {
+    return invalid_argument(
+        "uncertain_si needs --si-mean, --si-sd and all of --si-std-mean, --si-min-mean, --si-max-mean, --si-std-sd, "
+        "--si-min-sd, --si-max-sd");
+  }
+  estimate::UncertainSerialInterval si;
+  si.mean = *options.si_mean;
+  si.std_mean = *options.si_std_mean;
+  si.min_mean = *options.si_min_mean;
+  si.max_mean = *options.si_max_mean;
+  si.sd = *options.si_sd;
+  si.std_sd = *options.si_std_sd;
+  si.min_sd = *options.si_min_sd;
+  si.max_sd = *options.si_max_sd;
+  si.n1 = options.n1;
+  si.n2 = options.n2;
+  return std::optional<estimate::UncertainSerialInterval>(si);
+}
 
 Result<estimate::RtConfig> rt_config_from(const RtOptions& options) {
   estimate::RtConfig config;
@@ -127,8 +159,14 @@ Result<StoredDailySeries> read_stored_daily_series(store::Store& db, const store
   return out;
 }
 
-Result<estimate::RtEstimate> estimate_rt_logged(const estimate::Incidence& incidence, const estimate::RtConfig& config) {
-  auto result = estimate::estimate_rt(incidence, config);
+Result<estimate::RtEstimate> estimate_rt_logged(const estimate::Incidence& incidence, const estimate::RtConfig& config,
+                                                const RtOptions& options) {
+  ASSIGN_OR_RETURN(const auto uncertain, uncertain_si_from(options));
+  Result<estimate::RtEstimate> result = [&]() -> Result<estimate::RtEstimate> {
+    if (!uncertain) return estimate::estimate_rt(incidence, config);
+    std::mt19937_64 rng(options.seed);
+    return estimate::estimate_rt_uncertain_si(incidence, config, *uncertain, rng);
+  }();
   if (result && result->estimated_too_early) {
     std::cerr << "warning: the first window holds few cases; R is estimated too early in the epidemic for a "
                  "posterior coefficient of variation of 0.3 (as EpiEstim warns)\n";
@@ -150,7 +188,7 @@ void run_rt(const RtOptions& options) {
     if (!text) fail(text.status());
     auto table = estimate::parse_incidence_csv(*text);
     if (!table) fail(invalid_argument(options.input + ": " + table.status().message()));
-    auto result = estimate_rt_logged(table->incidence, *config);
+    auto result = estimate_rt_logged(table->incidence, *config, options);
     if (!result) fail(result.status());
     csv = estimate::format_rt_csv(*result);
   } else {
@@ -182,7 +220,7 @@ void run_rt(const RtOptions& options) {
     }
     auto incidence = estimate::incidence_from_total(series->values);
     if (!incidence) fail(incidence.status());
-    auto result = estimate_rt_logged(*incidence, *config);
+    auto result = estimate_rt_logged(*incidence, *config, options);
     if (!result) fail(result.status());
     std::cerr << options.location << " " << options.indicator << " from " << series->source << ", "
               << series->first_day.to_string() << " to "
@@ -361,6 +399,15 @@ void register_estimate_commands(CLI::App& app) {
   rt->add_option("--si-sd", rt_options->si_sd, "sd of the serial interval in days (parametric, > 0)");
   rt->add_option("--si-distr", rt_options->si_distr_file,
                  "serial interval distribution CSV `t,si_distr`, t from 0 (non-parametric)");
+  rt->add_option("--si-std-mean", rt_options->si_std_mean, "uncertain_si: sd of the serial interval's mean");
+  rt->add_option("--si-min-mean", rt_options->si_min_mean, "uncertain_si: lowest serial-interval mean (>= 1)");
+  rt->add_option("--si-max-mean", rt_options->si_max_mean, "uncertain_si: highest serial-interval mean");
+  rt->add_option("--si-std-sd", rt_options->si_std_sd, "uncertain_si: sd of the serial interval's sd");
+  rt->add_option("--si-min-sd", rt_options->si_min_sd, "uncertain_si: lowest serial-interval sd (> 0)");
+  rt->add_option("--si-max-sd", rt_options->si_max_sd, "uncertain_si: highest serial-interval sd");
+  rt->add_option("--n1", rt_options->n1, "uncertain_si: serial intervals drawn")->capture_default_str();
+  rt->add_option("--n2", rt_options->n2, "uncertain_si: posterior draws of R per serial interval")->capture_default_str();
+  rt->add_option("--seed", rt_options->seed, "uncertain_si: seed of the random draws")->capture_default_str();
   rt->add_option("--window", rt_options->window, "width of the sliding windows in days (default 7)");
   rt->add_option("--t-start", rt_options->t_start, "window starts, 1-based days, comma-separated");
   rt->add_option("--t-end", rt_options->t_end, "window ends, 1-based days, comma-separated");

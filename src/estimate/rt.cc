@@ -4,6 +4,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/gamma.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -285,6 +286,152 @@ Result<RtEstimate> estimate_rt(const Incidence& incidence, const RtConfig& confi
     for (size_t q = 0; q < kRtQuantileLevels.size(); ++q) {
       window.quantiles[q] = gamma_quantile(kRtQuantileLevels[q], window.shape, window.scale);
     }
+  }
+  return estimate;
+}
+
+namespace {
+
+Status check_uncertain_serial_interval(const UncertainSerialInterval& si) {
+  // EpiEstim's check_config for uncertain_si, plus finite ranges so the rejection sampling ends.
+  if (!(si.mean > 0) || !(si.sd > 0)) return invalid_argument("uncertain_si needs a mean and an sd of the serial interval > 0");
+  if (si.n1 <= 0 || si.n2 <= 0) return invalid_argument("uncertain_si needs n1 and n2 > 0");
+  if (!(si.std_mean > 0) || !(si.std_sd > 0)) {
+    return invalid_argument("uncertain_si needs std_mean_si and std_std_si > 0");
+  }
+  if (!(si.min_mean >= 1)) return invalid_argument("uncertain_si needs min_mean_si >= 1");
+  if (!(si.min_sd > 0)) return invalid_argument("uncertain_si needs min_std_si > 0");
+  if (!(si.min_mean <= si.mean && si.mean <= si.max_mean) || !std::isfinite(si.max_mean)) {
+    return invalid_argument("uncertain_si needs min_mean_si <= mean_si <= max_mean_si (finite)");
+  }
+  if (!(si.min_sd <= si.sd && si.sd <= si.max_sd) || !std::isfinite(si.max_sd)) {
+    return invalid_argument("uncertain_si needs min_std_si <= std_si <= max_std_si (finite)");
+  }
+  return Status::ok();
+}
+
+// A normal draw rejected until it lies in [low, high], as EpiEstim draws the SI mean and sd.
+double truncated_normal(double mean, double sd, double low, double high, std::mt19937_64& rng) {
+  std::normal_distribution<double> normal(mean, sd);
+  double value = normal(rng);
+  while (value < low || value > high) value = normal(rng);
+  return value;
+}
+
+// R's quantile(type = 7) at kRtQuantileLevels (ascending) of `values`, which it reorders. Partial
+// selection instead of a full sort: a sort of the n1 * n2 draws per window was most of the time.
+std::array<double, kRtQuantileLevels.size()> type7_quantiles(std::vector<double>& values) {
+  std::array<double, kRtQuantileLevels.size()> out{};
+  size_t settled = 0;  // values[0, settled) are all <= values[settled, n)
+  for (size_t q = 0; q < kRtQuantileLevels.size(); ++q) {
+    const double h = (static_cast<double>(values.size()) - 1) * kRtQuantileLevels[q];
+    const size_t below = static_cast<size_t>(std::floor(h));
+    std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(settled),
+                     values.begin() + static_cast<std::ptrdiff_t>(below), values.end());
+    const double low = values[below];
+    const double high = below + 1 < values.size()
+                            ? *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end())
+                            : low;
+    out[q] = low + (h - static_cast<double>(below)) * (high - low);
+    settled = below;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<RtEstimate> estimate_rt_uncertain_si(const Incidence& incidence, const RtConfig& config,
+                                            const UncertainSerialInterval& si, std::mt19937_64& rng) {
+  const size_t days = incidence.size();
+  if (incidence.imported.size() != days) return invalid_argument("local and imported incidence differ in length");
+  if (days < 2) return failed_precondition("the series is too short: Rt needs at least 2 days");
+  if (!(config.prior_mean > 0) || !(config.prior_sd > 0)) return invalid_argument("the prior mean and sd must be > 0");
+  RETURN_IF_ERROR(check_uncertain_serial_interval(si));
+  std::vector<int> t_start, t_end;
+  RETURN_IF_ERROR(resolve_windows(config, days, t_start, t_end));
+  const double prior_shape = (config.prior_mean / config.prior_sd) * (config.prior_mean / config.prior_sd);
+  const double prior_scale = config.prior_sd * config.prior_sd / config.prior_mean;
+  const size_t windows = t_start.size();
+
+  RtEstimate estimate;
+  // EpiEstim draws every mean and sd first (mean then sd for each k), then the posteriors.
+  for (int k = 0; k < si.n1; ++k) {
+    const double mean = truncated_normal(si.mean, si.std_mean, si.min_mean, si.max_mean, rng);
+    const double sd = truncated_normal(si.sd, si.std_sd, si.min_sd, si.max_sd, rng);
+    estimate.sampled_si_moments.push_back({mean, sd});
+  }
+
+  std::vector<long double> local_prefix(days + 1, 0.0L), total_prefix(days + 1, 0.0L);
+  for (size_t t = 0; t < days; ++t) {
+    local_prefix[t + 1] = local_prefix[t] + incidence.local[t];
+    total_prefix[t + 1] = total_prefix[t] + incidence.total(t);
+  }
+  // Posterior (shape, scale) of every window under every sampled serial interval; NaN shape where
+  // the window is NA for that sample. n1 x windows pairs, far fewer than the n1 * n2 draws.
+  std::vector<double> shapes(static_cast<size_t>(si.n1) * windows), scales(shapes.size());
+  std::vector<long double> lambda_prefix(days + 1);
+  for (int k = 0; k < si.n1; ++k) {
+    const SerialIntervalMoments& drawn = estimate.sampled_si_moments[static_cast<size_t>(k)];
+    // EpiEstim discretises over 0..T-1 here (not padded to T + 1): the same support for Λ.
+    ASSIGN_OR_RETURN(const std::vector<double> w, discretise_gamma_serial_interval(days, drawn.mean, drawn.sd));
+    const double discrete_mean = serial_interval_moments(w).mean;
+    const std::vector<double> lambda = total_infectiousness(incidence, w);
+    for (size_t t = 0; t < days; ++t) {
+      lambda_prefix[t + 1] = lambda_prefix[t] + (t == 0 ? 0.0L : static_cast<long double>(lambda[t]));
+    }
+    for (size_t i = 0; i < windows; ++i) {
+      const size_t cell = static_cast<size_t>(k) * windows + i;
+      // NA when t_end is not past the discretised mean (inside EpiEstim's sampler) or the drawn mean.
+      if (!(t_end[i] > discrete_mean) || !(t_end[i] > drawn.mean)) {
+        shapes[cell] = scales[cell] = kNa;
+        continue;
+      }
+      shapes[cell] = prior_shape + static_cast<double>(local_prefix[t_end[i]] - local_prefix[t_start[i] - 1]);
+      scales[cell] = 1 / (1 / prior_scale + static_cast<double>(lambda_prefix[t_end[i]] - lambda_prefix[t_start[i] - 1]));
+    }
+  }
+
+  std::vector<double> draws;
+  draws.reserve(static_cast<size_t>(si.n1) * static_cast<size_t>(si.n2));
+  estimate.windows.resize(windows);
+  for (size_t i = 0; i < windows; ++i) {
+    RtWindow& window = estimate.windows[i];
+    window.t_start = t_start[i];
+    window.t_end = t_end[i];
+    window.shape = window.scale = kNa;
+    draws.clear();
+    for (int k = 0; k < si.n1; ++k) {
+      const size_t cell = static_cast<size_t>(k) * windows + i;
+      if (std::isnan(shapes[cell])) continue;
+      std::gamma_distribution<double> posterior(shapes[cell], scales[cell]);
+      for (int j = 0; j < si.n2; ++j) draws.push_back(posterior(rng));
+    }
+    window.estimated = !draws.empty();
+    if (draws.empty()) {
+      window.mean = window.sd = kNa;
+      window.quantiles.fill(kNa);
+      continue;
+    }
+    long double sum = 0;
+    for (double d : draws) sum += d;
+    const long double mean = sum / static_cast<long double>(draws.size());
+    long double squares = 0;
+    for (double d : draws) squares += (d - mean) * (d - mean);
+    window.mean = static_cast<double>(mean);
+    window.sd = draws.size() > 1 ? std::sqrt(static_cast<double>(squares / static_cast<long double>(draws.size() - 1))) : kNa;
+    window.quantiles = type7_quantiles(draws);
+  }
+
+  double mean_sum = 0, sd_sum = 0;
+  for (const auto& m : estimate.sampled_si_moments) {
+    mean_sum += m.mean;
+    sd_sum += m.sd;
+  }
+  estimate.si_moments = {mean_sum / si.n1, sd_sum / si.n1};
+  const double min_cases = std::ceil(1 / (config.cv_posterior * config.cv_posterior) - prior_shape);
+  if (!t_start.empty()) {
+    estimate.estimated_too_early =
+        static_cast<double>(total_prefix[t_end[0]] - total_prefix[t_start[0] - 1]) < min_cases;
   }
   return estimate;
 }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -84,6 +85,9 @@ struct RtEstimate {
   std::vector<RtWindow> windows;
   std::vector<double> si_distr;  // as used: zero-padded to T+1 entries (longer if given longer)
   SerialIntervalMoments si_moments;
+  // uncertain_si only: the sampled serial-interval means and sds (EpiEstim's SI.Moments table);
+  // si_distr is then empty and si_moments holds the averages of the samples.
+  std::vector<SerialIntervalMoments> sampled_si_moments;
   // EpiEstim warns when the first window holds fewer cases than the posterior CV asks for.
   bool estimated_too_early = false;
 };
@@ -93,6 +97,23 @@ Status resolve_windows(const RtConfig& config, size_t days, std::vector<int>& t_
 
 // EpiEstim `estimate_R(incid, method = "parametric_si" | "non_parametric_si", config)`.
 Result<RtEstimate> estimate_rt(const Incidence& incidence, const RtConfig& config);
+
+// EpiEstim's `uncertain_si`: the serial interval is a discretised Gamma whose mean and sd are
+// themselves uncertain, each drawn from a normal distribution truncated (by rejection) to its range.
+struct UncertainSerialInterval {
+  double mean = 0, std_mean = 0, min_mean = 0, max_mean = 0;
+  double sd = 0, std_sd = 0, min_sd = 0, max_sd = 0;
+  int n1 = 500;  // serial intervals drawn
+  int n2 = 50;   // draws of R from the posterior of each window, per serial interval
+};
+
+// EpiEstim `estimate_R(incid, method = "uncertain_si", config)`: for each of n1 sampled serial
+// intervals, n2 draws of R from each window's Gamma posterior (NA, i.e. left out, where t_end is not
+// past the sampled mean); each window reports the mean, sd (n - 1), and R's type-7 quantiles of the
+// pooled draws. `config` gives the windows and the prior (its serial-interval fields are unused).
+// Random: the same rng state gives the same answer, and R's answer only in distribution.
+Result<RtEstimate> estimate_rt_uncertain_si(const Incidence& incidence, const RtConfig& config,
+                                            const UncertainSerialInterval& si, std::mt19937_64& rng);
 
 // Posterior quantiles only where needed (the forecaster and the benchmark use this): the Gamma
 // quantile qgamma(p, shape, scale).

@@ -260,6 +260,103 @@ TEST(GammaQuantile, LargeShapesMatchA50DigitReferenceTo1e12) {
   EXPECT_GE(compared, 90);
 }
 
+// uncertain_si is random: ours (n1 = 1000, n2 = 50, a fixed seed) against R's with n1 = 2000,
+// n2 = 200 (tests/golden/estimate/make_uncertain_si_goldens.R). Each statistic must lie within a
+// fraction of the window's posterior sd of R's: 0.25 sd, 0.5 sd for the outer quantiles, and the
+// sd itself within 20 %. Those are Monte Carlo bounds: where t_end is near the sampled SI means
+// (SARS, days 29-31) a few extreme SI draws move the sd by 11 % and the 0.975 quantile by 0.44 sd
+// between seeds. The fixed-SI answer misses the
+// same bounds (its sd and upper quantiles are far narrower), so the comparison can tell them apart.
+TEST(UncertainSi, MatchesEpiEstimInDistribution) {
+  const auto manifest = read_rows(read_or_die(kGoldenDir + "uncertain_si_manifest.csv"));
+  ASSERT_EQ(manifest.size(), 3u);
+  const auto& header = manifest[0];
+  auto column = [&](const std::vector<std::string>& row, const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return row[i];
+    ADD_FAILURE() << "no column " << name;
+    return std::string("0");
+  };
+  for (size_t r = 1; r < manifest.size(); ++r) {
+    const auto& row = manifest[r];
+    SCOPED_TRACE(column(row, "case"));
+    auto table = parse_incidence_csv(read_or_die(kDataDir + column(row, "incidence")));
+    ASSERT_TRUE(table.is_ok());
+    UncertainSerialInterval si;
+    si.mean = std::stod(column(row, "mean_si"));
+    si.std_mean = std::stod(column(row, "std_mean_si"));
+    si.min_mean = std::stod(column(row, "min_mean_si"));
+    si.max_mean = std::stod(column(row, "max_mean_si"));
+    si.sd = std::stod(column(row, "std_si"));
+    si.std_sd = std::stod(column(row, "std_std_si"));
+    si.min_sd = std::stod(column(row, "min_std_si"));
+    si.max_sd = std::stod(column(row, "max_std_si"));
+    si.n1 = 1000;
+    si.n2 = 50;
+    std::mt19937_64 rng(20240601);
+    auto ours = estimate_rt_uncertain_si(table->incidence, RtConfig{}, si, rng);
+    ASSERT_TRUE(ours.is_ok()) << ours.status().to_string();
+    EXPECT_EQ(ours->sampled_si_moments.size(), 1000u);
+    RtConfig fixed{.method = SerialIntervalMethod::kParametric, .si_mean = si.mean, .si_sd = si.sd};
+    auto fixed_si = estimate_rt(table->incidence, fixed);
+    ASSERT_TRUE(fixed_si.is_ok());
+
+    const auto golden = read_rows(read_or_die(kGoldenDir + column(row, "golden")));
+    ASSERT_EQ(golden.size(), ours->windows.size() + 1);
+    int cells = 0, fixed_si_misses = 0;
+    // Columns: mean, sd, then the 7 quantiles; the outer four quantiles sit in the mixture's heavy
+    // tails, where the Monte Carlo error is largest.
+    auto within = [](double expected, double actual, double sd, size_t column) {
+      if (column == 1) return std::abs(actual - expected) <= 0.2 * expected;
+      const bool tail = column == 2 || column == 3 || column == 7 || column == 8;
+      return std::abs(actual - expected) <= (tail ? 0.5 : 0.25) * sd;
+    };
+    for (size_t i = 0; i < ours->windows.size(); ++i) {
+      const RtWindow& w = ours->windows[i];
+      const auto& g = golden[i + 1];
+      ASSERT_EQ(std::stoi(g[0]), w.t_start);
+      ASSERT_EQ(std::stoi(g[1]), w.t_end);
+      if (g[2] == "NA") {
+        EXPECT_FALSE(w.estimated) << "window " << i;
+        continue;
+      }
+      ASSERT_TRUE(w.estimated) << "window " << i;
+      const double sd = cell(g[3]);
+      std::vector<double> values = {w.mean, w.sd};
+      values.insert(values.end(), w.quantiles.begin(), w.quantiles.end());
+      const RtWindow& f = fixed_si->windows[i];
+      std::vector<double> fixed_values = {f.mean, f.sd};
+      fixed_values.insert(fixed_values.end(), f.quantiles.begin(), f.quantiles.end());
+      for (size_t c = 0; c < values.size(); ++c) {
+        const double expected = cell(g[c + 2]);
+        EXPECT_TRUE(within(expected, values[c], sd, c))
+            << "window " << g[0] << "-" << g[1] << " " << golden[0][c + 2] << ": ours " << values[c] << ", R "
+            << expected << " (posterior sd " << sd << ")";
+        ++cells;
+        if (f.estimated && !within(expected, fixed_values[c], sd, c)) ++fixed_si_misses;
+      }
+    }
+    EXPECT_GT(cells, 100);
+    EXPECT_GT(fixed_si_misses, cells / 10) << "the comparison must distinguish uncertain from fixed serial intervals";
+  }
+}
+
+TEST(UncertainSi, BadConfigurationsAreErrors) {
+  auto incidence = *incidence_from_total(std::vector<double>(30, 5.0));
+  std::mt19937_64 rng(1);
+  const UncertainSerialInterval good{2.6, 1, 1, 4.2, 1.5, 0.5, 0.5, 2.5, 20, 10};
+  EXPECT_TRUE(estimate_rt_uncertain_si(incidence, RtConfig{}, good, rng).is_ok());
+  UncertainSerialInterval bad = good;
+  bad.min_mean = 0.5;  // EpiEstim requires min_mean_si >= 1
+  EXPECT_EQ(estimate_rt_uncertain_si(incidence, RtConfig{}, bad, rng).status().code(), StatusCode::kInvalidArgument);
+  bad = good;
+  bad.max_sd = 1.0;  // below std_si
+  EXPECT_FALSE(estimate_rt_uncertain_si(incidence, RtConfig{}, bad, rng).is_ok());
+  bad = good;
+  bad.n2 = 0;
+  EXPECT_FALSE(estimate_rt_uncertain_si(incidence, RtConfig{}, bad, rng).is_ok());
+}
+
 TEST(CsvInput, ParsesAndRejects) {
   auto ok = parse_incidence_csv("date,local,imported\n2020-01-01,0,2\n2020-01-02,3,NA\n2020-01-03,,1\n");
   ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();

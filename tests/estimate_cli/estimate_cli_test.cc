@@ -153,6 +153,25 @@ TEST_F(EstimateCliTest, RtInputMatchesEpiEstimGoldens) {
   expect_matches_golden(given_windows.out, "rt_SARS2003_nonparametric_given_windows.csv");
 }
 
+TEST_F(EstimateCliTest, RtUncertainSiIsSeededAndShapedLikeTheGolden) {
+  const std::string base = "rt --input '" + kEpiEstimDir +
+                           "Flu2009_incidence.csv' --si-mean 2.6 --si-sd 1.5 --si-std-mean 1 --si-min-mean 1 "
+                           "--si-max-mean 4.2 --si-std-sd 0.5 --si-min-sd 0.5 --si-max-sd 2.5 --n1 200 --n2 20";
+  const CommandRun first = shouwang(base + " --seed 3");
+  const CommandRun again = shouwang(base + " --seed 3");
+  const CommandRun other = shouwang(base + " --seed 4");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, again.out);
+  EXPECT_NE(first.out, other.out);
+  const auto ours = csv_rows(first.out);
+  const auto golden = csv_rows(read_file(kGoldenDir + "rt_Flu2009_uncertain_si.csv"));
+  ASSERT_EQ(ours.size(), golden.size());
+  EXPECT_EQ(ours[0], golden[0]);
+  const CommandRun partial = shouwang("rt --input '" + kEpiEstimDir + "Flu2009_incidence.csv' --si-mean 2.6 --si-sd 1.5 --si-std-mean 1");
+  EXPECT_EQ(partial.exit_code, 2);
+  EXPECT_NE(partial.err.find("uncertain_si needs"), std::string::npos) << partial.err;
+}
+
 TEST_F(EstimateCliTest, RtInputAndDbTogetherOrNeitherIsAUsageError) {
   EXPECT_EQ(shouwang("rt --si-mean 2.6 --si-sd 1.5").exit_code, 2);
   const CommandRun both = shouwang("rt --input '" + kEpiEstimDir + "Flu2009_incidence.csv' --db '" + path("x.db") +
