@@ -27,7 +27,9 @@ for (c in cases) {
                              max_mean_si = c$max_mean_si, std_si = c$std_si, std_std_si = c$std_std_si,
                              min_std_si = c$min_std_si, max_std_si = c$max_std_si, n1 = n1, n2 = n2, seed = 1))
   r <- suppressWarnings(estimate_R(d$I, method = "uncertain_si", config = config))$R
-  out <- data.frame(t_start = sprintf("%d", as.integer(r$t_start)), t_end = sprintf("%d", as.integer(r$t_end)), mean = fmt(r[["Mean(R)"]]), std = fmt(r[["Std(R)"]]),
+  ## Integers as text: apply() would pad numeric columns to a common width.
+  out <- data.frame(t_start = sprintf("%d", as.integer(r$t_start)), t_end = sprintf("%d", as.integer(r$t_end)),
+                    mean = fmt(r[["Mean(R)"]]), std = fmt(r[["Std(R)"]]),
                     q0.025 = fmt(r[["Quantile.0.025(R)"]]), q0.05 = fmt(r[["Quantile.0.05(R)"]]),
                     q0.25 = fmt(r[["Quantile.0.25(R)"]]), median = fmt(r[["Median(R)"]]),
                     q0.75 = fmt(r[["Quantile.0.75(R)"]]), q0.95 = fmt(r[["Quantile.0.95(R)"]]),
