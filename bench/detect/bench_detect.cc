@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
   const int64_t current_week_series = argc > 3 ? std::atoll(argv[3]) : 1500000;
   const std::string workdir = argc > 4 ? argv[4] : "/tmp";
   const std::string r_script = argc > 5 ? argv[5] : "bench_r.R";
+  // Methods of the one-current-week run, comma-separated.
+  const std::string current_week_methods = argc > 6 ? argv[6] : "farrington,noufaily";
 
   std::vector<WeeklySeries> pool;
   for (int i = 0; i < std::max(our_series, r_series); ++i) pool.push_back(simulate_series(1000 + i));
@@ -180,14 +182,19 @@ int main(int argc, char** argv) {
                 differing == 0 ? "IDENTICAL" : "DIFFERENT");
   }
 
-  for (const char* name : {"farrington", "noufaily"}) {
+  std::stringstream method_list(current_week_methods);
+  for (std::string name; std::getline(method_list, name, ',');) {
     if (current_week_series <= 0) break;
     const auto* method = shouwang::detect::find_detector(name);
+    if (method == nullptr) {
+      std::fprintf(stderr, "unknown method %s\n", name.c_str());
+      return 1;
+    }
     DetectorOptions options = method->default_options;
     options.range_from = kWeeks;
     const double seconds = run_parallel(*method, options, pool, current_week_series, 2, nullptr);
     std::printf("%-10s %lld series x 1 current week, 2 threads: %.1f s (%.0f series/s; pool of %zu distinct series)\n",
-                name, static_cast<long long>(current_week_series), seconds, current_week_series / seconds, pool.size());
+                name.c_str(), static_cast<long long>(current_week_series), seconds, current_week_series / seconds, pool.size());
     std::fflush(stdout);
   }
   return 0;

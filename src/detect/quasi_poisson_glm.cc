@@ -234,7 +234,26 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
     // Level intercepts in place of the mean responses: alpha_l = mean z_l - trend * mean time_l.
     for (int level = 0; level < levels; ++level) level_response[level] -= trend * level_time[level];
     double deviance = 0;
-    if (with_trend || !zero_offset) {
+    if (with_trend && zero_offset) {
+      // Along a run of consecutive weeks of one level, mu grows by the factor exp(trend) per week:
+      // a multiplication instead of an exp, restarted from an exact exp every kMaxChain rows so
+      // that mu stays within a few ulps of exp(eta) (far below anything the results can see).
+      constexpr int kMaxChain = 8;
+      const double weekly_factor = std::exp(trend);
+      int chain = kMaxChain;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        eta[i] = level_response[level_of_row[i]] + trend * time[i];
+        const bool continues_run = i > 0 && level_of_row[i] == level_of_row[i - 1] && time[i] - time[i - 1] == 1.0;
+        if (continues_run && chain < kMaxChain) {
+          mu[i] = mu[i - 1] * weekly_factor;
+          ++chain;
+        } else {
+          mu[i] = std::exp(eta[i]);
+          chain = 0;
+        }
+        deviance += deviance_term(i);
+      }
+    } else if (with_trend || !zero_offset) {
       for (Eigen::Index i = 0; i < n; ++i) {
         eta[i] = level_response[level_of_row[i]] + (with_trend ? trend * time[i] : 0.0) + offset[i];
         mu[i] = std::exp(eta[i]);
