@@ -18,17 +18,7 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
   // Header: the four names in any order, nothing else.
   static constexpr std::array<std::string_view, 4> kNames = {"location", "indicator", "date", "value"};
   std::array<int, 4> column_of = {-1, -1, -1, -1};
-  bool have_header = false;
-  while (reader.next(fields)) {
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    have_header = true;
-    break;
-  }
-  if (!have_header) {
-    check.error(0, "", "the file is empty");
-    return batch;
-  }
-  if (!check.check_utf8(reader.raw_record(), reader.line())) return batch;
+  if (!read_csv_header(reader, fields, check)) return batch;
   bool header_ok = fields.size() == kNames.size();
   for (size_t c = 0; c < fields.size() && header_ok; ++c) {
     bool matched = false;

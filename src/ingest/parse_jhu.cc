@@ -57,18 +57,7 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context) {
 
   CsvReader reader(content);
   std::vector<std::string_view> fields;
-  bool have_header = false;
-  while (reader.next(fields)) {
-    if (!is_blank_record(fields, reader.raw_record())) {
-      have_header = true;
-      break;
-    }
-  }
-  if (!have_header) {
-    check.error(0, "", "the file is empty");
-    return batch;
-  }
-  if (!check.check_utf8(reader.raw_record(), reader.line())) return batch;
+  if (!read_csv_header(reader, fields, check)) return batch;
   const int64_t header_line = reader.line();
   if (fields.size() < 5 || fields[0] != "Province/State" || fields[1] != "Country/Region" || fields[2] != "Lat" ||
       fields[3] != "Long") {

@@ -32,18 +32,7 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
   RowChecker check(context.catalog, context.today, batch);
   CsvReader reader(content);
   std::vector<std::string_view> fields;
-  bool have_header = false;
-  while (reader.next(fields)) {
-    if (!is_blank_record(fields, reader.raw_record())) {
-      have_header = true;
-      break;
-    }
-  }
-  if (!have_header) {
-    check.error(0, "", "the file is empty");
-    return batch;
-  }
-  if (!check.check_utf8(reader.raw_record(), reader.line())) return batch;
+  if (!read_csv_header(reader, fields, check)) return batch;
   std::array<size_t, kColumns> column_of{};
   for (size_t n = 0; n < kColumns; ++n) {
     size_t c = 0;

@@ -1,6 +1,8 @@
 // Validation of rows and batches.
 #include "ingest/validation.h"
 
+#include "ingest/csv_reader.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -292,6 +294,15 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   auto by_line = [](const RowProblem& a, const RowProblem& b) { return a.line < b.line; };
   std::stable_sort(batch.errors.begin(), batch.errors.end(), by_line);
   std::stable_sort(batch.warnings.begin(), batch.warnings.end(), by_line);
+}
+
+bool read_csv_header(CsvReader& reader, std::vector<std::string_view>& fields, RowChecker& check) {
+  while (reader.next(fields)) {
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    return check.check_utf8(reader.raw_record(), reader.line());
+  }
+  check.error(0, "", "the file is empty");
+  return false;
 }
 
 }  // namespace shouwang::ingest

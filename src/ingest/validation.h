@@ -38,6 +38,12 @@ bool is_valid_utf8(std::string_view text);
 // 1-based line of the first invalid UTF-8 byte, or 0 when the text is valid.
 int64_t line_of_invalid_utf8(std::string_view text);
 
+class CsvReader;
+class RowChecker;
+// Reads the first non-blank record of a CSV file into `fields`: its header. An empty file or a
+// header that is not UTF-8 is reported to `check` as an error and false is returned.
+bool read_csv_header(CsvReader& reader, std::vector<std::string_view>& fields, RowChecker& check);
+
 // Records problems into a batch and checks single values, caching catalogue answers so a
 // 5-million-row file costs one hash lookup per code and no allocation.
 class RowChecker {
