@@ -4,7 +4,10 @@
 
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/asio.hpp>
+#include <boost/json.hpp>
 #include <boost/beast.hpp>
 #include <filesystem>
 #include <map>
@@ -44,6 +47,24 @@ inline ClientResponse http_request(uint16_t port, const std::string& method, con
   boost::system::error_code ec;
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   return out;
+}
+
+// Expects `status` and returns the JSON object of the body (empty when it is not one).
+inline boost::json::object expect_json_object(const ClientResponse& r, int status = 200) {
+  EXPECT_EQ(r.status, status) << r.body;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  if (ec || !v.is_object()) return {};
+  return v.as_object();
+}
+
+// Expects `status` and returns the message of the JSON error body ("" when there is none).
+inline std::string expect_refusal_message(const ClientResponse& r, int status) {
+  EXPECT_EQ(r.status, status) << r.body;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
+  return std::string(v.at("error").at("message").as_string());
 }
 
 // A fresh folder under the system's temporary directory, removed with everything in it.

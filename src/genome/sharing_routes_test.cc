@@ -23,6 +23,8 @@ namespace {
 
 namespace json = boost::json;
 using api::testing::ClientResponse;
+using api::testing::expect_json_object;
+using api::testing::expect_refusal_message;
 using api::testing::http_request;
 
 const std::filesystem::path kDataset = std::filesystem::path(SHOUWANG_SHARED_DIR) / "data/genome/sars-cov-2";
@@ -142,20 +144,6 @@ class GenomeSharingTest : public ::testing::Test {
     if (!content_type.empty()) headers["Content-Type"] = content_type;
     return http_request(server_->port(), method, target, body, headers);
   }
-  json::object ok(const ClientResponse& r, int status = 200) {
-    EXPECT_EQ(r.status, status) << r.body;
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    if (ec || !v.is_object()) return {};
-    return v.as_object();
-  }
-  std::string refused(const ClientResponse& r, int status) {
-    EXPECT_EQ(r.status, status) << r.body;
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
-    return std::string(v.at("error").at("message").as_string());
-  }
   std::string fasta_of(std::initializer_list<int> indices) {
     std::string text;
     for (int i : indices) text += (*examples_)[i].fasta;
@@ -163,7 +151,7 @@ class GenomeSharingTest : public ::testing::Test {
   }
   // Names of the records a GET of the list returns.
   std::set<std::string> visible(const std::string& query, const std::string& token) {
-    json::object body = ok(call("GET", "/api/v1/sequences" + query, token));
+    json::object body = expect_json_object(call("GET", "/api/v1/sequences" + query, token));
     std::set<std::string> names;
     if (!body.contains("records")) return names;
     for (const auto& r : body.at("records").as_array()) names.insert(std::string(r.at("name").as_string()));
@@ -182,7 +170,7 @@ class GenomeSharingTest : public ::testing::Test {
         ids[std::string(r.at("name").as_string())] = r.at("id").as_int64();
       }
     };
-    collect(ok(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=COG-UK%20Glasgow&tier=public",
+    collect(expect_json_object(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=COG-UK%20Glasgow&tier=public",
                     gbr_, fasta_of({1, 2}), "text/x-fasta"),
                201));
     json::object payload{{"fasta", fasta_of({7, 8})},
@@ -190,15 +178,15 @@ class GenomeSharingTest : public ::testing::Test {
                          {"collection_date", "2020-11-10"},
                          {"lab", "COG-UK Cambridge"},
                          {"tier", "public"}};
-    collect(ok(call("POST", "/api/v1/sequences", gbr_, json::serialize(payload), "application/json"), 201));
-    collect(ok(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-07-01&lab=NC%20CDC&tier=consortium",
+    collect(expect_json_object(call("POST", "/api/v1/sequences", gbr_, json::serialize(payload), "application/json"), 201));
+    collect(expect_json_object(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-07-01&lab=NC%20CDC&tier=consortium",
                     usa_, fasta_of({4})),
                201));
-    collect(ok(call("POST", "/api/v1/sequences?country=CHE&collection_date=2021-07-02&lab=SG&tier=owner", che_,
+    collect(expect_json_object(call("POST", "/api/v1/sequences?country=CHE&collection_date=2021-07-02&lab=SG&tier=owner", che_,
                     fasta_of({5})),
                201));
     const std::string fragment = ">fragment\n" + (*examples_)[0].letters.substr(1000, 60) + "\n";
-    collect(ok(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-02-01&lab=UKHSA&tier=owner", gbr_,
+    collect(expect_json_object(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-02-01&lab=UKHSA&tier=owner", gbr_,
                     fragment),
                201));
     return ids;
@@ -217,7 +205,7 @@ std::vector<ExampleRecord>* GenomeSharingTest::examples_ = nullptr;
 std::map<std::string, std::map<std::string, std::string>>* GenomeSharingTest::expected_ = nullptr;
 
 TEST_F(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
-  json::object body = ok(call("POST",
+  json::object body = expect_json_object(call("POST",
                               "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=COG-UK%20Glasgow&tier=public",
                               gbr_, fasta_of({1, 2, 7})),
                          201);
@@ -248,7 +236,7 @@ TEST_F(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
   }
   // Stored as answered: the single record reads back with the same analysis and the letters sent.
   const int64_t id = body.at("ids").as_array()[0].as_int64();
-  json::object stored = ok(call("GET", "/api/v1/sequences/" + std::to_string(id), ""));
+  json::object stored = expect_json_object(call("GET", "/api/v1/sequences/" + std::to_string(id), ""));
   EXPECT_EQ(stored.at("analysis"), body.at("records").as_array()[0].at("analysis"));
   EXPECT_EQ(stored.at("sequence").as_string(), (*examples_)[1].letters);
   EXPECT_EQ(stored.at("submitted_by").as_string(), "UKHSA");
@@ -257,7 +245,7 @@ TEST_F(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
 TEST_F(GenomeSharingTest, SequenceThatCannotBeAlignedIsStoredWithItsReason) {
   const std::string body = ">fragment\n" + (*examples_)[0].letters.substr(1000, 60) + "\n" + fasta_of({0});
   json::object answer =
-      ok(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-02-01&lab=UKHSA&tier=public", gbr_, body),
+      expect_json_object(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-02-01&lab=UKHSA&tier=public", gbr_, body),
          201);
   ASSERT_EQ(answer.at("stored").as_int64(), 2);
   EXPECT_EQ(answer.at("not_analysed").as_int64(), 1);
@@ -285,9 +273,9 @@ TEST_F(GenomeSharingTest, ListingRespectsTheAccessTiers) {
   gbr_view.insert("fragment");
   EXPECT_EQ(visible("", gbr_), gbr_view);
   EXPECT_EQ(visible("", admin_).size(), 7u);
-  EXPECT_EQ(refused(call("GET", "/api/v1/sequences", "sw_not_a_token"), 401).empty(), false);
+  EXPECT_EQ(expect_refusal_message(call("GET", "/api/v1/sequences", "sw_not_a_token"), 401).empty(), false);
 
-  json::object body = ok(call("GET", "/api/v1/sequences", usa_));
+  json::object body = expect_json_object(call("GET", "/api/v1/sequences", usa_));
   EXPECT_EQ(json::serialize(body.at("visible_tiers")), R"(["public","consortium","owner:USA"])");
 
   // Filters: country, clade by full or short name, collection dates, paging.
@@ -300,22 +288,22 @@ TEST_F(GenomeSharingTest, ListingRespectsTheAccessTiers) {
   EXPECT_EQ(visible("?to=2020-12-31", ""), (std::set<std::string>{name(7), name(8)}));
   EXPECT_EQ(visible("?from=2021-01-01&to=2021-12-31", admin_).size(), 5u);
   EXPECT_EQ(visible("?limit=3&offset=2", admin_).size(), 3u);
-  EXPECT_NE(refused(call("GET", "/api/v1/sequences?from=last-week", ""), 400).find("'from'"), std::string::npos);
-  EXPECT_NE(refused(call("GET", "/api/v1/sequences?limit=0", ""), 400).find("'limit'"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("GET", "/api/v1/sequences?from=last-week", ""), 400).find("'from'"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("GET", "/api/v1/sequences?limit=0", ""), 400).find("'limit'"), std::string::npos);
 
   // One record: whoever may not see it is told whether a token would help.
   const std::string owner_record = "/api/v1/sequences/" + std::to_string(ids.at(name(5)));
-  EXPECT_NE(refused(call("GET", owner_record, ""), 401).find("owner"), std::string::npos);
-  refused(call("GET", owner_record, usa_), 403);
-  refused(call("GET", owner_record, donor_), 403);
-  EXPECT_EQ(ok(call("GET", owner_record, che_)).at("country").as_string(), "CHE");
-  ok(call("GET", owner_record, admin_));
+  EXPECT_NE(expect_refusal_message(call("GET", owner_record, ""), 401).find("owner"), std::string::npos);
+  expect_refusal_message(call("GET", owner_record, usa_), 403);
+  expect_refusal_message(call("GET", owner_record, donor_), 403);
+  EXPECT_EQ(expect_json_object(call("GET", owner_record, che_)).at("country").as_string(), "CHE");
+  expect_json_object(call("GET", owner_record, admin_));
   const std::string consortium_record = "/api/v1/sequences/" + std::to_string(ids.at(name(4)));
-  refused(call("GET", consortium_record, ""), 401);
-  refused(call("GET", consortium_record, donor_), 403);
-  ok(call("GET", consortium_record, che_));
-  refused(call("GET", "/api/v1/sequences/999999", admin_), 404);
-  refused(call("GET", "/api/v1/sequences/abc", ""), 400);
+  expect_refusal_message(call("GET", consortium_record, ""), 401);
+  expect_refusal_message(call("GET", consortium_record, donor_), 403);
+  expect_json_object(call("GET", consortium_record, che_));
+  expect_refusal_message(call("GET", "/api/v1/sequences/999999", admin_), 404);
+  expect_refusal_message(call("GET", "/api/v1/sequences/abc", ""), 400);
 }
 
 TEST_F(GenomeSharingTest, FastaDownloadCarriesLicenceAndAcknowledgement) {
@@ -354,52 +342,52 @@ TEST_F(GenomeSharingTest, FastaDownloadCarriesLicenceAndAcknowledgement) {
 TEST_F(GenomeSharingTest, SubmissionsAreRefusedWithTheReason) {
   const std::string target = "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L&tier=public";
   const std::string fasta = fasta_of({1});
-  EXPECT_FALSE(refused(call("POST", target, "", fasta), 401).empty());
-  refused(call("POST", target, "sw_0000", fasta), 401);
-  EXPECT_NE(refused(call("POST", target, donor_, fasta), 403).find("reporter or admin"), std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-01-05&lab=L&tier=public", gbr_,
+  EXPECT_FALSE(expect_refusal_message(call("POST", target, "", fasta), 401).empty());
+  expect_refusal_message(call("POST", target, "sw_0000", fasta), 401);
+  EXPECT_NE(expect_refusal_message(call("POST", target, donor_, fasta), 403).find("reporter or admin"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-01-05&lab=L&tier=public", gbr_,
                          fasta),
                     403)
                 .find("not for USA"),
             std::string::npos);
 
-  EXPECT_NE(refused(call("POST", target, gbr_, "date,country,cases\n2021-01-05,GBR,12\n"), 400).find("is not FASTA"),
+  EXPECT_NE(expect_refusal_message(call("POST", target, gbr_, "date,country,cases\n2021-01-05,GBR,12\n"), 400).find("is not FASTA"),
             std::string::npos);
-  EXPECT_NE(refused(call("POST", target, gbr_, ""), 400).find("not FASTA"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("POST", target, gbr_, ""), 400).find("not FASTA"), std::string::npos);
   std::string bad_letter = fasta;
   bad_letter[bad_letter.find('\n') + 5] = 'E';
-  EXPECT_NE(refused(call("POST", target, gbr_, bad_letter), 400).find("holds 'E' at position 5"), std::string::npos);
-  EXPECT_NE(refused(call("POST", target, gbr_, ">\nACGT\n"), 400).find("empty '>' header"), std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L", gbr_, fasta), 400)
+  EXPECT_NE(expect_refusal_message(call("POST", target, gbr_, bad_letter), 400).find("holds 'E' at position 5"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("POST", target, gbr_, ">\nACGT\n"), 400).find("empty '>' header"), std::string::npos);
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L", gbr_, fasta), 400)
                 .find("'tier' is required"),
             std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L&tier=secret", gbr_,
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L&tier=secret", gbr_,
                          fasta),
                     400)
                 .find("public, consortium or owner"),
             std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-09-02&lab=L&tier=public", gbr_,
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-09-02&lab=L&tier=public", gbr_,
                          fasta),
                     400)
                 .find("after today"),
             std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences?country=XYZ&collection_date=2021-01-05&lab=L&tier=public", admin_,
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences?country=XYZ&collection_date=2021-01-05&lab=L&tier=public", admin_,
                          fasta),
                     400)
                 .find("unknown country"),
             std::string::npos);
-  EXPECT_NE(refused(call("POST", "/api/v1/sequences", gbr_, R"({"country": "GBR"})", "application/json"), 400)
+  EXPECT_NE(expect_refusal_message(call("POST", "/api/v1/sequences", gbr_, R"({"country": "GBR"})", "application/json"), 400)
                 .find("'fasta' is required"),
             std::string::npos);
   // Nothing of the refused submissions was stored.
   EXPECT_EQ(visible("", admin_).size(), 0u);
   // An admin may submit for any country.
-  ok(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-01-05&lab=L&tier=public", admin_, fasta), 201);
+  expect_json_object(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-01-05&lab=L&tier=public", admin_, fasta), 201);
 }
 
 TEST_F(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
   submit_all();
-  json::object body = ok(call("GET", "/api/v1/variants", ""));
+  json::object body = expect_json_object(call("GET", "/api/v1/variants", ""));
   EXPECT_EQ(body.at("location").as_string(), "WORLD");
   const json::array& weeks = body.at("weeks").as_array();
   // 2020-W46 .. 2021-W01: 2020 has 53 ISO weeks, so 9 weeks with the empty ones between.
@@ -416,17 +404,17 @@ TEST_F(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
   EXPECT_EQ(weeks.back().at("clades").at(clade_of(1)).as_int64(), alpha);
   EXPECT_EQ(weeks.back().at("total").as_int64(), 2);
   // Consortium, owner and unanalysed records are not counted, whoever asks.
-  EXPECT_EQ(json::serialize(ok(call("GET", "/api/v1/variants", admin_)).at("weeks")), json::serialize(weeks));
+  EXPECT_EQ(json::serialize(expect_json_object(call("GET", "/api/v1/variants", admin_)).at("weeks")), json::serialize(weeks));
 
-  EXPECT_EQ(ok(call("GET", "/api/v1/variants?location=EURO", "")).at("weeks").as_array().size(), 9u);
-  EXPECT_TRUE(ok(call("GET", "/api/v1/variants?location=USA", "")).at("weeks").as_array().empty());
-  EXPECT_TRUE(ok(call("GET", "/api/v1/variants?location=AMRO", "")).at("weeks").as_array().empty());
-  json::object recent = ok(call("GET", "/api/v1/variants?location=GBR&from=2021-01-01&to=2021-03-31", ""));
+  EXPECT_EQ(expect_json_object(call("GET", "/api/v1/variants?location=EURO", "")).at("weeks").as_array().size(), 9u);
+  EXPECT_TRUE(expect_json_object(call("GET", "/api/v1/variants?location=USA", "")).at("weeks").as_array().empty());
+  EXPECT_TRUE(expect_json_object(call("GET", "/api/v1/variants?location=AMRO", "")).at("weeks").as_array().empty());
+  json::object recent = expect_json_object(call("GET", "/api/v1/variants?location=GBR&from=2021-01-01&to=2021-03-31", ""));
   ASSERT_EQ(recent.at("weeks").as_array().size(), 1u);
   EXPECT_EQ(recent.at("weeks").as_array()[0].at("week").as_string(), "2021-W01");
   EXPECT_EQ(recent.at("clades").as_array().size(), clade_of(1) == clade_of(2) ? 1u : 2u);
-  refused(call("GET", "/api/v1/variants?location=GBR-ENG", ""), 400);
-  refused(call("GET", "/api/v1/variants?from=2021", ""), 400);
+  expect_refusal_message(call("GET", "/api/v1/variants?location=GBR-ENG", ""), 400);
+  expect_refusal_message(call("GET", "/api/v1/variants?from=2021", ""), 400);
 }
 
 TEST_F(GenomeSharingTest, WithoutADatasetSubmissionsAnswer503AndReadsStillWork) {
