@@ -134,9 +134,12 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     await shot('map');
 
     // The slider moves the map back in time, one day per step.
+    // The map redraws on the next animation frame, so wait for the step to be drawn before reading.
     await page.locator('#map-date').fill('0');
+    await page.waitForSelector('#world-map[data-day-index="0"]');
     const first = await page.locator('#world-map').getAttribute('data-date');
     await page.locator('#map-date').fill('400');
+    await page.waitForSelector('#world-map[data-day-index="400"]');
     const later = await page.locator('#world-map').getAttribute('data-date');
     assert.equal((Date.parse(later) - Date.parse(first)) / 86_400_000, 400);
     assert.ok(first <= series.points[0].date, `axis starts ${first}, series ${series.points[0].date}`);

@@ -229,6 +229,8 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
     slider.setAttribute('aria-valuetext', format_period(date));
     svg.setAttribute('aria-label', t('map_label', { metric: metric_label(), date: format_period(date) }));
     svg.dataset.date = date;
+    // The slider redraws on the next animation frame; this tells a reader which step is drawn.
+    svg.dataset.dayIndex = String(day_index);
     const scale = colour_scale(state.metric, state.window);
     const colour = scaleThreshold<number, string>().domain(scale.thresholds).range(scale.colours);
     const values: { code: string; value: number }[] = [];
