@@ -10,6 +10,7 @@
 #include "aid/allocate.h"
 #include "aid/allocation_files.h"
 #include "api/http.h"
+#include "core/json_text.h"
 #include "core/location.h"
 
 namespace shouwang::aid {
@@ -464,7 +465,7 @@ Result<int64_t> CoordinationStore::run_round(const AllocationOptions& options,
       rows.push_back(json::object{{"origin", c.origin}, {"country", c.country}, {"unit_cost", api::json_number(c.unit_cost)}});
     costs_json = std::move(rows);
   }
-  std::string inputs = json::serialize(
+  std::string inputs = json_text(
       json::object{{"needs", std::move(needs_json)}, {"offers", std::move(offers_json)}, {"costs", costs_json}});
 
   ASSIGN_OR_RETURN(Statement round,

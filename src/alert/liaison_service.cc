@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "store/auth.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -177,7 +178,7 @@ Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, 
       std::string key = base_key + "-sub-" + std::to_string(s.id);
       payload["idempotency_key"] = key;
       payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
-      OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json::serialize(payload), kind,
+      OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json_text(payload), kind,
                         origin_at, 0, now};
       RETURN_IF_ERROR(alerts_->enqueue(entry).status());
     }
@@ -186,13 +187,13 @@ Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, 
     json::object payload = body;
     std::string key = base_key + "-nats";
     payload["idempotency_key"] = key;
-    OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json::serialize(payload),
+    OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json_text(payload),
                       kind, origin_at, 0, now};
     RETURN_IF_ERROR(alerts_->enqueue(entry).status());
   }
   json::object bus_payload = body;
   bus_payload["idempotency_key"] = base_key;
-  return json::serialize(bus_payload);
+  return json_text(bus_payload);
 }
 
 Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candidate, Timestamp now) {
@@ -430,7 +431,7 @@ Result<int> LiaisonService::escalate_due() {
                              {"escalation", json::object{{"policy_id", policy.id},
                                                          {"location", policy.location},
                                                          {"after_seconds", policy.after_micros / 1'000'000}}}};
-        std::string body = json::serialize(payload);
+        std::string body = json_text(payload);
         RETURN_IF_ERROR(alerts_->enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret, body,
                                                      "escalated", now, 0, now})
                             .status());

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_text.h"
+
 namespace shouwang::api {
 namespace {
 
@@ -49,7 +51,7 @@ bool Request::wants_csv() const {
 Response Response::json(const boost::json::value& value, int status) {
   Response r;
   r.status = status;
-  r.body = boost::json::serialize(value);
+  r.body = json_text(value);
   return r;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "core/json_text.h"
 #include "knowledge/demo_corpus.h"
 #include "knowledge/knowledge.h"
 
@@ -112,7 +113,7 @@ void register_knowledge_commands(CLI::App& app) {
     auto hits = kbase->search(request);
     if (!hits) fail(hits.status());
     if (search->format == "json") {
-      std::cout << boost::json::serialize(kb::hits_to_json(*hits)) << "\n";
+      std::cout << json_text(kb::hits_to_json(*hits)) << "\n";
       return;
     }
     if (hits->empty()) {
@@ -142,7 +143,7 @@ void register_knowledge_commands(CLI::App& app) {
                                        diff->lang.empty() ? std::nullopt : std::optional<std::string>(diff->lang));
     if (!result) fail(result.status());
     if (diff->format == "json") {
-      std::cout << boost::json::serialize(kb::edition_diff_to_json(*result)) << "\n";
+      std::cout << json_text(kb::edition_diff_to_json(*result)) << "\n";
     } else {
       std::cout << kb::format_diff_text(*result);
     }
@@ -174,7 +175,7 @@ void register_knowledge_commands(CLI::App& app) {
     auto view = kbase->get_document(show->id);
     if (!view) fail(view.status());
     if (show->format == "json") {
-      std::cout << boost::json::serialize(kb::document_to_json(*view)) << "\n";
+      std::cout << json_text(kb::document_to_json(*view)) << "\n";
       return;
     }
     const kb::Document& d = view->document;

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/json_text.h"
+
 namespace shouwang::store {
 
 std::string format_value(double value) {
@@ -37,7 +39,7 @@ std::string series_to_json(const std::vector<Series>& series) {
           {"location", s.location}, {"indicator", s.indicator}, {"date", p.period.to_string()}, {"value", p.value}});
     }
   }
-  return boost::json::serialize(boost::json::object{{"observations", std::move(observations)}}) + "\n";
+  return json_text(boost::json::object{{"observations", std::move(observations)}}) + "\n";
 }
 
 }  // namespace shouwang::store
