@@ -265,6 +265,41 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     await wait_ready();
   });
 
+  test('a focal point sees an event report arrive live and acknowledges it', async (t) => {
+    const probe = await fetch(`${base_url}/api/v1/alerts`);
+    if (probe.status === 404 && (await probe.text()).includes('no such endpoint')) {
+      t.skip('the server has no liaison service');
+      return;
+    }
+    const token = shouwang('token', 'create', '--db', db, '--role', 'focal_point', '--location', kCountry,
+                           '--label', 'e2e focal point').trim();
+    await go('/alerts');
+    await page.waitForSelector('#alerts-status[data-connected="true"]');
+
+    // The report is posted after the page is connected, so only the live stream can bring it.
+    const text = `Cluster of severe pneumonia reported by the e2e test at ${Date.now()}`;
+    const response = await fetch(`${base_url}/api/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ location: kCountry, severity: 'high', text }),
+    });
+    assert.ok(response.status === 201 || response.status === 200, `POST /api/v1/events: HTTP ${response.status}`);
+    const id = String((await response.json()).alert_id);
+    const item = page.locator(`#alerts-list li[data-alert-id="${id}"]`);
+    await item.waitFor();
+    assert.ok((await item.textContent()).includes(text));
+    assert.equal(await item.getAttribute('data-state'), 'open');
+    await shot('alerts');
+
+    // Signing in with the focal point's token offers the acknowledge button; the server records it.
+    await page.locator('#focal-token').fill(token);
+    await page.locator('form.sign-in button[type="submit"]').click();
+    await item.locator('button').click();
+    await page.waitForSelector(`#alerts-list li[data-alert-id="${id}"][data-state="acknowledged"]`);
+    const stored = await api(`/api/v1/alerts/${id}`);
+    assert.equal(stored.state ?? stored.alert?.state, 'acknowledged');
+  });
+
   test('knowledge search shows highlighted snippets when the knowledge centre is served', async (t) => {
     const probe = await fetch(`${base_url}/api/v1/kb/search?q=incubation`);
     if (probe.status === 404 && (await probe.text()).includes('no such endpoint')) {

@@ -126,6 +126,7 @@ export async function render_alerts_view(container: HTMLElement): Promise<void> 
       return;
     }
     status.textContent = connected ? t('alerts_connected') : t('alerts_connecting');
+    status.dataset.connected = String(connected);
     const items = [...alerts.values()].sort((a, b) => b.opened_at.localeCompare(a.opened_at));
     if (!items.length) {
       list.replaceChildren(h('li', { class: 'muted' }, t('alerts_none')));
@@ -145,7 +146,7 @@ export async function render_alerts_view(container: HTMLElement): Promise<void> 
           }
         } }, t('ack'))
         : null;
-      return h('li', { class: `alert severity-${a.severity}`, 'data-alert-id': a.alert_id },
+      return h('li', { class: `alert severity-${a.severity}`, 'data-alert-id': a.alert_id, 'data-state': a.state },
         h('strong', {}, location_name(all.get(a.location), a.location)), ` · ${a.indicator}`,
         h('span', { class: 'badge' }, `${t('severity')}: ${a.severity}`),
         h('span', { class: 'badge' }, `${t('state')}: ${acked ? t('acked') : a.state}`),
