@@ -318,6 +318,7 @@ void build_week_data(const WeeklySeries& series, const DetectorOptions& options,
     week.y_two_thirds[r] = constant.y_two_thirds;
     if (use_population) week.offset[r] = constant.log_population;
   }
+  week.block.index_runs();
   week.max_response = week.response.y.maxCoeff();
   // As make_design's x0: the level labelled noPeriods if present, else the reference (first) level.
   week.level0 = 0;

@@ -131,6 +131,122 @@ void PoissonResponse::assign(const Eigen::VectorXd& counts) {
   }
 }
 
+void BlockTrendDesign::index_runs() {
+  const auto n = static_cast<int>(level_of_row.size());
+  const bool has_time = static_cast<int>(time.size()) == n;
+  runs.clear();
+  level_centre.assign(levels, 0.0);
+  level_rows.assign(levels, 0);
+  centred_time.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const int level = level_of_row[i];
+    const bool continues = i > 0 && level == level_of_row[i - 1] && (!has_time || time[i] - time[i - 1] == 1.0);
+    if (continues) {
+      runs.back().end = i + 1;
+    } else {
+      runs.push_back({i, i + 1, level});
+    }
+    if (has_time) level_centre[level] += time[i];
+    ++level_rows[level];
+  }
+  for (int level = 0; level < levels; ++level) {
+    if (level_rows[level] > 0) level_centre[level] /= level_rows[level];
+  }
+  for (int i = 0; i < n; ++i) centred_time[i] = has_time ? time[i] - level_centre[level_of_row[i]] : 0.0;
+}
+
+namespace {
+
+using LevelSums = BlockTrendWorkspace::LevelSums;
+
+// The per-row inputs of one fit.
+struct FitRows {
+  const double* y;
+  const double* prior;
+  const double* offset;
+  const double* time;
+  const double* centred_time;
+  const double* deviance_constant;
+};
+
+// Adds a row with the current mu and eta to its level's sums: w = prior mu and the working
+// response z = eta - offset + (y - mu) / mu (rows of prior weight 0 are left out, as glm.fit does).
+template <bool kWithTrend, bool kAllGood>
+inline void add_row(LevelSums& sums, const FitRows& rows, int i, double mu, double eta) {
+  const double prior = rows.prior[i];
+  if (!kAllGood && !(prior > 0)) return;
+  const double w = prior * mu;
+  const double wz = w * (eta - rows.offset[i] + (rows.y[i] - mu) / mu);
+  sums.weight += w;
+  sums.response += wz;
+  if constexpr (kWithTrend) {
+    const double t = rows.centred_time[i];
+    sums.weight_time += w * t;
+    sums.weight_time_squared += w * t * t;
+    sums.response_time += wz * t;
+  }
+}
+
+// How an IRLS update gets mu = exp(eta) for a row.
+enum class MuStep {
+  kPerRow,    // exp per row (an offset)
+  kPerLevel,  // no trend, no offset: eta is the level's intercept, one exp per level gives the same bits
+  kAlongRun,  // trend, no offset: mu grows by exp(trend) per week along a run of consecutive weeks
+};
+
+// One pass of an IRLS step: the updated eta and mu of every row (mu into `mu`), the deviance, and
+// the next step's level sums (into `sums`, which must be zero). Rows go run by run, in row order,
+// so every sum adds its terms in the same order as a plain row loop.
+template <MuStep kStep, bool kWithTrend, bool kAllGood>
+double update_rows(const BlockTrendDesign& design, const FitRows& rows, const double* intercept,
+                   const double* level_mu, double trend, double* mu, LevelSums* sums) {
+  // Along a run, a multiplication by exp(trend) replaces the exp, restarted from an exact exp
+  // every kExactEvery rows so that mu stays within a few ulps of exp(eta) (far below anything the
+  // results can see).
+  constexpr int kExactEvery = 9;
+  const double weekly_factor = kStep == MuStep::kAlongRun ? std::exp(trend) : 0.0;
+  double deviance = 0;
+  for (const BlockTrendDesign::Run& run : design.runs) {
+    LevelSums level_sums = sums[run.level];
+    const double alpha = intercept[run.level];
+    int until_exact = 0;
+    for (int i = run.begin; i < run.end; ++i) {
+      double eta = 0;
+      double m = 0;
+      if constexpr (kStep == MuStep::kPerLevel) {
+        eta = alpha;
+        m = level_mu[run.level];
+      } else if constexpr (kStep == MuStep::kAlongRun) {
+        eta = alpha + trend * rows.time[i];
+        if (until_exact == 0) {
+          m = std::exp(eta);
+          until_exact = kExactEvery;
+        } else {
+          m = mu[i - 1] * weekly_factor;
+        }
+        --until_exact;
+      } else {
+        eta = alpha + (kWithTrend ? trend * rows.time[i] : 0.0) + rows.offset[i];
+        m = std::exp(eta);
+      }
+      mu[i] = m;
+      deviance += 2 * rows.prior[i] * (rows.deviance_constant[i] - rows.y[i] * eta + m);
+      add_row<kWithTrend, kAllGood>(level_sums, rows, i, m, eta);
+    }
+    sums[run.level] = level_sums;
+  }
+  return deviance;
+}
+
+template <MuStep kStep, bool kWithTrend>
+double update_rows(bool all_good, const BlockTrendDesign& design, const FitRows& rows, const double* intercept,
+                   const double* level_mu, double trend, double* mu, LevelSums* sums) {
+  return all_good ? update_rows<kStep, kWithTrend, true>(design, rows, intercept, level_mu, trend, mu, sums)
+                  : update_rows<kStep, kWithTrend, false>(design, rows, intercept, level_mu, trend, mu, sums);
+}
+
+}  // namespace
+
 bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const PoissonResponse& response,
                                    const Eigen::VectorXd& offset, const Eigen::VectorXd& prior_weights,
                                    BlockTrendWorkspace& workspace, BlockTrendFit& fit, const GlmControl& control) {
@@ -142,9 +258,6 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
   const auto n = y.size();
   const int levels = design.levels;
   const bool with_trend = design.with_trend;
-  const int* level_of_row = design.level_of_row.data();
-  const double* time = design.time.data();
-  const double* deviance_constant = response.deviance_constant.data();
   int n_good = 0;
   bool zero_offset = true;
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -154,72 +267,75 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
   const int rank = levels + (with_trend ? 1 : 0);
   if (n_good <= rank) return false;
   const bool all_good = n_good == n;
+  const FitRows rows{y.data(),
+                     prior_weights.data(),
+                     offset.data(),
+                     design.time.data(),
+                     design.centred_time.data(),
+                     response.deviance_constant.data()};
 
-  // The fit's own vectors are the working storage (they keep their capacity from fit to fit).
+  // mu at the start of the iteration and after its update; the fit's own vectors are the storage
+  // (they keep their capacity from fit to fit).
+  Eigen::VectorXd& start_mu = workspace.start_mu;
   Eigen::VectorXd& mu = fit.mu;
-  Eigen::VectorXd& weight = fit.working_weights;
+  start_mu.resize(n);
+  mu.resize(n);
+  std::vector<LevelSums>& sums = workspace.sums;
+  std::vector<double>& level_mu = workspace.level_mu;
   std::vector<double>& level_weight = fit.level_weight;
   std::vector<double>& level_time = fit.level_mean_time;
-  std::vector<double>& level_response = fit.level_intercept;
-  std::vector<double>& working_response = workspace.response;
-  std::vector<double>& eta = workspace.eta;
-  mu.resize(n);
-  weight.setZero(n);
-  working_response.assign(n, 0.0);
-  eta.assign(response.start_eta.begin(), response.start_eta.end());
+  std::vector<double>& intercept = fit.level_intercept;
+  level_weight.assign(levels, 0.0);
+  level_time.assign(levels, 0.0);
+  intercept.assign(levels, 0.0);
+  level_mu.assign(levels, 0.0);
   fit.converged = false;
 
-  // The deviance term y log(y / mu) - (y - mu) as (y log y - y) - y eta + mu: no log per row and
-  // iteration; the two differ by rounding far below the stopping rule.
-  const auto deviance_term = [&](Eigen::Index i) {
-    return 2 * prior_weights[i] * (deviance_constant[i] - y[i] * eta[i] + mu[i]);
-  };
+  // glm.fit's start mu = y + 0.1, eta = log(mu). The deviance term y log(y / mu) - (y - mu) is
+  // computed as (y log y - y) - y eta + mu: no log per row and iteration; the two differ by
+  // rounding far below the stopping rule.
+  sums.assign(levels, LevelSums{});
   double deviance_old = 0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    mu[i] = y[i] + 0.1;
-    deviance_old += deviance_term(i);
+  for (const BlockTrendDesign::Run& run : design.runs) {
+    for (int i = run.begin; i < run.end; ++i) {
+      const double eta = response.start_eta[i];
+      start_mu[i] = y[i] + 0.1;
+      deviance_old += 2 * prior_weights[i] * (rows.deviance_constant[i] - y[i] * eta + start_mu[i]);
+      if (with_trend) {
+        all_good ? add_row<true, true>(sums[run.level], rows, i, start_mu[i], eta)
+                 : add_row<true, false>(sums[run.level], rows, i, start_mu[i], eta);
+      } else {
+        all_good ? add_row<false, true>(sums[run.level], rows, i, start_mu[i], eta)
+                 : add_row<false, false>(sums[run.level], rows, i, start_mu[i], eta);
+      }
+    }
   }
 
   double trend = 0;
   double trend_sum_of_squares = 0;
   for (int iteration = 1; iteration <= control.max_iterations; ++iteration) {
-    level_weight.assign(levels, 0.0);
-    level_time.assign(levels, 0.0);
-    level_response.assign(levels, 0.0);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      if (!all_good && !(prior_weights[i] > 0)) continue;
-      const double w = prior_weights[i] * mu[i];
-      const double z = eta[i] - offset[i] + (y[i] - mu[i]) / mu[i];
-      weight[i] = w;
-      working_response[i] = z;
-      const int level = level_of_row[i];
-      level_weight[level] += w;
-      level_response[level] += w * z;
-      if (with_trend) level_time[level] += w * time[i];
-    }
+    // The weighted least squares of z on the design: per-level weighted means, then the trend
+    // from the within-level cross-products (sum w (t - mean t_l)^2 = S_tt - S_t^2 / S_w).
     double total_weight = 0;
     double total_time = 0;
+    double within = 0;
+    double cross = 0;
     for (int level = 0; level < levels; ++level) {
-      if (!(level_weight[level] > 0) || !std::isfinite(level_weight[level]) ||
-          !std::isfinite(level_response[level])) {
-        return false;
+      const LevelSums& s = sums[level];
+      if (!(s.weight > 0) || !std::isfinite(s.weight) || !std::isfinite(s.response)) return false;
+      level_weight[level] = s.weight;
+      intercept[level] = s.response / s.weight;
+      if (with_trend) {
+        const double centred_mean = s.weight_time / s.weight;
+        level_time[level] = design.level_centre[level] + centred_mean;
+        within += s.weight_time_squared - centred_mean * s.weight_time;
+        cross += s.response_time - centred_mean * s.response;
+        total_time += s.weight * level_time[level];
       }
-      total_weight += level_weight[level];
-      total_time += level_time[level];
-      level_response[level] /= level_weight[level];
-      level_time[level] /= level_weight[level];
+      total_weight += s.weight;
     }
     trend = 0;
     if (with_trend) {
-      double within = 0;
-      double cross = 0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const int level = level_of_row[i];
-        const double centred_time = time[i] - level_time[level];
-        // Rows left out (prior weight 0) have weight 0 here.
-        within += weight[i] * centred_time * centred_time;
-        cross += weight[i] * centred_time * (working_response[i] - level_response[level]);
-      }
       // The trend's whole spread about its weighted mean: within plus between levels.
       const double mean_time = total_time / total_weight;
       double spread = within;
@@ -230,51 +346,38 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
       if (!(within > kMinWithinLevelTrendShare * spread) || !std::isfinite(cross)) return false;
       trend = cross / within;
       trend_sum_of_squares = within;
+      // Level intercepts in place of the mean responses: alpha_l = mean z_l - trend * mean time_l.
+      for (int level = 0; level < levels; ++level) intercept[level] -= trend * level_time[level];
     }
-    // Level intercepts in place of the mean responses: alpha_l = mean z_l - trend * mean time_l.
-    for (int level = 0; level < levels; ++level) level_response[level] -= trend * level_time[level];
+    sums.assign(levels, LevelSums{});
     double deviance = 0;
     if (with_trend && zero_offset) {
-      // Along a run of consecutive weeks of one level, mu grows by the factor exp(trend) per week:
-      // a multiplication instead of an exp, restarted from an exact exp every kMaxChain rows so
-      // that mu stays within a few ulps of exp(eta) (far below anything the results can see).
-      constexpr int kMaxChain = 8;
-      const double weekly_factor = std::exp(trend);
-      int chain = kMaxChain;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        eta[i] = level_response[level_of_row[i]] + trend * time[i];
-        const bool continues_run = i > 0 && level_of_row[i] == level_of_row[i - 1] && time[i] - time[i - 1] == 1.0;
-        if (continues_run && chain < kMaxChain) {
-          mu[i] = mu[i - 1] * weekly_factor;
-          ++chain;
-        } else {
-          mu[i] = std::exp(eta[i]);
-          chain = 0;
-        }
-        deviance += deviance_term(i);
-      }
-    } else if (with_trend || !zero_offset) {
-      for (Eigen::Index i = 0; i < n; ++i) {
-        eta[i] = level_response[level_of_row[i]] + (with_trend ? trend * time[i] : 0.0) + offset[i];
-        mu[i] = std::exp(eta[i]);
-        deviance += deviance_term(i);
-      }
+      deviance = update_rows<MuStep::kAlongRun, true>(all_good, design, rows, intercept.data(), nullptr, trend,
+                                                      mu.data(), sums.data());
+    } else if (with_trend) {
+      deviance = update_rows<MuStep::kPerRow, true>(all_good, design, rows, intercept.data(), nullptr, trend,
+                                                    mu.data(), sums.data());
+    } else if (!zero_offset) {
+      deviance = update_rows<MuStep::kPerRow, false>(all_good, design, rows, intercept.data(), nullptr, 0.0,
+                                                     mu.data(), sums.data());
     } else {
-      // eta is the level's intercept itself: one exp per level gives the same mu bit for bit.
-      auto& level_mu = workspace.level_mu;
-      level_mu.resize(levels);
-      for (int level = 0; level < levels; ++level) level_mu[level] = std::exp(level_response[level]);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        eta[i] = level_response[level_of_row[i]];
-        mu[i] = level_mu[level_of_row[i]];
-        deviance += deviance_term(i);
-      }
+      for (int level = 0; level < levels; ++level) level_mu[level] = std::exp(intercept[level]);
+      deviance = update_rows<MuStep::kPerLevel, false>(all_good, design, rows, intercept.data(), level_mu.data(),
+                                                       0.0, mu.data(), sums.data());
     }
     if (std::abs(deviance - deviance_old) / (std::abs(deviance) + 0.1) < control.epsilon) {
       fit.converged = true;
       break;
     }
+    if (iteration == control.max_iterations) break;
     deviance_old = deviance;
+    start_mu.swap(mu);
+  }
+  // glm.fit's $weights: prior * mu at the start of the last iteration (0 for rows left out).
+  Eigen::VectorXd& weight = fit.working_weights;
+  weight.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    weight[i] = all_good || prior_weights[i] > 0 ? prior_weights[i] * start_mu[i] : 0.0;
   }
   fit.with_trend = with_trend;
   fit.trend = trend;

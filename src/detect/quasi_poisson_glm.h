@@ -47,6 +47,22 @@ struct BlockTrendDesign {
   int levels = 1;
   bool with_trend = false;
   std::vector<double> time;  // the trend covariate per row (read only with_trend)
+
+  // A run: rows [begin, end) of one level whose times step by exactly 1 (consecutive weeks).
+  struct Run {
+    int begin = 0;
+    int end = 0;
+    int level = 0;
+  };
+  // Set by index_runs() from level_of_row and time; fit_block_trend_quasi_poisson walks the rows
+  // run by run (one level per run: its sums stay in registers, and mu can be stepped along it).
+  std::vector<Run> runs;
+  std::vector<double> level_centre;  // unweighted mean time per level
+  std::vector<double> centred_time;  // time minus the level's centre, so sums of squares keep their digits
+  std::vector<int> level_rows;       // rows per level (scratch of index_runs)
+
+  // Must be called after level_of_row, levels and time are set, before fitting.
+  void index_runs();
 };
 
 // The counts with what every fit on them needs, computed once for all the fits of one week.
@@ -66,7 +82,13 @@ double poisson_deviance_constant(double y);
 
 // Fitting state reused between fits so that a detector allocates nothing per iteration.
 struct BlockTrendWorkspace {
-  std::vector<double> response, eta, level_mu;
+  // Per level: sum of w, w t, w t^2, w z, w z t (t centred by the level's centre).
+  struct LevelSums {
+    double weight = 0, weight_time = 0, weight_time_squared = 0, response = 0, response_time = 0;
+  };
+  std::vector<LevelSums> sums;
+  std::vector<double> level_mu;
+  Eigen::VectorXd start_mu;  // mu at the start of the current iteration
 };
 
 struct BlockTrendFit {
