@@ -31,6 +31,32 @@ std::optional<std::string> json_field_text(const boost::json::object& object, st
   return std::nullopt;
 }
 
+std::optional<std::string> JsonRecord::required(std::string_view field) const {
+  auto text = json_field_text(object, field);
+  if (!text) {
+    check.error(line, field, object.contains(field) ? "\"" + std::string(field) + "\" has the wrong type"
+                                                    : "\"" + std::string(field) + "\" is missing");
+  }
+  return text;
+}
+
+void for_each_json_record(const boost::json::array& records, RowChecker& check,
+                          const std::function<void(int64_t done, int64_t total)>& progress,
+                          const std::function<void(const JsonRecord&)>& visit) {
+  const int64_t total = static_cast<int64_t>(records.size());
+  int64_t line = 0;
+  for (const auto& record : records) {
+    ++line;
+    if ((line & 0xffff) == 0 && progress) progress(line, total);
+    if (const auto* object = record.if_object()) {
+      visit(JsonRecord{line, *object, check});
+    } else {
+      check.error(line, "", "record is not an object");
+    }
+  }
+  if (progress) progress(total, total);
+}
+
 const boost::json::array* json_records(std::string_view content, std::string_view array_name,
                                        std::string_view shape_message, RowChecker& check,
                                        boost::json::value& document) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +27,21 @@ const boost::json::array* json_records(std::string_view content, std::string_vie
 
 // A field's text: strings as they are, numbers printed; nullopt when absent or another type.
 std::optional<std::string> json_field_text(const boost::json::object& object, std::string_view field);
+
+// One record of an import, seen by the format's code: its number (the "line" its problems name)
+// and its object. `required` reads a field as text and reports it to the checker when it is
+// missing or of the wrong type.
+struct JsonRecord {
+  int64_t line;
+  const boost::json::object& object;
+  RowChecker& check;
+  std::optional<std::string> required(std::string_view field) const;
+};
+
+// Calls `visit` for each record that is an object (any other is reported as a row error), with
+// progress every 65,536 records and at the end.
+void for_each_json_record(const boost::json::array& records, RowChecker& check,
+                          const std::function<void(int64_t done, int64_t total)>& progress,
+                          const std::function<void(const JsonRecord&)>& visit);
 
 }  // namespace shouwang::ingest

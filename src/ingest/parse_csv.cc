@@ -43,15 +43,7 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
     if (is_blank_record(fields, reader.raw_record())) continue;
     ++data_rows;
-    if (!check.check_utf8(reader.raw_record(), line)) continue;
-    if (reader.malformed()) {
-      check.error(line, "", "badly quoted field (a quote must close before the next comma)");
-      continue;
-    }
-    if (fields.size() != expected) {
-      check.error(line, "", "expected " + std::to_string(expected) + " columns, found " + std::to_string(fields.size()));
-      continue;
-    }
+    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view location = fields[static_cast<size_t>(column_of[0])];
     std::string_view indicator = fields[static_cast<size_t>(column_of[1])];
     std::string_view date = fields[static_cast<size_t>(column_of[2])];

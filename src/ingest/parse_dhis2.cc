@@ -71,26 +71,12 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
   const auto* list = json_records(content, "dataValues",
                                   "the document must be a DHIS2 dataValueSet with a \"dataValues\" array", check, document);
   if (list == nullptr) return batch;
-  const auto& records = *list;
-  const int64_t total = static_cast<int64_t>(records.size());
-  int64_t record_number = 0;
-  for (const auto& record : records) {
-    const int64_t line = ++record_number;
-    if ((record_number & 0xffff) == 0 && context.progress) context.progress(record_number, total);
-    const auto* object = record.if_object();
-    if (object == nullptr) {
-      check.error(line, "", "record is not an object");
-      continue;
-    }
-    auto field = [&](std::string_view name) -> std::optional<std::string> {
-      auto text = json_field_text(*object, name);
-      if (!text) check.error(line, name, "\"" + std::string(name) + "\" is missing");
-      return text;
-    };
-    auto element = field("dataElement");
-    auto org_unit = field("orgUnit");
-    auto period_text = field("period");
-    auto value_text = field("value");
+  for_each_json_record(*list, check, context.progress, [&](const JsonRecord& record) {
+    const int64_t line = record.line;
+    auto element = record.required("dataElement");
+    auto org_unit = record.required("orgUnit");
+    auto period_text = record.required("period");
+    auto value_text = record.required("value");
 
     std::optional<std::string> indicator, location;
     std::optional<IndicatorKind> kind;
@@ -122,8 +108,7 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context) {
     }
     auto value = value_text ? check.check_reported_value(*value_text, line, "value", kind) : std::nullopt;
     if (indicator && location && period && value) check.add(*location, *indicator, *period, *value, line);
-  }
-  if (context.progress) context.progress(total, total);
+  });
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
   return batch;
 }

@@ -94,15 +94,7 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context) {
     const int64_t line = reader.line();
     if ((++rows & 0x3f) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
     if (is_blank_record(fields, reader.raw_record())) continue;
-    if (!check.check_utf8(reader.raw_record(), line)) continue;
-    if (reader.malformed()) {
-      check.error(line, "", "badly quoted field (a quote must close before the next comma)");
-      continue;
-    }
-    if (fields.size() != expected) {
-      check.error(line, "", "expected " + std::to_string(expected) + " columns, found " + std::to_string(fields.size()));
-      continue;
-    }
+    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view province = fields[0], country = fields[1];
     auto place = find_jhu_place(province, country);
     std::string where = province.empty() ? std::string(country) : std::string(province) + ", " + std::string(country);

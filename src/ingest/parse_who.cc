@@ -62,15 +62,7 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
     const int64_t line = reader.line();
     if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
     if (is_blank_record(fields, reader.raw_record())) continue;
-    if (!check.check_utf8(reader.raw_record(), line)) continue;
-    if (reader.malformed()) {
-      check.error(line, "", "badly quoted field (a quote must close before the next comma)");
-      continue;
-    }
-    if (fields.size() != expected) {
-      check.error(line, "", "expected " + std::to_string(expected) + " columns, found " + std::to_string(fields.size()));
-      continue;
-    }
+    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view alpha2 = fields[column_of[kCode]];
     std::string_view region = fields[column_of[kRegion]];
     if (alpha2 != last_code_text) {

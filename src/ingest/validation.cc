@@ -305,4 +305,19 @@ bool read_csv_header(CsvReader& reader, std::vector<std::string_view>& fields, R
   return false;
 }
 
+bool csv_record_usable(const CsvReader& reader, const std::vector<std::string_view>& fields, size_t expected,
+                       RowChecker& check) {
+  const int64_t line = reader.line();
+  if (!check.check_utf8(reader.raw_record(), line)) return false;
+  if (reader.malformed()) {
+    check.error(line, "", "badly quoted field (a quote must close before the next comma)");
+    return false;
+  }
+  if (fields.size() != expected) {
+    check.error(line, "", "expected " + std::to_string(expected) + " columns, found " + std::to_string(fields.size()));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace shouwang::ingest

@@ -43,6 +43,10 @@ class RowChecker;
 // Reads the first non-blank record of a CSV file into `fields`: its header. An empty file or a
 // header that is not UTF-8 is reported to `check` as an error and false is returned.
 bool read_csv_header(CsvReader& reader, std::vector<std::string_view>& fields, RowChecker& check);
+// Whether the data record just read can be used: it is UTF-8, well quoted and has `expected`
+// columns. Otherwise the problem is reported to `check` for the record's line and false returned.
+bool csv_record_usable(const CsvReader& reader, const std::vector<std::string_view>& fields, size_t expected,
+                       RowChecker& check);
 
 // Records problems into a batch and checks single values, caching catalogue answers so a
 // 5-million-row file costs one hash lookup per code and no allocation.
