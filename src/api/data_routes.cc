@@ -8,11 +8,15 @@ namespace shouwang::api {
 namespace json = boost::json;
 namespace {
 
-// Parses from/to/as_of/source of a request into a query.
+// Parses the one series a request names (location and indicator, both required) and its
+// from/to/as_of/source into a query.
 Result<store::SeriesQuery> series_query_from(const Request& request) {
   store::SeriesQuery query;
   if (auto v = request.param("location"); !v.empty()) query.location = v;
   if (auto v = request.param("indicator"); !v.empty()) query.indicator = v;
+  if (!query.location || !query.indicator) {
+    return invalid_argument("parameters 'location' and 'indicator' are required");
+  }
   if (auto v = request.param("source"); !v.empty()) query.source = v;
   for (const char* name : {"from", "to"}) {
     std::string v = request.param(name);
@@ -84,9 +88,6 @@ void add_data_routes(Router& router, ApiContext ctx) {
   router.add("GET", "/api/v1/series", [ctx](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
-    if (!query->location || !query->indicator) {
-      return Response::error(invalid_argument("parameters 'location' and 'indicator' are required"));
-    }
     auto lease = ctx.pool->acquire();
     if (!lease) return Response::error(lease.status());
     auto series = store::read_location_series(**lease, *query);
@@ -113,9 +114,6 @@ void add_data_routes(Router& router, ApiContext ctx) {
   router.add("GET", "/api/v1/revisions", [ctx](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
-    if (!query->location || !query->indicator) {
-      return Response::error(invalid_argument("parameters 'location' and 'indicator' are required"));
-    }
     auto lease = ctx.pool->acquire();
     if (!lease) return Response::error(lease.status());
     auto revisions = (*lease)->read_revisions(*query);
