@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <type_traits>
 
 #include <boost/json.hpp>
 
@@ -180,6 +181,51 @@ ShipmentState parse_state(const std::string& name) {
   return ShipmentState::kPlanned;
 }
 
+// A row reader gives the record, or a Result of it when the row can be refused; RowOf names the record.
+template <typename T>
+struct RecordOf {
+  using type = T;
+};
+template <typename T>
+struct RecordOf<Result<T>> {
+  using type = T;
+};
+template <typename Read>
+using RowOf = typename RecordOf<std::invoke_result_t<Read, const Statement&>>::type;
+
+template <typename T>
+Result<T> as_result(Result<T> record) {
+  return record;
+}
+template <typename T>
+Result<T> as_result(T record) {
+  return record;
+}
+
+Result<Statement> select(Db& db, const char* columns, std::string_view rest) {
+  return db.prepare(std::string("SELECT ") + columns + " " + std::string(rest));
+}
+
+// Every row the statement gives, in order.
+template <typename Read>
+Result<std::vector<RowOf<Read>>> all_rows(Statement& s, Read read) {
+  std::vector<RowOf<Read>> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) return out;
+    ASSIGN_OR_RETURN(auto record, as_result(read(s)));
+    out.push_back(std::move(record));
+  }
+}
+
+// The one row a lookup by id gives, or NotFound with `missing`.
+template <typename Read>
+Result<RowOf<Read>> the_row(Statement& s, Read read, const std::string& missing) {
+  ASSIGN_OR_RETURN(bool row, s.step());
+  if (!row) return not_found(missing);
+  return as_result(read(s));
+}
+
 constexpr const char* kNeedColumns =
     "id, country, item, item_kind, quantity, population, delivered, weight, specialty, team_size, start_date, "
     "end_date, note, posted_at, posted_by, superseded_by IS NULL, "
@@ -189,41 +235,38 @@ constexpr const char* kOfferColumns =
     "note, posted_at, posted_by, superseded_by IS NULL, "
     "(SELECT COALESCE(SUM(quantity), 0) FROM aid_allocations a WHERE a.offer_id = aid_offers.id)";
 
+// The columns needs and offers share: both column lists put them at the same places.
+template <typename Posting>
+void read_posting_columns(const Statement& s, Posting& p) {
+  p.id = s.column_int64(0);
+  p.item = s.column_text(2);
+  p.item_kind = s.column_text(3) == "expert_team" ? ItemKind::kExpertTeam : ItemKind::kGoods;
+  p.quantity = s.column_int64(4);
+  p.team = team_columns(s, 8);
+  p.note = s.column_text(12);
+  p.posted_at = Timestamp(s.column_int64(13));
+  p.posted_by = s.column_text(14);
+  p.current = s.column_int64(15) != 0;
+  p.allocated = s.column_int64(16);
+}
+
 NeedRecord read_need(const Statement& s) {
   NeedRecord n;
-  n.id = s.column_int64(0);
+  read_posting_columns(s, n);
   n.country = s.column_text(1);
-  n.item = s.column_text(2);
-  n.item_kind = s.column_text(3) == "expert_team" ? ItemKind::kExpertTeam : ItemKind::kGoods;
-  n.quantity = s.column_int64(4);
   n.population = s.column_int64(5);
   n.delivered = s.column_int64(6);
   n.weight = s.column_double(7);
-  n.team = team_columns(s, 8);
-  n.note = s.column_text(12);
-  n.posted_at = Timestamp(s.column_int64(13));
-  n.posted_by = s.column_text(14);
-  n.current = s.column_int64(15) != 0;
-  n.allocated = s.column_int64(16);
   return n;
 }
 
 OfferRecord read_offer(const Statement& s) {
   OfferRecord o;
-  o.id = s.column_int64(0);
+  read_posting_columns(s, o);
   o.donor = s.column_text(1);
-  o.item = s.column_text(2);
-  o.item_kind = s.column_text(3) == "expert_team" ? ItemKind::kExpertTeam : ItemKind::kGoods;
-  o.quantity = s.column_int64(4);
   o.origin = s.column_text(5);
   o.kind = s.column_text(6) == "commercial" ? OfferKind::kCommercial : OfferKind::kDonation;
   o.unit_price = s.column_double(7);
-  o.team = team_columns(s, 8);
-  o.note = s.column_text(12);
-  o.posted_at = Timestamp(s.column_int64(13));
-  o.posted_by = s.column_text(14);
-  o.current = s.column_int64(15) != 0;
-  o.allocated = s.column_int64(16);
   return o;
 }
 
@@ -241,6 +284,20 @@ constexpr const char* kShipmentColumns =
     "id, allocation_id, round_id, donor, origin, country, item, quantity, received, state, note, created_at, "
     "created_by";
 
+constexpr const char* kRoundSummaryColumns = "id, policy, cap, buffer, run_at, run_by, total_cost";
+
+Result<RoundRecord> read_round_summary(const Statement& s) {
+  RoundRecord r;
+  r.id = s.column_int64(0);
+  ASSIGN_OR_RETURN(r.options.policy, parse_policy(s.column_text(1)));
+  if (!s.column_is_null(2)) r.options.cap = s.column_double(2);
+  r.options.buffer = s.column_double(3);
+  r.run_at = Timestamp(s.column_int64(4));
+  r.run_by = s.column_text(5);
+  r.total_cost = s.column_double(6);
+  return r;
+}
+
 ShipmentRecord read_shipment(const Statement& s) {
   ShipmentRecord r;
   r.id = s.column_int64(0);
@@ -257,6 +314,46 @@ ShipmentRecord read_shipment(const Statement& s) {
   r.created_at = Timestamp(s.column_int64(11));
   r.created_by = s.column_text(12);
   return r;
+}
+
+constexpr const char* kShipmentEventColumns =
+    "id, shipment_id, event, event_date, quantity_received, received_by, note, recorded_at, recorded_by";
+
+ShipmentEvent read_shipment_event(const Statement& s) {
+  ShipmentEvent e;
+  e.id = s.column_int64(0);
+  e.shipment_id = s.column_int64(1);
+  std::string name = s.column_text(2);
+  e.kind = name == "planned" ? ShipmentEventKind::kPlanned : *parse_shipment_event(name);
+  e.date = date_column(s, 3);
+  e.quantity_received = s.column_int64(4);
+  e.received_by = s.column_text(5);
+  e.note = s.column_text(6);
+  e.recorded_at = Timestamp(s.column_int64(7));
+  e.recorded_by = s.column_text(8);
+  return e;
+}
+
+// Needs are keyed by (country, item), offers by (donor, item): `key_column` names the first.
+Status supersede_earlier_postings(Db& db, std::string_view table, std::string_view key_column,
+                                  const std::string& key, const std::string& item, int64_t id) {
+  ASSIGN_OR_RETURN(Statement supersede,
+                   db.prepare("UPDATE " + std::string(table) + " SET superseded_by = ? WHERE " +
+                              std::string(key_column) + " = ? AND item = ? AND id <> ? AND superseded_by IS NULL"));
+  supersede.bind(1, id).bind(2, key).bind(3, item).bind(4, id);
+  return supersede.run();
+}
+
+template <typename Read>
+Result<std::vector<RowOf<Read>>> list_postings(Db& db, const char* columns, std::string_view table,
+                                               std::string_view key_column, const std::string& key,
+                                               const std::string& item, bool include_superseded, Read read) {
+  ASSIGN_OR_RETURN(Statement s, select(db, columns,
+                                       "FROM " + std::string(table) + " WHERE (?1 = '' OR " + std::string(key_column) +
+                                           " = ?1) AND (?2 = '' OR item = ?2) AND (?3 OR superseded_by IS NULL) "
+                                           "ORDER BY id"));
+  s.bind(1, key).bind(2, item).bind(3, int64_t{include_superseded ? 1 : 0});
+  return all_rows(s, read);
 }
 
 json::object need_input_json(const Need& n, int64_t need_id) {
@@ -349,11 +446,7 @@ Result<int64_t> CoordinationStore::post_need(NeedRecord need) {
   insert.bind(12, need.note).bind(13, need.posted_at.micros()).bind(14, need.posted_by);
   RETURN_IF_ERROR(insert.run());
   int64_t id = db_->last_insert_rowid();
-  ASSIGN_OR_RETURN(Statement supersede,
-                   db_->prepare("UPDATE aid_needs SET superseded_by = ? WHERE country = ? AND item = ? AND id <> ? "
-                                "AND superseded_by IS NULL"));
-  supersede.bind(1, id).bind(2, need.country).bind(3, need.item).bind(4, id);
-  RETURN_IF_ERROR(supersede.run());
+  RETURN_IF_ERROR(supersede_earlier_postings(*db_, "aid_needs", "country", need.country, need.item, id));
   RETURN_IF_ERROR(tx->commit());
   return id;
 }
@@ -378,44 +471,19 @@ Result<int64_t> CoordinationStore::post_offer(OfferRecord offer) {
   insert.bind(12, offer.note).bind(13, offer.posted_at.micros()).bind(14, offer.posted_by);
   RETURN_IF_ERROR(insert.run());
   int64_t id = db_->last_insert_rowid();
-  ASSIGN_OR_RETURN(Statement supersede,
-                   db_->prepare("UPDATE aid_offers SET superseded_by = ? WHERE donor = ? AND item = ? AND id <> ? "
-                                "AND superseded_by IS NULL"));
-  supersede.bind(1, id).bind(2, offer.donor).bind(3, offer.item).bind(4, id);
-  RETURN_IF_ERROR(supersede.run());
+  RETURN_IF_ERROR(supersede_earlier_postings(*db_, "aid_offers", "donor", offer.donor, offer.item, id));
   RETURN_IF_ERROR(tx->commit());
   return id;
 }
 
 Result<std::vector<NeedRecord>> CoordinationStore::list_needs(const NeedFilter& filter) {
-  std::string sql = std::string("SELECT ") + kNeedColumns +
-                    " FROM aid_needs WHERE (?1 = '' OR country = ?1) AND (?2 = '' OR item = ?2) "
-                    "AND (?3 OR superseded_by IS NULL) ORDER BY id";
-  ASSIGN_OR_RETURN(Statement s, db_->prepare(sql));
-  s.bind(1, filter.country).bind(2, filter.item).bind(3, int64_t{filter.include_superseded ? 1 : 0});
-  std::vector<NeedRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    out.push_back(read_need(s));
-  }
-  return out;
+  return list_postings(*db_, kNeedColumns, "aid_needs", "country", filter.country, filter.item,
+                       filter.include_superseded, read_need);
 }
 
 Result<std::vector<OfferRecord>> CoordinationStore::list_offers(const std::string& donor, const std::string& item,
                                                                 bool include_superseded) {
-  std::string sql = std::string("SELECT ") + kOfferColumns +
-                    " FROM aid_offers WHERE (?1 = '' OR donor = ?1) AND (?2 = '' OR item = ?2) "
-                    "AND (?3 OR superseded_by IS NULL) ORDER BY id";
-  ASSIGN_OR_RETURN(Statement s, db_->prepare(sql));
-  s.bind(1, donor).bind(2, item).bind(3, int64_t{include_superseded ? 1 : 0});
-  std::vector<OfferRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    out.push_back(read_offer(s));
-  }
-  return out;
+  return list_postings(*db_, kOfferColumns, "aid_offers", "donor", donor, item, include_superseded, read_offer);
 }
 
 Result<int64_t> CoordinationStore::run_round(const AllocationOptions& options,
@@ -490,71 +558,31 @@ Result<int64_t> CoordinationStore::run_round(const AllocationOptions& options,
 }
 
 Result<RoundRecord> CoordinationStore::get_round(int64_t id) {
-  ASSIGN_OR_RETURN(Statement s, db_->prepare("SELECT id, policy, cap, buffer, run_at, run_by, inputs_json, "
-                                             "report_json, total_cost FROM aid_rounds WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kRoundSummaryColumns, ", inputs_json, report_json FROM aid_rounds WHERE id = ?"));
   s.bind(1, id);
-  ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return not_found("no allocation round " + std::to_string(id));
-  RoundRecord r;
-  r.id = s.column_int64(0);
-  ASSIGN_OR_RETURN(r.options.policy, parse_policy(s.column_text(1)));
-  if (!s.column_is_null(2)) r.options.cap = s.column_double(2);
-  r.options.buffer = s.column_double(3);
-  r.run_at = Timestamp(s.column_int64(4));
-  r.run_by = s.column_text(5);
-  r.inputs_json = s.column_text(6);
-  r.report_json = s.column_text(7);
-  r.total_cost = s.column_double(8);
-  ASSIGN_OR_RETURN(Statement lines, db_->prepare(std::string("SELECT ") + kAllocationColumns +
-                                                 " FROM aid_allocations WHERE round_id = ? ORDER BY id"));
+  ASSIGN_OR_RETURN(RoundRecord r, the_row(s, read_round_summary, "no allocation round " + std::to_string(id)));
+  r.inputs_json = s.column_text(7);
+  r.report_json = s.column_text(8);
+  ASSIGN_OR_RETURN(Statement lines, select(*db_, kAllocationColumns, "FROM aid_allocations WHERE round_id = ? ORDER BY id"));
   lines.bind(1, id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, lines.step());
-    if (!more) break;
-    r.lines.push_back(read_allocation(lines));
-  }
+  ASSIGN_OR_RETURN(r.lines, all_rows(lines, read_allocation));
   return r;
 }
 
 Result<std::vector<RoundRecord>> CoordinationStore::list_rounds() {
-  ASSIGN_OR_RETURN(Statement s, db_->prepare("SELECT id, policy, cap, buffer, run_at, run_by, total_cost "
-                                             "FROM aid_rounds ORDER BY id DESC"));
-  std::vector<RoundRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    RoundRecord r;
-    r.id = s.column_int64(0);
-    ASSIGN_OR_RETURN(r.options.policy, parse_policy(s.column_text(1)));
-    if (!s.column_is_null(2)) r.options.cap = s.column_double(2);
-    r.options.buffer = s.column_double(3);
-    r.run_at = Timestamp(s.column_int64(4));
-    r.run_by = s.column_text(5);
-    r.total_cost = s.column_double(6);
-    out.push_back(std::move(r));
-  }
-  return out;
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kRoundSummaryColumns, "FROM aid_rounds ORDER BY id DESC"));
+  return all_rows(s, read_round_summary);
 }
 
 Result<AllocationRecord> CoordinationStore::get_allocation(int64_t id) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->prepare(std::string("SELECT ") + kAllocationColumns + " FROM aid_allocations WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kAllocationColumns, "FROM aid_allocations WHERE id = ?"));
   s.bind(1, id);
-  ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return not_found("no allocation line " + std::to_string(id));
-  return read_allocation(s);
+  return the_row(s, read_allocation, "no allocation line " + std::to_string(id));
 }
 
 Result<std::vector<AllocationRecord>> CoordinationStore::list_allocations() {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->prepare(std::string("SELECT ") + kAllocationColumns + " FROM aid_allocations ORDER BY id"));
-  std::vector<AllocationRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    out.push_back(read_allocation(s));
-  }
-  return out;
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kAllocationColumns, "FROM aid_allocations ORDER BY id"));
+  return all_rows(s, read_allocation);
 }
 
 Result<int64_t> CoordinationStore::plan_shipment(const ShipmentRequest& request, Timestamp now,
@@ -618,53 +646,25 @@ Result<int64_t> CoordinationStore::plan_shipment(const ShipmentRequest& request,
 }
 
 Result<std::vector<ShipmentEvent>> CoordinationStore::shipment_events(std::optional<int64_t> shipment_id) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->prepare("SELECT id, shipment_id, event, event_date, quantity_received, received_by, note, "
-                                "recorded_at, recorded_by FROM aid_shipment_events "
-                                "WHERE ?1 IS NULL OR shipment_id = ?1 ORDER BY id"));
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentEventColumns,
+                                       "FROM aid_shipment_events WHERE ?1 IS NULL OR shipment_id = ?1 ORDER BY id"));
   s.bind(1, shipment_id);
-  std::vector<ShipmentEvent> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    ShipmentEvent e;
-    e.id = s.column_int64(0);
-    e.shipment_id = s.column_int64(1);
-    std::string name = s.column_text(2);
-    e.kind = name == "planned" ? ShipmentEventKind::kPlanned : *parse_shipment_event(name);
-    e.date = date_column(s, 3);
-    e.quantity_received = s.column_int64(4);
-    e.received_by = s.column_text(5);
-    e.note = s.column_text(6);
-    e.recorded_at = Timestamp(s.column_int64(7));
-    e.recorded_by = s.column_text(8);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return all_rows(s, read_shipment_event);
 }
 
 Result<ShipmentRecord> CoordinationStore::get_shipment(int64_t id) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->prepare(std::string("SELECT ") + kShipmentColumns + " FROM aid_shipments WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentColumns, "FROM aid_shipments WHERE id = ?"));
   s.bind(1, id);
-  ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return not_found("no shipment " + std::to_string(id));
-  ShipmentRecord r = read_shipment(s);
+  ASSIGN_OR_RETURN(ShipmentRecord r, the_row(s, read_shipment, "no shipment " + std::to_string(id)));
   ASSIGN_OR_RETURN(r.events, shipment_events(id));
   return r;
 }
 
 Result<std::vector<ShipmentRecord>> CoordinationStore::list_shipments() {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->prepare(std::string("SELECT ") + kShipmentColumns + " FROM aid_shipments ORDER BY id"));
-  std::vector<ShipmentRecord> out;
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentColumns, "FROM aid_shipments ORDER BY id"));
+  ASSIGN_OR_RETURN(std::vector<ShipmentRecord> out, all_rows(s, read_shipment));
   std::map<int64_t, size_t> index;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) break;
-    out.push_back(read_shipment(s));
-    index[out.back().id] = out.size() - 1;
-  }
+  for (size_t i = 0; i < out.size(); ++i) index[out[i].id] = i;
   ASSIGN_OR_RETURN(auto events, shipment_events(std::nullopt));
   for (auto& e : events) {
     auto it = index.find(e.shipment_id);
