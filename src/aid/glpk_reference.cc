@@ -7,7 +7,7 @@
 
 namespace shouwang::aid {
 
-Result<double> glpk_transport_optimum(const TransportProblem& problem) {
+Result<double> glpk_transport_optimum(const TransportProblem& problem, GlpkMethod method) {
   glp_term_out(GLP_OFF);
   glp_prob* lp = glp_create_prob();
   glp_set_obj_dir(lp, GLP_MIN);
@@ -38,18 +38,27 @@ Result<double> glpk_transport_optimum(const TransportProblem& problem) {
     }
   }
   glp_load_matrix(lp, static_cast<int>(value.size()) - 1, row_index.data(), column_index.data(), value.data());
-  glp_smcp parameters;
-  glp_init_smcp(&parameters);
-  parameters.msg_lev = GLP_MSG_OFF;
-  parameters.presolve = GLP_ON;
-  int error = glp_simplex(lp, &parameters);
-  if (error != 0) {
-    glp_delete_prob(lp);
-    return failed_precondition("GLPK simplex stopped with code " + std::to_string(error));
+  int error = 0, status = 0;
+  double objective = 0.0;
+  if (method == GlpkMethod::kInterior) {
+    glp_iptcp parameters;
+    glp_init_iptcp(&parameters);
+    parameters.msg_lev = GLP_MSG_OFF;
+    error = glp_interior(lp, &parameters);
+    status = glp_ipt_status(lp);
+    objective = glp_ipt_obj_val(lp);
+  } else {
+    glp_smcp parameters;
+    glp_init_smcp(&parameters);
+    parameters.msg_lev = GLP_MSG_OFF;
+    parameters.presolve = GLP_ON;
+    if (method == GlpkMethod::kDualSimplex) parameters.meth = GLP_DUAL;
+    error = glp_simplex(lp, &parameters);
+    status = glp_get_status(lp);
+    objective = glp_get_obj_val(lp);
   }
-  int status = glp_get_status(lp);
-  double objective = glp_get_obj_val(lp);
   glp_delete_prob(lp);
+  if (error != 0) return failed_precondition("GLPK stopped with code " + std::to_string(error));
   if (status != GLP_OPT) return failed_precondition("GLPK found no optimum (status " + std::to_string(status) + ")");
   return objective;
 }
