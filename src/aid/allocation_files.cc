@@ -2,16 +2,20 @@
 #include "aid/allocation_files.h"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <type_traits>
+
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
 
 #include "aid/csv_table.h"
+#include "core/json_text.h"
 
 namespace shouwang::aid {
 
@@ -65,13 +69,6 @@ std::string at(std::string_view label, const CsvRecord& record) {
   return std::string(label) + " row " + std::to_string(record.line);
 }
 
-Result<std::string> required_text(const Columns& columns, const CsvRecord& record, std::string_view label,
-                                  const std::string& name) {
-  auto value = columns.cell(record, name);
-  if (!value) return invalid_argument(at(label, record) + ": " + name + " is empty");
-  return *value;
-}
-
 Result<double> parse_number(std::string_view text, std::string_view where, const std::string& name) {
   double value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -94,10 +91,82 @@ Result<int64_t> parse_count(std::string_view text, std::string_view where, const
   return value;
 }
 
-Result<int64_t> required_count(const Columns& columns, const CsvRecord& record, std::string_view label,
-                               const std::string& name) {
-  ASSIGN_OR_RETURN(std::string text, required_text(columns, record, label, name));
-  return parse_count(text, at(label, record), name);
+// One column of an input file: its name, whether a row must fill it, and how a filled cell goes
+// into the row ("where" is "FILE row N"). An empty optional cell leaves the row's default.
+template <typename Row>
+struct Field {
+  std::string name;
+  bool required = true;
+  std::function<Status(Row& row, const std::string& cell, const std::string& where)> store;
+};
+
+template <typename Row>
+Field<Row> text_field(std::string name, std::string Row::*member, bool required = true) {
+  return {name, required, [member](Row& row, const std::string& cell, const std::string&) {
+            row.*member = cell;
+            return Status::ok();
+          }};
+}
+
+// A count; `positive` refuses 0 as well.
+template <typename Row>
+Field<Row> count_field(std::string name, int64_t Row::*member, bool required = true, bool positive = false) {
+  return {name, required, [name, member, positive](Row& row, const std::string& cell, const std::string& where) {
+            ASSIGN_OR_RETURN(row.*member, parse_count(cell, where, name));
+            if (positive && row.*member == 0) return invalid_argument(where + ": " + name + " must be > 0");
+            return Status::ok();
+          }};
+}
+
+enum class Lower { kNonNegative, kPositive };
+
+template <typename Row>
+Field<Row> number_field(std::string name, double Row::*member, bool required, Lower lower) {
+  return {name, required, [name, member, lower](Row& row, const std::string& cell, const std::string& where) {
+            ASSIGN_OR_RETURN(row.*member, parse_number(cell, where, name));
+            if (lower == Lower::kNonNegative && row.*member < 0)
+              return invalid_argument(where + ": " + name + " " + cell + " is negative");
+            if (lower == Lower::kPositive && row.*member <= 0)
+              return invalid_argument(where + ": " + name + " " + cell + " must be > 0");
+            return Status::ok();
+          }};
+}
+
+// Reads every record of a CSV file whose columns are `fields`, in the fields' order, so the first
+// faulty cell of a row is the one named. `finish` checks what involves several cells of a row;
+// `filled` says whether a row's cell in a column was non-empty.
+template <typename Row>
+using RowCheck =
+    std::function<Status(Row& row, const std::string& where, const std::function<bool(const std::string&)>& filled)>;
+
+template <typename Row>
+Result<std::vector<Row>> parse_rows(std::string_view text, std::string_view label,
+                                    const std::vector<Field<Row>>& fields,
+                                    const std::type_identity_t<RowCheck<Row>>& finish = nullptr) {
+  ASSIGN_OR_RETURN(CsvTable table, parse_csv(text, label));
+  std::vector<std::string> required, optional;
+  for (const auto& field : fields) (field.required ? required : optional).push_back(field.name);
+  ASSIGN_OR_RETURN(Columns columns, Columns::map(table, label, required, optional));
+  std::vector<Row> rows;
+  rows.reserve(table.records.size());
+  for (const CsvRecord& record : table.records) {
+    Row row;
+    row.source_row = record.line;
+    const std::string where = at(label, record);
+    for (const auto& field : fields) {
+      auto cell = columns.cell(record, field.name);
+      if (cell) {
+        RETURN_IF_ERROR(field.store(row, *cell, where));
+      } else if (field.required) {
+        return invalid_argument(where + ": " + field.name + " is empty");
+      }
+    }
+    if (finish) {
+      RETURN_IF_ERROR(finish(row, where, [&](const std::string& name) { return columns.cell(record, name).has_value(); }));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -112,80 +181,51 @@ Result<std::string> read_file(const std::string& path) {
 }  // namespace
 
 Result<std::vector<Need>> parse_needs_csv(std::string_view text, std::string_view label) {
-  ASSIGN_OR_RETURN(CsvTable table, parse_csv(text, label));
-  ASSIGN_OR_RETURN(Columns columns,
-                   Columns::map(table, label, {"country", "item", "quantity", "population"}, {"delivered", "weight"}));
-  std::vector<Need> needs;
-  needs.reserve(table.records.size());
-  for (const CsvRecord& record : table.records) {
-    Need need;
-    need.source_row = record.line;
-    ASSIGN_OR_RETURN(need.country, required_text(columns, record, label, "country"));
-    ASSIGN_OR_RETURN(need.item, required_text(columns, record, label, "item"));
-    ASSIGN_OR_RETURN(need.quantity, required_count(columns, record, label, "quantity"));
-    ASSIGN_OR_RETURN(need.population, required_count(columns, record, label, "population"));
-    if (need.population == 0) return invalid_argument(at(label, record) + ": population must be > 0");
-    if (auto delivered = columns.cell(record, "delivered")) {
-      ASSIGN_OR_RETURN(need.delivered, parse_count(*delivered, at(label, record), "delivered"));
-    }
-    if (auto weight = columns.cell(record, "weight")) {
-      ASSIGN_OR_RETURN(need.weight, parse_number(*weight, at(label, record), "weight"));
-      if (need.weight <= 0) return invalid_argument(at(label, record) + ": weight " + *weight + " must be > 0");
-    }
-    needs.push_back(std::move(need));
-  }
-  return needs;
+  static const std::vector<Field<Need>> fields = {
+      text_field("country", &Need::country),
+      text_field("item", &Need::item),
+      count_field("quantity", &Need::quantity),
+      count_field("population", &Need::population, true, /*positive=*/true),
+      count_field("delivered", &Need::delivered, false),
+      number_field("weight", &Need::weight, false, Lower::kPositive),
+  };
+  return parse_rows(text, label, fields);
 }
 
 Result<std::vector<Offer>> parse_offers_csv(std::string_view text, std::string_view label) {
-  ASSIGN_OR_RETURN(CsvTable table, parse_csv(text, label));
-  ASSIGN_OR_RETURN(Columns columns,
-                   Columns::map(table, label, {"donor", "item", "quantity"}, {"origin", "kind", "unit_price"}));
-  std::vector<Offer> offers;
-  offers.reserve(table.records.size());
-  for (const CsvRecord& record : table.records) {
-    Offer offer;
-    offer.source_row = record.line;
-    ASSIGN_OR_RETURN(offer.donor, required_text(columns, record, label, "donor"));
-    ASSIGN_OR_RETURN(offer.item, required_text(columns, record, label, "item"));
-    ASSIGN_OR_RETURN(offer.quantity, required_count(columns, record, label, "quantity"));
-    offer.origin = columns.cell(record, "origin").value_or("");
-    std::string kind = columns.cell(record, "kind").value_or("donation");
-    if (kind == "donation") {
-      offer.kind = OfferKind::kDonation;
-    } else if (kind == "commercial") {
-      offer.kind = OfferKind::kCommercial;
-    } else {
-      return invalid_argument(at(label, record) + ": kind '" + kind + "' is neither donation nor commercial");
-    }
-    auto price = columns.cell(record, "unit_price");
-    if (price) {
-      ASSIGN_OR_RETURN(offer.unit_price, parse_number(*price, at(label, record), "unit_price"));
-      if (offer.unit_price < 0) return invalid_argument(at(label, record) + ": unit_price " + *price + " is negative");
-    } else if (offer.kind == OfferKind::kCommercial) {
-      return invalid_argument(at(label, record) + ": a commercial offer needs a unit_price");
-    }
-    offers.push_back(std::move(offer));
-  }
-  return offers;
+  static const std::vector<Field<Offer>> fields = {
+      text_field("donor", &Offer::donor),
+      text_field("item", &Offer::item),
+      count_field("quantity", &Offer::quantity),
+      text_field("origin", &Offer::origin, false),
+      {"kind", false,
+       [](Offer& offer, const std::string& kind, const std::string& where) {
+         if (kind == "donation") {
+           offer.kind = OfferKind::kDonation;
+         } else if (kind == "commercial") {
+           offer.kind = OfferKind::kCommercial;
+         } else {
+           return invalid_argument(where + ": kind '" + kind + "' is neither donation nor commercial");
+         }
+         return Status::ok();
+       }},
+      number_field("unit_price", &Offer::unit_price, false, Lower::kNonNegative),
+  };
+  return parse_rows(text, label, fields,
+                    [](Offer& offer, const std::string& where, const std::function<bool(const std::string&)>& filled) {
+                      if (offer.kind == OfferKind::kCommercial && !filled("unit_price"))
+                        return invalid_argument(where + ": a commercial offer needs a unit_price");
+                      return Status::ok();
+                    });
 }
 
 Result<std::vector<TransportCost>> parse_costs_csv(std::string_view text, std::string_view label) {
-  ASSIGN_OR_RETURN(CsvTable table, parse_csv(text, label));
-  ASSIGN_OR_RETURN(Columns columns, Columns::map(table, label, {"origin", "country", "unit_cost"}, {}));
-  std::vector<TransportCost> costs;
-  costs.reserve(table.records.size());
-  for (const CsvRecord& record : table.records) {
-    TransportCost cost;
-    cost.source_row = record.line;
-    ASSIGN_OR_RETURN(cost.origin, required_text(columns, record, label, "origin"));
-    ASSIGN_OR_RETURN(cost.country, required_text(columns, record, label, "country"));
-    ASSIGN_OR_RETURN(std::string unit_cost, required_text(columns, record, label, "unit_cost"));
-    ASSIGN_OR_RETURN(cost.unit_cost, parse_number(unit_cost, at(label, record), "unit_cost"));
-    if (cost.unit_cost < 0) return invalid_argument(at(label, record) + ": unit_cost " + unit_cost + " is negative");
-    costs.push_back(std::move(cost));
-  }
-  return costs;
+  static const std::vector<Field<TransportCost>> fields = {
+      text_field("origin", &TransportCost::origin),
+      text_field("country", &TransportCost::country),
+      number_field("unit_cost", &TransportCost::unit_cost, true, Lower::kNonNegative),
+  };
+  return parse_rows(text, label, fields);
 }
 
 Result<std::vector<Need>> read_needs_csv(const std::string& path) {
@@ -211,52 +251,32 @@ std::string format_allocation_csv(const Allocation& allocation) {
   return out;
 }
 
-namespace {
-
-std::string json_string(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
-
-// Shortest text that reads back as the same double ("0.2", not "2E-1" or "0.20000000000000001").
-std::string json_number(double value) {
-  if (!std::isfinite(value)) return "null";
-  char buffer[64];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, end);
-}
-
-}  // namespace
-
 std::string format_allocation_report_json(const Allocation& allocation) {
-  std::string out = "{\n  \"policy\": " + json_string(policy_name(allocation.policy)) + ",\n  \"countries\": [";
+  // One country per line, so that two rounds' reports can be compared with diff.
+  std::string out = "{\"policy\":" + json_text(boost::json::string(policy_name(allocation.policy))) + ",\n\"countries\":[";
   bool first = true;
   for (const auto& c : allocation.countries) {
     out += first ? "\n" : ",\n";
     first = false;
-    out += "    {\"country\": " + json_string(c.country) + ", \"item\": " + json_string(c.item) +
-           ", \"need\": " + std::to_string(c.need) + ", \"allocated\": " + std::to_string(c.allocated) +
-           ", \"coverage\": " + json_number(c.coverage) + ", \"binding\": " + json_string(binding_name(c.binding)) +
-           ", \"share\": " + json_number(c.share) + ", \"delivered\": " + std::to_string(c.delivered) +
-           ", \"population\": " + std::to_string(c.population) + "}";
+    out += json_text(boost::json::object{{"country", c.country},
+                                         {"item", c.item},
+                                         {"need", c.need},
+                                         {"allocated", c.allocated},
+                                         {"coverage", c.coverage},
+                                         {"binding", binding_name(c.binding)},
+                                         {"share", c.share},
+                                         {"delivered", c.delivered},
+                                         {"population", c.population}});
   }
-  out += allocation.countries.empty() ? "],\n" : "\n  ],\n";
-  auto per_item = [&](const char* name, auto value_of) {
-    std::string text = "  \"" + std::string(name) + "\": {";
-    bool first_item = true;
-    for (const auto& item : allocation.items) {
-      auto value = value_of(item);
-      if (!value) continue;
-      text += (first_item ? "" : ", ") + json_string(item.item) + ": " + *value;
-      first_item = false;
-    }
-    return text + "},\n";
-  };
-  out += per_item("theta", [](const ItemSummary& s) -> std::optional<std::string> {
-    if (!s.theta) return std::nullopt;
-    return json_number(*s.theta);
-  });
-  out += per_item("unmet", [](const ItemSummary& s) -> std::optional<std::string> { return std::to_string(s.unmet); });
-  out += per_item("held_back",
-                  [](const ItemSummary& s) -> std::optional<std::string> { return std::to_string(s.held_back); });
-  out += "  \"cost\": " + json_number(allocation.total_cost) + "\n}\n";
+  boost::json::object theta, unmet, held_back;
+  for (const auto& item : allocation.items) {
+    if (item.theta) theta[item.item] = *item.theta;
+    unmet[item.item] = item.unmet;
+    held_back[item.item] = item.held_back;
+  }
+  out += allocation.countries.empty() ? "],\n" : "\n],\n";
+  out += "\"theta\":" + json_text(theta) + ",\n\"unmet\":" + json_text(unmet) + ",\n\"held_back\":" +
+         json_text(held_back) + ",\n\"cost\":" + json_text(allocation.total_cost) + "}\n";
   return out;
 }
 
