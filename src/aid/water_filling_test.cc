@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 namespace shouwang::aid {
@@ -11,80 +13,59 @@ namespace {
 
 constexpr int64_t kPlenty = 1'000'000'000;
 
-TEST(WaterFillTest, SharesProportionalToPopulationWhenNothingBinds) {
-  // theta = supply / total population; each gets population x theta.
-  std::vector<FillTarget> targets = {{100, 0, kPlenty}, {300, 0, kPlenty}};
-  FillResult r = water_fill(targets, 200);
-  EXPECT_DOUBLE_EQ(r.theta, 0.5);
-  EXPECT_NEAR(r.quantities[0], 50, 1e-9);
-  EXPECT_NEAR(r.quantities[1], 150, 1e-9);
-  EXPECT_EQ(r.total, 200);
+// A water-filling instance whose level and shares are worked out by hand (in `why`).
+struct ClosedFormCase {
+  const char* name;
+  const char* why;
+  std::vector<FillTarget> targets;  // {weighted population, delivered, upper}
+  int64_t supply;
+  std::optional<double> theta;  // not stated where no level is defined (nothing to fill)
+  std::vector<double> quantities;
+  double quantity_tolerance = 1e-9;  // 0 where the answer is an exact bound
+};
+
+const double kThreeLevelsTheta = 105.0 / 900.0;
+
+const ClosedFormCase kClosedFormCases[] = {
+    {"SharesProportionalToPopulationWhenNothingBinds", "theta = supply / total population; each gets population x theta",
+     {{100, 0, kPlenty}, {300, 0, kPlenty}}, 200, 0.5, {50, 150}},
+    {"MetNeedDropsOutAndTheRestRises", "A needs only 10, so B gets the other 90 and the level is 90/100",
+     {{100, 0, 10}, {100, 0, 1000}}, 100, 0.9, {10, 90}},
+    {"DeliveredUnitsCountTowardCoverage",
+     "A already holds 30 of 100. B first rises to 0.3 (30 units), the last 20 split 10/10: theta 0.4",
+     {{100, 30, kPlenty}, {100, 0, kPlenty}}, 50, 0.4, {10, 40}},
+    {"CountryAboveTheLevelGetsNothing", "A holds 80 of 100, above the level 0.5 that B's 50 units reach",
+     {{100, 80, kPlenty}, {100, 0, kPlenty}}, 50, 0.5, {0, 50}},
+    {"WeightScalesTheTarget",
+     "A has weight 2 (weighted population 200): both reach weight x theta with theta = 300/300",
+     {{200, 0, kPlenty}, {100, 0, kPlenty}}, 300, 1.0, {200, 100}},
+    {"AmpleSupplyMeetsEveryUpperBound", "every upper bound is met; B fills last, at (5 + 20) / 50",
+     {{100, 0, 10}, {50, 5, 20}, {10, 0, 0}}, 1000, 0.5, {10, 20, 0}, 0.0},
+    {"NoSupplyGivesNothing", "nothing to share", {{100, 0, 10}, {100, 0, 10}}, 0, std::nullopt, {0, 0}, 0.0},
+    {"ThreeLevelsClosedForm",
+     "populations 100, 200, 700; needs 5, 1000, 1000; B delivered 10; supply 100. A is met at 0.05, then B "
+     "(from 0.05) and C rise together: 100 - 5 = (200t - 10) + 700t, t = 105/900",
+     {{100, 0, 5}, {200, 10, 1000}, {700, 0, 1000}}, 100, kThreeLevelsTheta,
+     {5, 200 * kThreeLevelsTheta - 10, 700 * kThreeLevelsTheta}},
+};
+
+class WaterFillClosedFormTest : public testing::TestWithParam<ClosedFormCase> {};
+
+TEST_P(WaterFillClosedFormTest, MatchesTheHandWorkedAnswer) {
+  const ClosedFormCase& c = GetParam();
+  SCOPED_TRACE(c.why);
+  FillResult r = water_fill(c.targets, c.supply);
+  if (c.theta) EXPECT_NEAR(r.theta, *c.theta, 1e-12);
+  ASSERT_EQ(r.quantities.size(), c.quantities.size());
+  for (size_t i = 0; i < c.quantities.size(); ++i)
+    EXPECT_NEAR(r.quantities[i], c.quantities[i], c.quantity_tolerance) << "target " << i;
+  int64_t total_upper = 0;
+  for (const auto& t : c.targets) total_upper += t.upper;
+  EXPECT_EQ(r.total, std::min(c.supply, total_upper));
 }
 
-TEST(WaterFillTest, MetNeedDropsOutAndTheRestRises) {
-  // A needs only 10, so B gets the other 90 and the level is 90/100.
-  std::vector<FillTarget> targets = {{100, 0, 10}, {100, 0, 1000}};
-  FillResult r = water_fill(targets, 100);
-  EXPECT_NEAR(r.theta, 0.9, 1e-12);
-  EXPECT_NEAR(r.quantities[0], 10, 1e-9);
-  EXPECT_NEAR(r.quantities[1], 90, 1e-9);
-}
-
-TEST(WaterFillTest, DeliveredUnitsCountTowardCoverage) {
-  // A already holds 30 of 100. B first rises to 0.3 (30 units), the last 20 split 10/10: theta 0.4.
-  std::vector<FillTarget> targets = {{100, 30, kPlenty}, {100, 0, kPlenty}};
-  FillResult r = water_fill(targets, 50);
-  EXPECT_NEAR(r.theta, 0.4, 1e-12);
-  EXPECT_NEAR(r.quantities[0], 10, 1e-9);
-  EXPECT_NEAR(r.quantities[1], 40, 1e-9);
-}
-
-TEST(WaterFillTest, CountryAboveTheLevelGetsNothing) {
-  std::vector<FillTarget> targets = {{100, 80, kPlenty}, {100, 0, kPlenty}};
-  FillResult r = water_fill(targets, 50);
-  EXPECT_NEAR(r.theta, 0.5, 1e-12);
-  EXPECT_EQ(r.quantities[0], 0);
-  EXPECT_NEAR(r.quantities[1], 50, 1e-9);
-}
-
-TEST(WaterFillTest, WeightScalesTheTarget) {
-  // A has weight 2 (weighted population 200): both reach weight x theta with theta = 300/300.
-  std::vector<FillTarget> targets = {{200, 0, kPlenty}, {100, 0, kPlenty}};
-  FillResult r = water_fill(targets, 300);
-  EXPECT_NEAR(r.theta, 1.0, 1e-12);
-  EXPECT_NEAR(r.quantities[0], 200, 1e-9);
-  EXPECT_NEAR(r.quantities[1], 100, 1e-9);
-}
-
-TEST(WaterFillTest, AmpleSupplyMeetsEveryUpperBound) {
-  std::vector<FillTarget> targets = {{100, 0, 10}, {50, 5, 20}, {10, 0, 0}};
-  FillResult r = water_fill(targets, 1000);
-  EXPECT_EQ(r.total, 30);
-  EXPECT_EQ(r.quantities[0], 10);
-  EXPECT_EQ(r.quantities[1], 20);
-  EXPECT_EQ(r.quantities[2], 0);
-  EXPECT_NEAR(r.theta, 0.5, 1e-12);  // B fills last, at (5 + 20) / 50
-}
-
-TEST(WaterFillTest, NoSupplyGivesNothing) {
-  std::vector<FillTarget> targets = {{100, 0, 10}, {100, 0, 10}};
-  FillResult r = water_fill(targets, 0);
-  EXPECT_EQ(r.total, 0);
-  EXPECT_EQ(r.quantities[0], 0);
-  EXPECT_EQ(r.quantities[1], 0);
-}
-
-TEST(WaterFillTest, ThreeLevelsClosedForm) {
-  // Populations 100, 200, 700; needs 5, 1000, 1000; A delivered 0, B 10, C 0; supply 100.
-  // A is met at 0.05. Then B (from 0.05) and C rise together: 100 - 5 = (200t - 10) + 700t -> t = 0.1166..
-  std::vector<FillTarget> targets = {{100, 0, 5}, {200, 10, 1000}, {700, 0, 1000}};
-  FillResult r = water_fill(targets, 100);
-  double theta = 105.0 / 900.0;
-  EXPECT_NEAR(r.theta, theta, 1e-12);
-  EXPECT_NEAR(r.quantities[0], 5, 1e-9);
-  EXPECT_NEAR(r.quantities[1], 200 * theta - 10, 1e-9);
-  EXPECT_NEAR(r.quantities[2], 700 * theta, 1e-9);
-}
+INSTANTIATE_TEST_SUITE_P(WaterFillTest, WaterFillClosedFormTest, testing::ValuesIn(kClosedFormCases),
+                         [](const testing::TestParamInfo<ClosedFormCase>& info) { return info.param.name; });
 
 TEST(RoundLargestRemainderTest, LargestFractionsGetTheMissingUnits) {
   std::vector<double> q = {1.2, 2.7, 3.1};  // floors 1+2+3 = 6, one unit missing: 2.7 has .7
