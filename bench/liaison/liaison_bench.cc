@@ -328,6 +328,10 @@ int main(int argc, char** argv) {
               "%lld rejected; %d subscriptions; 1 report in %d is a new outbreak, the rest group (%zu alerts opened)\n",
               static_cast<long long>(total), send_seconds, config.rate, total / send_seconds,
               static_cast<long long>(failures.load()), config.subscriptions, config.new_every, opened);
+  std::printf("group commit: %lld event reports stored in %lld transactions (%.1f per transaction)\n",
+              static_cast<long long>(service.metrics().events_committed()),
+              static_cast<long long>(service.metrics().event_commits()),
+              service.metrics().events_committed() / std::max<double>(1, service.metrics().event_commits()));
   std::printf("report accepted (HTTP response): p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", percentile(accept_ms, 0.5),
               percentile(accept_ms, 0.99), percentile(accept_ms, 1.0));
   std::printf("%-8s %12s %10s %10s %10s\n", "channel", "deliveries", "p50_ms", "p99_ms", "max_ms");

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS alert_alerts(
   opened_by TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_alerts_by_group ON alert_alerts(group_key, state);
 CREATE INDEX IF NOT EXISTS alert_alerts_by_state ON alert_alerts(state, opened_at);
+-- The grouping lookup (newest unresolved alert of a group) walks this backwards by id instead of
+-- sorting the group's alerts in a temporary b-tree on every report.
+CREATE INDEX IF NOT EXISTS alert_alerts_unresolved_by_group ON alert_alerts(group_key, id)
+  WHERE state != 'resolved';
 CREATE TABLE IF NOT EXISTS alert_transitions(
   id INTEGER PRIMARY KEY,
   alert_id INTEGER NOT NULL,
@@ -394,6 +398,32 @@ Result<std::vector<OutboxEntry>> AlertStore::delivered_entries(int64_t alert_id)
   Statement& st = *st_ptr;
   st.bind(1, alert_id);
   return collect_entries(st);
+}
+
+Result<int64_t> AlertStore::data_version() {
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("PRAGMA data_version"));
+  Statement& st = *st_ptr;
+  ASSIGN_OR_RETURN(bool row, st.step());
+  int64_t version = row ? st.column_int64(0) : 0;
+  st.reset();  // an unfinished statement would pin this connection's read snapshot
+  return version;
+}
+
+Status AlertStore::begin_report_savepoint() {
+  ASSIGN_OR_RETURN(Statement * st, statement("SAVEPOINT liaison_report"));
+  return st->run();
+}
+
+Status AlertStore::release_report_savepoint() {
+  ASSIGN_OR_RETURN(Statement * st, statement("RELEASE liaison_report"));
+  return st->run();
+}
+
+Status AlertStore::rollback_report_savepoint() {
+  ASSIGN_OR_RETURN(Statement * st, statement("ROLLBACK TO liaison_report"));
+  RETURN_IF_ERROR(st->run());
+  ASSIGN_OR_RETURN(Statement * release, statement("RELEASE liaison_report"));
+  return release->run();
 }
 
 }  // namespace shouwang::alert

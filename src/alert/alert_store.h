@@ -78,6 +78,14 @@ class AlertStore {
   Result<int64_t> pending_count();
   Result<std::vector<OutboxEntry>> delivered_entries(int64_t alert_id);
 
+  // PRAGMA data_version: changes when another connection has committed.
+  Result<int64_t> data_version();
+  // One report's writes inside a larger transaction (group commit): a savepoint that is released
+  // on success or rolled back alone on failure, leaving the other reports' writes in place.
+  Status begin_report_savepoint();
+  Status release_report_savepoint();
+  Status rollback_report_savepoint();
+
  private:
   explicit AlertStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
   // Prepared once, reset before each use: preparing costs more than running these small queries.

@@ -125,9 +125,7 @@ Status LiaisonService::check_location(const std::string& code) {
 Status LiaisonService::refresh_routing_locked(bool force) {
   // PRAGMA data_version changes when another connection (the CLI's `liaison subscribe`)
   // commits, so subscriptions added outside this process are picked up without a restart.
-  ASSIGN_OR_RETURN(auto st, alerts_->db().prepare("PRAGMA data_version"));
-  ASSIGN_OR_RETURN(bool row, st.step());
-  int64_t version = row ? st.column_int64(0) : 0;
+  ASSIGN_OR_RETURN(int64_t version, alerts_->data_version());
   if (!force && version == routing_data_version_) return Status::ok();
   ASSIGN_OR_RETURN(auto subscriptions, alerts_->list_subscriptions());
   ASSIGN_OR_RETURN(auto policies, alerts_->list_escalation_policies());
@@ -264,34 +262,108 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
   return updates;
 }
 
-Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, const std::string& actor) {
-  if (report.text.empty()) return invalid_argument("an event report needs a 'text'");
-  Opened opened;
+Result<LiaisonService::Opened> LiaisonService::open_or_join_event_locked(const EventSubmission& submission) {
+  const EventReport& report = submission.report;
+  Timestamp now = options_.clock->now();
+  RETURN_IF_ERROR(ancestors_locked(report.location).status());
+  Alert candidate;
+  candidate.location = report.location;
+  candidate.indicator = report.disease.empty() ? "event" : report.disease;
+  candidate.severity = report.severity;
+  candidate.origin = "event";
+  candidate.text = report.text;
+  candidate.report_received_at = report.received_at.value_or(now);
+  candidate.opened_by = submission.actor;
+  return open_or_join_locked(std::move(candidate), now);
+}
+
+std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector<const EventSubmission*>& reports) {
+  std::vector<std::optional<Result<Opened>>> outcomes(reports.size());
+  auto fail_all = [&](const Status& status) {
+    std::vector<Result<AlertUpdate>> failed;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      failed.push_back(outcomes[i] && !outcomes[i]->is_ok() ? outcomes[i]->status() : status);
+    }
+    return failed;
+  };
   {
     std::lock_guard lock(mutex_);
-    Timestamp now = options_.clock->now();
-    RETURN_IF_ERROR(ancestors_locked(report.location).status());
-    RETURN_IF_ERROR(refresh_routing_locked(false));
-    Alert candidate;
-    candidate.location = report.location;
-    candidate.indicator = report.disease.empty() ? "event" : report.disease;
-    candidate.severity = report.severity;
-    candidate.origin = "event";
-    candidate.text = report.text;
-    candidate.report_received_at = report.received_at.value_or(now);
-    candidate.opened_by = actor;
-    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
-    ASSIGN_OR_RETURN(opened, open_or_join_locked(std::move(candidate), now));
-    RETURN_IF_ERROR(tx->commit());
+    auto tx = Transaction::begin(alerts_->db());
+    if (!tx) return fail_all(tx.status());
+    // Inside the transaction: the routing check shares its snapshot instead of opening its own.
+    if (Status s = refresh_routing_locked(false); !s.is_ok()) return fail_all(s);
+    for (size_t i = 0; i < reports.size(); ++i) {
+      if (reports[i]->report.text.empty()) {
+        outcomes[i] = Result<Opened>(invalid_argument("an event report needs a 'text'"));
+        continue;
+      }
+      if (Status s = alerts_->begin_report_savepoint(); !s.is_ok()) return fail_all(s);
+      outcomes[i] = open_or_join_event_locked(*reports[i]);
+      Status closed = outcomes[i]->is_ok() ? alerts_->release_report_savepoint() : alerts_->rollback_report_savepoint();
+      // A savepoint that cannot be closed, or an error after which SQLite rolled the whole
+      // transaction back (disk full, I/O), leaves nothing to commit: every report fails.
+      if (!closed.is_ok()) return fail_all(closed);
+      if (sqlite3_get_autocommit(alerts_->db().handle())) {
+        return fail_all(unavailable("the database rolled the transaction back: " +
+                                    (outcomes[i]->is_ok() ? std::string("unknown cause") : outcomes[i]->status().message())));
+      }
+    }
+    if (Status s = (*tx)->commit(); !s.is_ok()) return fail_all(s);
   }
-  metrics_.report_to_alert.observe(seconds_between(opened.received_at, options_.clock->now()));
-  metrics_.count_alert(opened.update.opened);
-  if (opened.update.opened) {
-    bus_->publish(opened.bus_payload);
-    metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
-    wake_delivery();
+  Timestamp committed = options_.clock->now();
+  std::vector<Result<AlertUpdate>> updates;
+  bool any_opened = false;
+  int64_t stored = 0;
+  for (auto& outcome : outcomes) {
+    if (!outcome->is_ok()) {
+      updates.push_back(outcome->status());
+      continue;
+    }
+    Opened& opened = **outcome;
+    ++stored;
+    metrics_.report_to_alert.observe(seconds_between(opened.received_at, committed));
+    metrics_.count_alert(opened.update.opened);
+    if (opened.update.opened) {
+      any_opened = true;
+      bus_->publish(opened.bus_payload);
+      metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
+    }
+    updates.push_back(opened.update);
   }
-  return opened.update;
+  metrics_.count_event_commit(stored);
+  if (any_opened) wake_delivery();
+  return updates;
+}
+
+Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, const std::string& actor) {
+  if (report.text.empty()) return invalid_argument("an event report needs a 'text'");
+  EventSubmission submission{report, actor};
+  QueuedEvent mine{&submission, std::nullopt, {}};
+  std::unique_lock lock(event_queue_mutex_);
+  event_queue_.push_back(&mine);
+  while (!mine.outcome) {
+    if (event_batch_running_) {
+      mine.wake.wait(lock);
+      continue;
+    }
+    // Lead: write everything queued so far (this report included) in one transaction.
+    event_batch_running_ = true;
+    std::vector<QueuedEvent*> batch;
+    batch.swap(event_queue_);
+    lock.unlock();
+    std::vector<const EventSubmission*> submissions;
+    for (QueuedEvent* queued : batch) submissions.push_back(queued->submission);
+    auto results = report_events(submissions);
+    lock.lock();
+    event_batch_running_ = false;
+    // Wake only the answered reports and the report that leads the next batch, not every waiter.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->outcome = std::move(results[i]);
+      batch[i]->wake.notify_one();
+    }
+    if (!event_queue_.empty()) event_queue_.front()->wake.notify_one();
+  }
+  return std::move(*mine.outcome);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,8 +608,27 @@ Result<std::vector<OutboxEntry>> LiaisonService::delivered_entries(int64_t alert
 }
 
 Result<store::Token> LiaisonService::authenticate(const std::string& secret) {
-  std::lock_guard lock(mutex_);
-  return store::authenticate(*store_, secret);
+  if (secret.empty()) return store::authenticate(*store_, secret);  // its refusal, no lookup
+  std::string hash = store::hash_token_secret(secret);
+  Timestamp now = options_.clock->now();
+  {
+    std::lock_guard lock(token_cache_mutex_);
+    auto it = token_cache_.find(hash);
+    if (it != token_cache_.end() && now.micros() - it->second.second.micros() < kTokenCacheMicros &&
+        now.micros() >= it->second.second.micros()) {
+      return it->second.first;
+    }
+  }
+  Result<store::Token> token = [&] {
+    std::lock_guard lock(mutex_);
+    return store::authenticate(*store_, secret);
+  }();
+  if (token.is_ok()) {
+    std::lock_guard lock(token_cache_mutex_);
+    if (token_cache_.size() >= 4096) token_cache_.clear();  // bounded: a flood of distinct tokens
+    token_cache_[hash] = {*token, now};
+  }
+  return token;
 }
 
 std::string LiaisonService::render_metrics() {

@@ -58,6 +58,12 @@ struct EventReport {
   std::optional<Timestamp> received_at;
 };
 
+// One event report with the token label it is recorded under.
+struct EventSubmission {
+  EventReport report;
+  std::string actor;
+};
+
 struct AlertUpdate {
   int64_t alert_id = 0;
   bool opened = false;  // false: joined an open alert of the same group
@@ -82,7 +88,14 @@ class LiaisonService {
   // detection arrived, for the latency histograms.
   Result<std::vector<AlertUpdate>> on_signals(const std::vector<Signal>& signals,
                                               std::optional<Timestamp> report_received_at = std::nullopt);
+  // Group commit: reports arriving while a transaction is being written wait and then share the
+  // next one, so the commit cost is paid once per batch, not once per report. The caller gets its
+  // answer only after the transaction holding its report has committed.
   Result<AlertUpdate> report_event(const EventReport& report, const std::string& actor);
+  // Stores the reports in one transaction, each in its own savepoint: a report that fails leaves
+  // no trace and the others are stored; when the transaction itself fails, none is stored and
+  // every report gets the error. Results are in the order of `reports`.
+  std::vector<Result<AlertUpdate>> report_events(const std::vector<const EventSubmission*>& reports);
 
   Result<Alert> acknowledge(int64_t alert_id, const std::string& actor, const std::string& note = "");
   Result<Alert> resolve(int64_t alert_id, const std::string& actor, const std::string& note = "");
@@ -132,6 +145,7 @@ class LiaisonService {
     Timestamp received_at;
   };
   Result<Opened> open_or_join_locked(Alert candidate, Timestamp now);
+  Result<Opened> open_or_join_event_locked(const EventSubmission& submission);
   // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) and
   // returns the payload for the in-process bus.
   Result<std::string> queue_transition_locked(const Alert& alert, const std::string& kind, Timestamp origin_at,
@@ -150,6 +164,24 @@ class LiaisonService {
   std::multimap<std::string, Subscription> subscriptions_by_location_;
   std::vector<EscalationPolicy> policies_;
   int64_t routing_data_version_ = -1;
+
+  // Group commit of event reports: the first waiting caller leads, writing the queued reports in
+  // one transaction while later arrivals queue up for the next one.
+  struct QueuedEvent {
+    const EventSubmission* submission;
+    std::optional<Result<AlertUpdate>> outcome;
+    std::condition_variable wake;  // answered, or its turn to lead
+  };
+  std::mutex event_queue_mutex_;
+  std::vector<QueuedEvent*> event_queue_;
+  bool event_batch_running_ = false;
+
+  // Tokens seen recently (by hash of the secret). A lookup on the shared store connection costs
+  // more than the rest of an event report, and tokens are never changed in place; a token
+  // deleted from the database stops working once its entry is older than kTokenCacheMicros.
+  static constexpr int64_t kTokenCacheMicros = 1'000'000;
+  std::mutex token_cache_mutex_;
+  std::map<std::string, std::pair<store::Token, Timestamp>> token_cache_;
 
   std::mutex webhook_pass_mutex_;  // one pass per channel at a time
   std::mutex nats_pass_mutex_;

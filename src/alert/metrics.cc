@@ -67,6 +67,11 @@ void LiaisonMetrics::count_delivery(const std::string& channel, bool ok) {
 
 void LiaisonMetrics::count_alert(bool opened) { (opened ? alerts_opened_ : signals_joined_)++; }
 
+void LiaisonMetrics::count_event_commit(int64_t reports) {
+  ++event_commits_;
+  events_committed_ += reports;
+}
+
 std::string LiaisonMetrics::render_prometheus(int64_t outbox_pending) const {
   std::ostringstream out;
   out << "# HELP shouwang_alert_report_to_alert_seconds Report received to alert opened or joined.\n"
@@ -94,6 +99,12 @@ std::string LiaisonMetrics::render_prometheus(int64_t outbox_pending) const {
       << "# HELP shouwang_alert_signals_grouped_total Signals and reports that joined an open alert.\n"
       << "# TYPE shouwang_alert_signals_grouped_total counter\n"
       << "shouwang_alert_signals_grouped_total " << signals_joined_.load() << "\n"
+      << "# HELP shouwang_alert_event_commits_total Transactions that stored event reports (group commit).\n"
+      << "# TYPE shouwang_alert_event_commits_total counter\n"
+      << "shouwang_alert_event_commits_total " << event_commits_.load() << "\n"
+      << "# HELP shouwang_alert_events_committed_total Event reports stored by those transactions.\n"
+      << "# TYPE shouwang_alert_events_committed_total counter\n"
+      << "shouwang_alert_events_committed_total " << events_committed_.load() << "\n"
       << "# HELP shouwang_alert_outbox_pending Notifications waiting for delivery.\n"
       << "# TYPE shouwang_alert_outbox_pending gauge\n"
       << "shouwang_alert_outbox_pending " << outbox_pending << "\n";

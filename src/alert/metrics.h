@@ -43,6 +43,10 @@ class LiaisonMetrics {
   Histogram& transition_to_delivery(const std::string& channel);
   void count_delivery(const std::string& channel, bool ok);
   void count_alert(bool opened);
+  // One group commit of `reports` event reports (their average is the batch size).
+  void count_event_commit(int64_t reports);
+  int64_t event_commits() const { return event_commits_.load(); }
+  int64_t events_committed() const { return events_committed_.load(); }
 
   std::string render_prometheus(int64_t outbox_pending) const;
 
@@ -53,6 +57,8 @@ class LiaisonMetrics {
   std::map<std::pair<std::string, bool>, int64_t> deliveries_;
   std::atomic<int64_t> alerts_opened_{0};
   std::atomic<int64_t> signals_joined_{0};
+  std::atomic<int64_t> event_commits_{0};
+  std::atomic<int64_t> events_committed_{0};
 };
 
 }  // namespace shouwang::alert
