@@ -383,6 +383,20 @@ api::Handler with_store(std::shared_ptr<CoordinationPool> pool, F handler, int s
   };
 }
 
+// {"<key>": [records as JSON]}, the answer of every listing endpoint; `keep` filters the records.
+template <typename Record, typename ToJson, typename Keep>
+json::object listing(const char* key, const std::vector<Record>& records, ToJson to_json, Keep keep) {
+  json::array out;
+  for (const Record& record : records)
+    if (keep(record)) out.push_back(to_json(record));
+  return json::object{{key, std::move(out)}};
+}
+
+template <typename Record, typename ToJson>
+json::object listing(const char* key, const std::vector<Record>& records, ToJson to_json) {
+  return listing(key, records, to_json, [](const Record&) { return true; });
+}
+
 }  // namespace
 
 void add_aid_routes(api::Router& router, ApiContext ctx) {
@@ -394,27 +408,21 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
   router.add("GET", "/api/v1/aid/needs", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto needs, s.list_needs(NeedFilter{r.param("country"), r.param("item"),
                                                                     r.param("all") == "true"}));
-               json::array out;
-               for (const auto& n : needs) out.push_back(need_json(n));
-               return json::object{{"needs", std::move(out)}};
+               return listing("needs", needs, need_json);
              }));
   router.add("POST", "/api/v1/aid/offers", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_offer(ctx, s, r);
              }, 201));
   router.add("GET", "/api/v1/aid/offers", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto offers, s.list_offers(r.param("donor"), r.param("item"), r.param("all") == "true"));
-               json::array out;
-               for (const auto& o : offers) out.push_back(offer_json(o));
-               return json::object{{"offers", std::move(out)}};
+               return listing("offers", offers, offer_json);
              }));
   router.add("POST", "/api/v1/aid/rounds", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_round(ctx, s, r);
              }, 201));
   router.add("GET", "/api/v1/aid/rounds", with_store(pool, [](CoordinationStore& s, const Request&) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto rounds, s.list_rounds());
-               json::array out;
-               for (const auto& r : rounds) out.push_back(round_summary_json(r));
-               return json::object{{"rounds", std::move(out)}};
+               return listing("rounds", rounds, round_summary_json);
              }));
   router.add("GET", "/api/v1/aid/rounds/{id}", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(int64_t id, path_id(r));
@@ -426,13 +434,10 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
              }, 201));
   router.add("GET", "/api/v1/aid/shipments", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto shipments, s.list_shipments());
-               json::array out;
-               for (const auto& sh : shipments) {
-                 if (!r.param("country").empty() && sh.country != r.param("country")) continue;
-                 if (!r.param("donor").empty() && sh.donor != r.param("donor")) continue;
-                 out.push_back(shipment_json(sh));
-               }
-               return json::object{{"shipments", std::move(out)}};
+               return listing("shipments", shipments, shipment_json, [&r](const ShipmentRecord& sh) {
+                 return (r.param("country").empty() || sh.country == r.param("country")) &&
+                        (r.param("donor").empty() || sh.donor == r.param("donor"));
+               });
              }));
   router.add("GET", "/api/v1/aid/shipments/{id}", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(int64_t id, path_id(r));
