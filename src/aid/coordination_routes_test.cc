@@ -112,6 +112,13 @@ TEST_F(AidRoutesTest, NeedOfferRoundShipmentPartialDeliveryAndPublicReport) {
   EXPECT_EQ(shipment["state"].as_string(), "planned");
   EXPECT_EQ(shipment["quantity"].as_int64(), 200);
   EXPECT_EQ(shipment["origin"].as_string(), "CHN");
+  auto shipments_listed = [&](const std::string& query) {
+    return expect_json_object(call("GET", "/api/v1/aid/shipments" + query, ""))["shipments"].as_array().size();
+  };
+  EXPECT_EQ(shipments_listed(""), 1u);
+  EXPECT_EQ(shipments_listed("?country=NGA"), 1u);
+  EXPECT_EQ(shipments_listed("?country=ZAF"), 0u);
+  EXPECT_EQ(shipments_listed("?donor=Gates"), 0u);
   std::string events = "/api/v1/aid/shipments/" + std::to_string(shipment["id"].as_int64()) + "/events";
   clock_.advance_micros(3'600'000'000);
   EXPECT_EQ(expect_json_object(call("POST", events, donor_, {{"event", "dispatched"}, {"date", "2020-06-02"}}))["state"].as_string(),
