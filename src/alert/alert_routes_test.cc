@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -282,6 +283,47 @@ TEST_F(AlertRoutesTest, MetricsArePrometheusText) {
   EXPECT_NE(r.body.find("shouwang_alert_report_to_delivery_seconds_count{channel=\"webhook\"} 1"), std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("shouwang_alert_report_to_alert_seconds_count 1"), std::string::npos);
+}
+
+TEST_F(AlertRoutesTest, ConcurrentEventReportsOverHttpAreAllStoredAndBadOnesRefusedAlone) {
+  Receiver receiver;
+  ASSERT_TRUE(receiver.started());
+  subscribe("AFRO", receiver.url("afro"), "s3cret");
+  constexpr int kClients = 8, kEach = 15;
+  std::atomic<int> created{0}, joined{0}, refused{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kEach; ++i) {
+        // Every fifth report names an unknown place: it is refused, the others in its batch stored.
+        bool bad = i % 5 == 4;
+        json::object event{{"location", bad ? "NOWHERE" : (c % 2 ? "NGA" : "GHA")},
+                           {"severity", "high"},
+                           {"text", "client " + std::to_string(c) + " report " + std::to_string(i)},
+                           {"disease", "d" + std::to_string(i % 2)}};
+        auto r = call("POST", "/api/v1/events", event, admin_);
+        if (r.status == 201) ++created;
+        else if (r.status == 200) ++joined;
+        else if (r.status == 404 && bad) ++refused;
+        else ++other;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(refused.load(), kClients * kEach / 5);
+  EXPECT_EQ(created.load(), 4);  // {NGA, GHA} x {d0, d1}: the first of each group opens it
+  EXPECT_EQ(created.load() + joined.load(), kClients * kEach * 4 / 5);
+  auto alerts = call("GET", "/api/v1/alerts?limit=100", nullptr, "");
+  auto list = json::parse(alerts.body).at("alerts").as_array();
+  ASSERT_EQ(list.size(), 4u);
+  int64_t signals = 0;
+  for (const auto& a : list) signals += a.at("signal_count").as_int64();
+  EXPECT_EQ(signals, kClients * kEach * 4 / 5);
+  // Each opened alert reaches the regional office once.
+  EXPECT_EQ(receiver.wait_for("/api/hook/afro", 4, std::chrono::seconds(5)).size(), 4u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(receiver.wait_for("/api/hook/afro", 5, std::chrono::milliseconds(1)).size(), 4u);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "alert/test_support.h"
 
@@ -306,6 +308,137 @@ TEST(Durations, ParseUnitsAndRejectNonsense) {
   EXPECT_FALSE(parse_duration_micros("m").is_ok());
   EXPECT_FALSE(parse_duration_micros("0s").is_ok());
   EXPECT_FALSE(parse_duration_micros("3w").is_ok());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group commit of event reports
+
+EventSubmission event_at(const std::string& location, const std::string& disease, const std::string& text) {
+  EventSubmission e;
+  e.report.location = location;
+  e.report.disease = disease;
+  e.report.text = text;
+  e.report.severity = Severity::kHigh;
+  e.actor = "fp-test";
+  return e;
+}
+
+// Counts rows through a connection of its own, so only committed rows are seen.
+int64_t committed_count(const std::string& db_path, const std::string& sql) {
+  auto db = store::sqlite::Db::open(db_path);
+  if (!db) return -1;
+  auto st = (*db)->prepare(sql);
+  if (!st) return -1;
+  auto row = st->step();
+  return row.is_ok() && *row ? st->column_int64(0) : -1;
+}
+
+Status exec_on_own_connection(const std::string& db_path, const std::string& sql) {
+  ASSIGN_OR_RETURN(auto db, store::sqlite::Db::open(db_path));
+  return db->exec(sql);
+}
+
+TEST_F(LiaisonTest, ABatchStoresEachReportAllOrNothing) {
+  subscribe("nigeria", "NGA");
+  subscribe("ghana", "GHA");
+  // The third write of a new alert (its webhook notification) fails for the poisoned report,
+  // after its alert row and transition were written: they must go, the others must stay.
+  ASSERT_TRUE(exec_on_own_connection(db_.path(),
+                                     "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox "
+                                     "WHEN NEW.payload LIKE '%poisoned%' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                  .is_ok());
+  open_service();
+  std::vector<EventSubmission> events = {event_at("NGA", "lassa", "first"), event_at("NGA", "cholera", "poisoned"),
+                                         event_at("GHA", "lassa", "third"), event_at("NOWHERE", "lassa", "fourth"),
+                                         event_at("NGA", "lassa", "fifth joins the first"),
+                                         event_at("GHA", "measles", "")};
+  std::vector<const EventSubmission*> batch;
+  for (const auto& e : events) batch.push_back(&e);
+  auto results = service_->report_events(batch);
+  ASSERT_EQ(results.size(), events.size());
+  ASSERT_TRUE(results[0].is_ok()) << results[0].status().to_string();
+  EXPECT_TRUE(results[0]->opened);
+  EXPECT_FALSE(results[1].is_ok());
+  ASSERT_TRUE(results[2].is_ok()) << results[2].status().to_string();
+  EXPECT_TRUE(results[2]->opened);
+  EXPECT_EQ(results[3].status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(results[4].is_ok()) << results[4].status().to_string();
+  EXPECT_FALSE(results[4]->opened);
+  EXPECT_EQ(results[4]->alert_id, results[0]->alert_id);
+  EXPECT_EQ(results[5].status().code(), StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 2);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts WHERE text = 'poisoned'"), 0);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_transitions"), 2);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_outbox"), 2);
+  EXPECT_EQ(service_->get_alert(results[0]->alert_id)->signal_count, 2);
+  EXPECT_EQ(service_->metrics().event_commits(), 1);
+  EXPECT_EQ(service_->metrics().events_committed(), 3);
+  EXPECT_EQ(*service_->deliver_due(), 2);
+}
+
+TEST_F(LiaisonTest, ABatchWhoseTransactionIsLostStoresNothingAndFailsEveryReport) {
+  subscribe("nigeria", "NGA");
+  // RAISE(ROLLBACK) ends the whole transaction, not only the report's savepoint.
+  ASSERT_TRUE(exec_on_own_connection(db_.path(),
+                                     "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox "
+                                     "WHEN NEW.payload LIKE '%poisoned%' BEGIN SELECT RAISE(ROLLBACK, 'lost'); END")
+                  .is_ok());
+  open_service();
+  std::vector<EventSubmission> events = {event_at("NGA", "lassa", "first"), event_at("NGA", "cholera", "poisoned"),
+                                         event_at("NGA", "measles", "third")};
+  std::atomic<int> published{0};
+  service_->bus().subscribe([&](const std::string&) { ++published; });
+  auto results = service_->report_events({&events[0], &events[1], &events[2]});
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) EXPECT_FALSE(r.is_ok());
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 0);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_outbox"), 0);
+  EXPECT_EQ(published.load(), 0);  // nothing announced for reports that were not stored
+  // The service goes on: the next report is stored.
+  auto next = service_->report_event(event_at("NGA", "lassa", "after").report, "fp-test");
+  ASSERT_TRUE(next.is_ok()) << next.status().to_string();
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 1);
+}
+
+TEST_F(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCommit) {
+  subscribe("afro", "AFRO");
+  constexpr int kThreads = 12, kEach = 10;
+  // Another connection holds the write lock, so the reports pile up behind the first one.
+  auto blocker = store::sqlite::Db::open(db_.path());
+  ASSERT_TRUE(blocker.is_ok());
+  ASSERT_TRUE((*blocker)->exec("BEGIN IMMEDIATE").is_ok());
+  std::atomic<int> answered{0}, stored_before_answer{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto reader = store::sqlite::Db::open(db_.path());
+      for (int i = 0; i < kEach; ++i) {
+        auto e = event_at(t % 2 ? "NGA" : "GHA", "disease-" + std::to_string(i % 3), "t" + std::to_string(t));
+        auto update = service_->report_event(e.report, e.actor);
+        ++answered;
+        if (!update.is_ok()) {
+          ++failed;
+          continue;
+        }
+        // Visible to another connection the moment it is answered: committed, not just queued.
+        auto st = (*reader)->prepare("SELECT COUNT(*) FROM alert_alerts WHERE id = ?");
+        st->bind(1, update->alert_id);
+        if (auto row = st->step(); row.is_ok() && *row && st->column_int64(0) == 1) ++stored_before_answer;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(answered.load(), 0);  // nothing is answered while nothing can commit
+  ASSERT_TRUE((*blocker)->exec("COMMIT").is_ok());
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(stored_before_answer.load(), kThreads * kEach);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT SUM(signal_count) FROM alert_alerts"), kThreads * kEach);
+  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 6);  // 2 countries x 3 diseases
+  EXPECT_EQ(service_->metrics().events_committed(), kThreads * kEach);
+  EXPECT_LT(service_->metrics().event_commits(), kThreads * kEach);  // shared transactions
+  EXPECT_EQ(*service_->deliver_due(), 6);  // one notification per opened alert, none twice
 }
 
 }  // namespace
