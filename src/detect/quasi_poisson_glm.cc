@@ -138,111 +138,86 @@ void BlockTrendDesign::index_runs() {
   level_centre.assign(levels, 0.0);
   level_rows.assign(levels, 0);
   centred_time.resize(n);
+  time_from_origin.resize(n);
+  double total_time = 0;
   for (int i = 0; i < n; ++i) {
     const int level = level_of_row[i];
-    const bool continues = i > 0 && level == level_of_row[i - 1] && (!has_time || time[i] - time[i - 1] == 1.0);
-    if (continues) {
+    const bool next_week = i > 0 && (!has_time || time[i] - time[i - 1] == 1.0);
+    if (next_week && level == level_of_row[i - 1]) {
       runs.back().end = i + 1;
     } else {
-      runs.push_back({i, i + 1, level});
+      runs.push_back({i, i + 1, level, next_week});
     }
-    if (has_time) level_centre[level] += time[i];
+    if (has_time) {
+      level_centre[level] += time[i];
+      total_time += time[i];
+    }
     ++level_rows[level];
   }
   for (int level = 0; level < levels; ++level) {
     if (level_rows[level] > 0) level_centre[level] /= level_rows[level];
   }
-  for (int i = 0; i < n; ++i) centred_time[i] = has_time ? time[i] - level_centre[level_of_row[i]] : 0.0;
+  time_origin = n > 0 ? total_time / n : 0.0;
+  for (int i = 0; i < n; ++i) {
+    centred_time[i] = has_time ? time[i] - level_centre[level_of_row[i]] : 0.0;
+    time_from_origin[i] = has_time ? time[i] - time_origin : 0.0;
+  }
 }
 
 namespace {
 
 using LevelSums = BlockTrendWorkspace::LevelSums;
+using LevelMoments = BlockTrendWorkspace::LevelMoments;
 
-// The per-row inputs of one fit.
-struct FitRows {
-  const double* y;
-  const double* prior;
-  const double* offset;
-  const double* time;
-  const double* centred_time;
-  const double* deviance_constant;
+// The weighted least-squares step of one level, from which the trend and the intercepts follow.
+struct LevelStep {
+  double weight = 0;       // sum of w
+  double mean_time = 0;    // weighted mean of the centred time
+  double within = 0;       // sum w (t - mean)^2
+  double cross = 0;        // sum w (t - mean)(z - mean z)
+  double mean_response = 0;  // weighted mean of z
 };
 
-// Adds a row with the current mu and eta to its level's sums: w = prior mu and the working
-// response z = eta - offset + (y - mu) / mu (rows of prior weight 0 are left out, as glm.fit does).
-template <bool kWithTrend, bool kAllGood>
-inline void add_row(LevelSums& sums, const FitRows& rows, int i, double mu, double eta) {
-  const double prior = rows.prior[i];
-  if (!kAllGood && !(prior > 0)) return;
-  const double w = prior * mu;
-  const double wz = w * (eta - rows.offset[i] + (rows.y[i] - mu) / mu);
-  sums.weight += w;
-  sums.response += wz;
-  if constexpr (kWithTrend) {
-    const double t = rows.centred_time[i];
-    sums.weight_time += w * t;
-    sums.weight_time_squared += w * t * t;
-    sums.response_time += wz * t;
-  }
-}
+// From one week to the next g = exp(trend (time - origin)) grows by exp(trend), whatever the
+// level: a multiplication instead of an exp, restarted from an exact exp every kExactEvery rows
+// so that g stays within about kExactEvery ulps of the exact value (far below anything the
+// results can see).
+constexpr int kExactEvery = 16;
 
-// How an IRLS update gets mu = exp(eta) for a row.
-enum class MuStep {
-  kPerRow,    // exp per row (an offset)
-  kPerLevel,  // no trend, no offset: eta is the level's intercept, one exp per level gives the same bits
-  kAlongRun,  // trend, no offset: mu grows by exp(trend) per week along a run of consecutive weeks
-};
-
-// One pass of an IRLS step: the updated eta and mu of every row (mu into `mu`), the deviance, and
-// the next step's level sums (into `sums`, which must be zero). Rows go run by run, in row order,
-// so every sum adds its terms in the same order as a plain row loop.
-template <MuStep kStep, bool kWithTrend, bool kAllGood>
-double update_rows(const BlockTrendDesign& design, const FitRows& rows, const double* intercept,
-                   const double* level_mu, double trend, double* mu, LevelSums* sums) {
-  // Along a run, a multiplication by exp(trend) replaces the exp, restarted from an exact exp
-  // every kExactEvery rows so that mu stays within a few ulps of exp(eta) (far below anything the
-  // results can see).
-  constexpr int kExactEvery = 9;
-  const double weekly_factor = kStep == MuStep::kAlongRun ? std::exp(trend) : 0.0;
-  double deviance = 0;
+// g = exp(trend (time - origin) + offset) per row (into `growth`) and its moments per level (into
+// `moments`, which must be zero). kStepByWeek: no offset, so g can be stepped week by week.
+template <bool kStepByWeek>
+void growth_pass(const BlockTrendDesign& design, const double* prior, const double* offset, double trend,
+                 double* growth, LevelMoments* moments) {
+  const double* centred_time = design.centred_time.data();
+  const double* time_from_origin = design.time_from_origin.data();
+  const double weekly_factor = kStepByWeek ? std::exp(trend) : 0.0;
+  int until_exact = 0;
   for (const BlockTrendDesign::Run& run : design.runs) {
-    LevelSums level_sums = sums[run.level];
-    const double alpha = intercept[run.level];
-    int until_exact = 0;
+    LevelMoments sums = moments[run.level];
+    if (!run.follows_previous) until_exact = 0;
     for (int i = run.begin; i < run.end; ++i) {
-      double eta = 0;
-      double m = 0;
-      if constexpr (kStep == MuStep::kPerLevel) {
-        eta = alpha;
-        m = level_mu[run.level];
-      } else if constexpr (kStep == MuStep::kAlongRun) {
-        eta = alpha + trend * rows.time[i];
+      const double t = centred_time[i];
+      double g = 0;
+      if constexpr (kStepByWeek) {
         if (until_exact == 0) {
-          m = std::exp(eta);
+          g = std::exp(trend * time_from_origin[i]);
           until_exact = kExactEvery;
         } else {
-          m = mu[i - 1] * weekly_factor;
+          g = growth[i - 1] * weekly_factor;
         }
         --until_exact;
       } else {
-        eta = alpha + (kWithTrend ? trend * rows.time[i] : 0.0) + rows.offset[i];
-        m = std::exp(eta);
+        g = std::exp(trend * time_from_origin[i] + offset[i]);
       }
-      mu[i] = m;
-      deviance += 2 * rows.prior[i] * (rows.deviance_constant[i] - rows.y[i] * eta + m);
-      add_row<kWithTrend, kAllGood>(level_sums, rows, i, m, eta);
+      growth[i] = g;
+      const double pg = prior[i] * g;
+      sums.zeroth += pg;
+      sums.first += pg * t;
+      sums.second += pg * t * t;
     }
-    sums[run.level] = level_sums;
+    moments[run.level] = sums;
   }
-  return deviance;
-}
-
-template <MuStep kStep, bool kWithTrend>
-double update_rows(bool all_good, const BlockTrendDesign& design, const FitRows& rows, const double* intercept,
-                   const double* level_mu, double trend, double* mu, LevelSums* sums) {
-  return all_good ? update_rows<kStep, kWithTrend, true>(design, rows, intercept, level_mu, trend, mu, sums)
-                  : update_rows<kStep, kWithTrend, false>(design, rows, intercept, level_mu, trend, mu, sums);
 }
 
 }  // namespace
@@ -255,86 +230,134 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
   // certainly agree on the rank (anything closer goes to the general path).
   constexpr double kMinWithinLevelTrendShare = 1e-6;
   const Eigen::VectorXd& y = response.y;
-  const auto n = y.size();
+  const auto n = static_cast<int>(y.size());
   const int levels = design.levels;
   const bool with_trend = design.with_trend;
+  const double* centred_time = design.centred_time.data();
+  std::vector<double>& prior = workspace.prior;
+  prior.resize(n);
   int n_good = 0;
   bool zero_offset = true;
-  for (Eigen::Index i = 0; i < n; ++i) {
+  for (int i = 0; i < n; ++i) {
+    // glm.fit leaves rows of weight 0 out (and refuses negative weights).
+    prior[i] = prior_weights[i] > 0 ? prior_weights[i] : 0.0;
     n_good += prior_weights[i] > 0 ? 1 : 0;
     zero_offset = zero_offset && offset[i] == 0;
   }
   const int rank = levels + (with_trend ? 1 : 0);
   if (n_good <= rank) return false;
-  const bool all_good = n_good == n;
-  const FitRows rows{y.data(),
-                     prior_weights.data(),
-                     offset.data(),
-                     design.time.data(),
-                     design.centred_time.data(),
-                     response.deviance_constant.data()};
 
-  // mu at the start of the iteration and after its update; the fit's own vectors are the storage
-  // (they keep their capacity from fit to fit).
-  Eigen::VectorXd& start_mu = workspace.start_mu;
-  Eigen::VectorXd& mu = fit.mu;
-  start_mu.resize(n);
-  mu.resize(n);
   std::vector<LevelSums>& sums = workspace.sums;
-  std::vector<double>& level_mu = workspace.level_mu;
+  std::vector<LevelMoments>& moments = workspace.moments;
+  std::vector<double>& response_sum = workspace.response_sum;
+  std::vector<double>& response_time_sum = workspace.response_time_sum;
+  std::vector<double>& intercept = workspace.intercept;              // a_l: eta = a_l + trend t_centred + offset
+  std::vector<double>& start_intercept = workspace.start_intercept;  // a_l at the start of the step
+  std::vector<double>& mean_time = workspace.mean_time;  // weighted mean centred time per level
+  std::vector<double>& growth = workspace.growth;
+  std::vector<double>& start_growth = workspace.start_growth;
   std::vector<double>& level_weight = fit.level_weight;
   std::vector<double>& level_time = fit.level_mean_time;
-  std::vector<double>& intercept = fit.level_intercept;
+  // mu = level_scale_l g: exp(a_l + trend (origin - centre_l)) during the iterations.
+  std::vector<double>& level_scale = fit.level_intercept;
+  std::vector<double>& start_scale = workspace.start_scale;
+  sums.assign(levels, LevelSums{});
+  response_sum.assign(levels, 0.0);
+  response_time_sum.assign(levels, 0.0);
+  intercept.assign(levels, 0.0);
+  start_intercept.assign(levels, 0.0);
+  mean_time.assign(levels, 0.0);
   level_weight.assign(levels, 0.0);
   level_time.assign(levels, 0.0);
-  intercept.assign(levels, 0.0);
-  level_mu.assign(levels, 0.0);
+  level_scale.assign(levels, 0.0);
+  start_scale.assign(levels, 0.0);
+  growth.resize(n);
+  start_growth.resize(n);
   fit.converged = false;
 
-  // glm.fit's start mu = y + 0.1, eta = log(mu). The deviance term y log(y / mu) - (y - mu) is
-  // computed as (y log y - y) - y eta + mu: no log per row and iteration; the two differ by
-  // rounding far below the stopping rule.
-  sums.assign(levels, LevelSums{});
+  // glm.fit starts at mu = y + 0.1, eta = log(mu): the first step's sums come from the rows. The
+  // deviance term y log(y / mu) - (y - mu) is (y log y - y) - y eta + mu, so the deviance of any
+  // later step is sum p (y log y - y) - sum p y offset - sum_l a_l sum p y - trend sum p y t
+  // + sum_l exp(a_l) sum p g: sums over the rows that do not change from step to step.
   double deviance_old = 0;
+  double deviance_constant = 0;  // sum p (y log y - y) - sum p y offset
   for (const BlockTrendDesign::Run& run : design.runs) {
+    LevelSums level = sums[run.level];
+    double y_sum = response_sum[run.level];
+    double y_time_sum = response_time_sum[run.level];
     for (int i = run.begin; i < run.end; ++i) {
+      const double p = prior[i];
+      const double mu = y[i] + 0.1;
       const double eta = response.start_eta[i];
-      start_mu[i] = y[i] + 0.1;
-      deviance_old += 2 * prior_weights[i] * (rows.deviance_constant[i] - y[i] * eta + start_mu[i]);
-      if (with_trend) {
-        all_good ? add_row<true, true>(sums[run.level], rows, i, start_mu[i], eta)
-                 : add_row<true, false>(sums[run.level], rows, i, start_mu[i], eta);
-      } else {
-        all_good ? add_row<false, true>(sums[run.level], rows, i, start_mu[i], eta)
-                 : add_row<false, false>(sums[run.level], rows, i, start_mu[i], eta);
-      }
+      deviance_old += 2 * p * (response.deviance_constant[i] - y[i] * eta + mu);
+      deviance_constant += p * (response.deviance_constant[i] - y[i] * offset[i]);
+      const double t = centred_time[i];
+      const double w = p * mu;
+      const double wz = w * (eta - offset[i] + (y[i] - mu) / mu);
+      level.weight += w;
+      level.weight_time += w * t;
+      level.weight_time_squared += w * t * t;
+      level.response += wz;
+      level.response_time += wz * t;
+      y_sum += p * y[i];
+      y_time_sum += p * y[i] * t;
     }
+    sums[run.level] = level;
+    response_sum[run.level] = y_sum;
+    response_time_sum[run.level] = y_time_sum;
   }
+  double total_response_time = 0;
+  for (int level = 0; level < levels; ++level) total_response_time += response_time_sum[level];
 
   double trend = 0;
+  double start_trend = 0;
   double trend_sum_of_squares = 0;
-  for (int iteration = 1; iteration <= control.max_iterations; ++iteration) {
-    // The weighted least squares of z on the design: per-level weighted means, then the trend
-    // from the within-level cross-products (sum w (t - mean t_l)^2 = S_tt - S_t^2 / S_w).
-    double total_weight = 0;
-    double total_time = 0;
+  int iteration = 1;
+  for (;; ++iteration) {
+    // The weighted least squares of the working response z on the design, per level: weighted
+    // means, within-level sums of squares and cross-products. At the first step from the rows'
+    // sums; after that w = p exp(a_l) g and w z = w (a_l + trend t) + p (y - mu), so the sums are
+    // functions of the moments of g: sum w = exp(a_l) G0, mean t = G1 / G0,
+    // within = exp(a_l) (G2 - mean t G1), cross = trend within + sum p y t - mean t sum p y,
+    // mean z = a_l + trend mean t + sum p y / sum w - 1 (the Newton step of the Poisson likelihood).
     double within = 0;
     double cross = 0;
+    double total_weight = 0;
+    double total_time = 0;
     for (int level = 0; level < levels; ++level) {
-      const LevelSums& s = sums[level];
-      if (!(s.weight > 0) || !std::isfinite(s.weight) || !std::isfinite(s.response)) return false;
-      level_weight[level] = s.weight;
-      intercept[level] = s.response / s.weight;
-      if (with_trend) {
-        const double centred_mean = s.weight_time / s.weight;
-        level_time[level] = design.level_centre[level] + centred_mean;
-        within += s.weight_time_squared - centred_mean * s.weight_time;
-        cross += s.response_time - centred_mean * s.response;
-        total_time += s.weight * level_time[level];
+      LevelStep step;
+      if (iteration == 1) {
+        const LevelSums& s = sums[level];
+        step.weight = s.weight;
+        step.mean_time = s.weight_time / s.weight;
+        step.within = s.weight_time_squared - step.mean_time * s.weight_time;
+        step.cross = s.response_time - step.mean_time * s.response;
+        step.mean_response = s.response / s.weight;
+      } else {
+        const LevelMoments& g = moments[level];
+        step.weight = level_scale[level] * g.zeroth;
+        if (with_trend) {
+          step.mean_time = g.first / g.zeroth;
+          step.within = level_scale[level] * (g.second - step.mean_time * g.first);
+          step.cross = trend * step.within + (response_time_sum[level] - step.mean_time * response_sum[level]);
+        }
+        step.mean_response = intercept[level] + trend * step.mean_time + response_sum[level] / step.weight - 1;
       }
-      total_weight += s.weight;
+      if (!(step.weight > 0) || !std::isfinite(step.weight) || !std::isfinite(step.mean_response)) return false;
+      level_weight[level] = step.weight;
+      total_weight += step.weight;
+      if (with_trend) {
+        level_time[level] = design.level_centre[level] + step.mean_time;
+        total_time += step.weight * level_time[level];
+        within += step.within;
+        cross += step.cross;
+      }
+      // The mean response for now; the intercept once the trend is known.
+      start_intercept[level] = intercept[level];
+      intercept[level] = step.mean_response;
+      mean_time[level] = step.mean_time;
     }
-    trend = 0;
+    double new_trend = 0;
     if (with_trend) {
       // The trend's whole spread about its weighted mean: within plus between levels.
       const double mean_time = total_time / total_weight;
@@ -344,40 +367,63 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
         spread += level_weight[level] * between * between;
       }
       if (!(within > kMinWithinLevelTrendShare * spread) || !std::isfinite(cross)) return false;
-      trend = cross / within;
+      new_trend = cross / within;
       trend_sum_of_squares = within;
-      // Level intercepts in place of the mean responses: alpha_l = mean z_l - trend * mean time_l.
-      for (int level = 0; level < levels; ++level) intercept[level] -= trend * level_time[level];
     }
-    sums.assign(levels, LevelSums{});
-    double deviance = 0;
-    if (with_trend && zero_offset) {
-      deviance = update_rows<MuStep::kAlongRun, true>(all_good, design, rows, intercept.data(), nullptr, trend,
-                                                      mu.data(), sums.data());
-    } else if (with_trend) {
-      deviance = update_rows<MuStep::kPerRow, true>(all_good, design, rows, intercept.data(), nullptr, trend,
-                                                    mu.data(), sums.data());
-    } else if (!zero_offset) {
-      deviance = update_rows<MuStep::kPerRow, false>(all_good, design, rows, intercept.data(), nullptr, 0.0,
-                                                     mu.data(), sums.data());
-    } else {
-      for (int level = 0; level < levels; ++level) level_mu[level] = std::exp(intercept[level]);
-      deviance = update_rows<MuStep::kPerLevel, false>(all_good, design, rows, intercept.data(), level_mu.data(),
-                                                       0.0, mu.data(), sums.data());
+    // a_l = mean z_l - trend * mean t_l.
+    for (int level = 0; level < levels; ++level) intercept[level] -= new_trend * mean_time[level];
+    start_trend = trend;
+    trend = new_trend;
+
+    // The update: g per row and its moments (with a trend at every step, without one only once).
+    if (with_trend || iteration == 1) {
+      if (with_trend) growth.swap(start_growth);
+      moments.assign(levels, LevelMoments{});
+      if (zero_offset) {
+        growth_pass<true>(design, prior.data(), offset.data(), trend, growth.data(), moments.data());
+      } else {
+        growth_pass<false>(design, prior.data(), offset.data(), trend, growth.data(), moments.data());
+      }
+      if (!with_trend) start_growth = growth;
     }
+    double deviance = deviance_constant - trend * total_response_time;
+    for (int level = 0; level < levels; ++level) {
+      level_scale[level] = std::exp(intercept[level] + trend * (design.time_origin - design.level_centre[level]));
+      deviance += level_scale[level] * moments[level].zeroth - intercept[level] * response_sum[level];
+    }
+    deviance *= 2;
     if (std::abs(deviance - deviance_old) / (std::abs(deviance) + 0.1) < control.epsilon) {
       fit.converged = true;
       break;
     }
     if (iteration == control.max_iterations) break;
     deviance_old = deviance;
-    start_mu.swap(mu);
   }
-  // glm.fit's $weights: prior * mu at the start of the last iteration (0 for rows left out).
+
+  // mu = level_scale_l g after the last step; glm.fit's $weights are prior * mu at its start.
+  Eigen::VectorXd& mu = fit.mu;
   Eigen::VectorXd& weight = fit.working_weights;
+  mu.resize(n);
   weight.resize(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    weight[i] = all_good || prior_weights[i] > 0 ? prior_weights[i] * start_mu[i] : 0.0;
+  for (int level = 0; level < levels; ++level) {
+    start_scale[level] =
+        std::exp(start_intercept[level] + start_trend * (design.time_origin - design.level_centre[level]));
+  }
+  double pearson_sum = 0;
+  for (const BlockTrendDesign::Run& run : design.runs) {
+    const double scale = level_scale[run.level];
+    const double scale_at_start = start_scale[run.level];
+    for (int i = run.begin; i < run.end; ++i) {
+      mu[i] = scale * growth[i];
+      weight[i] = prior[i] * (iteration == 1 ? y[i] + 0.1 : scale_at_start * start_growth[i]);
+      const double residual = (y[i] - mu[i]) / mu[i];
+      if (weight[i] > 0) pearson_sum += weight[i] * residual * residual;
+    }
+  }
+  fit.working_pearson_sum = pearson_sum;
+  // Back to the raw time: eta = (a_l - trend centre_l) + trend time + offset.
+  for (int level = 0; level < levels; ++level) {
+    fit.level_intercept[level] = intercept[level] - (with_trend ? trend * design.level_centre[level] : 0.0);
   }
   fit.with_trend = with_trend;
   fit.trend = trend;

@@ -53,12 +53,16 @@ struct BlockTrendDesign {
     int begin = 0;
     int end = 0;
     int level = 0;
+    bool follows_previous = false;  // its first row is one week after the previous run's last
   };
   // Set by index_runs() from level_of_row and time; fit_block_trend_quasi_poisson walks the rows
-  // run by run (one level per run: its sums stay in registers, and mu can be stepped along it).
+  // run by run (one level per run: its sums stay in registers, and exp(trend t) can be stepped
+  // from week to week).
   std::vector<Run> runs;
   std::vector<double> level_centre;  // unweighted mean time per level
   std::vector<double> centred_time;  // time minus the level's centre, so sums of squares keep their digits
+  double time_origin = 0;            // mean time of all rows
+  std::vector<double> time_from_origin;  // time minus time_origin (0 without times)
   std::vector<int> level_rows;       // rows per level (scratch of index_runs)
 
   // Must be called after level_of_row, levels and time are set, before fitting.
@@ -82,13 +86,23 @@ double poisson_deviance_constant(double y);
 
 // Fitting state reused between fits so that a detector allocates nothing per iteration.
 struct BlockTrendWorkspace {
-  // Per level: sum of w, w t, w t^2, w z, w z t (t centred by the level's centre).
+  // Per level: sums of w, w t, w t^2, w z, w z t over its rows (t centred by the level's centre).
   struct LevelSums {
     double weight = 0, weight_time = 0, weight_time_squared = 0, response = 0, response_time = 0;
   };
+  // Per level: sums of p g, p g t, p g t^2 (g = exp(trend (time - origin) + offset), t centred).
+  struct LevelMoments {
+    double zeroth = 0, first = 0, second = 0;
+  };
+  std::vector<double> prior;         // prior weight per row, 0 for rows left out
+  std::vector<double> growth;        // g per row after the current step
+  std::vector<double> start_growth;  // g per row at the start of the current step
   std::vector<LevelSums> sums;
-  std::vector<double> level_mu;
-  Eigen::VectorXd start_mu;  // mu at the start of the current iteration
+  std::vector<LevelMoments> moments;
+  std::vector<double> response_sum, response_time_sum;  // per level: sum p y, sum p y t
+  std::vector<double> intercept, start_intercept;       // per level, on the centred time
+  std::vector<double> start_scale;                      // per level: mu / g at the start of the last step
+  std::vector<double> mean_time;                        // per level: weighted mean centred time
 };
 
 struct BlockTrendFit {
@@ -103,6 +117,7 @@ struct BlockTrendFit {
   int rank = 0;
   int df_residual = 0;
   bool converged = false;
+  double working_pearson_sum = 0;  // sum of working_weights ((y - mu) / mu)^2
 
   double linear_predictor(int level, double time) const { return level_intercept[level] + trend * time; }
   // x0' (X'WX)^-1 x0 for a row of this level at this time.
