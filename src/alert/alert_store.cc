@@ -409,6 +409,21 @@ Result<int64_t> AlertStore::data_version() {
   return version;
 }
 
+Status AlertStore::begin_immediate() {
+  ASSIGN_OR_RETURN(Statement * st, statement("BEGIN IMMEDIATE"));
+  return st->run();
+}
+
+Status AlertStore::commit() {
+  ASSIGN_OR_RETURN(Statement * st, statement("COMMIT"));
+  return st->run();
+}
+
+Status AlertStore::rollback() {
+  ASSIGN_OR_RETURN(Statement * st, statement("ROLLBACK"));
+  return st->run();
+}
+
 Status AlertStore::begin_report_savepoint() {
   ASSIGN_OR_RETURN(Statement * st, statement("SAVEPOINT liaison_report"));
   return st->run();

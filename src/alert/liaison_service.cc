@@ -288,8 +288,15 @@ std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector
   };
   {
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(alerts_->db());
-    if (!tx) return fail_all(tx.status());
+    if (Status s = alerts_->begin_immediate(); !s.is_ok()) return fail_all(s);
+    // Rolls back on every early return; a no-op error once committed.
+    struct RollbackUnlessCommitted {
+      AlertStore& store;
+      bool committed = false;
+      ~RollbackUnlessCommitted() {
+        if (!committed) (void)store.rollback();
+      }
+    } tx{*alerts_};
     // Inside the transaction: the routing check shares its snapshot instead of opening its own.
     if (Status s = refresh_routing_locked(false); !s.is_ok()) return fail_all(s);
     for (size_t i = 0; i < reports.size(); ++i) {
@@ -308,7 +315,8 @@ std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector
                                     (outcomes[i]->is_ok() ? std::string("unknown cause") : outcomes[i]->status().message())));
       }
     }
-    if (Status s = (*tx)->commit(); !s.is_ok()) return fail_all(s);
+    if (Status s = alerts_->commit(); !s.is_ok()) return fail_all(s);
+    tx.committed = true;
   }
   Timestamp committed = options_.clock->now();
   std::vector<Result<AlertUpdate>> updates;
@@ -346,8 +354,13 @@ Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, cons
       mine.wake.wait(lock);
       continue;
     }
-    // Lead: write everything queued so far (this report included) in one transaction.
+    // Lead: write everything queued so far (this report included) in one transaction. On a busy
+    // CPU the other request threads may not have run yet: one yield lets them queue their reports
+    // for this transaction instead of paying for a commit each.
     event_batch_running_ = true;
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
     std::vector<QueuedEvent*> batch;
     batch.swap(event_queue_);
     lock.unlock();
