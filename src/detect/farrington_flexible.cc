@@ -265,7 +265,8 @@ class SeriesConstants {
     if (!ready_[t - 1]) {
       const double y = series_->observed[t - 1];
       static const std::vector<Week> small_counts = count_constants();
-      if (y >= 0 && y < kTabulatedCounts && y == std::floor(y)) {
+      // (A cast instead of std::floor, which is a library call without SSE4.1.)
+      if (y >= 0 && y < kTabulatedCounts && y == static_cast<double>(static_cast<int>(y))) {
         week = small_counts[static_cast<size_t>(y)];
       } else {
         week = constants_of(y);
@@ -479,9 +480,21 @@ std::optional<FittedModel> fit_model_along(Path& path, const DetectorOptions& op
         sum += 1.0;
         continue;
       }
-      // mu^(-1/6) as 1 / sqrt(cbrt(mu)): the same to an ulp or two, at a third of pow's cost.
-      const double s = 1.5 * (week.y_two_thirds[i] / std::sqrt(std::cbrt(mu)) - std::sqrt(mu)) /
-                       std::sqrt(phi * (1 - hat[i]));
+      const double scale = std::sqrt(phi * (1 - hat[i]));
+      if (only_above_mean && scale > 0 && std::isfinite(scale)) {
+        // s = 1.5 (y^(2/3) mu^(-1/6) - sqrt(mu)) / scale > threshold exactly when
+        // y^(2/3) > mu^(1/6) (K + sqrt(mu)) with K = threshold scale / 1.5, i.e. (cubing positive
+        // sides) y^2 > sqrt(mu) (K + sqrt(mu))^3: the powers are needed only for the few rows
+        // that are down-weighted.
+        const double root_mu = std::sqrt(mu);
+        const double bound = options.weights_threshold * scale / 1.5 + root_mu;
+        if (!(y[i] * y[i] > root_mu * bound * bound * bound)) {
+          omega[i] = 1.0;
+          sum += 1.0;
+          continue;
+        }
+      }
+      const double s = 1.5 * (week.y_two_thirds[i] * std::pow(mu, -1.0 / 6.0) - std::sqrt(mu)) / scale;
       omega[i] = s > options.weights_threshold ? 1 / (s * s) : 1.0;
       sum += omega[i];
     }

@@ -1,5 +1,6 @@
 #include "detect/quasi_poisson_glm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -191,32 +192,47 @@ void growth_pass(const BlockTrendDesign& design, const double* prior, const doub
                  double* growth, LevelMoments* moments) {
   const double* centred_time = design.centred_time.data();
   const double* time_from_origin = design.time_from_origin.data();
-  const double weekly_factor = kStepByWeek ? std::exp(trend) : 0.0;
-  int until_exact = 0;
-  for (const BlockTrendDesign::Run& run : design.runs) {
-    LevelMoments sums = moments[run.level];
-    if (!run.follows_previous) until_exact = 0;
-    for (int i = run.begin; i < run.end; ++i) {
-      const double t = centred_time[i];
-      double g = 0;
-      if constexpr (kStepByWeek) {
+  if constexpr (kStepByWeek) {
+    const double weekly_factor = std::exp(trend);
+    double g = 0;  // g of the next row if it is one week on
+    int until_exact = 0;
+    for (const BlockTrendDesign::Run& run : design.runs) {
+      LevelMoments sums = moments[run.level];
+      if (!run.follows_previous) until_exact = 0;
+      for (int i = run.begin; i < run.end;) {
         if (until_exact == 0) {
           g = std::exp(trend * time_from_origin[i]);
           until_exact = kExactEvery;
-        } else {
-          g = growth[i - 1] * weekly_factor;
         }
-        --until_exact;
-      } else {
-        g = std::exp(trend * time_from_origin[i] + offset[i]);
+        // A stretch without a restart: no branch per row.
+        const int stop = std::min(run.end, i + until_exact);
+        until_exact -= stop - i;
+        for (; i < stop; ++i) {
+          const double t = centred_time[i];
+          growth[i] = g;
+          const double pg = prior[i] * g;
+          sums.zeroth += pg;
+          sums.first += pg * t;
+          sums.second += pg * t * t;
+          g *= weekly_factor;
+        }
       }
-      growth[i] = g;
-      const double pg = prior[i] * g;
-      sums.zeroth += pg;
-      sums.first += pg * t;
-      sums.second += pg * t * t;
+      moments[run.level] = sums;
     }
-    moments[run.level] = sums;
+  } else {
+    for (const BlockTrendDesign::Run& run : design.runs) {
+      LevelMoments sums = moments[run.level];
+      for (int i = run.begin; i < run.end; ++i) {
+        const double t = centred_time[i];
+        const double g = std::exp(trend * time_from_origin[i] + offset[i]);
+        growth[i] = g;
+        const double pg = prior[i] * g;
+        sums.zeroth += pg;
+        sums.first += pg * t;
+        sums.second += pg * t * t;
+      }
+      moments[run.level] = sums;
+    }
   }
 }
 
@@ -236,16 +252,6 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
   const double* centred_time = design.centred_time.data();
   std::vector<double>& prior = workspace.prior;
   prior.resize(n);
-  int n_good = 0;
-  bool zero_offset = true;
-  for (int i = 0; i < n; ++i) {
-    // glm.fit leaves rows of weight 0 out (and refuses negative weights).
-    prior[i] = prior_weights[i] > 0 ? prior_weights[i] : 0.0;
-    n_good += prior_weights[i] > 0 ? 1 : 0;
-    zero_offset = zero_offset && offset[i] == 0;
-  }
-  const int rank = levels + (with_trend ? 1 : 0);
-  if (n_good <= rank) return false;
 
   std::vector<LevelSums>& sums = workspace.sums;
   std::vector<LevelMoments>& moments = workspace.moments;
@@ -281,19 +287,26 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
   // + sum_l exp(a_l) sum p g: sums over the rows that do not change from step to step.
   double deviance_old = 0;
   double deviance_constant = 0;  // sum p (y log y - y) - sum p y offset
+  int n_good = 0;
+  bool zero_offset = true;
   for (const BlockTrendDesign::Run& run : design.runs) {
     LevelSums level = sums[run.level];
     double y_sum = response_sum[run.level];
     double y_time_sum = response_time_sum[run.level];
     for (int i = run.begin; i < run.end; ++i) {
-      const double p = prior[i];
+      // glm.fit leaves rows of weight 0 out (and refuses negative weights).
+      const double p = prior_weights[i] > 0 ? prior_weights[i] : 0.0;
+      prior[i] = p;
+      n_good += p > 0 ? 1 : 0;
+      zero_offset = zero_offset && offset[i] == 0;
       const double mu = y[i] + 0.1;
       const double eta = response.start_eta[i];
       deviance_old += 2 * p * (response.deviance_constant[i] - y[i] * eta + mu);
       deviance_constant += p * (response.deviance_constant[i] - y[i] * offset[i]);
       const double t = centred_time[i];
       const double w = p * mu;
-      const double wz = w * (eta - offset[i] + (y[i] - mu) / mu);
+      // w z with z = eta - offset + (y - mu) / mu, without the division.
+      const double wz = w * (eta - offset[i]) + p * (y[i] - mu);
       level.weight += w;
       level.weight_time += w * t;
       level.weight_time_squared += w * t * t;
@@ -306,6 +319,8 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
     response_sum[run.level] = y_sum;
     response_time_sum[run.level] = y_time_sum;
   }
+  const int rank = levels + (with_trend ? 1 : 0);
+  if (n_good <= rank) return false;
   double total_response_time = 0;
   for (int level = 0; level < levels; ++level) total_response_time += response_time_sum[level];
 
