@@ -18,8 +18,9 @@ using QuietPolicy = policies::policy<policies::domain_error<policies::ignore_err
                                      policies::overflow_error<policies::ignore_error>,
                                      policies::evaluation_error<policies::ignore_error>,
                                      policies::discrete_quantile<policies::integer_round_up>>;
-// The trend test only compares this p-value with a threshold; Boost's default promotion to long
-// double (x87) costs ten times as much for a precision nobody reads.
+// The trend test only compares its p-value with a threshold, and the Poisson and negative-binomial
+// tail p-values are reported to far fewer digits than double's: Boost's default promotion to
+// long double (x87) costs several times as much for a precision nobody reads.
 using DoublePolicy = policies::policy<policies::domain_error<policies::ignore_error>,
                                       policies::pole_error<policies::ignore_error>,
                                       policies::overflow_error<policies::ignore_error>,
@@ -109,14 +110,15 @@ double negative_binomial_at_least(double y, double size, double prob) {
   if (std::isnan(y) || !(size > 0)) return kNaN;
   if (y <= 0) return 1;
   return boost::math::cdf(boost::math::complement(
-      boost::math::negative_binomial_distribution<double, QuietPolicy>(size, prob), y - 1));
+      boost::math::negative_binomial_distribution<double, DoublePolicy>(size, prob), y - 1));
 }
 
 double poisson_at_least(double y, double lambda) {
   if (std::isnan(y) || !(lambda >= 0)) return kNaN;
   if (y <= 0) return 1;
   if (lambda == 0) return 0;
-  return boost::math::cdf(boost::math::complement(boost::math::poisson_distribution<double, QuietPolicy>(lambda), y - 1));
+  return boost::math::cdf(
+      boost::math::complement(boost::math::poisson_distribution<double, DoublePolicy>(lambda), y - 1));
 }
 
 }  // namespace shouwang::detect
