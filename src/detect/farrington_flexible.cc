@@ -261,16 +261,13 @@ class SeriesConstants {
     ready_.assign(series.size(), false);
   }
   const Week& at(int64_t t) {  // 1-based
+    const double y = series_->observed[t - 1];
+    // (A cast instead of std::floor, which is a library call without SSE4.1.)
+    const bool small_count = y >= 0 && y < kTabulatedCounts && y == static_cast<double>(static_cast<int>(y));
+    if (small_count && !series_->has_population()) return small_counts()[static_cast<size_t>(y)];
     Week& week = weeks_[t - 1];
     if (!ready_[t - 1]) {
-      const double y = series_->observed[t - 1];
-      static const std::vector<Week> small_counts = count_constants();
-      // (A cast instead of std::floor, which is a library call without SSE4.1.)
-      if (y >= 0 && y < kTabulatedCounts && y == static_cast<double>(static_cast<int>(y))) {
-        week = small_counts[static_cast<size_t>(y)];
-      } else {
-        week = constants_of(y);
-      }
+      week = small_count ? small_counts()[static_cast<size_t>(y)] : constants_of(y);
       week.log_population = series_->has_population() ? std::log(series_->population[t - 1]) : 0.0;
       ready_[t - 1] = true;
     }
@@ -288,9 +285,12 @@ class SeriesConstants {
     week.y_two_thirds = std::pow(y, 2.0 / 3.0);
     return week;
   }
-  static std::vector<Week> count_constants() {
-    std::vector<Week> table(kTabulatedCounts);
-    for (int y = 0; y < kTabulatedCounts; ++y) table[y] = constants_of(y);
+  static const std::vector<Week>& small_counts() {
+    static const std::vector<Week> table = [] {
+      std::vector<Week> constants(kTabulatedCounts);
+      for (int y = 0; y < kTabulatedCounts; ++y) constants[y] = constants_of(y);
+      return constants;
+    }();
     return table;
   }
 

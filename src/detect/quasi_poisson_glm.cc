@@ -118,12 +118,6 @@ void PoissonResponse::resize(Eigen::Index n) {
   deviance_constant.resize(n);
 }
 
-void PoissonResponse::set(Eigen::Index row, double count, double start_eta_of_count,
-                          double deviance_constant_of_count) {
-  y[row] = count;
-  start_eta[row] = start_eta_of_count;
-  deviance_constant[row] = deviance_constant_of_count;
-}
 
 void PoissonResponse::assign(const Eigen::VectorXd& counts) {
   resize(counts.size());
@@ -135,32 +129,34 @@ void PoissonResponse::assign(const Eigen::VectorXd& counts) {
 void BlockTrendDesign::index_runs() {
   const auto n = static_cast<int>(level_of_row.size());
   const bool has_time = static_cast<int>(time.size()) == n;
+  const int* level = level_of_row.data();
   runs.clear();
   level_centre.assign(levels, 0.0);
   level_rows.assign(levels, 0);
   centred_time.resize(n);
   time_from_origin.resize(n);
   double total_time = 0;
+  int begin = 0;
+  bool follows_previous = false;
   for (int i = 0; i < n; ++i) {
-    const int level = level_of_row[i];
-    const bool next_week = i > 0 && (!has_time || time[i] - time[i - 1] == 1.0);
-    if (next_week && level == level_of_row[i - 1]) {
-      runs.back().end = i + 1;
-    } else {
-      runs.push_back({i, i + 1, level, next_week});
-    }
+    const bool next_week = has_time ? i + 1 < n && time[i + 1] - time[i] == 1.0 : i + 1 < n;
     if (has_time) {
-      level_centre[level] += time[i];
+      level_centre[level[i]] += time[i];
       total_time += time[i];
     }
-    ++level_rows[level];
+    if (!next_week || level[i + 1] != level[i]) {  // row i ends a run
+      runs.push_back({begin, i + 1, level[i], follows_previous});
+      level_rows[level[i]] += i + 1 - begin;
+      follows_previous = next_week;
+      begin = i + 1;
+    }
   }
-  for (int level = 0; level < levels; ++level) {
-    if (level_rows[level] > 0) level_centre[level] /= level_rows[level];
+  for (int l = 0; l < levels; ++l) {
+    if (level_rows[l] > 0) level_centre[l] /= level_rows[l];
   }
-  time_origin = n > 0 ? total_time / n : 0.0;
+  time_origin = has_time && n > 0 ? total_time / n : 0.0;
   for (int i = 0; i < n; ++i) {
-    centred_time[i] = has_time ? time[i] - level_centre[level_of_row[i]] : 0.0;
+    centred_time[i] = has_time ? time[i] - level_centre[level[i]] : 0.0;
     time_from_origin[i] = has_time ? time[i] - time_origin : 0.0;
   }
 }

@@ -39,9 +39,9 @@ Eigen::VectorXd hat_values(const QuasiPoissonFit& fit, const Eigen::MatrixXd& x)
 // farringtonFlexible's design: one level per seasonal block (R codes it as an intercept plus a
 // dummy per further level) and an optional linear time trend. The same column space is spanned by
 // one indicator per level plus the trend, so each IRLS step is a within-level regression of the
-// working response on time (two passes over the rows, no QR): the fitted values, the trend
-// coefficient, predictions, their variances and the hat values are the same quantities as R's, to
-// rounding. Numbers in R's coding (intercept + dummies) are never needed by the detectors.
+// working response on time (per-level sums, no QR): the fitted values, the trend coefficient,
+// predictions, their variances and the hat values are the same quantities as R's, to rounding.
+// Numbers in R's coding (intercept + dummies) are never needed by the detectors.
 struct BlockTrendDesign {
   std::vector<int> level_of_row;  // 0 .. levels - 1 for every row
   int levels = 1;
@@ -76,7 +76,11 @@ struct PoissonResponse {
   std::vector<double> deviance_constant;  // y log y - y (0 at y = 0); see poisson_deviance_constant
 
   void resize(Eigen::Index n);
-  void set(Eigen::Index row, double count, double start_eta_of_count, double deviance_constant_of_count);
+  void set(Eigen::Index row, double count, double start_eta_of_count, double deviance_constant_of_count) {
+    y[row] = count;
+    start_eta[row] = start_eta_of_count;
+    deviance_constant[row] = deviance_constant_of_count;
+  }
   void assign(const Eigen::VectorXd& counts);
 };
 
@@ -126,7 +130,9 @@ struct BlockTrendFit {
 };
 
 // IRLS of glm.fit (same start, steps, stopping rule and last-iteration semantics as
-// fit_quasi_poisson) on a BlockTrendDesign, into `fit` (whose vectors are reused). Returns false
+// fit_quasi_poisson) on a BlockTrendDesign, into `fit` (whose vectors are reused). The first step
+// sums the rows; every later one needs only per-level moments of exp(trend t), one pass with
+// about one exp per 16 rows (none without a trend). Returns false
 // when R's pivoted QR could find the design rank-deficient at some iteration (a level without
 // positive weight, a trend nearly constant within the levels, no residual degrees of freedom):
 // the caller then fits the explicit design with fit_quasi_poisson, which reproduces R's aliasing.
