@@ -59,7 +59,7 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
       }
     }
     const int32_t forecast_origin = first + static_cast<int32_t>(known.size()) - 1;
-    auto ours = forecast_weekly(known, config.forecast, rng);
+    auto ours = forecast_weekly(known, config.forecast);
     auto baseline = naive_baseline_weekly(known, config.forecast.horizons, config.baseline_samples, rng);
     if (!ours || !baseline) {
       if (ours.status().code() == StatusCode::kFailedPrecondition ||

@@ -31,7 +31,7 @@ struct DailySeries {
 struct BacktestConfig {
   Date first_origin = Date::from_ymd(2020, 6, 1);
   Date last_target = Date::from_ymd(2022, 12, 31);  // no target week may end after this day
-  ForecastConfig forecast{.samples = 300};
+  ForecastConfig forecast;
   int baseline_samples = 2000;
   uint64_t seed = 20200601;
   int threads = 2;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include "estimate/growth.h"
 #include "estimate/rt.h"
 
@@ -66,19 +68,60 @@ double weekly_total(std::span<const double> daily, size_t weeks_back) {
   return std::max(sum, 0.0);
 }
 
+std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::vector<double>>& errors,
+                                                       const ForecastConfig& config) {
+  std::vector<LogErrorSpread> spread(errors.size());
+  for (size_t h = 0; h < errors.size(); ++h) {
+    const size_t window = std::min(errors[h].size(), static_cast<size_t>(config.error_weeks_per_horizon) * (h + 1));
+    double mean_square = 0;
+    for (size_t j = 0; j < window; ++j) {
+      const double e = std::clamp(errors[h][j], -config.max_abs_log_error, config.max_abs_log_error);
+      mean_square += e * e;
+    }
+    mean_square /= static_cast<double>(std::max<size_t>(window, 1));
+    spread[h].scale = std::clamp(std::sqrt(mean_square), config.min_log_error_sd, config.max_log_error_sd);
+    // Errors can only grow with the horizon; a short history can say otherwise by chance.
+    if (h > 0) spread[h].scale = std::max(spread[h].scale, spread[h - 1].scale);
+    // Forecasts h weeks ahead from consecutive weekly origins share h - 1 weeks of their targets: their
+    // errors are correlated like an MA(h - 1) with lag-k autocorrelation (h - k)/h. The variance of a
+    // mean of squares of such errors is 1 + 2·Σ_k ρ_k² times that of independent ones, so the
+    // effective degrees of freedom are the window divided by that factor.
+    const double weeks = static_cast<double>(h + 1);
+    double inflation = 1;
+    for (size_t k = 1; k <= h; ++k) {
+      const double rho = (weeks - static_cast<double>(k)) / weeks;
+      inflation += 2 * rho * rho;
+    }
+    spread[h].degrees_of_freedom = std::max(1.0, static_cast<double>(window) / inflation);
+  }
+  return spread;
+}
+
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
-                                                            const ForecastConfig& config, std::mt19937_64& rng) {
-  if (config.horizons < 1 || config.samples < 10 || config.history_weeks < 3 || config.rt_window_days < 1) {
-    return invalid_argument("forecast needs horizons >= 1, samples >= 10, history_weeks >= 3 and a window >= 1");
+                                                            const ForecastConfig& config, std::mt19937_64&) {
+  return forecast_weekly(daily, config);
+}
+
+Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
+                                                            const ForecastConfig& config) {
+  if (config.horizons < 1 || config.history_weeks < 3 || config.error_weeks_per_horizon < 1 ||
+      config.rt_window_days < 1) {
+    return invalid_argument(
+        "forecast needs horizons >= 1, history_weeks >= 3, error_weeks_per_horizon >= 1 and a window >= 1");
   }
   const size_t horizons = static_cast<size_t>(config.horizons);
-  const size_t history = static_cast<size_t>(config.history_weeks);
-  const size_t lookback_weeks = horizons + history;
-  const size_t needed = 6 + 7 * lookback_weeks + static_cast<size_t>(config.rt_window_days) + config.si_days + 1;
+  // Every past origin needs its own Rt window and serial-interval history before it.
+  const size_t base_days = 6 + static_cast<size_t>(config.rt_window_days) + config.si_days + 1;
+  const size_t needed = base_days + 7 * (horizons + static_cast<size_t>(config.history_weeks));
   if (daily.size() < needed) {
     return failed_precondition("the series has " + std::to_string(daily.size()) + " days; the forecast needs " +
                                std::to_string(needed));
   }
+  // Past origins whose errors are used: as many as the series holds, up to the longest window.
+  const size_t longest_window = static_cast<size_t>(config.error_weeks_per_horizon) * horizons;
+  const size_t history = std::max(static_cast<size_t>(config.history_weeks),
+                                  std::min(longest_window, (daily.size() - base_days) / 7 - horizons));
+  const size_t lookback_weeks = horizons + history;
   const std::vector<double> counts = clean_counts(daily);
   // The 7-day trailing mean removes the weekday pattern of reporting before the renewal model sees it.
   const std::vector<double> smoothed_all = trailing_moving_average(counts, 7);
@@ -116,44 +159,37 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
     }
   };
 
-  // The spread at horizon h is that of the same projection's h-week-ahead errors (log scale) over
-  // the past `history` origins, scored against what happened: it carries the drift of R, the
-  // reporting noise and the model's own misfit, measured on this series.
-  std::vector<double> error_sd(horizons);
+  // The spread at horizon h comes from the same projection's h-week-ahead errors (log scale) at past
+  // origins, scored against what happened: it carries the drift of R, the error of R̂, the reporting
+  // noise and the model's own misfit, measured on this series with data known at the origin. So the
+  // forecast is the projection at the posterior mean: drawing R from its posterior as well would
+  // count the error of R̂ twice.
   std::vector<double> weekly(horizons);
   std::vector<std::vector<double>> errors(horizons);
-  for (size_t j = 0; j < history; ++j) {
-    for (size_t h = 1; h <= horizons; ++h) {
-      const size_t m = h + j;  // the past origin, in weeks before the current one
-      const size_t origin = n - 7 * m;
-      project_weeks(origin, rt.windows[m].mean, weekly);
-      const double observed = weekly_total(counts, j);
-      errors[h - 1].push_back(std::log1p(observed) - std::log1p(weekly[h - 1]));
+  // One projection from each past origin m (weeks before the current one) scores every horizon h whose
+  // target week, ending j = m - h weeks back, is among the `history` latest.
+  for (size_t m = 1; m < horizons + history; ++m) {
+    project_weeks(n - 7 * m, rt.windows[m].mean, weekly);
+    for (size_t h = 1; h <= std::min(m, horizons); ++h) {
+      const size_t j = m - h;
+      if (j >= history) continue;
+      errors[h - 1].push_back(std::log1p(weekly_total(counts, j)) - std::log1p(weekly[h - 1]));
     }
   }
-  for (size_t h = 0; h < horizons; ++h) {
-    double mean_square = 0;
-    for (double e : errors[h]) mean_square += e * e;
-    error_sd[h] = std::clamp(std::sqrt(mean_square / static_cast<double>(errors[h].size())), 0.05,
-                             config.max_log_error_sd);
-    // Errors can only grow with the horizon; a short history can say otherwise by chance.
-    if (h > 0) error_sd[h] = std::max(error_sd[h], error_sd[h - 1]);
-  }
+  const std::vector<LogErrorSpread> spread = calibrate_log_error_spread(errors, config);
 
-  const RtWindow& last = rt.windows.front();
-  std::gamma_distribution<double> posterior(last.shape, last.scale);
-  std::normal_distribution<double> standard_normal(0.0, 1.0);
-  std::vector<std::vector<double>> samples(horizons);
-  for (auto& s : samples) s.reserve(static_cast<size_t>(config.samples));
-  for (int s = 0; s < config.samples; ++s) {
-    project_weeks(n, posterior(rng), weekly);
-    for (size_t h = 0; h < horizons; ++h) {
-      const double noisy = std::expm1(std::log1p(weekly[h]) + error_sd[h] * standard_normal(rng));
-      samples[h].push_back(std::max(0.0, noisy));
-    }
-  }
+  project_weeks(n, rt.windows.front().mean, weekly);
   std::vector<WeeklyQuantileForecast> forecasts;
-  for (size_t h = 0; h < horizons; ++h) forecasts.push_back(quantiles_of(samples[h], static_cast<int>(h + 1)));
+  for (size_t h = 0; h < horizons; ++h) {
+    const boost::math::students_t t(spread[h].degrees_of_freedom);
+    WeeklyQuantileForecast forecast;
+    forecast.horizon_weeks = static_cast<int>(h + 1);
+    for (size_t q = 0; q < kHubQuantileLevels.size(); ++q) {
+      const double log_value = std::log1p(weekly[h]) + spread[h].scale * boost::math::quantile(t, kHubQuantileLevels[q]);
+      forecast.values[q] = std::max(0.0, std::expm1(log_value));
+    }
+    forecasts.push_back(forecast);
+  }
   return forecasts;
 }
 

@@ -26,9 +26,14 @@ struct ForecastConfig {
   size_t si_days = 30;
   int rt_window_days = 7;
   int horizons = 4;
+  // Monte Carlo draws of the naive baseline (the renewal forecast's quantiles are exact).
   int samples = 1000;
-  // Past weeks used to measure how fast Rt drifts and how noisy the weekly totals are.
+  // Past weekly origins whose errors calibrate the spread: at least `history_weeks` (a series with
+  // fewer is too short to forecast), and at horizon h the latest `error_weeks_per_horizon`·h when
+  // the series holds them. An h-week error overlaps the next h - 1 origins' errors, so a window
+  // h times as long holds about as much independent information at every horizon.
   int history_weeks = 10;
+  int error_weeks_per_horizon = 8;
   // log R in week h ahead is log R̂ · first_week_log_r_factor · damping_per_week^(h-1): epidemics
   // rarely keep a growth rate for weeks because behaviour, policy and immunity respond, and the
   // latest window's R̂ is noisy. The defaults were chosen on the JHU backtest (8 European countries,
@@ -37,8 +42,11 @@ struct ForecastConfig {
   double first_week_log_r_factor = 0.5;
   double damping_per_week = 0.0;
   // Guards for erratic reporting (batches of late reports, long runs of zeros): |log R| used in a
-  // projection, and the log-scale sd of the spread.
+  // projection; each past log error is winsorised to ±max_abs_log_error before it enters the scale
+  // (one batch report must not widen a series' intervals for months); and the scale's range.
   double max_abs_log_r = std::log(2.0);
+  double max_abs_log_error = 1.25;
+  double min_log_error_sd = 0.05;
   double max_log_error_sd = 1.0;
   double prior_mean = 5;
   double prior_sd = 5;
@@ -48,13 +56,31 @@ struct ForecastConfig {
 // Negative corrections count as 0.
 double weekly_total(std::span<const double> daily, size_t weeks_back);
 
-// Forecasts of the weekly totals after the last day of `daily` (the origin; data known then). Each
-// sample draws R from the posterior of the last window, shrinks log R toward 0 (see ForecastConfig),
-// projects daily incidence by the renewal equation from the 7-day smoothed history, and adds
-// log-normal noise whose sd at horizon h is the root mean square of the same projection's h-week
-// errors over the past `history_weeks` origins. NaN and negative daily values count as 0.
+// Forecasts of the weekly totals after the last day of `daily` (the origin; data known then), from the
+// renewal projection at the posterior mean of the last window's R (log R shrunk toward 0, see
+// ForecastConfig), with a calibrated log-scale spread: log1p(weekly total) = log1p(projection) + s_h·T,
+// where s_h is the root mean square of the same projection's h-week log errors at past origins
+// (winsorised, clamped, non-decreasing in h) and T is Student's t with the errors' effective degrees of
+// freedom (the predictive distribution of a new error whose variance is estimated from past ones).
+// The quantiles are exact (no sampling), so the same data always gives the same forecast. NaN and
+// negative daily values count as 0. See docs/methods/rt.md.
+Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
+                                                            const ForecastConfig& config);
+
+// The same; `rng` is not used (the quantiles are exact). Kept for callers written when the forecast
+// was sampled.
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
                                                             const ForecastConfig& config, std::mt19937_64& rng);
+
+// The predictive spread at each horizon from past log errors: errors[h][j] is the error of the
+// h+1-week forecast whose target week ended j weeks before the origin (j = 0 latest). Exposed for
+// tests.
+struct LogErrorSpread {
+  double scale = 0;               // s_h
+  double degrees_of_freedom = 0;  // of the Student t
+};
+std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::vector<double>>& errors,
+                                                       const ForecastConfig& config);
 
 // The COVID-19 Forecast Hub baseline: the median is the last weekly total; the spread comes from the
 // past week-to-week changes, symmetrised (each change also taken negated) and summed over h weeks

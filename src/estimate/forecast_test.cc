@@ -79,6 +79,56 @@ TEST(Forecast, RenewalProjectionFollowsGrowthAndIsReproducible) {
   }
 }
 
+TEST(Forecast, SpreadIsTheWinsorisedRmsOfTheLatestErrorsWithEffectiveDegreesOfFreedom) {
+  ForecastConfig config;  // windows 8, 16, 24 weeks; errors winsorised at 1.25; scale in [0.05, 1]
+  std::vector<std::vector<double>> errors(3);
+  // h = 1: eight errors of ±0.2, then an old outlier outside the 8-week window.
+  for (int j = 0; j < 8; ++j) errors[0].push_back(j % 2 == 0 ? 0.2 : -0.2);
+  errors[0].push_back(5.0);
+  // h = 2: a batch report of +2 (counted as 1.25) among 15 exact forecasts.
+  errors[1].assign(16, 0.0);
+  errors[1][3] = 2.0;
+  // h = 3: tiny errors, yet no narrower than h = 2; only 12 weeks known.
+  errors[2].assign(12, 0.01);
+  const auto spread = calibrate_log_error_spread(errors, config);
+  ASSERT_EQ(spread.size(), 3u);
+  EXPECT_DOUBLE_EQ(spread[0].scale, 0.2);
+  EXPECT_DOUBLE_EQ(spread[0].degrees_of_freedom, 8);
+  EXPECT_DOUBLE_EQ(spread[1].scale, std::sqrt(1.25 * 1.25 / 16));
+  EXPECT_DOUBLE_EQ(spread[1].degrees_of_freedom, 16 / 1.5);  // MA(1), rho = 1/2
+  EXPECT_DOUBLE_EQ(spread[2].scale, spread[1].scale);
+  EXPECT_DOUBLE_EQ(spread[2].degrees_of_freedom, 12 / (1 + 2 * (4.0 / 9 + 1.0 / 9)));
+}
+
+// Weekly levels with known log-normal noise around a steady mean (and Poisson counts within the
+// week): a calibrated forecaster's central intervals cover about their nominal share, at every
+// horizon and at both noise levels. Fixed-width or uncalibrated intervals fail at one of them.
+TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
+  for (double noise_sd : {0.1, 0.4}) {
+    std::mt19937_64 data_rng(17);
+    std::normal_distribution<double> standard_normal(0.0, 1.0);
+    std::vector<DailySeries> series;
+    for (int s = 0; s < 8; ++s) {
+      DailySeries one{"S" + std::to_string(s), Date::from_ymd(2020, 1, 1), {}};
+      for (int week = 0; week < 110; ++week) {
+        const double mean = 300.0 * (s + 1) * std::exp(noise_sd * standard_normal(data_rng));
+        for (int d = 0; d < 7; ++d) one.daily.push_back(std::poisson_distribution<int>(mean)(data_rng));
+      }
+      series.push_back(std::move(one));
+    }
+    BacktestConfig config;
+    config.first_origin = Date::from_ymd(2020, 7, 1);
+    config.last_target = Date::from_ymd(2022, 1, 31);
+    auto summary = rolling_origin_backtest(series, config);
+    ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
+    for (const auto& h : summary->horizons) {
+      EXPECT_GT(h.forecasts, 500);
+      EXPECT_NEAR(h.coverage_50, 0.5, 0.08) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
+      EXPECT_NEAR(h.coverage_95, 0.95, 0.04) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
+    }
+  }
+}
+
 TEST(Forecast, ShortSeriesIsAFailedPrecondition) {
   std::vector<double> daily(40, 5.0);
   std::mt19937_64 rng(1);
