@@ -345,12 +345,11 @@ class BlockPath {
   }
   const Eigen::VectorXd& y() const { return week_.response.y; }
   const Eigen::VectorXd& ones() const { return week_.ones; }
-  const Eigen::VectorXd& working_weights() const { return fit_.working_weights; }
   bool converged() const { return fit_.converged; }
   double dispersion(const Eigen::VectorXd& weights) const {
     return pearson_dispersion(fit_, week_.response.y, weights);
   }
-  // dispersion(working_weights()), summed by the fit itself.
+  // dispersion(fit's working weights), summed by the fit itself.
   double working_dispersion() const {
     return fit_.df_residual > 0 ? fit_.working_pearson_sum / fit_.df_residual : kNaN;
   }
@@ -389,7 +388,6 @@ class GeneralPath {
   }
   const Eigen::VectorXd& y() const { return design_.y; }
   const Eigen::VectorXd& ones() const { return ones_; }
-  const Eigen::VectorXd& working_weights() const { return fit_.working_weights; }
   bool converged() const { return fit_.converged; }
   double dispersion(const Eigen::VectorXd& weights) const { return pearson_dispersion(fit_, design_.y, weights); }
   double working_dispersion() const { return dispersion(fit_.working_weights); }
