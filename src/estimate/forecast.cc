@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <string>
 
 #include <boost/math/distributions/students_t.hpp>
@@ -73,15 +74,22 @@ std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::ve
   std::vector<LogErrorSpread> spread(errors.size());
   for (size_t h = 0; h < errors.size(); ++h) {
     const size_t window = std::min(errors[h].size(), static_cast<size_t>(config.error_weeks_per_horizon) * (h + 1));
-    double mean_square = 0;
+    double mean_square = 0, mean_absolute = 0;
     for (size_t j = 0; j < window; ++j) {
       const double e = std::clamp(errors[h][j], -config.max_abs_log_error, config.max_abs_log_error);
       mean_square += e * e;
+      mean_absolute += std::abs(e);
     }
-    mean_square /= static_cast<double>(std::max<size_t>(window, 1));
-    spread[h].scale = std::clamp(std::sqrt(mean_square), config.min_log_error_sd, config.max_log_error_sd);
+    const double count = static_cast<double>(std::max<size_t>(window, 1));
+    spread[h].scale = std::clamp(std::sqrt(mean_square / count), config.min_log_error_sd, config.max_log_error_sd);
+    // A normal error of sd `min_log_error_sd` has mean absolute value min_log_error_sd·sqrt(2/π).
+    spread[h].laplace_scale = std::clamp(mean_absolute / count, config.min_log_error_sd * std::sqrt(2 / std::numbers::pi),
+                                         config.max_log_error_sd);
     // Errors can only grow with the horizon; a short history can say otherwise by chance.
-    if (h > 0) spread[h].scale = std::max(spread[h].scale, spread[h - 1].scale);
+    if (h > 0) {
+      spread[h].scale = std::max(spread[h].scale, spread[h - 1].scale);
+      spread[h].laplace_scale = std::max(spread[h].laplace_scale, spread[h - 1].laplace_scale);
+    }
     // Forecasts h weeks ahead from consecutive weekly origins share h - 1 weeks of their targets: their
     // errors are correlated like an MA(h - 1) with lag-k autocorrelation (h - k)/h. The variance of a
     // mean of squares of such errors is 1 + 2·Σ_k ρ_k² times that of independent ones, so the
@@ -185,7 +193,11 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
     WeeklyQuantileForecast forecast;
     forecast.horizon_weeks = static_cast<int>(h + 1);
     for (size_t q = 0; q < kHubQuantileLevels.size(); ++q) {
-      const double log_value = std::log1p(weekly[h]) + spread[h].scale * boost::math::quantile(t, kHubQuantileLevels[q]);
+      const double level = kHubQuantileLevels[q];
+      const double normal_model = spread[h].scale * boost::math::quantile(t, level);
+      const double laplace_model =
+          spread[h].laplace_scale * (level < 0.5 ? std::log(2 * level) : -std::log(2 * (1 - level)));
+      const double log_value = std::log1p(weekly[h]) + 0.5 * (normal_model + laplace_model);
       forecast.values[q] = std::max(0.0, std::expm1(log_value));
     }
     forecasts.push_back(forecast);

@@ -58,12 +58,15 @@ double weekly_total(std::span<const double> daily, size_t weeks_back);
 
 // Forecasts of the weekly totals after the last day of `daily` (the origin; data known then), from the
 // renewal projection at the posterior mean of the last window's R (log R shrunk toward 0, see
-// ForecastConfig), with a calibrated log-scale spread: log1p(weekly total) = log1p(projection) + s_h·T,
-// where s_h is the root mean square of the same projection's h-week log errors at past origins
-// (winsorised, clamped, non-decreasing in h) and T is Student's t with the errors' effective degrees of
-// freedom (the predictive distribution of a new error whose variance is estimated from past ones).
-// The quantiles are exact (no sampling), so the same data always gives the same forecast. NaN and
-// negative daily values count as 0. See docs/methods/rt.md.
+// ForecastConfig), with a log-scale spread calibrated on this series' own past errors:
+// log1p(weekly total) = log1p(projection) + E_h, and the quantile of E_h at level p is the average of
+// two error models fitted to the same projection's h-week log errors at past origins (winsorised, in
+// a window of error_weeks_per_horizon·h weeks): a normal error of unknown variance (s_h·t_ν(p), s_h
+// the root mean square, ν the errors' effective degrees of freedom) and a Laplace error (b_h·L(p), b_h
+// the mean absolute error). Averaging quantiles is how the forecast hubs combine models; the Laplace
+// half gives the heavy tails and narrow centre that log errors of reported counts have. Both scales
+// are clamped and non-decreasing in h. The quantiles are exact (no sampling), so the same data always
+// gives the same forecast. NaN and negative daily values count as 0. See docs/methods/rt.md.
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
                                                             const ForecastConfig& config);
 
@@ -76,8 +79,9 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
 // h+1-week forecast whose target week ended j weeks before the origin (j = 0 latest). Exposed for
 // tests.
 struct LogErrorSpread {
-  double scale = 0;               // s_h
-  double degrees_of_freedom = 0;  // of the Student t
+  double scale = 0;               // s_h: root mean square
+  double degrees_of_freedom = 0;  // ν of the Student t
+  double laplace_scale = 0;       // b_h: mean absolute error
 };
 std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::vector<double>>& errors,
                                                        const ForecastConfig& config);

@@ -93,16 +93,20 @@ TEST(Forecast, SpreadIsTheWinsorisedRmsOfTheLatestErrorsWithEffectiveDegreesOfFr
   const auto spread = calibrate_log_error_spread(errors, config);
   ASSERT_EQ(spread.size(), 3u);
   EXPECT_DOUBLE_EQ(spread[0].scale, 0.2);
+  EXPECT_DOUBLE_EQ(spread[0].laplace_scale, 0.2);
   EXPECT_DOUBLE_EQ(spread[0].degrees_of_freedom, 8);
   EXPECT_DOUBLE_EQ(spread[1].scale, std::sqrt(1.25 * 1.25 / 16));
+  EXPECT_DOUBLE_EQ(spread[1].laplace_scale, 0.2);  // 1.25 / 16, raised to h = 1's
   EXPECT_DOUBLE_EQ(spread[1].degrees_of_freedom, 16 / 1.5);  // MA(1), rho = 1/2
   EXPECT_DOUBLE_EQ(spread[2].scale, spread[1].scale);
+  EXPECT_DOUBLE_EQ(spread[2].laplace_scale, spread[1].laplace_scale);
   EXPECT_DOUBLE_EQ(spread[2].degrees_of_freedom, 12 / (1 + 2 * (4.0 / 9 + 1.0 / 9)));
 }
 
 // Weekly levels with known log-normal noise around a steady mean (and Poisson counts within the
 // week): a calibrated forecaster's central intervals cover about their nominal share, at every
-// horizon and at both noise levels. Fixed-width or uncalibrated intervals fail at one of them.
+// horizon and at both noise levels. Fixed-width intervals, or a scale 30 % too small or 40 % too large,
+// fail.
 TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
   for (double noise_sd : {0.1, 0.4}) {
     std::mt19937_64 data_rng(17);
@@ -124,7 +128,10 @@ TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
     for (const auto& h : summary->horizons) {
       EXPECT_GT(h.forecasts, 500);
       EXPECT_NEAR(h.coverage_50, 0.5, 0.08) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
-      EXPECT_NEAR(h.coverage_95, 0.95, 0.04) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
+      // The predictive is heavier-tailed than this Gaussian noise (its Laplace half, fitted for reported
+      // counts), so its 95 % intervals over-cover a little here (0.95-0.99 measured).
+      EXPECT_GE(h.coverage_95, 0.92) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
+      EXPECT_LE(h.coverage_95, 0.997) << "noise " << noise_sd << ", horizon " << h.horizon_weeks;
     }
   }
 }
