@@ -31,7 +31,8 @@ struct ForecastConfig {
   // Past weekly origins whose errors calibrate the spread: at least `history_weeks` (a series with
   // fewer is too short to forecast), and at horizon h the latest `error_weeks_per_horizon`·h when
   // the series holds them. An h-week error overlaps the next h - 1 origins' errors, so a window
-  // h times as long holds about as much independent information at every horizon.
+  // h times as long holds about as much independent information at every horizon. 8 and the
+  // winsorisation at 1.25 below were chosen on the JHU backtest (docs/methods/rt.md).
   int history_weeks = 10;
   int error_weeks_per_horizon = 8;
   // log R in week h ahead is log R̂ · first_week_log_r_factor · damping_per_week^(h-1): epidemics
