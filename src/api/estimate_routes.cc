@@ -122,10 +122,10 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
     auto daily = read_daily(*ctx.pool, request);
     if (!daily) return Response::error(daily.status());
     estimate::ForecastConfig config;
-    // A fixed seed: the same data gives the same forecast, which readers can check.
-    std::mt19937_64 rng(20200311);
-    auto ours = estimate::forecast_weekly(daily->values, config, rng);
+    auto ours = estimate::forecast_weekly(daily->values, config);
     if (!ours) return Response::error(ours.status());
+    // The baseline samples past changes; a fixed seed gives the same answer for the same data.
+    std::mt19937_64 rng(20200311);
     auto baseline = estimate::naive_baseline_weekly(daily->values, config.horizons, config.samples, rng);
     auto as_json = [&](const std::vector<estimate::WeeklyQuantileForecast>& forecasts) {
       json::array out;
@@ -147,7 +147,7 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
                       {"indicator", request.param("indicator").empty() ? "cases" : request.param("indicator")},
                       {"source", daily->source},
                       {"origin", origin.to_string()},
-                      {"model", "renewal equation from the Rt posterior"},
+                      {"model", "renewal projection at the posterior mean of Rt, spread calibrated on the series' own past errors"},
                       {"forecasts", as_json(*ours)}};
     if (baseline) body["baseline"] = as_json(*baseline);
     return Response::json(body);

@@ -106,11 +106,6 @@ std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::ve
 }
 
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
-                                                            const ForecastConfig& config, std::mt19937_64&) {
-  return forecast_weekly(daily, config);
-}
-
-Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
                                                             const ForecastConfig& config) {
   if (config.horizons < 1 || config.history_weeks < 3 || config.error_weeks_per_horizon < 1 ||
       config.rt_window_days < 1) {

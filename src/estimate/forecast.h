@@ -1,5 +1,6 @@
 // Weekly quantile forecasts (the hubs' 23 quantiles, 1-4 weeks ahead) of a daily count series: a
-// renewal-equation projection driven by the Rt posterior, and the hubs' naive baseline beside it.
+// renewal-equation projection at the Rt posterior mean with a spread calibrated on the series' own past
+// errors, and the hubs' naive baseline beside it.
 #pragma once
 
 #include <array>
@@ -70,11 +71,6 @@ double weekly_total(std::span<const double> daily, size_t weeks_back);
 // gives the same forecast. NaN and negative daily values count as 0. See docs/methods/rt.md.
 Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
                                                             const ForecastConfig& config);
-
-// The same; `rng` is not used (the quantiles are exact). Kept for callers written when the forecast
-// was sampled.
-Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const double> daily,
-                                                            const ForecastConfig& config, std::mt19937_64& rng);
 
 // The predictive spread at each horizon from past log errors: errors[h][j] is the error of the
 // h+1-week forecast whose target week ended j weeks before the origin (j = 0 latest). Exposed for

@@ -39,8 +39,7 @@ TEST(Forecast, SteadyEpidemicStaysNearItsLevel) {
   std::mt19937_64 data_rng(3);
   std::vector<double> daily;
   for (int t = 0; t < 200; ++t) daily.push_back(std::poisson_distribution<int>(1000)(data_rng));
-  std::mt19937_64 rng(11);
-  auto forecasts = forecast_weekly(daily, ForecastConfig{}, rng);
+  auto forecasts = forecast_weekly(daily, ForecastConfig{});
   ASSERT_TRUE(forecasts.is_ok()) << forecasts.status().to_string();
   ASSERT_EQ(forecasts->size(), 4u);
   for (const auto& f : *forecasts) {
@@ -64,9 +63,8 @@ TEST(Forecast, RenewalProjectionFollowsGrowthAndIsReproducible) {
     daily.push_back(1.3 * lambda);
   }
   const std::vector<double> known(daily.begin(), daily.begin() + 200);
-  std::mt19937_64 rng(5), rng_again(5);
-  auto forecasts = forecast_weekly(known, config, rng);
-  auto again = forecast_weekly(known, config, rng_again);
+  auto forecasts = forecast_weekly(known, config);
+  auto again = forecast_weekly(known, config);
   ASSERT_TRUE(forecasts.is_ok()) << forecasts.status().to_string();
   for (int h = 1; h <= 4; ++h) {
     double truth = 0;
@@ -138,8 +136,7 @@ TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
 
 TEST(Forecast, ShortSeriesIsAFailedPrecondition) {
   std::vector<double> daily(40, 5.0);
-  std::mt19937_64 rng(1);
-  EXPECT_EQ(forecast_weekly(daily, ForecastConfig{}, rng).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(forecast_weekly(daily, ForecastConfig{}).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(Backtest, ScoresEveryOriginAndHorizon) {
