@@ -409,36 +409,20 @@ Result<int64_t> AlertStore::data_version() {
   return version;
 }
 
-Status AlertStore::begin_immediate() {
-  ASSIGN_OR_RETURN(Statement * st, statement("BEGIN IMMEDIATE"));
+Status AlertStore::run_statement(const std::string& sql) {
+  ASSIGN_OR_RETURN(Statement * st, statement(sql));
   return st->run();
 }
 
-Status AlertStore::commit() {
-  ASSIGN_OR_RETURN(Statement * st, statement("COMMIT"));
-  return st->run();
-}
-
-Status AlertStore::rollback() {
-  ASSIGN_OR_RETURN(Statement * st, statement("ROLLBACK"));
-  return st->run();
-}
-
-Status AlertStore::begin_report_savepoint() {
-  ASSIGN_OR_RETURN(Statement * st, statement("SAVEPOINT liaison_report"));
-  return st->run();
-}
-
-Status AlertStore::release_report_savepoint() {
-  ASSIGN_OR_RETURN(Statement * st, statement("RELEASE liaison_report"));
-  return st->run();
-}
+Status AlertStore::begin_immediate() { return run_statement("BEGIN IMMEDIATE"); }
+Status AlertStore::commit() { return run_statement("COMMIT"); }
+Status AlertStore::rollback() { return run_statement("ROLLBACK"); }
+Status AlertStore::begin_report_savepoint() { return run_statement("SAVEPOINT liaison_report"); }
+Status AlertStore::release_report_savepoint() { return run_statement("RELEASE liaison_report"); }
 
 Status AlertStore::rollback_report_savepoint() {
-  ASSIGN_OR_RETURN(Statement * st, statement("ROLLBACK TO liaison_report"));
-  RETURN_IF_ERROR(st->run());
-  ASSIGN_OR_RETURN(Statement * release, statement("RELEASE liaison_report"));
-  return release->run();
+  RETURN_IF_ERROR(run_statement("ROLLBACK TO liaison_report"));
+  return run_statement("RELEASE liaison_report");
 }
 
 }  // namespace shouwang::alert

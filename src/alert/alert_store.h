@@ -95,6 +95,8 @@ class AlertStore {
   explicit AlertStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
   // Prepared once, reset before each use: preparing costs more than running these small queries.
   Result<store::sqlite::Statement*> statement(const std::string& sql);
+  // Runs a cached statement that returns no rows (transaction and savepoint control).
+  Status run_statement(const std::string& sql);
   std::unique_ptr<store::sqlite::Db> db_;
   std::map<std::string, store::sqlite::Statement> statements_;  // declared after db_: finalized first
 };

@@ -218,6 +218,15 @@ Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candida
   return out;
 }
 
+bool LiaisonService::announce_committed(const Opened& opened, Timestamp committed) {
+  metrics_.report_to_alert.observe(seconds_between(opened.received_at, committed));
+  metrics_.count_alert(opened.update.opened);
+  if (!opened.update.opened) return false;
+  bus_->publish(opened.bus_payload);
+  metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
+  return true;
+}
+
 Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Signal>& signals,
                                                             std::optional<Timestamp> report_received_at) {
   std::vector<Opened> results;
@@ -248,14 +257,8 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
   std::vector<AlertUpdate> updates;
   Timestamp committed = options_.clock->now();
   bool any_opened = false;
-  for (auto& r : results) {
-    metrics_.report_to_alert.observe(seconds_between(r.received_at, committed));
-    metrics_.count_alert(r.update.opened);
-    if (r.update.opened) {
-      any_opened = true;
-      bus_->publish(r.bus_payload);
-      metrics_.report_to_delivery("bus").observe(seconds_between(r.received_at, options_.clock->now()));
-    }
+  for (const auto& r : results) {
+    any_opened |= announce_committed(r, committed);
     updates.push_back(r.update);
   }
   if (any_opened) wake_delivery();
@@ -329,13 +332,7 @@ std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector
     }
     Opened& opened = **outcome;
     ++stored;
-    metrics_.report_to_alert.observe(seconds_between(opened.received_at, committed));
-    metrics_.count_alert(opened.update.opened);
-    if (opened.update.opened) {
-      any_opened = true;
-      bus_->publish(opened.bus_payload);
-      metrics_.report_to_delivery("bus").observe(seconds_between(opened.received_at, options_.clock->now()));
-    }
+    any_opened |= announce_committed(opened, committed);
     updates.push_back(opened.update);
   }
   metrics_.count_event_commit(stored);

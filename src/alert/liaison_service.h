@@ -145,6 +145,9 @@ class LiaisonService {
     Timestamp received_at;
   };
   Result<Opened> open_or_join_locked(Alert candidate, Timestamp now);
+  // After the commit that stored it: records the latencies and publishes a newly opened alert on
+  // the in-process bus. Returns whether the alert was opened (then the delivery loop is woken).
+  bool announce_committed(const Opened& opened, Timestamp committed);
   Result<Opened> open_or_join_event_locked(const EventSubmission& submission);
   // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) and
   // returns the payload for the in-process bus.
