@@ -383,12 +383,7 @@ Status AlertStore::mark_attempt_failed(int64_t id, int64_t attempts, Timestamp n
 }
 
 Result<int64_t> AlertStore::pending_count() {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0"));
-  Statement& st = *st_ptr;
-  ASSIGN_OR_RETURN(bool row, st.step());
-  int64_t count = row ? st.column_int64(0) : 0;
-  st.reset();  // an unfinished statement would pin this connection's read snapshot
-  return count;
+  return single_integer("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0");
 }
 
 Result<std::vector<OutboxEntry>> AlertStore::delivered_entries(int64_t alert_id) {
@@ -400,13 +395,14 @@ Result<std::vector<OutboxEntry>> AlertStore::delivered_entries(int64_t alert_id)
   return collect_entries(st);
 }
 
-Result<int64_t> AlertStore::data_version() {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("PRAGMA data_version"));
-  Statement& st = *st_ptr;
-  ASSIGN_OR_RETURN(bool row, st.step());
-  int64_t version = row ? st.column_int64(0) : 0;
-  st.reset();  // an unfinished statement would pin this connection's read snapshot
-  return version;
+Result<int64_t> AlertStore::data_version() { return single_integer("PRAGMA data_version"); }
+
+Result<int64_t> AlertStore::single_integer(const std::string& sql) {
+  ASSIGN_OR_RETURN(Statement * st, statement(sql));
+  ASSIGN_OR_RETURN(bool row, st->step());
+  int64_t value = row ? st->column_int64(0) : 0;
+  st->reset();  // an unfinished statement would pin this connection's read snapshot
+  return value;
 }
 
 Status AlertStore::run_statement(const std::string& sql) {

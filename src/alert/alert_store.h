@@ -97,6 +97,8 @@ class AlertStore {
   Result<store::sqlite::Statement*> statement(const std::string& sql);
   // Runs a cached statement that returns no rows (transaction and savepoint control).
   Status run_statement(const std::string& sql);
+  // The integer in the first column of a cached statement's first row (0 without rows).
+  Result<int64_t> single_integer(const std::string& sql);
   std::unique_ptr<store::sqlite::Db> db_;
   std::map<std::string, store::sqlite::Statement> statements_;  // declared after db_: finalized first
 };
