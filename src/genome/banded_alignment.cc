@@ -23,8 +23,6 @@ constexpr int kPastQueryEndScore = -1;
 
 int round_half_away(double value) { return static_cast<int>(std::lround(value)); }
 
-bool letters_agree(uint32_t query_mask, uint32_t ref_mask) { return (query_mask & ref_mask) != 0; }
-
 bool is_unusable_for_seeds(char letter, Alphabet alphabet) {
   return alphabet == Alphabet::kNucleotide ? letter == 'N' : letter == 'X';
 }
@@ -148,6 +146,82 @@ std::vector<int> usable_seed_starts(std::string_view query, int seed_length, Alp
   return starts;
 }
 
+// Column scores before insertions are considered, rows [first, last], each with a row below (row r
+// faces query letter reversed_masks[mask_offset + r]): the diagonal move or a deletion from the
+// previous column, whichever is better (the diagonal on ties). Every row depends on the previous column
+// only; `__restrict` tells the compiler the arrays do not overlap so that it vectorises the loop.
+struct ColumnCosts {
+  int match;
+  int mismatch;
+  int extend;
+  int open_here;
+};
+
+void fill_before_insertion(int first, int last, const uint32_t* __restrict reversed_masks, int mask_offset,
+                           uint32_t ref_mask,
+                           const int* __restrict previous, const int* __restrict query_gap,
+                           int* __restrict new_query_gap, int* __restrict best_before_insertion,
+                           uint8_t* __restrict partial_trace, ColumnCosts costs) {
+  for (int r = first; r <= last; ++r) {
+    const bool agree = (reversed_masks[mask_offset + r] & ref_mask) != 0;
+    const int diagonal = previous[r] + (agree ? costs.match : costs.mismatch);
+    const int extended = query_gap[r - 1] - costs.extend;
+    const int opened = previous[r - 1] - costs.open_here;
+    const bool extend_gap = extended > opened;
+    const int gap = extend_gap ? extended : opened;
+    new_query_gap[r] = gap;
+    const bool gap_wins = diagonal < gap;
+    best_before_insertion[r] = gap_wins ? gap : diagonal;
+    partial_trace[r] =
+        static_cast<uint8_t>((extend_gap ? kQueryGapExtended : 0) | (gap_wins ? kFromQueryGap : kFromMatch));
+  }
+}
+
+// Insertion scores of rows [first, last], from the bottom of the band's top down: each extends the row
+// above's or opens from its score before insertions, and row last + 1 holds where the chain starts.
+// The chain is a running maximum; four rows per step are each written as a maximum over the last known
+// score and the openings since, so the dependent chain advances four rows per maximum.
+void fill_insertion_scores(int first, int last, const int* __restrict best_before_insertion, int extend,
+                           int open_next, int* __restrict insertion_score) {
+  int ref_gap = insertion_score[last + 1];
+  int r = last;
+  for (; r - 3 >= first; r -= 4) {
+    const int open0 = best_before_insertion[r + 1] - open_next;
+    const int open1 = std::max(open0 - extend, best_before_insertion[r] - open_next);
+    const int open2 = std::max(open1 - extend, best_before_insertion[r - 1] - open_next);
+    const int open3 = std::max(open2 - extend, best_before_insertion[r - 2] - open_next);
+    insertion_score[r] = std::max(ref_gap - extend, open0);
+    insertion_score[r - 1] = std::max(ref_gap - 2 * extend, open1);
+    insertion_score[r - 2] = std::max(ref_gap - 3 * extend, open2);
+    ref_gap = std::max(ref_gap - 4 * extend, open3);
+    insertion_score[r - 3] = ref_gap;
+  }
+  for (; r >= first; --r) {
+    ref_gap = std::max(ref_gap - extend, best_before_insertion[r + 1] - open_next);
+    insertion_score[r] = ref_gap;
+  }
+}
+
+// Rows [first, last] of a column once the insertion scores are known; row r + 1 of both score arrays
+// holds what row r extends or opens its insertion from. Ties go to the match, then to the insertion,
+// then to the deletion (nextalign's order).
+void finish_column(int first, int last, const int* __restrict best_before_insertion,
+                   const int* __restrict insertion_score, const uint8_t* __restrict partial_trace, int extend,
+                   int open_next, int* __restrict scores, uint8_t* __restrict trace_column) {
+  for (int r = first; r <= last; ++r) {
+    const bool extend_gap = insertion_score[r + 1] - extend > best_before_insertion[r + 1] - open_next;
+    const int before = best_before_insertion[r];
+    const int ref_gap = insertion_score[r];
+    const uint8_t partial = partial_trace[r];
+    // Bitwise rather than logical operators: no branch in the loop, so that it vectorises.
+    const bool insertion_wins = (ref_gap > before) | ((ref_gap == before) & ((partial & kFromQueryGap) != 0));
+    scores[r] = insertion_wins ? ref_gap : before;
+    const uint8_t origin = insertion_wins ? kFromRefGap : static_cast<uint8_t>(partial & (kFromMatch | kFromQueryGap));
+    trace_column[r] =
+        static_cast<uint8_t>((partial & kQueryGapExtended) | (extend_gap ? kRefGapExtended : 0) | origin);
+  }
+}
+
 // Per-thread buffers so that aligning thousands of sequences does not reallocate the trace each time.
 struct AlignmentWorkspace {
   std::vector<uint8_t> trace;
@@ -156,6 +230,10 @@ struct AlignmentWorkspace {
   std::vector<int> query_gap_scores;
   std::vector<int> final_scores;
   std::vector<uint32_t> query_masks;
+  std::vector<int> best_before_insertion;
+  std::vector<int> new_query_gap;
+  std::vector<int> insertion_score;
+  std::vector<uint8_t> partial_trace;
 };
 
 AlignmentWorkspace& thread_workspace() {
@@ -255,9 +333,22 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
     if (row <= width) work.query_gap_scores[row] = -scoring.gap_open_penalty;
   }
 
+  // Query letter masks from the last letter back, so that within a column they are read at increasing
+  // addresses as the row grows.
   work.query_masks.resize(query_size);
-  for (int i = 0; i < query_size; ++i) work.query_masks[i] = mask_of(query[i]);
-  const uint32_t* query_masks = work.query_masks.data();
+  for (int i = 0; i < query_size; ++i) work.query_masks[query_size - 1 - i] = mask_of(query[i]);
+  const uint32_t* const reversed_masks = work.query_masks.data();
+  // One row more than the band: the row above the highest one computed holds what it starts from.
+  work.best_before_insertion.resize(rows + 1);
+  work.insertion_score.resize(rows + 1);
+  work.new_query_gap.resize(rows);
+  work.partial_trace.resize(rows);
+  int* const best_before_insertion = work.best_before_insertion.data();
+  int* const new_query_gap = work.new_query_gap.data();
+  int* const insertion_score = work.insertion_score.data();
+  uint8_t* const partial_trace = work.partial_trace.data();
+  const bool open_exceeds_extend = std::all_of(gap_open_cost.begin(), gap_open_cost.begin() + ref_size + 1,
+                                               [&](int cost) { return cost > extend; });
 
   std::vector<int>& previous = work.previous_scores;
   std::vector<int>& current = work.current_scores;
@@ -282,60 +373,65 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       trace_column[row] = kQueryGapExtended | kFromQueryGap;
       curr[row] = 0;
     }
-    int ref_gap = -open_here;
-    // Score of the cell just above (row + 1) kept in a register: reading it back from `curr` would put a
-    // store-to-load round trip on the serial chain down the column. Rows above the query start score 0.
-    int above_score = 0;
-    // One cell; the band's top row has no row above to open an insertion from, its bottom row none
-    // below to open a deletion from.
-    const auto fill_cell = [&]<bool kHasRowAbove, bool kHasRowBelow>(int row) {
-      const int query_pos = query_start_row - row;
-      int score = prev[row] + (letters_agree(query_masks[query_pos], ref_mask) ? match : mismatch);
-      uint8_t origin = kFromMatch;
-      uint8_t flags = 0;
-      if constexpr (kHasRowAbove) {
-        const int extended = ref_gap - extend;
-        const int opened = above_score - open_next;
-        const bool extend_gap = extended > opened;
-        ref_gap = extend_gap ? extended : opened;
-        flags |= extend_gap ? kRefGapExtended : 0;
-        if (score < ref_gap) {
-          score = ref_gap;
-          origin = kFromRefGap;
-        }
-      } else {
+    // Rows inside the query, in two passes. The first depends on the previous column only (match or
+    // mismatch on the diagonal, deletion from the left), so its iterations are independent and the
+    // compiler vectorises it; the second walks down the column for insertions, the one serial chain.
+    const int lowest = bottom_inside;
+    const int highest = top_inside;
+    if (highest >= lowest) {
+      const int mask_offset = query_size - 1 - query_start_row;
+      const int first_with_row_below = std::max(lowest, 1);
+      if (lowest == 0) {
+        const int diagonal = prev[0] + ((reversed_masks[mask_offset] & ref_mask) != 0 ? match : mismatch);
+        best_before_insertion[0] = diagonal;
+        partial_trace[0] = kFromMatch;
+        new_query_gap[0] = no_alignment;
+      }
+      fill_before_insertion(first_with_row_below, highest, reversed_masks, mask_offset, ref_mask, prev,
+                            query_gap_row, new_query_gap, best_before_insertion, partial_trace,
+                            {match, mismatch, extend, open_here});
+      std::copy(new_query_gap + lowest, new_query_gap + highest + 1, query_gap_row + lowest);
+
+      // Insertion scores: the best alignment ending in a gap in the reference at each row, extended from
+      // the row above or opened from that row's score.
+      int ref_gap = -open_here;
+      int above_score = 0;  // rows above the query start score 0
+      int row = highest;
+      if (row == 2 * width) {
         ref_gap = no_alignment;
+        trace_column[row] = partial_trace[row];
+        curr[row] = best_before_insertion[row];
+        above_score = best_before_insertion[row];
+        --row;
       }
-      if constexpr (kHasRowBelow) {
-        const int extended = query_gap_row[row - 1] - extend;
-        const int opened = prev[row - 1] - open_here;
-        const bool extend_gap = extended > opened;
-        const int gap = extend_gap ? extended : opened;
-        flags |= extend_gap ? kQueryGapExtended : 0;
-        query_gap_row[row] = gap;
-        if (score < gap) {
-          score = gap;
-          origin = kFromQueryGap;
+      if (row >= lowest && open_exceeds_extend) {
+        // Opening from a cell whose best move was itself this insertion never beats extending it when
+        // the open cost exceeds the extend cost, so opening may start from the row's score before
+        // insertions: the serial chain shrinks to one max per row, and the rest is vectorised.
+        best_before_insertion[row + 1] = above_score;
+        insertion_score[row + 1] = ref_gap;
+        fill_insertion_scores(lowest, row, best_before_insertion, extend, open_next, insertion_score);
+        finish_column(lowest, row, best_before_insertion, insertion_score, partial_trace, extend, open_next,
+                      curr, trace_column);
+      } else {
+        for (; row >= lowest; --row) {
+          const int extended = ref_gap - extend;
+          const int opened = above_score - open_next;
+          const bool extend_gap = extended > opened;
+          ref_gap = extend_gap ? extended : opened;
+          const int before = best_before_insertion[row];
+          const uint8_t partial = partial_trace[row];
+          // Ties go to the match, then to the insertion, then to the deletion (nextalign's order).
+          const bool insertion_wins = ref_gap > before || (ref_gap == before && (partial & kFromQueryGap) != 0);
+          const int score = insertion_wins ? ref_gap : before;
+          trace_column[row] = static_cast<uint8_t>(
+              (partial & kQueryGapExtended) | (extend_gap ? kRefGapExtended : 0) |
+              (insertion_wins ? kFromRefGap : (partial & (kFromMatch | kFromQueryGap))));
+          curr[row] = score;
+          above_score = score;
         }
-      } else {
-        query_gap_row[row] = no_alignment;
       }
-      trace_column[row] = static_cast<uint8_t>(flags | origin);
-      curr[row] = score;
-      above_score = score;
-    };
-    int row = top_inside;
-    if (row >= bottom_inside && row == 2 * width) {
-      if (row > 0) {
-        fill_cell.template operator()<false, true>(row);
-      } else {
-        fill_cell.template operator()<false, false>(row);
-      }
-      --row;
     }
-    const int lowest_interior = std::max(bottom_inside, 1);
-    for (; row >= lowest_interior; --row) fill_cell.template operator()<true, true>(row);
-    if (row >= bottom_inside && row == 0) fill_cell.template operator()<true, false>(row);
     for (int row = std::min(bottom_inside - 1, 2 * width); row >= 0; --row) {
       trace_column[row] = kPastQueryEnd;
       curr[row] = kPastQueryEndScore;
