@@ -111,9 +111,11 @@ std::optional<SeedHit> best_seed_hit_indexed(std::string_view kmer, std::string_
     const int offset = block * ReferenceKmerIndex::kBlockLength;
     const int code = ReferenceKmerIndex::code_of(kmer.substr(offset, ReferenceKmerIndex::kBlockLength));
     if (code < 0) continue;
-    for (int position : index.positions(code)) {
-      const int shift = position - offset;
-      if (shift >= start && shift < last_shift) candidates.push_back(shift);
+    // Positions are ascending: skip straight to the first at or after the search start.
+    const std::vector<int>& positions = index.positions(code);
+    for (auto it = std::lower_bound(positions.begin(), positions.end(), start + offset);
+         it != positions.end() && *it - offset < last_shift; ++it) {
+      candidates.push_back(*it - offset);
     }
   }
   // Candidates come in no particular order (and may repeat): keep the highest score, the leftmost
@@ -341,10 +343,8 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
   // One row more than the band: the row above the highest one computed holds what it starts from.
   work.best_before_insertion.resize(rows + 1);
   work.insertion_score.resize(rows + 1);
-  work.new_query_gap.resize(rows);
   work.partial_trace.resize(rows);
   int* const best_before_insertion = work.best_before_insertion.data();
-  int* const new_query_gap = work.new_query_gap.data();
   int* const insertion_score = work.insertion_score.data();
   uint8_t* const partial_trace = work.partial_trace.data();
   const bool open_exceeds_extend = std::all_of(gap_open_cost.begin(), gap_open_cost.begin() + ref_size + 1,
@@ -352,11 +352,16 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
 
   std::vector<int>& previous = work.previous_scores;
   std::vector<int>& current = work.current_scores;
-  std::vector<int>& query_gap = work.query_gap_scores;
   // Rows are visited from the top of the band down, so within a column the query position grows. Each
   // column splits into rows before the query starts, rows inside it, and rows past its end; the three
   // segments are filled separately to keep the inner loop free of those tests.
-  int* const query_gap_row = query_gap.data();
+  // Deletion scores of the previous column and of this one, swapped after each column. Rows of a column
+  // read the previous column's deletion scores one row below, and those rows always lie inside the
+  // previous column's rows within the query (the band moves down one query letter per column), so only
+  // those rows need writing; both start from the same initial values.
+  work.new_query_gap = work.query_gap_scores;
+  int* query_gap_row = work.query_gap_scores.data();
+  int* new_query_gap = work.new_query_gap.data();
   for (int ref_pos = 0; ref_pos < ref_size; ++ref_pos) {
     const uint32_t ref_mask = mask_of(ref[ref_pos]);
     const int open_here = gap_open_cost[ref_pos];
@@ -390,7 +395,7 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
       fill_before_insertion(first_with_row_below, highest, reversed_masks, mask_offset, ref_mask, prev,
                             query_gap_row, new_query_gap, best_before_insertion, partial_trace,
                             {match, mismatch, extend, open_here});
-      std::copy(new_query_gap + lowest, new_query_gap + highest + 1, query_gap_row + lowest);
+      std::swap(query_gap_row, new_query_gap);
 
       // Insertion scores: the best alignment ending in a gap in the reference at each row, extended from
       // the row above or opened from that row's score.
@@ -460,22 +465,26 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
     }
   }
 
-  // Built backwards, reversed at the end.
-  std::string aligned_query;
-  std::string aligned_ref;
-  aligned_query.reserve(ref_size + 3 * width);
-  aligned_ref.reserve(ref_size + 3 * width);
+  // Written from the back of buffers long enough for any alignment (every letter of both in its own
+  // column), then the unused front is dropped: no reversal and no per-letter capacity checks.
+  const size_t longest = static_cast<size_t>(query_size) + ref_size;
+  std::string aligned_query(longest, kGap);
+  std::string aligned_ref(longest, kGap);
+  size_t column_out = longest;
+  const auto prepend = [&](char query_letter, char ref_letter) {
+    --column_out;
+    aligned_query[column_out] = query_letter;
+    aligned_ref[column_out] = ref_letter;
+  };
   int ref_pos = end_column[row] - 1;
   int query_pos = ref_pos - shift_of_row(row);
   if (ref_pos < ref_size - 1) {
     for (int i = ref_size - 1; i > ref_pos; --i) {
-      aligned_query += kGap;
-      aligned_ref += ref[i];
+      prepend(kGap, ref[i]);
     }
   } else if (query_pos < query_size - 1) {
     for (int i = query_size - 1; i > query_pos; --i) {
-      aligned_query += query[i];
-      aligned_ref += kGap;
+      prepend(query[i], kGap);
     }
   }
 
@@ -484,16 +493,13 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
     if (row < 0 || row >= rows) return internal_error("alignment trace left the band");
     const uint8_t origin = trace_at(row, ref_pos + 1);
     if ((origin & kFromMatch) && open_gap == 0) {
-      aligned_query += query[query_pos--];
-      aligned_ref += ref[ref_pos--];
+      prepend(query[query_pos--], ref[ref_pos--]);
     } else if (((origin & kFromRefGap) && open_gap == 0) || open_gap == kFromRefGap) {
-      aligned_query += query[query_pos--];
-      aligned_ref += kGap;
+      prepend(query[query_pos--], kGap);
       ++row;
       open_gap = (origin & kRefGapExtended) ? kFromRefGap : 0;
     } else if (((origin & kFromQueryGap) && open_gap == 0) || open_gap == kFromQueryGap) {
-      aligned_query += kGap;
-      aligned_ref += ref[ref_pos--];
+      prepend(kGap, ref[ref_pos--]);
       --row;
       open_gap = (origin & kQueryGapExtended) ? kFromQueryGap : 0;
     } else {
@@ -502,17 +508,15 @@ Result<PairwiseAlignment> align_banded(std::string_view query, std::string_view 
   }
   if (ref_pos >= 0) {
     for (int i = ref_pos; i >= 0; --i) {
-      aligned_query += kGap;
-      aligned_ref += ref[i];
+      prepend(kGap, ref[i]);
     }
   } else if (query_pos >= 0) {
     for (int i = query_pos; i >= 0; --i) {
-      aligned_query += query[i];
-      aligned_ref += kGap;
+      prepend(query[i], kGap);
     }
   }
-  std::reverse(aligned_query.begin(), aligned_query.end());
-  std::reverse(aligned_ref.begin(), aligned_ref.end());
+  aligned_query.erase(0, column_out);
+  aligned_ref.erase(0, column_out);
   return PairwiseAlignment{std::move(aligned_query), std::move(aligned_ref), best_score};
 }
 

@@ -24,7 +24,9 @@ struct StrippedAlignment {
 // recorded once a reference letter follows it (letters inserted after the reference's end are dropped).
 StrippedAlignment strip_insertions(const std::string& aligned_query, const std::string& aligned_ref) {
   StrippedAlignment result;
-  result.query.reserve(aligned_ref.size());
+  // Sized once and written by index: the reference row has at most this many letters.
+  result.query.resize(aligned_ref.size());
+  size_t kept = 0;
   Insertion current{-1, {}};
   for (int i = 0; i < static_cast<int>(aligned_ref.size()); ++i) {
     if (aligned_ref[i] == kGap) {
@@ -32,12 +34,13 @@ StrippedAlignment strip_insertions(const std::string& aligned_query, const std::
       current.letters += aligned_query[i];
       continue;
     }
-    result.query += aligned_query[i];
+    result.query[kept++] = aligned_query[i];
     if (!current.letters.empty()) {
       result.insertions.push_back(std::move(current));
       current = Insertion{-1, {}};
     }
   }
+  result.query.resize(kept);
   return result;
 }
 
