@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -41,6 +42,32 @@ TEST(BandedAlignment, PlacesADeletionAndAnInsertion) {
   EXPECT_EQ(alignment->query, ref.substr(0, 300) + "------" + ref.substr(306, 294) + inserted + ref.substr(600));
   EXPECT_EQ(alignment->ref, ref.substr(0, 600) + "----" + ref.substr(600));
   EXPECT_EQ(alignment->score, 3 * (800 - 6) - 2 * 6);
+}
+
+// An extension as dear as an opening takes the cell-by-cell insertion chain rather than the shortcut
+// that needs opening to cost more. Every gap letter then costs 6, so splitting a gap is free and only
+// the score, the rows and the gap counts are fixed.
+TEST(BandedAlignment, ExtensionAsDearAsOpeningPricesEveryGapLetter) {
+  const std::string ref = random_nucleotides(800, 2);
+  ASSERT_NE(ref[299], ref[305]);
+  ASSERT_NE(ref[300], ref[306]);
+  const std::string inserted = ref[599] == 'A' || ref[600] == 'A' ? "CCGC" : "AATA";
+  ASSERT_NE(inserted.front(), ref[600]);
+  ASSERT_NE(inserted.back(), ref[599]);
+  const std::string query = ref.substr(0, 300) + ref.substr(306, 294) + inserted + ref.substr(600);
+  AlignmentScoring scoring;
+  scoring.gap_extend_penalty = 6;
+  auto alignment = align_banded(query, ref, flat_costs(ref), Alphabet::kNucleotide, scoring, kNucleotideSeeds);
+  ASSERT_TRUE(alignment.is_ok()) << alignment.status().to_string();
+  EXPECT_EQ(alignment->score, 3 * (800 - 6) - 6 * (6 + 4));
+  std::string query_letters = alignment->query;
+  std::string ref_letters = alignment->ref;
+  std::erase(query_letters, '-');
+  std::erase(ref_letters, '-');
+  EXPECT_EQ(query_letters, query);
+  EXPECT_EQ(ref_letters, ref);
+  EXPECT_EQ(std::count(alignment->query.begin(), alignment->query.end(), '-'), 6);
+  EXPECT_EQ(std::count(alignment->ref.begin(), alignment->ref.end(), '-'), 4);
 }
 
 TEST(BandedAlignment, TerminalOverhangsAreFree) {
