@@ -28,15 +28,24 @@ TEST(BandedAlignment, IdenticalSequencesAlignWithoutGaps) {
   EXPECT_EQ(alignment->score, 3 * 600);
 }
 
+// An 800-letter reference and a query made from it by deleting [300, 306) and inserting 4 letters
+// before 600, with flanks chosen so that the placement of both gaps is unambiguous.
+struct DeletionAndInsertion {
+  std::string ref = random_nucleotides(800, 2);
+  std::string inserted = ref[599] == 'A' || ref[600] == 'A' ? "CCGC" : "AATA";
+  std::string query = ref.substr(0, 300) + ref.substr(306, 294) + inserted + ref.substr(600);
+
+  bool unambiguous() const {
+    return ref[299] != ref[305] && ref[300] != ref[306] && inserted.front() != ref[600] && inserted.back() != ref[599];
+  }
+};
+
 TEST(BandedAlignment, PlacesADeletionAndAnInsertion) {
-  const std::string ref = random_nucleotides(800, 2);
-  // Deleting [300, 306) and inserting 4 letters before 600; the flanks are checked to be unambiguous.
-  ASSERT_NE(ref[299], ref[305]);
-  ASSERT_NE(ref[300], ref[306]);
-  const std::string inserted = ref[599] == 'A' || ref[600] == 'A' ? "CCGC" : "AATA";
-  ASSERT_NE(inserted.front(), ref[600]);
-  ASSERT_NE(inserted.back(), ref[599]);
-  const std::string query = ref.substr(0, 300) + ref.substr(306, 294) + inserted + ref.substr(600);
+  const DeletionAndInsertion edit;
+  ASSERT_TRUE(edit.unambiguous());
+  const std::string& ref = edit.ref;
+  const std::string& inserted = edit.inserted;
+  const std::string& query = edit.query;
   auto alignment = align_banded(query, ref, flat_costs(ref), Alphabet::kNucleotide, {}, kNucleotideSeeds);
   ASSERT_TRUE(alignment.is_ok()) << alignment.status().to_string();
   EXPECT_EQ(alignment->query, ref.substr(0, 300) + "------" + ref.substr(306, 294) + inserted + ref.substr(600));
@@ -48,13 +57,10 @@ TEST(BandedAlignment, PlacesADeletionAndAnInsertion) {
 // that needs opening to cost more. Every gap letter then costs 6, so splitting a gap is free and only
 // the score, the rows and the gap counts are fixed.
 TEST(BandedAlignment, ExtensionAsDearAsOpeningPricesEveryGapLetter) {
-  const std::string ref = random_nucleotides(800, 2);
-  ASSERT_NE(ref[299], ref[305]);
-  ASSERT_NE(ref[300], ref[306]);
-  const std::string inserted = ref[599] == 'A' || ref[600] == 'A' ? "CCGC" : "AATA";
-  ASSERT_NE(inserted.front(), ref[600]);
-  ASSERT_NE(inserted.back(), ref[599]);
-  const std::string query = ref.substr(0, 300) + ref.substr(306, 294) + inserted + ref.substr(600);
+  const DeletionAndInsertion edit;
+  ASSERT_TRUE(edit.unambiguous());
+  const std::string& ref = edit.ref;
+  const std::string& query = edit.query;
   AlignmentScoring scoring;
   scoring.gap_extend_penalty = 6;
   auto alignment = align_banded(query, ref, flat_costs(ref), Alphabet::kNucleotide, scoring, kNucleotideSeeds);
