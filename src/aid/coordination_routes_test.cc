@@ -2,9 +2,7 @@
 // confirmed partial delivery in the public report, the refusals of wrong roles and countries,
 // invalid shipment transitions, rounds over an updated snapshot, expert teams, and CSV.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 
 #include "aid/coordination_routes.h"
 #include "api/server.h"
@@ -24,8 +22,7 @@ using api::testing::http_request;
 class AidRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-aid-" + std::to_string(getpid()) + ".db")).string();
-    remove_files();
+    path_ = dir_.file("store.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     auto issue = [&](store::Role role, const std::string& location, const std::string& label) {
@@ -40,16 +37,12 @@ class AidRoutesTest : public ::testing::Test {
     pool_ = std::make_unique<api::StorePool>(path_);
     auto router = std::make_shared<api::Router>();
     add_aid_routes(*router, api::ApiContext{pool_.get(), &clock_});
-    server_ = std::make_unique<api::HttpServer>(api::ServerOptions{.port = 0}, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = api::testing::start_loopback_server(router);
+    ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    remove_files();
-  }
-  void remove_files() {
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
   ClientResponse call(const std::string& method, const std::string& target, const std::string& token,
@@ -78,6 +71,7 @@ class AidRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
+  api::testing::TempDir dir_{"aid-routes"};
   std::string path_, nga_, eth_, donor_, other_donor_, coordinator_, admin_;
   std::unique_ptr<api::StorePool> pool_;
   std::unique_ptr<api::HttpServer> server_;

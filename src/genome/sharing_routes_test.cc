@@ -3,7 +3,6 @@
 // consortium reporter, owner, admin, other roles), 401/403, refused bodies, FASTA download with its
 // licence, weekly clade counts, and 503 without a dataset.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -102,8 +101,7 @@ class GenomeSharingTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_EQ(examples_->size(), 10u);
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-genome-" + std::to_string(getpid()) + ".db")).string();
-    remove_files();
+    path_ = dir_.file("store.db");
     auto store = store::open_sqlite_store(path_);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     std::vector<Location> locations = {
@@ -125,16 +123,12 @@ class GenomeSharingTest : public ::testing::Test {
     pool_ = std::make_unique<api::StorePool>(path_);
     auto router = std::make_shared<api::Router>();
     add_genome_routes(*router, api::ApiContext{pool_.get(), &clock_}, GenomeSharingOptions{.dataset_dir = kDataset});
-    server_ = std::make_unique<api::HttpServer>(api::ServerOptions{.port = 0}, router);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = api::testing::start_loopback_server(router);
+    ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
-    remove_files();
-  }
-  void remove_files() {
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
   ClientResponse call(const std::string& method, const std::string& target, const std::string& token,
@@ -194,6 +188,7 @@ class GenomeSharingTest : public ::testing::Test {
 
   static std::vector<ExampleRecord>* examples_;
   static std::map<std::string, std::map<std::string, std::string>>* expected_;
+  api::testing::TempDir dir_{"genome-routes"};
   std::string path_;
   ManualClock clock_{*Timestamp::parse("2021-09-01T08:00:00Z")};
   std::unique_ptr<api::StorePool> pool_;
