@@ -17,6 +17,19 @@ double poisson_deviance(const Eigen::VectorXd& y, const Eigen::VectorXd& mu, con
   return deviance;
 }
 
+// summary.glm's dispersion from a fit's means; shared by both fit kinds.
+double pearson_dispersion_of(const Eigen::VectorXd& mu, int df_residual, const Eigen::VectorXd& y,
+                             const Eigen::VectorXd& weights) {
+  double sum = 0;
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    if (weights[i] > 0) {
+      const double residual = (y[i] - mu[i]) / mu[i];
+      sum += weights[i] * residual * residual;
+    }
+  }
+  return df_residual > 0 ? sum / df_residual : std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace
 
 QuasiPoissonFit fit_quasi_poisson(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
@@ -83,14 +96,7 @@ QuasiPoissonFit fit_quasi_poisson(const Eigen::MatrixXd& x, const Eigen::VectorX
 }
 
 double pearson_dispersion(const QuasiPoissonFit& fit, const Eigen::VectorXd& y, const Eigen::VectorXd& weights) {
-  double sum = 0;
-  for (Eigen::Index i = 0; i < y.size(); ++i) {
-    if (weights[i] > 0) {
-      const double residual = (y[i] - fit.mu[i]) / fit.mu[i];
-      sum += weights[i] * residual * residual;
-    }
-  }
-  return fit.df_residual > 0 ? sum / fit.df_residual : std::numeric_limits<double>::quiet_NaN();
+  return pearson_dispersion_of(fit.mu, fit.df_residual, y, weights);
 }
 
 Eigen::VectorXd hat_values(const QuasiPoissonFit& fit, const Eigen::MatrixXd& x) {
@@ -445,14 +451,7 @@ bool fit_block_trend_quasi_poisson(const BlockTrendDesign& design, const Poisson
 }
 
 double pearson_dispersion(const BlockTrendFit& fit, const Eigen::VectorXd& y, const Eigen::VectorXd& weights) {
-  double sum = 0;
-  for (Eigen::Index i = 0; i < y.size(); ++i) {
-    if (weights[i] > 0) {
-      const double residual = (y[i] - fit.mu[i]) / fit.mu[i];
-      sum += weights[i] * residual * residual;
-    }
-  }
-  return fit.df_residual > 0 ? sum / fit.df_residual : std::numeric_limits<double>::quiet_NaN();
+  return pearson_dispersion_of(fit.mu, fit.df_residual, y, weights);
 }
 
 void hat_values(const BlockTrendFit& fit, const BlockTrendDesign& design, Eigen::VectorXd& hat) {
