@@ -383,18 +383,12 @@ api::Handler with_store(std::shared_ptr<CoordinationPool> pool, F handler, int s
   };
 }
 
-// {"<key>": [records as JSON]}, the answer of every listing endpoint; `keep` filters the records.
-template <typename Record, typename ToJson, typename Keep>
-json::object listing(const char* key, const std::vector<Record>& records, ToJson to_json, Keep keep) {
-  json::array out;
-  for (const Record& record : records)
-    if (keep(record)) out.push_back(to_json(record));
-  return json::object{{key, std::move(out)}};
-}
-
+// {"<key>": [records as JSON]}, the answer of every listing endpoint.
 template <typename Record, typename ToJson>
 json::object listing(const char* key, const std::vector<Record>& records, ToJson to_json) {
-  return listing(key, records, to_json, [](const Record&) { return true; });
+  json::array out;
+  for (const Record& record : records) out.push_back(to_json(record));
+  return json::object{{key, std::move(out)}};
 }
 
 }  // namespace
@@ -433,11 +427,8 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
                return post_shipment(ctx, s, r);
              }, 201));
   router.add("GET", "/api/v1/aid/shipments", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
-               ASSIGN_OR_RETURN(auto shipments, s.list_shipments());
-               return listing("shipments", shipments, shipment_json, [&r](const ShipmentRecord& sh) {
-                 return (r.param("country").empty() || sh.country == r.param("country")) &&
-                        (r.param("donor").empty() || sh.donor == r.param("donor"));
-               });
+               ASSIGN_OR_RETURN(auto shipments, s.list_shipments(r.param("country"), r.param("donor")));
+               return listing("shipments", shipments, shipment_json);
              }));
   router.add("GET", "/api/v1/aid/shipments/{id}", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(int64_t id, path_id(r));

@@ -645,9 +645,9 @@ Result<int64_t> CoordinationStore::plan_shipment(const ShipmentRequest& request,
   return id;
 }
 
-Result<std::vector<ShipmentEvent>> CoordinationStore::shipment_events(std::optional<int64_t> shipment_id) {
+Result<std::vector<ShipmentEvent>> CoordinationStore::shipment_events(int64_t shipment_id) {
   ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentEventColumns,
-                                       "FROM aid_shipment_events WHERE ?1 IS NULL OR shipment_id = ?1 ORDER BY id"));
+                                       "FROM aid_shipment_events WHERE shipment_id = ? ORDER BY id"));
   s.bind(1, shipment_id);
   return all_rows(s, read_shipment_event);
 }
@@ -660,12 +660,23 @@ Result<ShipmentRecord> CoordinationStore::get_shipment(int64_t id) {
   return r;
 }
 
-Result<std::vector<ShipmentRecord>> CoordinationStore::list_shipments() {
-  ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentColumns, "FROM aid_shipments ORDER BY id"));
+Result<std::vector<ShipmentRecord>> CoordinationStore::list_shipments(const std::string& country,
+                                                                       const std::string& donor) {
+  // The filter is applied in SQL to the shipments and, through them, to their events, so a
+  // filtered listing reads only what it returns.
+  constexpr std::string_view kMatching =
+      "SELECT id FROM aid_shipments WHERE (?1 = '' OR country = ?1) AND (?2 = '' OR donor = ?2)";
+  ASSIGN_OR_RETURN(Statement s, select(*db_, kShipmentColumns,
+                                       "FROM aid_shipments WHERE id IN (" + std::string(kMatching) + ") ORDER BY id"));
+  s.bind(1, country).bind(2, donor);
   ASSIGN_OR_RETURN(std::vector<ShipmentRecord> out, all_rows(s, read_shipment));
   std::map<int64_t, size_t> index;
   for (size_t i = 0; i < out.size(); ++i) index[out[i].id] = i;
-  ASSIGN_OR_RETURN(auto events, shipment_events(std::nullopt));
+  ASSIGN_OR_RETURN(Statement event_rows, select(*db_, kShipmentEventColumns,
+                                       "FROM aid_shipment_events WHERE shipment_id IN (" + std::string(kMatching) +
+                                           ") ORDER BY id"));
+  event_rows.bind(1, country).bind(2, donor);
+  ASSIGN_OR_RETURN(auto events, all_rows(event_rows, read_shipment_event));
   for (auto& e : events) {
     auto it = index.find(e.shipment_id);
     if (it != index.end()) out[it->second].events.push_back(std::move(e));

@@ -187,7 +187,8 @@ class CoordinationStore {
   // (FailedPrecondition otherwise).
   Result<int64_t> plan_shipment(const ShipmentRequest& request, Timestamp now, const std::string& by);
   Result<ShipmentRecord> get_shipment(int64_t id);
-  Result<std::vector<ShipmentRecord>> list_shipments();
+  // Every shipment with its events, or only those to `country` and/or from `donor` (empty: any).
+  Result<std::vector<ShipmentRecord>> list_shipments(const std::string& country = "", const std::string& donor = "");
   // Applies an event. Allowed: planned -> dispatched; dispatched or partially delivered ->
   // delivered (partially delivered until all units are received); planned, dispatched or partially
   // delivered -> cancelled. AlreadyExists (409) for a shipment already delivered or cancelled;
@@ -198,7 +199,7 @@ class CoordinationStore {
  private:
   explicit CoordinationStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
   Status create_schema();
-  Result<std::vector<ShipmentEvent>> shipment_events(std::optional<int64_t> shipment_id);
+  Result<std::vector<ShipmentEvent>> shipment_events(int64_t shipment_id);
 
   std::unique_ptr<store::sqlite::Db> db_;
 };
