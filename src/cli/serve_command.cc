@@ -4,6 +4,8 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <tuple>
 
 #include "aid/coordination_routes.h"
 #include "alert/alert_routes.h"
@@ -39,34 +41,45 @@ struct ServeOptions {
 // the week of each series' latest result to the liaison service, which opens or joins alerts.
 // Runs on the request's thread after the report committed; failures are logged, never returned
 // to the reporter, whose figures are stored either way.
-void detect_after_report(const std::string& db_path, const std::vector<std::string>& methods,
+void detect_after_report(api::StorePool& pool, const std::string& db_path, const std::vector<std::string>& methods,
                          alert::LiaisonService& liaison, const Clock& clock, const api::AcceptedReport& report) {
-  auto store = store::open_sqlite_store(db_path);
+  auto store = pool.acquire();
   if (!store) {
     std::cerr << "detection after report: " << store.status().to_string() << "\n";
     return;
   }
-  std::vector<alert::Signal> latest;
+  // One detection run per method and indicator over all the report's locations of that indicator.
+  std::map<std::string, std::vector<std::string>> locations_by_indicator;
+  for (const auto& [location, indicator] : report.series) locations_by_indicator[indicator].push_back(location);
+  std::vector<watch::Signal> computed;
   for (const auto& method : methods) {
-    for (const auto& [location, indicator] : report.series) {
+    for (const auto& [indicator, locations] : locations_by_indicator) {
       watch::DetectionRequest request;
       request.method = method;
       request.indicator = indicator;
-      request.locations = {location};
+      request.locations = locations;
       request.threads = 1;
       auto summary = watch::run_detection(**store, request, clock);
-      if (!summary || summary->signals.empty()) continue;  // too short for the method, or no weekly data
-      Status saved = watch::save_signals(db_path, summary->signals);
-      if (!saved.is_ok()) std::cerr << "detection after report: " << saved.to_string() << "\n";
-      // The newest week with a verdict (a week still being reported has none).
-      auto newest = std::find_if(summary->signals.rbegin(), summary->signals.rend(),
-                                 [](const watch::Signal& s) { return s.alarm != detect::Alarm::kMissing; });
-      if (newest == summary->signals.rend()) continue;
-      const auto& s = *newest;
-      latest.push_back(alert::Signal{s.location, s.indicator, s.week.to_string(), s.method, s.observed,
-                                     std::isnan(s.upperbound) ? 0 : s.upperbound, s.alarm == detect::Alarm::kYes,
-                                     std::isnan(s.score) ? 0 : s.score});
+      if (!summary) continue;  // e.g. a method unknown to this build; series too short are skipped inside
+      computed.insert(computed.end(), summary->signals.begin(), summary->signals.end());
     }
+  }
+  if (computed.empty()) return;
+  if (Status saved = watch::save_signals(db_path, computed); !saved.is_ok()) {
+    std::cerr << "detection after report: " << saved.to_string() << "\n";
+  }
+  // Per series and method, the newest week with a verdict (a week still being reported has none).
+  std::map<std::tuple<std::string, std::string, std::string>, const watch::Signal*> newest;
+  for (const auto& s : computed) {
+    if (s.alarm == detect::Alarm::kMissing) continue;
+    const watch::Signal*& kept = newest[{s.location, s.indicator, s.method}];
+    if (kept == nullptr || kept->week < s.week) kept = &s;
+  }
+  std::vector<alert::Signal> latest;
+  for (const auto& [key, s] : newest) {
+    latest.push_back(alert::Signal{s->location, s->indicator, s->week.to_string(), s->method, s->observed,
+                                   std::isnan(s->upperbound) ? 0 : s->upperbound, s->alarm == detect::Alarm::kYes,
+                                   std::isnan(s->score) ? 0 : s->score});
   }
   if (latest.empty()) return;
   auto updates = liaison.on_signals(latest, report.received_at);
@@ -115,8 +128,8 @@ void run_serve(const ServeOptions& opt) {
   (*liaison)->start();
   std::vector<std::string> methods = opt.detect_methods;
   alert::LiaisonService* liaison_service = liaison->get();
-  api::add_report_routes(*router, context, [&opt, methods, liaison_service, &clock](const api::AcceptedReport& report) {
-    detect_after_report(opt.db, methods, *liaison_service, clock, report);
+  api::add_report_routes(*router, context, [&pool, &opt, methods, liaison_service, &clock](const api::AcceptedReport& report) {
+    detect_after_report(pool, opt.db, methods, *liaison_service, clock, report);
   });
 
   api::ServerOptions server_options;
