@@ -1,0 +1,176 @@
+// The liaison's promise end to end, through the real binary: a focal point subscribes a webhook
+// for a WHO region, `shouwang serve` runs, a reporter posts a week that trips detection in a
+// country of that region, and the webhook receives the alert signed with the subscription's
+// secret. The receiver is an HTTP server in this test on loopback.
+#include <gtest/gtest.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/test_client.h"
+#include "core/period.h"
+
+namespace shouwang {
+namespace {
+
+using api::testing::http_request;
+using api::testing::TempDir;
+
+const std::string kBinary = SHOUWANG_BIN;
+
+// Runs the binary and returns its standard output; the test fails on a non-zero exit.
+std::string run(const std::string& arguments) {
+  std::string out;
+  FILE* pipe = popen((kBinary + " " + arguments + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << arguments;
+  return out;
+}
+
+std::string last_line(const std::string& text) {
+  std::string line, last;
+  std::istringstream in(text);
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+std::string hex_hmac_sha256(const std::string& secret, const std::string& body) {
+  unsigned char digest[32];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  std::string hex;
+  char pair[3];
+  for (unsigned i = 0; i < length; ++i) {
+    std::snprintf(pair, sizeof pair, "%02x", digest[i]);
+    hex += pair;
+  }
+  return hex;
+}
+
+// The webhook receiver: keeps every POST's body and signature header.
+struct Receiver {
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<std::pair<std::string, std::string>> posts;  // (signature header, body)
+};
+
+// `shouwang serve` in a child process; its URL is read from the line it prints when listening.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::string& db) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      execl(kBinary.c_str(), kBinary.c_str(), "serve", "--db", db.c_str(), "--port", "0", "--detect-methods",
+            "ears-c2", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string text;
+    char c;
+    const std::regex listening(R"(on http://127\.0\.0\.1:(\d+)/)");
+    std::smatch match;
+    while (read(out[0], &c, 1) == 1) {
+      text += c;
+      if (c == '\n' && std::regex_search(text, match, listening)) {
+        port_ = static_cast<uint16_t>(std::stoi(match[1]));
+        break;
+      }
+    }
+    stdout_ = out[0];
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    if (stdout_ >= 0) close(stdout_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_ = -1;
+  uint16_t port_ = 0;
+};
+
+TEST(ServeLiaison, AReportThatTripsDetectionReachesTheRegionsWebhookSigned) {
+  TempDir dir("serve-liaison");
+  const std::string db = dir.file("store.db");
+
+  // Fourteen quiet weeks of a ministry's daily reports for Germany (EURO), varying from week to week.
+  const Date first = *Date::parse("2026-06-01");  // a Monday
+  std::ofstream csv(dir.file("history.csv"));
+  csv << "location,indicator,date,value\n";
+  for (int day = 0; day < 14 * 7; ++day) {
+    csv << "DEU,cases," << first.plus_days(day).to_string() << "," << 1000 + (day % 7) * 20 + (day / 7) % 3 * 50 << "\n";
+  }
+  csv.close();
+  run("import --db " + db + " --format csv --source ministry " + dir.file("history.csv"));
+
+  Receiver receiver;
+  auto router = std::make_shared<api::Router>();
+  router->add("POST", "/api/hook",  // the server routes /api/ paths only
+              [&receiver](const api::Request& request) {
+    std::lock_guard lock(receiver.mutex);
+    receiver.posts.emplace_back(request.header("x-shouwang-signature"), request.body);
+    receiver.arrived.notify_all();
+    return api::Response::text("ok", "text/plain");
+  });
+  auto hook_server = api::testing::start_loopback_server(router);
+  ASSERT_NE(hook_server, nullptr);
+  run("liaison subscribe --db " + db + " --name 'EURO office' --location EURO --secret s3cret --webhook http://127.0.0.1:" +
+      std::to_string(hook_server->port()) + "/api/hook");
+  const std::string token = last_line(run("token create --db " + db + " --role reporter --location DEU"));
+  ASSERT_FALSE(token.empty());
+
+  ServeProcess serve(db);
+  ASSERT_NE(serve.port(), 0) << "shouwang serve did not start";
+
+  // The fifteenth week, complete, at twenty times the usual level.
+  std::string report = "location,indicator,date,value\n";
+  for (int day = 14 * 7; day < 15 * 7; ++day) report += "DEU,cases," + first.plus_days(day).to_string() + ",20000\n";
+  const auto sent = std::chrono::steady_clock::now();
+  auto response = http_request(serve.port(), "POST", "/api/v1/reports?source=ministry", report,
+                               {{"Authorization", "Bearer " + token}, {"Content-Type", "text/csv"}});
+  ASSERT_TRUE(response.status == 200 || response.status == 201) << response.status << " " << response.body;
+
+  std::unique_lock lock(receiver.mutex);
+  ASSERT_TRUE(receiver.arrived.wait_for(lock, std::chrono::seconds(20), [&] { return !receiver.posts.empty(); }))
+      << "no webhook within 20 s; the server's alerts: "
+      << http_request(serve.port(), "GET", "/api/v1/alerts?limit=5").body;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  std::printf("report -> signed webhook: %.3f s\n", seconds);
+  const auto& [signature, body] = receiver.posts.front();
+  EXPECT_EQ(signature, "sha256=" + hex_hmac_sha256("s3cret", body));
+  const auto alert = boost::json::parse(body).as_object();
+  EXPECT_EQ(alert.at("location").as_string(), "DEU");
+  EXPECT_EQ(alert.at("region").as_string(), "EURO");
+  EXPECT_EQ(alert.at("indicator").as_string(), "cases");
+  EXPECT_EQ(alert.at("state").as_string(), "open");
+  EXPECT_FALSE(alert.at("idempotency_key").as_string().empty());
+}
+
+}  // namespace
+}  // namespace shouwang
