@@ -11,10 +11,7 @@
 // Latency is measured for every opened alert: from just before its report is written to the
 // socket to the moment the bus listener, the NATS subscriber or the webhook receiver has it.
 #include <nats/nats.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -36,11 +33,11 @@
 
 #include "alert/alert_routes.h"
 #include "alert/liaison_service.h"
+#include "alert/nats_server_process.h"
 #include "api/server.h"
 #include "store/auth.h"
 #include "store/sqlite/sqlite_store.h"
 
-extern char** environ;
 
 namespace {
 
@@ -118,38 +115,6 @@ std::vector<Location> bench_locations() {
   return out;
 }
 
-pid_t start_nats_server(uint16_t port, const std::string& store_dir) {
-  std::string binary = std::filesystem::exists("/usr/sbin/nats-server") ? "/usr/sbin/nats-server" : "nats-server";
-  std::vector<std::string> args = {binary, "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", store_dir};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return 0;
-  for (int i = 0; i < 100; ++i) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    boost::system::error_code ec;
-    s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (!ec) return pid;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return 0;
-}
-
-uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 void nats_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   record(*static_cast<Channel*>(closure), std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
@@ -216,7 +181,7 @@ int main(int argc, char** argv) {
   api::HttpServer receiver(receiver_options, receiver_router);
   if (!receiver.start().is_ok()) return 1;
 
-  pid_t nats_pid = 0;
+  std::unique_ptr<alert::testing::NatsServerProcess> nats_server;
   natsConnection* nats_subscriber = nullptr;
   natsSubscription* nats_subscription = nullptr;
   alert::LiaisonOptions options;
@@ -225,13 +190,13 @@ int main(int argc, char** argv) {
   options.delivery_poll = std::chrono::milliseconds(10);
   options.delivery_parallelism = 8;
   if (config.nats) {
-    uint16_t port = free_port();
-    nats_pid = start_nats_server(port, dir + "/jetstream");
-    if (nats_pid == 0) {
+    nats_server = std::make_unique<alert::testing::NatsServerProcess>(alert::testing::free_loopback_port(),
+                                                                      dir + "/jetstream");
+    if (!nats_server->start()) {
       std::cerr << "nats-server did not start (Debian package nats-server)\n";
       return 1;
     }
-    std::string url = "nats://127.0.0.1:" + std::to_string(port);
+    std::string url = nats_server->url();
     auto publisher = alert::NatsPublisher::connect(url);
     if (!publisher) return 1;
     options.publisher = std::move(*publisher);
@@ -370,10 +335,7 @@ int main(int argc, char** argv) {
   service.stop();
   if (nats_subscription) natsSubscription_Destroy(nats_subscription);
   if (nats_subscriber) natsConnection_Destroy(nats_subscriber);
-  if (nats_pid) {
-    kill(nats_pid, SIGTERM);
-    waitpid(nats_pid, nullptr, 0);
-  }
+  if (nats_server) nats_server->stop();
   std::filesystem::remove_all(dir);
   return 0;
 }
