@@ -19,6 +19,9 @@ namespace json = boost::json;
 using store::sqlite::Db;
 using store::sqlite::Statement;
 using store::sqlite::Transaction;
+using store::sqlite::all_rows;
+using store::sqlite::RowOf;
+using store::sqlite::the_row;
 
 namespace {
 
@@ -181,49 +184,8 @@ ShipmentState parse_state(const std::string& name) {
   return ShipmentState::kPlanned;
 }
 
-// A row reader gives the record, or a Result of it when the row can be refused; RowOf names the record.
-template <typename T>
-struct RecordOf {
-  using type = T;
-};
-template <typename T>
-struct RecordOf<Result<T>> {
-  using type = T;
-};
-template <typename Read>
-using RowOf = typename RecordOf<std::invoke_result_t<Read, const Statement&>>::type;
-
-template <typename T>
-Result<T> as_result(Result<T> record) {
-  return record;
-}
-template <typename T>
-Result<T> as_result(T record) {
-  return record;
-}
-
 Result<Statement> select(Db& db, const char* columns, std::string_view rest) {
   return db.prepare(std::string("SELECT ") + columns + " " + std::string(rest));
-}
-
-// Every row the statement gives, in order.
-template <typename Read>
-Result<std::vector<RowOf<Read>>> all_rows(Statement& s, Read read) {
-  std::vector<RowOf<Read>> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) return out;
-    ASSIGN_OR_RETURN(auto record, as_result(read(s)));
-    out.push_back(std::move(record));
-  }
-}
-
-// The one row a lookup by id gives, or NotFound with `missing`.
-template <typename Read>
-Result<RowOf<Read>> the_row(Statement& s, Read read, const std::string& missing) {
-  ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return not_found(missing);
-  return as_result(read(s));
 }
 
 constexpr const char* kNeedColumns =

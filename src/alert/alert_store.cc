@@ -102,40 +102,29 @@ Result<Alert> alert_from_row(const Statement& st) {
   return a;
 }
 
-Result<std::vector<Alert>> collect_alerts(Statement& st) {
-  std::vector<Alert> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(Alert a, alert_from_row(st));
-    out.push_back(std::move(a));
-  }
-  return out;
-}
+Result<std::vector<Alert>> collect_alerts(Statement& st) { return store::sqlite::all_rows(st, alert_from_row); }
 
 constexpr const char* kOutboxColumns =
     "id, idempotency_key, alert_id, channel, target, secret, payload, kind, origin_at, attempts, next_attempt_at";
 
+OutboxEntry outbox_entry_from_row(const Statement& st) {
+  OutboxEntry e;
+  e.id = st.column_int64(0);
+  e.idempotency_key = st.column_text(1);
+  e.alert_id = st.column_int64(2);
+  e.channel = st.column_text(3);
+  e.target = st.column_text(4);
+  e.secret = st.column_text(5);
+  e.payload = st.column_text(6);
+  e.kind = st.column_text(7);
+  e.origin_at = Timestamp(st.column_int64(8));
+  e.attempts = st.column_int64(9);
+  e.next_attempt_at = Timestamp(st.column_int64(10));
+  return e;
+}
+
 Result<std::vector<OutboxEntry>> collect_entries(Statement& st) {
-  std::vector<OutboxEntry> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
-    OutboxEntry e;
-    e.id = st.column_int64(0);
-    e.idempotency_key = st.column_text(1);
-    e.alert_id = st.column_int64(2);
-    e.channel = st.column_text(3);
-    e.target = st.column_text(4);
-    e.secret = st.column_text(5);
-    e.payload = st.column_text(6);
-    e.kind = st.column_text(7);
-    e.origin_at = Timestamp(st.column_int64(8));
-    e.attempts = st.column_int64(9);
-    e.next_attempt_at = Timestamp(st.column_int64(10));
-    out.push_back(std::move(e));
-  }
-  return out;
+  return store::sqlite::all_rows(st, outbox_entry_from_row);
 }
 
 }  // namespace
@@ -170,11 +159,7 @@ Result<int64_t> AlertStore::add_subscription(const Subscription& s) {
 Result<std::vector<Subscription>> AlertStore::list_subscriptions() {
   ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, name, organisation, location, indicator, min_severity, "
                                          "webhook, secret, created_at FROM alert_subscriptions ORDER BY id"));
-  Statement& st = *st_ptr;
-  std::vector<Subscription> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
+  return store::sqlite::all_rows(*st_ptr, [](const Statement& st) {
     Subscription s;
     s.id = st.column_int64(0);
     s.name = st.column_text(1);
@@ -185,9 +170,8 @@ Result<std::vector<Subscription>> AlertStore::list_subscriptions() {
     s.webhook = st.column_text(6);
     s.secret = st.column_text(7);
     s.created_at = Timestamp(st.column_int64(8));
-    out.push_back(std::move(s));
-  }
-  return out;
+    return s;
+  });
 }
 
 Status AlertStore::delete_subscription(int64_t id) {
@@ -212,11 +196,7 @@ Result<int64_t> AlertStore::add_escalation_policy(const EscalationPolicy& p) {
 Result<std::vector<EscalationPolicy>> AlertStore::list_escalation_policies() {
   ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, location, after_micros, webhook, secret, name, created_at "
                                          "FROM alert_escalation_policies ORDER BY id"));
-  Statement& st = *st_ptr;
-  std::vector<EscalationPolicy> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
+  return store::sqlite::all_rows(*st_ptr, [](const Statement& st) {
     EscalationPolicy p;
     p.id = st.column_int64(0);
     p.location = st.column_text(1);
@@ -225,9 +205,8 @@ Result<std::vector<EscalationPolicy>> AlertStore::list_escalation_policies() {
     p.secret = st.column_text(4);
     p.name = st.column_text(5);
     p.created_at = Timestamp(st.column_int64(6));
-    out.push_back(std::move(p));
-  }
-  return out;
+    return p;
+  });
 }
 
 Result<std::optional<Alert>> AlertStore::find_groupable_alert(const std::string& group_key, Timestamp since) {
@@ -306,14 +285,10 @@ Result<std::vector<Transition>> AlertStore::list_transitions(int64_t alert_id) {
                                          "alert_transitions WHERE alert_id = ? ORDER BY id"));
   Statement& st = *st_ptr;
   st.bind(1, alert_id);
-  std::vector<Transition> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
-    out.push_back(Transition{st.column_int64(0), st.column_text(1), st.column_text(2), st.column_text(3),
-                             Timestamp(st.column_int64(4)), st.column_text(5)});
-  }
-  return out;
+  return store::sqlite::all_rows(st, [](const Statement& row) {
+    return Transition{row.column_int64(0), row.column_text(1), row.column_text(2), row.column_text(3),
+                      Timestamp(row.column_int64(4)), row.column_text(5)};
+  });
 }
 
 Result<std::vector<Alert>> AlertStore::unescalated_open_alerts(int64_t policy_id, Timestamp opened_before) {
