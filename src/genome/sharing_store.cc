@@ -189,14 +189,9 @@ Result<std::vector<SequenceRecord>> GenomeStore::list(const SequenceQuery& query
       .bind(7, viewer.own_country)
       .bind(8, query.limit)
       .bind(9, query.offset);
-  std::vector<SequenceRecord> records;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select.step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(auto record, read_record(select, query.with_sequence));
-    records.push_back(std::move(record));
-  }
-  return records;
+  return store::sqlite::all_rows(select, [&](const store::sqlite::Statement& row) {
+    return read_record(row, query.with_sequence);
+  });
 }
 
 Result<std::vector<WeeklyCladeCount>> GenomeStore::weekly_public_clade_counts(const std::vector<std::string>& countries,
@@ -211,14 +206,10 @@ Result<std::vector<WeeklyCladeCount>> GenomeStore::weekly_public_clade_counts(co
   select.bind(1, countries.empty() ? std::nullopt : std::optional(json_array_of(countries)))
       .bind(2, from ? std::optional(from->to_string()) : std::nullopt)
       .bind(3, to ? std::optional(to->to_string()) : std::nullopt);
-  std::vector<WeeklyCladeCount> counts;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select.step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(IsoWeek week, IsoWeek::parse(select.column_text(0)));
-    counts.push_back(WeeklyCladeCount{week, select.column_text(1), select.column_int64(2)});
-  }
-  return counts;
+  return store::sqlite::all_rows(select, [](const store::sqlite::Statement& row) -> Result<WeeklyCladeCount> {
+    ASSIGN_OR_RETURN(IsoWeek week, IsoWeek::parse(row.column_text(0)));
+    return WeeklyCladeCount{week, row.column_text(1), row.column_int64(2)};
+  });
 }
 
 }  // namespace shouwang::genome

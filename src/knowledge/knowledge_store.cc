@@ -151,11 +151,8 @@ Result<Document> KnowledgeStore::load_document(int64_t id) {
 
   ASSIGN_OR_RETURN(Statement topics, db_->prepare("SELECT topic FROM kb_document_topics WHERE document_id = ? ORDER BY topic"));
   topics.bind(1, id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, topics.step());
-    if (!row) break;
-    document.meta.topics.push_back(topics.column_text(0));
-  }
+  ASSIGN_OR_RETURN(document.meta.topics,
+                   store::sqlite::all_rows(topics, [](const Statement& row) { return row.column_text(0); }));
   ASSIGN_OR_RETURN(Statement rows, db_->prepare(R"sql(
       SELECT s.ordinal, s.level, s.heading, p.text FROM kb_sections s
       LEFT JOIN kb_passages p ON p.section_id = s.id
@@ -179,14 +176,10 @@ Result<std::vector<EditionSummary>> KnowledgeStore::editions_of_family(const std
   ASSIGN_OR_RETURN(Statement query, db_->prepare("SELECT id, edition, lang, title, published FROM kb_documents "
                                                  "WHERE family = ? ORDER BY edition, lang"));
   query.bind(1, family);
-  std::vector<EditionSummary> editions;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, query.step());
-    if (!row) break;
-    editions.push_back({query.column_int64(0), static_cast<int>(query.column_int64(1)), query.column_text(2),
-                        query.column_text(3), query.column_text(4)});
-  }
-  return editions;
+  return store::sqlite::all_rows(query, [](const Statement& row) {
+    return EditionSummary{row.column_int64(0), static_cast<int>(row.column_int64(1)), row.column_text(2),
+                          row.column_text(3), row.column_text(4)};
+  });
 }
 
 Result<std::map<std::pair<std::string, std::string>, int>> KnowledgeStore::latest_editions() {
