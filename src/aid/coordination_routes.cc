@@ -63,7 +63,9 @@ std::string actor_of(const Token& token) {
 
 std::string role_text(const Token& token) { return std::string(store::role_name(token.role)); }
 
+// The token the route's guard checked (every writing route has one), else a lookup.
 Result<Token> authenticate(const ApiContext& ctx, const Request& request) {
+  if (request.token) return *request.token;
   ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
   return store::authenticate(*lease, request.bearer_token());
 }
@@ -121,14 +123,7 @@ Result<int64_t> required_integer(const json::object& o, const char* name) {
   return *v;
 }
 
-Result<int64_t> path_id(const Request& request) {
-  const std::string& text = request.path_params.at("id");
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0)
-    return invalid_argument("'" + text + "' is not an id");
-  return id;
-}
+Result<int64_t> path_id(const Request& request) { return api::parse_id(request.path_params.at("id")); }
 
 // item_kind with, for expert teams, specialty, team_size and dates.
 Status read_item(const json::object& o, std::string& item, ItemKind& kind, std::optional<ExpertTeam>& team) {
@@ -395,10 +390,13 @@ json::object listing(const char* key, const std::vector<Record>& records, ToJson
 
 void add_aid_routes(api::Router& router, ApiContext ctx) {
   auto pool = std::make_shared<CoordinationPool>(ctx.pool->db_path());
+  // Writing routes refuse callers without a fitting token before reading the body; the handlers
+  // check what depends on the body (which country, which donor).
+  auto writer = [&ctx](std::vector<Role> roles) { return api::token_route(ctx.pool->authenticator(), std::move(roles)); };
 
   router.add("POST", "/api/v1/aid/needs", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_need(ctx, s, r);
-             }, 201));
+             }, 201), writer({Role::kReporter, Role::kAdmin}));
   router.add("GET", "/api/v1/aid/needs", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto needs, s.list_needs(NeedFilter{r.param("country"), r.param("item"),
                                                                     r.param("all") == "true"}));
@@ -406,14 +404,14 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
              }));
   router.add("POST", "/api/v1/aid/offers", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_offer(ctx, s, r);
-             }, 201));
+             }, 201), writer({Role::kDonor, Role::kCoordinator, Role::kAdmin}));
   router.add("GET", "/api/v1/aid/offers", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto offers, s.list_offers(r.param("donor"), r.param("item"), r.param("all") == "true"));
                return listing("offers", offers, offer_json);
              }));
   router.add("POST", "/api/v1/aid/rounds", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_round(ctx, s, r);
-             }, 201));
+             }, 201), writer({Role::kCoordinator, Role::kAdmin}));
   router.add("GET", "/api/v1/aid/rounds", with_store(pool, [](CoordinationStore& s, const Request&) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto rounds, s.list_rounds());
                return listing("rounds", rounds, round_summary_json);
@@ -425,7 +423,7 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
              }));
   router.add("POST", "/api/v1/aid/shipments", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_shipment(ctx, s, r);
-             }, 201));
+             }, 201), writer({}));
   router.add("GET", "/api/v1/aid/shipments", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto shipments, s.list_shipments(r.param("country"), r.param("donor")));
                return listing("shipments", shipments, shipment_json);
@@ -437,7 +435,7 @@ void add_aid_routes(api::Router& router, ApiContext ctx) {
              }));
   router.add("POST", "/api/v1/aid/shipments/{id}/events", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return post_shipment_event(ctx, s, r);
-             }));
+             }), writer({}));
   router.add("GET", "/api/v1/aid/report", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
                return report(ctx, s, r);
              }));

@@ -1,7 +1,6 @@
-// Handlers of the liaison endpoints: parse, check the token, call the service, answer JSON.
+// Handlers of the liaison endpoints: parse, check the token, call the service, answer JSON. Each
+// route's guard checks the token before the body is read; handlers read it from request.token.
 #include "alert/alert_routes.h"
-
-#include <charconv>
 
 namespace shouwang::alert {
 namespace json = boost::json;
@@ -14,15 +13,6 @@ namespace {
 std::string actor_of(const store::Token& token) {
   if (!token.label.empty()) return token.label;
   return std::string(store::role_name(token.role)) + (token.location.empty() ? "" : ":" + token.location);
-}
-
-// The token of the request if it is an admin or a focal point.
-Result<store::Token> require_liaison_token(LiaisonService& service, const Request& request) {
-  ASSIGN_OR_RETURN(store::Token token, service.authenticate(request.bearer_token()));
-  if (token.role != store::Role::kAdmin && token.role != store::Role::kFocalPoint) {
-    return permission_denied("only focal points and admins may do this");
-  }
-  return token;
 }
 
 // Admins act anywhere; a focal point within its location (everywhere when it has none).
@@ -48,27 +38,24 @@ Result<std::string> string_member(const json::object& o, const char* name) {
   return std::string(it->value().as_string());
 }
 
-Result<int64_t> parse_id(const std::string& text) {
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return invalid_argument("'" + text + "' is not an id");
-  }
-  return id;
-}
-
 json::object alert_json(const Alert& a) {
-  return json::object{{"alert_id", a.id},
-                      {"state", std::string(alert_state_name(a.state))},
-                      {"location", a.location},
-                      {"indicator", a.indicator},
-                      {"severity", std::string(severity_name(a.severity))},
-                      {"origin", a.origin},
-                      {"text", a.text},
-                      {"opened_at", a.opened_at.to_string()},
-                      {"opened_by", a.opened_by},
-                      {"last_signal_at", a.last_signal_at.to_string()},
-                      {"signal_count", a.signal_count}};
+  json::object out{{"alert_id", a.id},
+                   {"state", std::string(alert_state_name(a.state))},
+                   {"location", a.location},
+                   {"indicator", a.indicator},
+                   {"severity", std::string(severity_name(a.severity))},
+                   {"origin", a.origin},
+                   {"text", a.text},
+                   {"opened_at", a.opened_at.to_string()},
+                   {"opened_by", a.opened_by},
+                   {"last_signal_at", a.last_signal_at.to_string()},
+                   {"signal_count", a.signal_count},
+                   {"published", a.published()}};
+  if (a.published_at) {
+    out["published_at"] = a.published_at->to_string();
+    out["published_by"] = a.published_by;
+  }
+  return out;
 }
 
 json::object subscription_json(const Subscription& s) {
@@ -83,14 +70,25 @@ json::object subscription_json(const Subscription& s) {
                       {"created_at", s.created_at.to_string()}};
 }
 
-Response change_state_route(LiaisonService& service, const Request& request, AlertState to) {
-  auto token = require_liaison_token(service, request);
-  if (!token) return Response::error(token.status());
-  auto id = parse_id(request.path_params.at("id"));
+// The alert a token may act on: 404 for an id that does not exist, 403 when the token does not
+// cover the alert's location. Only focal points and admins get this far, so the 403 tells another
+// country's focal point that a confidential alert exists, but not where.
+Result<Alert> alert_to_change(LiaisonService& service, const store::Token& token, int64_t id) {
+  ASSIGN_OR_RETURN(Alert alert, service.get_alert(id));
+  Status covered = check_token_covers(service, token, alert.location);
+  if (covered.is_ok()) return alert;
+  if (alert.published() || covered.code() != StatusCode::kPermissionDenied) return covered;
+  return permission_denied("this token does not cover the location of alert " + std::to_string(id));
+}
+
+// POST /api/v1/alerts/{id}/<action> with an optional {"note": "..."}: runs `action` as the
+// caller and answers the alert.
+using AlertAction = Result<Alert> (LiaisonService::*)(int64_t, const std::string&, const std::string&);
+Response alert_action_route(LiaisonService& service, const Request& request, AlertAction action) {
+  const store::Token& token = *request.token;
+  auto id = api::parse_id(request.path_params.at("id"));
   if (!id) return Response::error(id.status());
-  auto alert = service.get_alert(*id);
-  if (!alert) return Response::error(alert.status());
-  if (Status s = check_token_covers(service, *token, alert->location); !s.is_ok()) return Response::error(s);
+  if (auto alert = alert_to_change(service, token, *id); !alert) return Response::error(alert.status());
   std::string note;
   if (!request.body.empty()) {
     auto body = parse_body_object(request);
@@ -99,8 +97,7 @@ Response change_state_route(LiaisonService& service, const Request& request, Ale
     if (!n) return Response::error(n.status());
     note = *n;
   }
-  auto changed = to == AlertState::kAcknowledged ? service.acknowledge(*id, actor_of(*token), note)
-                                                 : service.resolve(*id, actor_of(*token), note);
+  auto changed = (service.*action)(*id, actor_of(token), note);
   if (!changed) return Response::error(changed.status());
   return Response::json(alert_json(*changed));
 }
@@ -109,11 +106,15 @@ Response change_state_route(LiaisonService& service, const Request& request, Ale
 
 void add_alert_routes(api::Router& router, LiaisonService& service) {
   LiaisonService* svc = &service;
+  api::Authenticator authenticate = [svc](const std::string& secret) { return svc->authenticate(secret); };
+  const api::RouteGuard liaison = api::token_route(authenticate, {store::Role::kAdmin, store::Role::kFocalPoint});
+  // Public, but a focal point's or an admin's token also shows the confidential alerts it covers.
+  api::RouteGuard reader = api::token_route(authenticate);
+  reader.token_optional = true;
 
   router.add("POST", "/api/v1/events", [svc](const Request& request) {
     Timestamp received = svc->clock().now();
-    auto token = require_liaison_token(*svc, request);
-    if (!token) return Response::error(token.status());
+    const store::Token& token = *request.token;
     auto body = parse_body_object(request);
     if (!body) return Response::error(body.status());
     EventReport report;
@@ -134,14 +135,14 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       if (!s) return Response::error(s.status());
       report.severity = *s;
     }
-    if (Status s = check_token_covers(*svc, *token, report.location); !s.is_ok()) return Response::error(s);
-    auto update = svc->report_event(report, actor_of(*token));
+    if (Status s = check_token_covers(*svc, token, report.location); !s.is_ok()) return Response::error(s);
+    auto update = svc->report_event(report, actor_of(token));
     if (!update) return Response::error(update.status());
     return Response::json(json::object{{"alert_id", update->alert_id},
                                        {"opened", update->opened},
                                        {"state", std::string(alert_state_name(update->state))}},
                           update->opened ? 201 : 200);
-  });
+  }, liaison);
 
   router.add("GET", "/api/v1/alerts", [svc](const Request& request) {
     AlertFilter filter;
@@ -151,30 +152,30 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       filter.state = *state;
     }
     filter.location = request.param("location");
-    if (auto v = request.param("limit"); !v.empty()) {
-      auto limit = parse_id(v);
-      if (!limit) return Response::error(limit.status());
-      filter.limit = std::min<int64_t>(*limit, 10'000);
-    }
-    auto alerts = svc->list_alerts(filter);
+    auto limit = api::whole_number_param(request, "limit", filter.limit, 1, 10'000);
+    if (!limit) return Response::error(limit.status());
+    filter.limit = *limit;
+    auto alerts = svc->list_visible_alerts(filter, ConfidentialReach::of(request.token));
     if (!alerts) return Response::error(alerts.status());
     json::array out;
     for (const auto& a : *alerts) out.push_back(alert_json(a));
     return Response::json(json::object{{"alerts", std::move(out)}});
-  });
+  }, reader);
 
   // Registered before /alerts/{id} so that "stream" is not taken for an id.
-  router.add("GET", "/api/v1/alerts/stream", [svc](const Request&) {
+  router.add("GET", "/api/v1/alerts/stream", [svc](const Request& request) {
     Response r;
     r.content_type = "text/event-stream";
-    r.stream = [bus = svc->shared_bus(), keepalive = svc->options().stream_keepalive](api::StreamWriter& writer) {
+    // What the caller may see is settled when it connects, from the token it presented then.
+    r.stream = [bus = svc->shared_bus(), keepalive = svc->options().stream_keepalive,
+                reach = ConfidentialReach::of(request.token)](api::StreamWriter& writer) {
       BusQueue queue(*bus);
       if (!writer.write(": connected\n\n")) return;
       auto last_write = std::chrono::steady_clock::now();
-      while (!bus->closed()) {
+      while (!bus->closed() && writer.open()) {
         auto payload = queue.pop(std::min<std::chrono::milliseconds>(keepalive, std::chrono::seconds(1)));
         std::string frame;
-        if (payload) {
+        if (payload && bus_payload_visible(*payload, reach)) {
           frame = "event: alert\ndata: " + *payload + "\n\n";
         } else if (std::chrono::steady_clock::now() - last_write >= keepalive) {
           frame = ": keep-alive\n\n";  // finds out whether the client went away
@@ -186,12 +187,12 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       }
     };
     return r;
-  });
+  }, reader);
 
   router.add("GET", "/api/v1/alerts/{id}", [svc](const Request& request) {
-    auto id = parse_id(request.path_params.at("id"));
+    auto id = api::parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
-    auto alert = svc->get_alert(*id);
+    auto alert = svc->get_visible_alert(*id, ConfidentialReach::of(request.token));
     if (!alert) return Response::error(alert.status());
     auto transitions = svc->list_transitions(*id);
     if (!transitions) return Response::error(transitions.status());
@@ -216,18 +217,19 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
     }
     out["deliveries"] = std::move(ds);
     return Response::json(out);
-  });
+  }, reader);
 
   router.add("POST", "/api/v1/alerts/{id}/ack", [svc](const Request& request) {
-    return change_state_route(*svc, request, AlertState::kAcknowledged);
-  });
+    return alert_action_route(*svc, request, &LiaisonService::acknowledge);
+  }, liaison);
   router.add("POST", "/api/v1/alerts/{id}/resolve", [svc](const Request& request) {
-    return change_state_route(*svc, request, AlertState::kResolved);
-  });
+    return alert_action_route(*svc, request, &LiaisonService::resolve);
+  }, liaison);
+  router.add("POST", "/api/v1/alerts/{id}/publish", [svc](const Request& request) {
+    return alert_action_route(*svc, request, &LiaisonService::publish);
+  }, liaison);
 
   router.add("POST", "/api/v1/subscriptions", [svc](const Request& request) {
-    auto token = require_liaison_token(*svc, request);
-    if (!token) return Response::error(token.status());
     auto body = parse_body_object(request);
     if (!body) return Response::error(body.status());
     Subscription s;
@@ -248,26 +250,22 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
     auto created = svc->add_subscription(s);
     if (!created) return Response::error(created.status());
     return Response::json(subscription_json(*created), 201);
-  });
+  }, liaison);
 
-  router.add("GET", "/api/v1/subscriptions", [svc](const Request& request) {
-    auto token = require_liaison_token(*svc, request);
-    if (!token) return Response::error(token.status());
+  router.add("GET", "/api/v1/subscriptions", [svc](const Request&) {
     auto subscriptions = svc->list_subscriptions();
     if (!subscriptions) return Response::error(subscriptions.status());
     json::array out;
     for (const auto& s : *subscriptions) out.push_back(subscription_json(s));
     return Response::json(json::object{{"subscriptions", std::move(out)}});
-  });
+  }, liaison);
 
   router.add("DELETE", "/api/v1/subscriptions/{id}", [svc](const Request& request) {
-    auto token = require_liaison_token(*svc, request);
-    if (!token) return Response::error(token.status());
-    auto id = parse_id(request.path_params.at("id"));
+    auto id = api::parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
     if (Status s = svc->delete_subscription(*id); !s.is_ok()) return Response::error(s);
     return Response::json(json::object{{"deleted", *id}});
-  });
+  }, liaison);
 
   router.add("GET", "/api/v1/metrics", [svc](const Request&) {
     return Response::text(svc->render_metrics(), "text/plain; version=0.0.4; charset=utf-8");

@@ -1,6 +1,7 @@
 // The liaison over real HTTP on loopback: a focal point's report becomes a signed webhook POST to
 // a real receiver within a second, an unacknowledged alert reaches the escalation target, the
-// receiver being down then up gets the alert exactly once, and the SSE stream and metrics work.
+// receiver being down then up gets the alert exactly once, the SSE stream and metrics work, and an
+// unpublished event alert reaches only the focal points covering it and admins, on every route.
 #include "alert/alert_routes.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 namespace shouwang::alert {
 namespace {
 
+namespace asio = boost::asio;
 namespace json = boost::json;
 using api::testing::http_request;
 using Clock = std::chrono::steady_clock;
@@ -75,6 +77,38 @@ class Receiver {
   std::vector<Post> posts_;
 };
 
+// A client of the SSE stream on a raw socket, keeping everything it received.
+class StreamReader {
+ public:
+  StreamReader(uint16_t port, const std::string& token) : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+    std::string request = "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+    if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+    asio::write(socket_, asio::buffer(request + "\r\n"));
+  }
+  // Reads until `needle` has arrived, for at most 3 s (keep-alives every 100 ms end each read).
+  bool read_until(const std::string& needle) {
+    auto deadline = Clock::now() + std::chrono::seconds(3);
+    char buffer[4096];
+    while (received_.find(needle) == std::string::npos && Clock::now() < deadline) {
+      boost::system::error_code ec;
+      size_t n = socket_.read_some(asio::buffer(buffer), ec);
+      if (ec) break;
+      received_.append(buffer, n);
+    }
+    return received_.find(needle) != std::string::npos;
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  std::string received_;
+};
+
+// How a stream frame of an alert starts ({"alert_id":7,...), so that alert 1 is not found in 12.
+std::string frame_of(int64_t alert_id) { return "data: {\"alert_id\":" + std::to_string(alert_id) + ","; }
+
 class AlertRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -84,6 +118,9 @@ class AlertRoutesTest : public ::testing::Test {
     admin_ = *store::issue_token(**store, store::Role::kAdmin, "", "admin", clock_.now());
     focal_nga_ = *store::issue_token(**store, store::Role::kFocalPoint, "NGA", "fp-nigeria", clock_.now());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "NGA", "reporter", clock_.now());
+    focal_egy_ = *store::issue_token(**store, store::Role::kFocalPoint, "EGY", "fp-egypt", clock_.now());
+    focal_afro_ = *store::issue_token(**store, store::Role::kFocalPoint, "AFRO", "fp-afro", clock_.now());
+    focal_world_ = *store::issue_token(**store, store::Role::kFocalPoint, "WORLD", "fp-world", clock_.now());
     start_service();
   }
   void TearDown() override {
@@ -131,7 +168,7 @@ class AlertRoutesTest : public ::testing::Test {
 
   testing::TempDatabase db_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
   SystemClock clock_;
-  std::string admin_, focal_nga_, reporter_;
+  std::string admin_, focal_nga_, reporter_, focal_egy_, focal_afro_, focal_world_;
   std::unique_ptr<LiaisonService> service_;
   std::unique_ptr<api::HttpServer> server_;
 };
@@ -174,14 +211,14 @@ TEST_F(AlertRoutesTest, RegionalWebhookReceivesASignedAlertWithinASecondThenEsca
   ASSERT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(json::parse(ack.body).at("state").as_string(), "acknowledged");
   EXPECT_EQ(call("POST", "/api/v1/alerts/" + std::to_string(alert_id) + "/ack", nullptr, focal_nga_).status, 422);
-  auto detail = call("GET", "/api/v1/alerts/" + std::to_string(alert_id), nullptr, "");
+  auto detail = call("GET", "/api/v1/alerts/" + std::to_string(alert_id), nullptr, focal_nga_);
   auto transitions = json::parse(detail.body).at("transitions").as_array();
   ASSERT_EQ(transitions.size(), 3u);
   EXPECT_EQ(transitions[2].at("actor").as_string(), "fp-nigeria");
   EXPECT_EQ(transitions[2].at("to").as_string(), "acknowledged");
   EXPECT_EQ(receiver.wait_for("/api/hook/afro", 2, std::chrono::seconds(1)).size(), 2u);  // the ack itself
 
-  auto list = call("GET", "/api/v1/alerts?state=acknowledged", nullptr, "");
+  auto list = call("GET", "/api/v1/alerts?state=acknowledged", nullptr, focal_nga_);
   EXPECT_EQ(json::parse(list.body).at("alerts").as_array().size(), 1u);
 }
 
@@ -241,30 +278,143 @@ TEST_F(AlertRoutesTest, ReceiverDownThenUpGetsTheAlertExactlyOnceEvenAcrossARest
 }
 
 TEST_F(AlertRoutesTest, StreamSendsEachTransitionAsAServerSentEvent) {
-  namespace asio = boost::asio;
-  asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
-  std::string request = "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-  asio::write(socket, asio::buffer(request));
-  std::string received;
-  char buffer[4096];
-  auto read_until = [&](const std::string& needle) {
-    auto deadline = Clock::now() + std::chrono::seconds(3);
-    while (received.find(needle) == std::string::npos && Clock::now() < deadline) {
-      size_t n = socket.read_some(asio::buffer(buffer));
-      received.append(buffer, n);
-    }
-    return received.find(needle) != std::string::npos;
-  };
-  ASSERT_TRUE(read_until(": connected"));
-  EXPECT_NE(received.find("text/event-stream"), std::string::npos);
+  StreamReader stream(server_->port(), focal_nga_);
+  ASSERT_TRUE(stream.read_until(": connected"));
+  EXPECT_NE(stream.received().find("text/event-stream"), std::string::npos);
   auto r = call("POST", "/api/v1/events",
                 json::object{{"location", "NGA"}, {"severity", "low"}, {"text", "stream me"}}, focal_nga_);
   ASSERT_EQ(r.status, 201);
-  ASSERT_TRUE(read_until("stream me"));
-  EXPECT_NE(received.find("event: alert\ndata: {"), std::string::npos);
-  socket.close();
+  ASSERT_TRUE(stream.read_until("stream me"));
+  EXPECT_NE(stream.received().find("event: alert\ndata: {"), std::string::npos);
+}
+
+TEST_F(AlertRoutesTest, ListAndGetRefuseBadParametersAndTokens) {
+  for (const char* limit : {"0", "10001", "-1", "1e3", "x"}) {
+    EXPECT_EQ(call("GET", std::string("/api/v1/alerts?limit=") + limit, nullptr, "").status, 400) << limit;
+  }
+  EXPECT_EQ(call("GET", "/api/v1/alerts?limit=10000", nullptr, "").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/alerts/abc", nullptr, "").status, 400);
+  // An optional token that is presented must be valid: never silently read as anonymous.
+  EXPECT_EQ(call("GET", "/api/v1/alerts", nullptr, "not-a-token").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/alerts/1", nullptr, "not-a-token").status, 401);
+}
+
+// "Event visibility per role": an event alert nobody has published reaches only admins and the
+// focal points of its country, its WHO region and WORLD, on the list, by id and on the stream;
+// once a focal point covering it publishes it, everyone sees it. Detection alerts are public.
+TEST_F(AlertRoutesTest, EventVisibilityPerRole) {
+  struct Caller {
+    std::string name;
+    std::string token;
+    bool sees_confidential;
+  };
+  const std::vector<Caller> callers = {{"anonymous", "", false},
+                                       {"reporter of Nigeria", reporter_, false},
+                                       {"focal point of Egypt", focal_egy_, false},
+                                       {"focal point of Nigeria", focal_nga_, true},
+                                       {"focal point of AFRO", focal_afro_, true},
+                                       {"focal point of WORLD", focal_world_, true},
+                                       {"admin", admin_, true}};
+  Receiver receiver;
+  ASSERT_TRUE(receiver.started());
+  subscribe("AFRO", receiver.url("afro"), "s");
+  ASSERT_TRUE(service_->add_escalation_policy({0, "AFRO", 200'000, receiver.url("escalation"), "", "", {}}).is_ok());
+  std::vector<std::unique_ptr<StreamReader>> streams;
+  for (const auto& c : callers) {
+    streams.push_back(std::make_unique<StreamReader>(server_->port(), c.token));
+    ASSERT_TRUE(streams.back()->read_until(": connected")) << c.name;
+  }
+
+  // Its whole life unpublished: opened, joined by a second report, escalated, acknowledged.
+  json::object report{{"location", "NGA-LA"}, {"severity", "high"}, {"text", "unverified Lassa cluster"},
+                      {"disease", "lassa"}};
+  auto opened = call("POST", "/api/v1/events", report, focal_nga_);
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  int64_t id = json::parse(opened.body).at("alert_id").as_int64();
+  EXPECT_EQ(call("POST", "/api/v1/events", report, focal_nga_).status, 200);
+  ASSERT_TRUE(streams.back()->read_until("\"event\":\"escalated\"")) << streams.back()->received();
+  ASSERT_EQ(call("POST", "/api/v1/alerts/" + std::to_string(id) + "/ack", nullptr, focal_nga_).status, 200);
+  EXPECT_EQ(receiver.wait_for("/api/hook/afro", 2, std::chrono::seconds(2)).size(), 2u);  // webhooks as before
+
+  // A detection alert after it: once a stream carries that one, it has carried everything before.
+  auto signal = service_->on_signals({Signal{"GHA", "cases", "2024-W10", "farrington_flexible", 50, 10, true, 3}});
+  ASSERT_TRUE(signal.is_ok());
+  int64_t public_id = (*signal)[0].alert_id;
+
+  const std::string path = "/api/v1/alerts/" + std::to_string(id);
+  const auto unknown = call("GET", "/api/v1/alerts/999999", nullptr, "");
+  ASSERT_EQ(unknown.status, 404);
+  for (size_t i = 0; i < callers.size(); ++i) {
+    const Caller& c = callers[i];
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(streams[i]->read_until(frame_of(public_id)));
+    const std::string& received = streams[i]->received();
+    EXPECT_EQ(received.find(frame_of(id)) != std::string::npos, c.sees_confidential);
+    EXPECT_EQ(received.find("unverified Lassa cluster") != std::string::npos, c.sees_confidential);
+    if (c.sees_confidential) {
+      for (const char* event : {"opened", "escalated", "acknowledged"}) {
+        EXPECT_NE(received.find("\"event\":\"" + std::string(event) + "\""), std::string::npos) << event;
+      }
+    }
+
+    auto list = call("GET", "/api/v1/alerts", nullptr, c.token);
+    ASSERT_EQ(list.status, 200);
+    const json::value listed_json = json::parse(list.body);
+    std::vector<int64_t> listed;
+    for (const auto& a : listed_json.at("alerts").as_array()) listed.push_back(a.at("alert_id").as_int64());
+    const std::vector<int64_t> expected_ids = c.sees_confidential ? std::vector<int64_t>{public_id, id}
+                                                              : std::vector<int64_t>{public_id};
+    EXPECT_EQ(listed, expected_ids);
+    auto at_location = call("GET", "/api/v1/alerts?location=NGA-LA", nullptr, c.token);
+    EXPECT_EQ(json::parse(at_location.body).at("alerts").as_array().size(), c.sees_confidential ? 1u : 0u);
+
+    auto get = call("GET", path, nullptr, c.token);
+    if (c.sees_confidential) {
+      EXPECT_EQ(get.status, 200);
+      EXPECT_EQ(json::parse(get.body).at("text").as_string(), "unverified Lassa cluster");
+      EXPECT_FALSE(json::parse(get.body).at("published").as_bool());
+    } else {
+      // Exactly the answer for an id that does not exist.
+      EXPECT_EQ(get.status, 404);
+      std::string expected = unknown.body;
+      expected.replace(expected.find("999999"), 6, std::to_string(id));
+      EXPECT_EQ(get.body, expected);
+    }
+    auto detection = call("GET", "/api/v1/alerts/" + std::to_string(public_id), nullptr, c.token);
+    EXPECT_EQ(detection.status, 200);
+    EXPECT_TRUE(json::parse(detection.body).at("published").as_bool());
+  }
+
+  // Publishing needs a focal point covering the location, or an admin; a refusal names no place.
+  auto foreign = call("POST", path + "/publish", nullptr, focal_egy_);
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_EQ(foreign.body.find("NGA"), std::string::npos) << foreign.body;
+  EXPECT_EQ(call("POST", path + "/resolve", nullptr, focal_egy_).status, 403);
+  EXPECT_EQ(call("POST", path + "/publish", nullptr, reporter_).status, 403);
+  EXPECT_EQ(call("POST", path + "/publish", nullptr, "").status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/alerts/999999/publish", nullptr, focal_nga_).status, 404);
+  auto published = call("POST", path + "/publish", json::object{{"note", "confirmed by the laboratory"}}, focal_afro_);
+  ASSERT_EQ(published.status, 200) << published.body;
+  auto published_alert = json::parse(published.body).as_object();
+  EXPECT_TRUE(published_alert.at("published").as_bool());
+  EXPECT_EQ(published_alert.at("published_by").as_string(), "fp-afro");
+  EXPECT_TRUE(published_alert.contains("published_at"));
+  auto again = call("POST", path + "/publish", nullptr, focal_nga_);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::parse(again.body).at("published_by").as_string(), "fp-afro");
+
+  // Now everyone sees it, with who published it when.
+  for (size_t i = 0; i < callers.size(); ++i) {
+    SCOPED_TRACE(callers[i].name);
+    EXPECT_TRUE(streams[i]->read_until("\"event\":\"published\""));
+    auto get = call("GET", path, nullptr, callers[i].token);
+    ASSERT_EQ(get.status, 200);
+    auto transitions = json::parse(get.body).at("transitions").as_array();
+    EXPECT_EQ(transitions.back().at("actor").as_string(), "fp-afro");
+    EXPECT_EQ(transitions.back().at("note").as_string(), "published: confirmed by the laboratory");
+    EXPECT_EQ(json::parse(call("GET", "/api/v1/alerts", nullptr, callers[i].token).body).at("alerts").as_array().size(),
+              2u);
+  }
 }
 
 TEST_F(AlertRoutesTest, MetricsArePrometheusText) {
@@ -314,7 +464,7 @@ TEST_F(AlertRoutesTest, ConcurrentEventReportsOverHttpAreAllStoredAndBadOnesRefu
   EXPECT_EQ(refused.load(), kClients * kEach / 5);
   EXPECT_EQ(created.load(), 4);  // {NGA, GHA} x {d0, d1}: the first of each group opens it
   EXPECT_EQ(created.load() + joined.load(), kClients * kEach * 4 / 5);
-  auto alerts = call("GET", "/api/v1/alerts?limit=100", nullptr, "");
+  auto alerts = call("GET", "/api/v1/alerts?limit=100", nullptr, admin_);
   auto list = json::parse(alerts.body).at("alerts").as_array();
   ASSERT_EQ(list.size(), 4u);
   int64_t signals = 0;

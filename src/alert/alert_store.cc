@@ -1,6 +1,10 @@
 // SQL of the liaison tables. Times are stored as microseconds since the epoch (UTC).
 #include "alert/alert_store.h"
 
+#include <boost/json.hpp>
+
+#include "core/json_text.h"
+
 namespace shouwang::alert {
 namespace {
 
@@ -39,7 +43,9 @@ CREATE TABLE IF NOT EXISTS alert_alerts(
   last_signal_at INTEGER NOT NULL,
   signal_count INTEGER NOT NULL,
   report_received_at INTEGER NOT NULL,
-  opened_by TEXT NOT NULL DEFAULT '');
+  opened_by TEXT NOT NULL DEFAULT '',
+  published_at INTEGER,
+  published_by TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_alerts_by_group ON alert_alerts(group_key, state);
 CREATE INDEX IF NOT EXISTS alert_alerts_by_state ON alert_alerts(state, opened_at);
 -- The grouping lookup (newest unresolved alert of a group) walks this backwards by id instead of
@@ -82,7 +88,7 @@ CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(next_attempt_at)
 
 constexpr const char* kAlertColumns =
     "id, group_key, location, indicator, severity, state, origin, text, opened_at, last_signal_at, "
-    "signal_count, report_received_at, opened_by";
+    "signal_count, report_received_at, opened_by, published_at, published_by";
 
 Result<Alert> alert_from_row(const Statement& st) {
   Alert a;
@@ -99,10 +105,37 @@ Result<Alert> alert_from_row(const Statement& st) {
   a.signal_count = st.column_int64(10);
   a.report_received_at = Timestamp(st.column_int64(11));
   a.opened_by = st.column_text(12);
+  if (!st.column_is_null(13)) a.published_at = Timestamp(st.column_int64(13));
+  a.published_by = st.column_text(14);
   return a;
 }
 
 Result<std::vector<Alert>> collect_alerts(Statement& st) { return store::sqlite::all_rows(st, alert_from_row); }
+
+Result<bool> has_publication_columns(Db& db) {
+  ASSIGN_OR_RETURN(Statement st, db.prepare("SELECT COUNT(*) FROM pragma_table_info('alert_alerts') "
+                                            "WHERE name = 'published_at'"));
+  ASSIGN_OR_RETURN(bool row, st.step());
+  return row && st.column_int64(0) > 0;
+}
+
+// Files made before event alerts could be confidential lack the published_* columns. Their
+// detection alerts are published as they opened (public by nature); their event alerts become
+// confidential until a focal point publishes them: what was shown cannot be unshown, but nothing
+// more is. The check is repeated inside an immediate transaction so that two processes opening
+// the same old file do not both add the columns; files already migrated take no write lock.
+Status add_publication_columns(Db& db) {
+  ASSIGN_OR_RETURN(bool present, has_publication_columns(db));
+  if (present) return Status::ok();
+  ASSIGN_OR_RETURN(auto tx, store::sqlite::Transaction::begin(db));
+  ASSIGN_OR_RETURN(present, has_publication_columns(db));
+  if (present) return Status::ok();
+  RETURN_IF_ERROR(db.exec("ALTER TABLE alert_alerts ADD COLUMN published_at INTEGER;"
+                          "ALTER TABLE alert_alerts ADD COLUMN published_by TEXT NOT NULL DEFAULT '';"
+                          "UPDATE alert_alerts SET published_at = opened_at, published_by = opened_by "
+                          "WHERE origin = 'signal';"));
+  return tx->commit();
+}
 
 constexpr const char* kOutboxColumns =
     "id, idempotency_key, alert_id, channel, target, secret, payload, kind, origin_at, attempts, next_attempt_at";
@@ -142,6 +175,7 @@ Result<Statement*> AlertStore::statement(const std::string& sql) {
 Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& db_path) {
   ASSIGN_OR_RETURN(auto db, Db::open(db_path));
   RETURN_IF_ERROR(db->exec(kSchema));
+  RETURN_IF_ERROR(add_publication_columns(*db));
   return std::unique_ptr<AlertStore>(new AlertStore(std::move(db)));
 }
 
@@ -223,12 +257,14 @@ Result<std::optional<Alert>> AlertStore::find_groupable_alert(const std::string&
 Result<int64_t> AlertStore::insert_alert(const Alert& a) {
   ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_alerts(group_key, location, indicator, severity, state, "
                                          "origin, text, opened_at, last_signal_at, signal_count, "
-                                         "report_received_at, opened_by) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                         "report_received_at, opened_by, published_at, published_by) "
+                                         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   Statement& st = *st_ptr;
   st.bind(1, a.group_key).bind(2, a.location).bind(3, a.indicator).bind(4, static_cast<int64_t>(a.severity));
   st.bind(5, alert_state_name(a.state)).bind(6, a.origin).bind(7, a.text).bind(8, a.opened_at.micros());
   st.bind(9, a.last_signal_at.micros()).bind(10, a.signal_count).bind(11, a.report_received_at.micros());
   st.bind(12, a.opened_by);
+  st.bind(13, a.published_at ? std::optional(a.published_at->micros()) : std::nullopt).bind(14, a.published_by);
   RETURN_IF_ERROR(st.run());
   return db_->last_insert_rowid();
 }
@@ -247,7 +283,7 @@ Result<Alert> AlertStore::get_alert(int64_t id) {
   Statement& st = *st_ptr;
   st.bind(1, id);
   ASSIGN_OR_RETURN(auto alerts, collect_alerts(st));
-  if (alerts.empty()) return not_found("no alert " + std::to_string(id));
+  if (alerts.empty()) return alert_not_found(id);
   return std::move(alerts.front());
 }
 
@@ -255,13 +291,27 @@ Result<std::vector<Alert>> AlertStore::list_alerts(const AlertFilter& filter) {
   std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE 1=1";
   if (filter.state) sql += " AND state = ?1";
   if (!filter.location.empty()) sql += " AND location = ?2";
+  if (filter.confidential_within) {
+    sql += " AND (published_at IS NOT NULL OR location IN (SELECT value FROM json_each(?4)))";
+  }
   sql += " ORDER BY id DESC LIMIT ?3";
   ASSIGN_OR_RETURN(Statement * st_ptr, statement(sql));
   Statement& st = *st_ptr;
   if (filter.state) st.bind(1, alert_state_name(*filter.state));
   if (!filter.location.empty()) st.bind(2, filter.location);
   st.bind(3, filter.limit);
+  if (filter.confidential_within) {
+    st.bind(4, json_text(boost::json::array(filter.confidential_within->begin(), filter.confidential_within->end())));
+  }
   return collect_alerts(st);
+}
+
+Status AlertStore::set_published(int64_t alert_id, Timestamp at, const std::string& by) {
+  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET published_at = ?, published_by = ? "
+                                                 "WHERE id = ? AND published_at IS NULL"));
+  Statement& st = *st_ptr;
+  st.bind(1, at.micros()).bind(2, by).bind(3, alert_id);
+  return st.run();
 }
 
 Status AlertStore::set_state(int64_t alert_id, AlertState state) {

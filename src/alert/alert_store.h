@@ -34,6 +34,9 @@ struct AlertFilter {
   std::optional<AlertState> state;
   std::string location;  // exact code; empty: all
   int64_t limit = 100;
+  // Unpublished alerts are listed only at these locations (none when empty); nullopt lists them
+  // all. Published alerts are listed regardless.
+  std::optional<std::vector<std::string>> confidential_within;
 };
 
 class AlertStore {
@@ -56,6 +59,8 @@ class AlertStore {
   Result<Alert> get_alert(int64_t id);
   Result<std::vector<Alert>> list_alerts(const AlertFilter& filter);
   Status set_state(int64_t alert_id, AlertState state);
+  // Leaves an alert already published as it is: the first publication stands.
+  Status set_published(int64_t alert_id, Timestamp at, const std::string& by);
   Status add_transition(const Transition& t);
   Result<std::vector<Transition>> list_transitions(int64_t alert_id);
 

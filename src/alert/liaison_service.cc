@@ -21,11 +21,51 @@ std::string group_key_of(const std::string& location, const std::string& indicat
   return location + "|" + indicator;
 }
 
+// The in-process bus's copy of a notification: with whether the alert is published and, for the
+// SSE stream to keep it from callers who may not see it, its location and their ancestors
+// (`chain`, as ancestors_locked gives it). Read by bus_payload_visible.
+std::string bus_payload(json::object payload, const Alert& alert, const std::vector<const Location*>& chain) {
+  json::array codes;
+  for (const Location* loc : chain) codes.emplace_back(loc->code);
+  payload["published"] = alert.published();
+  payload["location_chain"] = std::move(codes);
+  return json_text(payload);
+}
+
 }  // namespace
+
+ConfidentialReach ConfidentialReach::of(const std::optional<store::Token>& viewer) {
+  if (!viewer) return {};
+  if (viewer->role == store::Role::kAdmin) return {.everywhere = true, .within = ""};
+  if (viewer->role != store::Role::kFocalPoint) return {};
+  // As check_token_covers in alert_routes.cc: a focal point without a location acts everywhere.
+  return {.everywhere = viewer->location.empty(), .within = viewer->location};
+}
+
+bool bus_payload_visible(const std::string& payload, const ConfidentialReach& reach) {
+  if (reach.everywhere) return true;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(payload, ec);
+  if (ec || !parsed.is_object()) return false;
+  const json::object& o = parsed.as_object();
+  if (const json::value* published = o.if_contains("published"); published && published->is_bool() &&
+                                                                  published->as_bool()) {
+    return true;
+  }
+  if (reach.within.empty()) return false;
+  const json::value* chain = o.if_contains("location_chain");
+  if (!chain || !chain->is_array()) return false;
+  for (const json::value& code : chain->as_array()) {
+    if (code.is_string() && code.as_string() == reach.within) return true;
+  }
+  return false;
+}
 
 Result<std::unique_ptr<LiaisonService>> LiaisonService::open(LiaisonOptions options) {
   if (!options.clock) return invalid_argument("LiaisonService needs a clock");
-  if (!options.webhook_transport) options.webhook_transport = std::make_shared<HttpWebhookTransport>();
+  if (!options.webhook_transport) {
+    ASSIGN_OR_RETURN(options.webhook_transport, HttpWebhookTransport::create(options.webhook_ca_file));
+  }
   std::unique_ptr<LiaisonService> service(new LiaisonService(std::move(options)));
   ASSIGN_OR_RETURN(service->store_, store::open_sqlite_store(service->options_.db_path));
   ASSIGN_OR_RETURN(service->alerts_, AlertStore::open(service->options_.db_path));
@@ -88,8 +128,22 @@ void LiaisonService::escalation_loop() {
 Status LiaisonService::reload_locations_locked() {
   ASSIGN_OR_RETURN(auto locations, store_->list_locations());
   locations_.clear();
-  for (auto& loc : locations) locations_.emplace(loc.code, std::move(loc));
+  children_.clear();
+  for (auto& loc : locations) {
+    if (!loc.parent.empty()) children_.emplace(loc.parent, loc.code);
+    locations_.emplace(loc.code, std::move(loc));
+  }
   return Status::ok();
+}
+
+std::vector<std::string> LiaisonService::within_locked(const std::string& code) {
+  std::vector<std::string> out{code};
+  // The bound guards against a cycle in bad data, as in ancestors_locked.
+  for (size_t i = 0; i < out.size() && out.size() <= locations_.size(); ++i) {
+    auto [begin, end] = children_.equal_range(out[i]);
+    for (auto it = begin; it != end; ++it) out.push_back(it->second);
+  }
+  return out;
 }
 
 Result<std::vector<const Location*>> LiaisonService::ancestors_locked(const std::string& code) {
@@ -141,7 +195,7 @@ Status LiaisonService::refresh_routing_locked(bool force) {
 
 Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, const std::string& kind,
                                                             Timestamp origin_at, const std::string& actor,
-                                                            Timestamp now) {
+                                                            Timestamp now, Audience audience) {
   ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
   std::string country = "ALL";
   std::string region = "WORLD";
@@ -166,32 +220,33 @@ Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, 
                     {"transition_at", origin_at.to_string()},
                     {"actor", actor}};
 
-  for (const Location* loc : chain) {
-    auto [begin, end] = subscriptions_by_location_.equal_range(loc->code);
-    for (auto it = begin; it != end; ++it) {
-      const Subscription& s = it->second;
-      if (!s.indicator.empty() && s.indicator != alert.indicator) continue;
-      if (alert.severity < s.min_severity) continue;
+  if (audience == Audience::kEveryChannel) {
+    for (const Location* loc : chain) {
+      auto [begin, end] = subscriptions_by_location_.equal_range(loc->code);
+      for (auto it = begin; it != end; ++it) {
+        const Subscription& s = it->second;
+        if (!s.indicator.empty() && s.indicator != alert.indicator) continue;
+        if (alert.severity < s.min_severity) continue;
+        json::object payload = body;
+        std::string key = base_key + "-sub-" + std::to_string(s.id);
+        payload["idempotency_key"] = key;
+        payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
+        OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json_text(payload), kind,
+                          origin_at, 0, now};
+        RETURN_IF_ERROR(alerts_->enqueue(entry).status());
+      }
+    }
+    if (options_.publisher) {
       json::object payload = body;
-      std::string key = base_key + "-sub-" + std::to_string(s.id);
+      std::string key = base_key + "-nats";
       payload["idempotency_key"] = key;
-      payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
-      OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json_text(payload), kind,
-                        origin_at, 0, now};
+      OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json_text(payload),
+                        kind, origin_at, 0, now};
       RETURN_IF_ERROR(alerts_->enqueue(entry).status());
     }
   }
-  if (options_.publisher) {
-    json::object payload = body;
-    std::string key = base_key + "-nats";
-    payload["idempotency_key"] = key;
-    OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json_text(payload),
-                      kind, origin_at, 0, now};
-    RETURN_IF_ERROR(alerts_->enqueue(entry).status());
-  }
-  json::object bus_payload = body;
-  bus_payload["idempotency_key"] = base_key;
-  return json_text(bus_payload);
+  body["idempotency_key"] = base_key;
+  return bus_payload(std::move(body), alert, chain);
 }
 
 Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candidate, Timestamp now) {
@@ -202,6 +257,9 @@ Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candida
   Opened out;
   out.received_at = candidate.report_received_at;
   if (existing) {
+    // A detection signal joining an unpublished event alert leaves it confidential: the event's
+    // text is in it, and only a focal point may decide to publish that. An event report joining a
+    // published alert adds no text, only a count, so the alert stays public.
     RETURN_IF_ERROR(alerts_->record_joined_signal(existing->id, now, candidate.severity));
     out.update = AlertUpdate{existing->id, false, existing->state};
     return out;
@@ -249,6 +307,9 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
                        std::to_string(signal.upperbound) + " (score " + std::to_string(signal.score) + ")";
       candidate.report_received_at = received;
       candidate.opened_by = "detection:" + signal.method;
+      // Detection runs on figures that are already public: its alerts are published as they open.
+      candidate.published_at = now;
+      candidate.published_by = candidate.opened_by;
       ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(std::move(candidate), now));
       results.push_back(std::move(opened));
     }
@@ -416,6 +477,29 @@ Result<Alert> LiaisonService::resolve(int64_t alert_id, const std::string& actor
   return change_state(alert_id, AlertState::kResolved, actor, note);
 }
 
+Result<Alert> LiaisonService::publish(int64_t alert_id, const std::string& actor, const std::string& note) {
+  std::string bus_payload;
+  Alert alert;
+  {
+    std::lock_guard lock(mutex_);
+    Timestamp now = options_.clock->now();
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+    ASSIGN_OR_RETURN(alert, alerts_->get_alert(alert_id));
+    if (alert.published()) return alert;
+    alert.published_at = now;
+    alert.published_by = actor;
+    RETURN_IF_ERROR(alerts_->set_published(alert_id, now, actor));
+    // Publication is not a change of state: the transition stays in the state, as an escalation does.
+    std::string state(alert_state_name(alert.state));
+    RETURN_IF_ERROR(alerts_->add_transition(
+        Transition{alert_id, state, state, actor, now, note.empty() ? "published" : "published: " + note}));
+    ASSIGN_OR_RETURN(bus_payload, queue_transition_locked(alert, "published", now, actor, now, Audience::kBusOnly));
+    RETURN_IF_ERROR(tx->commit());
+  }
+  bus_->publish(bus_payload);
+  return alert;
+}
+
 Result<Alert> LiaisonService::get_alert(int64_t alert_id) {
   std::lock_guard lock(mutex_);
   return alerts_->get_alert(alert_id);
@@ -423,6 +507,28 @@ Result<Alert> LiaisonService::get_alert(int64_t alert_id) {
 
 Result<std::vector<Alert>> LiaisonService::list_alerts(const AlertFilter& filter) {
   std::lock_guard lock(mutex_);
+  return alerts_->list_alerts(filter);
+}
+
+Result<bool> LiaisonService::may_see(const ConfidentialReach& reach, const Alert& alert) {
+  if (alert.published() || reach.everywhere) return true;
+  if (reach.within.empty()) return false;
+  return covers(reach.within, alert.location);
+}
+
+Result<Alert> LiaisonService::get_visible_alert(int64_t alert_id, const ConfidentialReach& reach) {
+  ASSIGN_OR_RETURN(Alert alert, get_alert(alert_id));
+  ASSIGN_OR_RETURN(bool visible, may_see(reach, alert));
+  if (!visible) return alert_not_found(alert_id);
+  return alert;
+}
+
+Result<std::vector<Alert>> LiaisonService::list_visible_alerts(AlertFilter filter, const ConfidentialReach& reach) {
+  std::lock_guard lock(mutex_);
+  // Filtered in SQL, not afterwards, so that `limit` counts only what the caller may see.
+  if (!reach.everywhere) {
+    filter.confidential_within = reach.within.empty() ? std::vector<std::string>() : within_locked(reach.within);
+  }
   return alerts_->list_alerts(filter);
 }
 
@@ -513,11 +619,10 @@ Result<int> LiaisonService::escalate_due() {
                              {"escalation", json::object{{"policy_id", policy.id},
                                                          {"location", policy.location},
                                                          {"after_seconds", policy.after_micros / 1'000'000}}}};
-        std::string body = json_text(payload);
-        RETURN_IF_ERROR(alerts_->enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret, body,
-                                                     "escalated", now, 0, now})
+        RETURN_IF_ERROR(alerts_->enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret,
+                                                     json_text(payload), "escalated", now, 0, now})
                             .status());
-        bus_payloads.push_back(std::move(body));
+        bus_payloads.push_back(bus_payload(std::move(payload), alert, chain));
         ++fired;
       }
       RETURN_IF_ERROR(tx->commit());
@@ -588,6 +693,7 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
     const OutboxEntry& e = entries[i];
     int64_t attempts = e.attempts + 1;
     metrics_.count_delivery(e.channel, results[i].is_ok());
+    if (is_tls_verification_failure(results[i])) metrics_.count_webhook_tls_failure();
     if (results[i].is_ok()) {
       RETURN_IF_ERROR(alerts_->mark_delivered(e.id, now, attempts));
       double latency = seconds_between(e.origin_at, now);

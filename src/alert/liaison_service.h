@@ -8,6 +8,11 @@
 // notification survives a restart. Each (transition, recipient) has one idempotency key, queued
 // once and marked delivered once. Escalation timers are computed from alert_alerts.opened_at and
 // alert_escalations, so they too survive a restart. All times come from the injected Clock.
+//
+// An event alert stays confidential until a focal point publishes it (Alert::published): only
+// admins and focal points covering its location read it, over REST and on the SSE stream, whose
+// bus payloads say whether they are published and where (bus_payload_visible). Webhook and NATS
+// subscribers are focal points by construction and hear of every alert.
 #pragma once
 
 #include <atomic>
@@ -37,6 +42,7 @@ struct LiaisonOptions {
   std::string db_path;                                   // the Shouwang database file
   const Clock* clock = nullptr;                          // required
   std::shared_ptr<WebhookTransport> webhook_transport;   // null: HttpWebhookTransport
+  std::string webhook_ca_file;                           // its trusted CAs (PEM); empty: the system store
   std::shared_ptr<AlertPublisher> publisher;             // null: no NATS channel
   int64_t group_window_micros = int64_t{24} * 3600 * 1'000'000;  // a repeat within this joins the alert
   int64_t retry_base_micros = 1'000'000;                 // first retry after 1 s, then 2 s, 4 s, ...
@@ -63,6 +69,19 @@ struct EventSubmission {
   EventReport report;
   std::string actor;
 };
+
+// Where a caller may see unpublished alerts: everywhere (admins, focal points without a location),
+// at or below `within` (a focal point's location), or nowhere (anonymous callers, other roles).
+struct ConfidentialReach {
+  bool everywhere = false;
+  std::string within;  // empty and not everywhere: nowhere
+
+  static ConfidentialReach of(const std::optional<store::Token>& viewer);
+};
+
+// Whether the SSE stream may carry a payload of the in-process bus to a caller of `reach`: a
+// payload that does not say it is published goes only to callers whose reach covers it.
+bool bus_payload_visible(const std::string& payload, const ConfidentialReach& reach);
 
 struct AlertUpdate {
   int64_t alert_id = 0;
@@ -99,8 +118,18 @@ class LiaisonService {
 
   Result<Alert> acknowledge(int64_t alert_id, const std::string& actor, const std::string& note = "");
   Result<Alert> resolve(int64_t alert_id, const std::string& actor, const std::string& note = "");
+  // Makes an alert public (idempotent: the first publication stands), records who did it in its
+  // transitions and announces it on the in-process bus only: webhook and NATS subscribers, focal
+  // points all, were told when it opened.
+  Result<Alert> publish(int64_t alert_id, const std::string& actor, const std::string& note = "");
+  // Every alert, confidential or not: for callers that checked who asks (or need not).
   Result<Alert> get_alert(int64_t alert_id);
   Result<std::vector<Alert>> list_alerts(const AlertFilter& filter);
+  // What a caller of `reach` may see: an alert it may not see is NotFound exactly as an id that
+  // does not exist, and is left out of lists.
+  Result<bool> may_see(const ConfidentialReach& reach, const Alert& alert);
+  Result<Alert> get_visible_alert(int64_t alert_id, const ConfidentialReach& reach);
+  Result<std::vector<Alert>> list_visible_alerts(AlertFilter filter, const ConfidentialReach& reach);
   Result<std::vector<Transition>> list_transitions(int64_t alert_id);
 
   Result<Subscription> add_subscription(Subscription subscription);
@@ -138,6 +167,8 @@ class LiaisonService {
   // Everything below with the suffix _locked expects mutex_ held.
   Status reload_locations_locked();
   Result<std::vector<const Location*>> ancestors_locked(const std::string& code);
+  // `code` and every location below it.
+  std::vector<std::string> within_locked(const std::string& code);
   Status refresh_routing_locked(bool force);
   struct Opened {
     AlertUpdate update;
@@ -149,10 +180,13 @@ class LiaisonService {
   // the in-process bus. Returns whether the alert was opened (then the delivery loop is woken).
   bool announce_committed(const Opened& opened, Timestamp committed);
   Result<Opened> open_or_join_event_locked(const EventSubmission& submission);
-  // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) and
-  // returns the payload for the in-process bus.
+  // Who hears of a transition: every channel, or only the in-process bus (a publication).
+  enum class Audience { kEveryChannel, kBusOnly };
+  // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) unless
+  // kBusOnly, and returns the payload for the in-process bus.
   Result<std::string> queue_transition_locked(const Alert& alert, const std::string& kind, Timestamp origin_at,
-                                              const std::string& actor, Timestamp now);
+                                              const std::string& actor, Timestamp now,
+                                              Audience audience = Audience::kEveryChannel);
   Result<Alert> change_state(int64_t alert_id, AlertState to, const std::string& actor, const std::string& note);
   Status deliver_one(const OutboxEntry& entry);
   void wake_delivery();
@@ -164,6 +198,7 @@ class LiaisonService {
   std::unique_ptr<AlertStore> alerts_;
   std::unique_ptr<store::Store> store_;
   std::map<std::string, Location> locations_;
+  std::multimap<std::string, std::string> children_;  // parent code -> child codes, from locations_
   std::multimap<std::string, Subscription> subscriptions_by_location_;
   std::vector<EscalationPolicy> policies_;
   int64_t routing_data_version_ = -1;

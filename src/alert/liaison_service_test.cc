@@ -1,11 +1,13 @@
 // The liaison pipeline with synthetic signals, a fake webhook transport and a manual clock:
-// routing, grouping, lifecycle, escalation timers (also across a restart) and retried delivery.
+// routing, grouping, lifecycle, escalation timers (also across a restart), retried delivery, and
+// who may see an event alert before a focal point publishes it.
 #include "alert/liaison_service.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <mutex>
 #include <thread>
 
 #include "alert/test_support.h"
@@ -439,6 +441,173 @@ TEST_F(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCo
   EXPECT_EQ(service_->metrics().events_committed(), kThreads * kEach);
   EXPECT_LT(service_->metrics().event_commits(), kThreads * kEach);  // shared transactions
   EXPECT_EQ(*service_->deliver_due(), 6);  // one notification per opened alert, none twice
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confidential event alerts
+
+TEST_F(LiaisonTest, PublicationIsRecordedOnceAndAnnouncedOnTheBusOnly) {
+  subscribe("nigeria", "NGA");
+  std::vector<std::string> payloads;
+  std::mutex payloads_mutex;
+  service_->bus().subscribe([&](const std::string& p) {
+    std::lock_guard lock(payloads_mutex);
+    payloads.push_back(p);
+  });
+  auto opened = service_->report_event(event_at("NGA-LA", "lassa", "unverified cluster").report, "fp-lagos");
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  int64_t id = opened->alert_id;
+  EXPECT_FALSE(service_->get_alert(id)->published());
+  EXPECT_EQ(*service_->deliver_due(), 1);  // the subscriber, a focal point, hears of it at once
+
+  clock_.advance_seconds(60);
+  auto published = service_->publish(id, "fp-nigeria", "verified with the ministry");
+  ASSERT_TRUE(published.is_ok()) << published.status().to_string();
+  EXPECT_TRUE(published->published());
+  EXPECT_EQ(published->published_at->to_string(), "2024-03-10T08:01:00Z");
+  clock_.advance_seconds(60);
+  auto again = service_->publish(id, "someone-else");
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->published_by, "fp-nigeria");  // the first publication stands
+  auto stored = service_->get_alert(id);
+  EXPECT_EQ(stored->published_by, "fp-nigeria");
+  EXPECT_EQ(stored->published_at->to_string(), "2024-03-10T08:01:00Z");
+
+  auto transitions = service_->list_transitions(id);
+  ASSERT_EQ(transitions->size(), 2u);
+  EXPECT_EQ((*transitions)[1].from_state, "open");
+  EXPECT_EQ((*transitions)[1].to_state, "open");
+  EXPECT_EQ((*transitions)[1].actor, "fp-nigeria");
+  EXPECT_EQ((*transitions)[1].note, "published: verified with the ministry");
+  EXPECT_EQ(*service_->deliver_due(), 0);  // no webhook for a publication
+
+  std::lock_guard lock(payloads_mutex);
+  ASSERT_EQ(payloads.size(), 2u);  // opened, published once
+  auto first = json::parse(payloads[0]).as_object();
+  EXPECT_EQ(first["event"].as_string(), "opened");
+  EXPECT_FALSE(first["published"].as_bool());
+  EXPECT_EQ(json::serialize(first["location_chain"]), R"(["NGA-LA","NGA","AFRO","WORLD"])");
+  auto second = json::parse(payloads[1]).as_object();
+  EXPECT_EQ(second["event"].as_string(), "published");
+  EXPECT_TRUE(second["published"].as_bool());
+  EXPECT_EQ(service_->publish(999, "fp-nigeria").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LiaisonTest, DetectionAlertsArePublicFromTheStart) {
+  auto opened = service_->on_signals({alarm_at("GHA", 50)});
+  ASSERT_TRUE(opened.is_ok());
+  auto alert = service_->get_alert((*opened)[0].alert_id);
+  EXPECT_TRUE(alert->published());
+  EXPECT_EQ(alert->published_at->micros(), alert->opened_at.micros());
+  EXPECT_EQ(alert->published_by, "detection:farrington_flexible");
+}
+
+TEST_F(LiaisonTest, ASignalJoiningAnUnpublishedEventLeavesItConfidential) {
+  auto event = service_->report_event(event_at("NGA", "cases", "unverified").report, "fp-nigeria");
+  ASSERT_TRUE(event.is_ok());
+  auto joined = service_->on_signals({alarm_at("NGA", 50, 10, "cases")});
+  ASSERT_TRUE(joined.is_ok());
+  EXPECT_EQ((*joined)[0].alert_id, event->alert_id);
+  EXPECT_FALSE(service_->get_alert(event->alert_id)->published());
+}
+
+TEST(ConfidentialReach, FollowsTheRoleAndLocationOfTheToken) {
+  auto token = [](store::Role role, const std::string& location) {
+    store::Token t;
+    t.role = role;
+    t.location = location;
+    return std::optional<store::Token>(t);
+  };
+  auto nowhere = [](const ConfidentialReach& r) { return !r.everywhere && r.within.empty(); };
+  EXPECT_TRUE(nowhere(ConfidentialReach::of(std::nullopt)));
+  EXPECT_TRUE(nowhere(ConfidentialReach::of(token(store::Role::kReporter, "NGA"))));
+  EXPECT_TRUE(nowhere(ConfidentialReach::of(token(store::Role::kEditor, ""))));
+  EXPECT_TRUE(ConfidentialReach::of(token(store::Role::kAdmin, "")).everywhere);
+  EXPECT_TRUE(ConfidentialReach::of(token(store::Role::kFocalPoint, "")).everywhere);
+  auto nigeria = ConfidentialReach::of(token(store::Role::kFocalPoint, "NGA"));
+  EXPECT_FALSE(nigeria.everywhere);
+  EXPECT_EQ(nigeria.within, "NGA");
+}
+
+TEST(BusPayloadVisible, UnpublishedPayloadsGoOnlyWhereTheCallerReaches) {
+  const std::string confidential = R"({"alert_id":1,"published":false,"location_chain":["NGA-LA","NGA","AFRO","WORLD"]})";
+  const std::string published = R"({"alert_id":1,"published":true,"location_chain":["NGA-LA","NGA","AFRO","WORLD"]})";
+  const ConfidentialReach nowhere, everywhere{.everywhere = true, .within = ""};
+  const ConfidentialReach nigeria{.everywhere = false, .within = "NGA"}, egypt{.everywhere = false, .within = "EGY"};
+  EXPECT_TRUE(bus_payload_visible(published, nowhere));
+  EXPECT_FALSE(bus_payload_visible(confidential, nowhere));
+  EXPECT_FALSE(bus_payload_visible(confidential, egypt));
+  EXPECT_TRUE(bus_payload_visible(confidential, nigeria));
+  EXPECT_TRUE(bus_payload_visible(confidential, everywhere));
+  // A payload that does not say it is published is not.
+  EXPECT_FALSE(bus_payload_visible(R"({"alert_id":1})", nowhere));
+  EXPECT_FALSE(bus_payload_visible(R"({"alert_id":1,"location_chain":["NGA"]})", egypt));
+  EXPECT_FALSE(bus_payload_visible("not json", nowhere));
+}
+
+TEST_F(LiaisonTest, VisibleAlertsFollowTheCallersReach) {
+  // The public alert is the oldest: a filter applied after LIMIT would leave the anonymous caller
+  // with nothing.
+  auto signal = service_->on_signals({alarm_at("GHA", 50)});
+  auto lagos = service_->report_event(event_at("NGA-LA", "lassa", "lagos").report, "fp");
+  auto egypt = service_->report_event(event_at("EGY", "cholera", "egypt").report, "fp");
+  ASSERT_TRUE(signal.is_ok() && lagos.is_ok() && egypt.is_ok());
+  auto ids = [&](const ConfidentialReach& reach, int64_t limit = 100) {
+    AlertFilter filter;
+    filter.limit = limit;
+    auto alerts = service_->list_visible_alerts(filter, reach);
+    std::vector<int64_t> out;
+    for (const auto& a : *alerts) out.push_back(a.id);
+    return out;
+  };
+  int64_t g = (*signal)[0].alert_id, l = lagos->alert_id, e = egypt->alert_id;
+  const ConfidentialReach nowhere;
+  EXPECT_EQ(ids(nowhere), (std::vector<int64_t>{g}));
+  EXPECT_EQ(ids(nowhere, 1), (std::vector<int64_t>{g}));
+  EXPECT_EQ(ids({.everywhere = false, .within = "NGA"}), (std::vector<int64_t>{l, g}));
+  EXPECT_EQ(ids({.everywhere = false, .within = "AFRO"}), (std::vector<int64_t>{l, g}));
+  EXPECT_EQ(ids({.everywhere = false, .within = "EMRO"}), (std::vector<int64_t>{e, g}));
+  EXPECT_EQ(ids({.everywhere = false, .within = "WORLD"}), (std::vector<int64_t>{e, l, g}));
+  EXPECT_EQ(ids({.everywhere = true, .within = ""}), (std::vector<int64_t>{e, l, g}));
+
+  auto hidden = service_->get_visible_alert(l, nowhere);
+  EXPECT_EQ(hidden.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(hidden.status().message(), "no alert " + std::to_string(l));  // as for an id that does not exist
+  EXPECT_EQ(service_->get_visible_alert(l, {.everywhere = false, .within = "EGY"}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(service_->get_visible_alert(l, {.everywhere = false, .within = "NGA"}).is_ok());
+  EXPECT_TRUE(service_->get_visible_alert(g, nowhere).is_ok());
+  ASSERT_TRUE(service_->publish(l, "fp").is_ok());
+  EXPECT_TRUE(service_->get_visible_alert(l, nowhere).is_ok());
+  EXPECT_EQ(ids(nowhere), (std::vector<int64_t>{l, g}));
+}
+
+TEST_F(LiaisonTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
+  service_.reset();
+  // alert_alerts as it was before the published_* columns, holding one alert of each origin.
+  ASSERT_TRUE(exec_on_own_connection(db_.path(), R"sql(
+    DROP TABLE alert_alerts;
+    CREATE TABLE alert_alerts(id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, location TEXT NOT NULL,
+      indicator TEXT NOT NULL, severity INTEGER NOT NULL, state TEXT NOT NULL, origin TEXT NOT NULL,
+      text TEXT NOT NULL, opened_at INTEGER NOT NULL, last_signal_at INTEGER NOT NULL,
+      signal_count INTEGER NOT NULL, report_received_at INTEGER NOT NULL, opened_by TEXT NOT NULL DEFAULT '');
+    INSERT INTO alert_alerts VALUES(1, 'GHA|cases', 'GHA', 'cases', 2, 'open', 'signal', 's', 1000, 1000, 1, 900,
+                                    'detection:ears_c1');
+    INSERT INTO alert_alerts VALUES(2, 'NGA|lassa', 'NGA', 'lassa', 2, 'open', 'event', 'e', 2000, 2000, 1, 1900,
+                                    'fp-nigeria');
+  )sql").is_ok());
+  open_service();
+  open_service();  // a second open finds the columns there and changes nothing
+  auto signal = service_->get_alert(1);
+  ASSERT_TRUE(signal.is_ok()) << signal.status().to_string();
+  EXPECT_TRUE(signal->published());
+  EXPECT_EQ(signal->published_at->micros(), 1000);
+  EXPECT_EQ(signal->published_by, "detection:ears_c1");
+  auto event = service_->get_alert(2);
+  ASSERT_TRUE(event.is_ok());
+  EXPECT_FALSE(event->published());  // unverified events become confidential
+  EXPECT_TRUE(service_->publish(2, "fp-nigeria").is_ok());
+  EXPECT_TRUE(service_->get_alert(2)->published());
 }
 
 }  // namespace

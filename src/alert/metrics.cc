@@ -105,6 +105,10 @@ std::string LiaisonMetrics::render_prometheus(int64_t outbox_pending) const {
       << "# HELP shouwang_alert_events_committed_total Event reports stored by those transactions.\n"
       << "# TYPE shouwang_alert_events_committed_total counter\n"
       << "shouwang_alert_events_committed_total " << events_committed_.load() << "\n"
+      << "# HELP shouwang_webhook_tls_failures_total Webhook attempts not sent because the receiver's TLS "
+         "certificate did not verify.\n"
+      << "# TYPE shouwang_webhook_tls_failures_total counter\n"
+      << "shouwang_webhook_tls_failures_total " << webhook_tls_failures_.load() << "\n"
       << "# HELP shouwang_alert_outbox_pending Notifications waiting for delivery.\n"
       << "# TYPE shouwang_alert_outbox_pending gauge\n"
       << "shouwang_alert_outbox_pending " << outbox_pending << "\n";

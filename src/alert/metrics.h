@@ -43,6 +43,8 @@ class LiaisonMetrics {
   Histogram& transition_to_delivery(const std::string& channel);
   void count_delivery(const std::string& channel, bool ok);
   void count_alert(bool opened);
+  // One webhook attempt whose receiver's TLS certificate did not verify.
+  void count_webhook_tls_failure() { ++webhook_tls_failures_; }
   // One group commit of `reports` event reports (their average is the batch size).
   void count_event_commit(int64_t reports);
   int64_t event_commits() const { return event_commits_.load(); }
@@ -59,6 +61,7 @@ class LiaisonMetrics {
   std::atomic<int64_t> signals_joined_{0};
   std::atomic<int64_t> event_commits_{0};
   std::atomic<int64_t> events_committed_{0};
+  std::atomic<int64_t> webhook_tls_failures_{0};
 };
 
 }  // namespace shouwang::alert

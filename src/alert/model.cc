@@ -46,6 +46,8 @@ Result<AlertState> parse_alert_state(std::string_view name) {
   return invalid_argument("state '" + std::string(name) + "' is not open, acknowledged or resolved");
 }
 
+Status alert_not_found(int64_t alert_id) { return not_found("no alert " + std::to_string(alert_id)); }
+
 Result<int64_t> parse_duration_micros(std::string_view text) {
   if (text.empty()) return invalid_argument("empty duration");
   int64_t total = 0;
@@ -79,8 +81,8 @@ Result<int64_t> parse_duration_micros(std::string_view text) {
 Status validate_webhook_url(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return invalid_argument("webhook '" + std::string(url) + "' is not a URL");
-  if (parsed->scheme() != "http") {
-    return invalid_argument("webhook '" + std::string(url) + "': only http:// URLs are supported");
+  if (parsed->scheme() != "http" && parsed->scheme() != "https") {
+    return invalid_argument("webhook '" + std::string(url) + "': only http:// and https:// URLs are supported");
   }
   if (parsed->host().empty()) return invalid_argument("webhook '" + std::string(url) + "' has no host");
   return Status::ok();

@@ -52,7 +52,19 @@ struct Alert {
   int64_t signal_count = 1;
   Timestamp report_received_at;  // when the report that opened it reached the server
   std::string opened_by;
+  // Under the International Health Regulations an unverified event is shared only among focal
+  // points and WHO: an event alert is confidential until a focal point publishes it. Detection
+  // runs on figures that are already public, so its alerts are published as they open. Anything
+  // else stays confidential until someone publishes it (fails closed).
+  std::optional<Timestamp> published_at;
+  std::string published_by;
+
+  bool published() const { return published_at.has_value(); }
 };
+
+// The answer for an alert that does not exist, and for one the caller may not see: the two must
+// be indistinguishable.
+Status alert_not_found(int64_t alert_id);
 
 struct Transition {
   int64_t alert_id = 0;
@@ -91,7 +103,7 @@ struct EscalationPolicy {
 // "2s", "15m", "1h", "1d", or a combination like "1h30m"; the result in microseconds (> 0).
 Result<int64_t> parse_duration_micros(std::string_view text);
 
-// Checks a webhook URL: http://host[:port]/path (https is not supported by the built-in client).
+// Checks a webhook URL: http(s)://host[:port]/path (https receivers must present a verifiable certificate).
 Status validate_webhook_url(std::string_view url);
 
 }  // namespace shouwang::alert

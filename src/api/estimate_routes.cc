@@ -50,11 +50,6 @@ Result<DailySeries> read_daily(StorePool& pool, const Request& request) {
   return out;
 }
 
-Result<double> optional_number(const Request& request, const std::string& name, double fallback) {
-  if (request.param(name).empty()) return fallback;
-  return parse_number_param(request, name);
-}
-
 }  // namespace
 
 void add_estimate_routes(Router& router, ApiContext ctx) {
@@ -64,9 +59,10 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
     estimate::RtConfig config;
     config.method = estimate::SerialIntervalMethod::kParametric;
     // COVID-19 serial interval (Nishiura, Linton & Akhmetzhanov 2020) unless given.
-    auto mean = optional_number(request, "si_mean", 4.7);
-    auto sd = optional_number(request, "si_sd", 2.9);
-    auto window = optional_number(request, "window", 7);
+    // Ranges wide enough for any pathogen's serial interval, checked before any cast.
+    auto mean = number_param(request, "si_mean", 4.7, 1.0, 100);
+    auto sd = number_param(request, "si_sd", 2.9, 0.01, 100);
+    auto window = whole_number_param(request, "window", 7, 2, 365);
     if (!mean) return Response::error(mean.status());
     if (!sd) return Response::error(sd.status());
     if (!window) return Response::error(window.status());

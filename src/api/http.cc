@@ -1,6 +1,7 @@
 // Request helpers, responses and the router.
 #include "api/http.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -72,8 +73,14 @@ Response Response::error(const Status& status) {
   return json(boost::json::object{{"error", std::move(error)}}, http_status_for(status.code()));
 }
 
-void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{method, split_path(pattern), std::move(handler)});
+RouteGuard public_route(uint64_t max_body_bytes) { return RouteGuard{.max_body_bytes = max_body_bytes}; }
+
+RouteGuard token_route(Authenticator authenticate, std::vector<store::Role> roles, uint64_t max_body_bytes) {
+  return RouteGuard{.authenticate = std::move(authenticate), .roles = std::move(roles), .max_body_bytes = max_body_bytes};
+}
+
+void Router::add(const std::string& method, const std::string& pattern, Handler handler, RouteGuard guard) {
+  routes_.push_back(Route{method, split_path(pattern), std::move(handler), std::move(guard)});
 }
 
 bool Router::has_route(const std::string& path) const {
@@ -90,7 +97,35 @@ bool Router::has_route(const std::string& path) const {
   return false;
 }
 
-Response Router::dispatch(Request& request) const {
+namespace {
+
+// The guard's verdict on the request's credentials: OK (request.token set when one was given and
+// valid), or the Status to answer with.
+Status check_guard(const RouteGuard& guard, Request& request) {
+  if (!guard.authenticate) return Status::ok();
+  std::string secret = request.bearer_token();
+  if (secret.empty()) {
+    if (guard.token_optional) return Status::ok();
+    return unauthenticated("this request needs a token (Authorization: Bearer <token>)");
+  }
+  ASSIGN_OR_RETURN(store::Token token, guard.authenticate(secret));
+  if (!guard.roles.empty() &&
+      std::find(guard.roles.begin(), guard.roles.end(), token.role) == guard.roles.end()) {
+    std::string allowed;
+    for (size_t i = 0; i < guard.roles.size(); ++i) {
+      allowed += (i == 0 ? "" : i + 1 == guard.roles.size() ? " or " : ", ") + std::string(store::role_name(guard.roles[i]));
+    }
+    return permission_denied("a " + std::string(store::role_name(token.role)) + " token cannot do this (" + allowed +
+                             " needed)");
+  }
+  request.token = std::move(token);
+  return Status::ok();
+}
+
+}  // namespace
+
+Router::Admission Router::admit(Request& request, std::optional<uint64_t> content_length) const {
+  Admission out;
   auto segments = split_path(request.path);
   bool path_matched = false;
   for (const auto& route : routes_) {
@@ -109,24 +144,74 @@ Response Router::dispatch(Request& request) const {
     path_matched = true;
     if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) continue;
     request.path_params = std::move(params);
-    return route.handler(request);
+    // Credentials first: an anonymous caller learns nothing about the limits of a guarded route.
+    if (Status s = check_guard(route.guard, request); !s.is_ok()) {
+      out.refusal = Response::error(s);
+      return out;
+    }
+    if (content_length && *content_length > route.guard.max_body_bytes) {
+      out.refusal = Response::error(invalid_argument(
+          "the body is " + std::to_string(*content_length) + " bytes; this endpoint takes at most " +
+          std::to_string(route.guard.max_body_bytes)));
+      out.refusal->status = 413;
+      return out;
+    }
+    out.max_body_bytes = route.guard.max_body_bytes;
+    out.route = &route;
+    return out;
   }
   if (path_matched) {
-    Response r = Response::error(invalid_argument("method " + request.method + " is not allowed on " + request.path));
-    r.status = 405;
-    return r;
+    out.refusal = Response::error(invalid_argument("method " + request.method + " is not allowed on " + request.path));
+    out.refusal->status = 405;
+    return out;
   }
-  return Response::error(not_found("no such endpoint: " + request.path));
+  out.refusal = Response::error(not_found("no such endpoint: " + request.path));
+  return out;
 }
 
-Result<double> parse_number_param(const Request& request, const std::string& name) {
+Response Router::run(const Admission& admission, const Request& request) const {
+  if (admission.refusal) return *admission.refusal;
+  return static_cast<const Route*>(admission.route)->handler(request);
+}
+
+Response Router::dispatch(Request& request) const {
+  Admission admission = admit(request, request.body.size());
+  return run(admission, request);
+}
+
+Result<double> number_param(const Request& request, const std::string& name, double fallback, double min,
+                            double max) {
   std::string text = request.param(name);
+  if (text.empty()) return fallback;
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return invalid_argument("parameter '" + name + "' must be a number, got '" + text + "'");
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value) || value < min || value > max) {
+    return invalid_argument("parameter '" + name + "' must be a number from " + json_text(boost::json::value(min)) +
+                            " to " + json_text(boost::json::value(max)) + ", got '" + text + "'");
   }
   return value;
+}
+
+Result<int64_t> whole_number_param(const Request& request, const std::string& name, int64_t fallback, int64_t min,
+                                   int64_t max) {
+  std::string text = request.param(name);
+  if (text.empty()) return fallback;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
+    return invalid_argument("parameter '" + name + "' must be a whole number from " + std::to_string(min) + " to " +
+                            std::to_string(max) + ", got '" + text + "'");
+  }
+  return value;
+}
+
+Result<int64_t> parse_id(const std::string& text) {
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    return invalid_argument("'" + text + "' is not an id");
+  }
+  return id;
 }
 
 boost::json::value json_number(double value) {

@@ -1,17 +1,22 @@
 // The HTTP layer's own small vocabulary: a parsed request, a response, and a router by method and
 // path pattern ("/api/v1/alerts/{id}/ack"). Every module's REST endpoints are plain functions
-// Request -> Response registered on the Router; the Beast server in server.h carries them.
+// Request -> Response registered on the Router with a RouteGuard (who may call it, how large its
+// body may be); the Beast server in server.h checks the guard from the headers alone, before it
+// reads a byte of the body, then runs the handler.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
 
 #include "core/status.h"
+#include "store/store.h"
 
 namespace shouwang::api {
 
@@ -22,6 +27,8 @@ struct Request {
   std::map<std::string, std::string> path_params;   // {name} segments of the matched route
   std::map<std::string, std::string> headers;       // lower-case names
   std::string body;
+  // The caller's token when the route's guard checked one (always set on a route that needs one).
+  std::optional<store::Token> token;
 
   // The parameter or "" when absent.
   std::string param(const std::string& name) const;
@@ -38,6 +45,8 @@ class StreamWriter {
  public:
   virtual ~StreamWriter() = default;
   virtual bool write(const std::string& chunk) = 0;
+  // False once the server is shutting down: a producer waiting for news should return.
+  virtual bool open() const { return true; }
 };
 
 struct Response {
@@ -59,12 +68,45 @@ int http_status_for(StatusCode code);
 
 using Handler = std::function<Response(const Request&)>;
 
+// Every route but the bulk uploads takes at most this much body.
+inline constexpr uint64_t kSmallBodyBytes = uint64_t{1} << 20;
+
+// Turns a bearer secret into its token: Unauthenticated for an unknown one, Unavailable when the
+// token store cannot be read (503, never a misleading 401).
+using Authenticator = std::function<Result<store::Token>(const std::string& secret)>;
+
+// Who may call a route and how much body it takes, decided from the request line and headers.
+struct RouteGuard {
+  Authenticator authenticate;    // null: a public route
+  std::vector<store::Role> roles;  // with authenticate: the roles let in (empty: any valid token)
+  bool token_optional = false;   // public, but a valid token shows more (confidential alerts)
+  uint64_t max_body_bytes = kSmallBodyBytes;
+};
+
+// A public route whose body may be up to `max_body_bytes`.
+RouteGuard public_route(uint64_t max_body_bytes = kSmallBodyBytes);
+// A route for tokens of `roles` (any role when empty).
+RouteGuard token_route(Authenticator authenticate, std::vector<store::Role> roles = {},
+                       uint64_t max_body_bytes = kSmallBodyBytes);
+
 class Router {
  public:
   // `pattern` is a path whose segments may be {name} placeholders.
-  void add(const std::string& method, const std::string& pattern, Handler handler);
-  // Finds the route, fills request.path_params and runs it. 404 JSON when no pattern matches the
-  // path, 405 when the path matches with another method.
+  void add(const std::string& method, const std::string& pattern, Handler handler,
+           RouteGuard guard = public_route());
+
+  // The outcome of checking a request before its body is read.
+  struct Admission {
+    std::optional<Response> refusal;  // set: answer this and never read the body
+    uint64_t max_body_bytes = 0;      // otherwise: read at most this much body, then run()
+    const void* route = nullptr;
+  };
+  // Matches the route (404, 405), checks its guard from the headers (401, 403, 503) and the
+  // announced Content-Length against its limit (413). Fills request.path_params and request.token.
+  Admission admit(Request& request, std::optional<uint64_t> content_length) const;
+  // Runs the admitted route's handler on the request, body included.
+  Response run(const Admission& admission, const Request& request) const;
+  // admit() and run() in one, for a request whose body is already read (tests, in-process calls).
   Response dispatch(Request& request) const;
   bool has_route(const std::string& path) const;
 
@@ -73,12 +115,20 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    RouteGuard guard;
   };
   std::vector<Route> routes_;
 };
 
-// Helpers for handlers.
-Result<double> parse_number_param(const Request& request, const std::string& name);
+// Query parameters as numbers, range-checked before any cast: absent gives `fallback`; text that
+// is not a finite number within [min, max] (e.g. "1e300", "nan", "-1" where 1 is the minimum) is
+// InvalidArgument naming the parameter and the range.
+Result<double> number_param(const Request& request, const std::string& name, double fallback, double min,
+                            double max);
+Result<int64_t> whole_number_param(const Request& request, const std::string& name, int64_t fallback, int64_t min,
+                                   int64_t max);
+// A positive whole number from a path segment (an id), InvalidArgument otherwise.
+Result<int64_t> parse_id(const std::string& text);
 // A count as a JSON integer (573, not 5.73E2), other finite numbers as doubles, NaN/inf as null.
 boost::json::value json_number(double value);
 

@@ -14,18 +14,11 @@ namespace shouwang::api {
 namespace json = boost::json;
 namespace {
 
+// A whole-number parameter from 0 to 1,000,000 (limits, offsets, editions).
 Result<int> int_param(const Request& request, const std::string& name, std::optional<int> fallback) {
-  std::string text = request.param(name);
-  if (text.empty()) {
-    if (fallback) return *fallback;
-    return invalid_argument("parameter '" + name + "' is required");
-  }
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return invalid_argument("parameter '" + name + "' must be a whole number, got '" + text + "'");
-  }
-  return value;
+  if (request.param(name).empty() && !fallback) return invalid_argument("parameter '" + name + "' is required");
+  ASSIGN_OR_RETURN(int64_t value, whole_number_param(request, name, fallback.value_or(0), 0, 1'000'000));
+  return static_cast<int>(value);
 }
 
 std::optional<std::string> optional_param(const Request& request, const std::string& name) {
@@ -57,13 +50,9 @@ void add_knowledge_routes(Router& router, ApiContext ctx) {
   });
 
   router.add("GET", "/api/v1/kb/documents/{id}", [ctx](const Request& request) {
-    const std::string& text = request.path_params.at("id");
-    int64_t id = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || ptr != text.data() + text.size()) {
-      return Response::error(invalid_argument("document id must be a number, got '" + text + "'"));
-    }
-    auto view = knowledge::get_document(ctx.pool->db_path(), id);
+    auto id = parse_id(request.path_params.at("id"));
+    if (!id) return Response::error(id.status());
+    auto view = knowledge::get_document(ctx.pool->db_path(), *id);
     if (!view) return Response::error(view.status());
     return Response::json(knowledge::document_to_json(*view));
   });
@@ -82,13 +71,6 @@ void add_knowledge_routes(Router& router, ApiContext ctx) {
   // POST /api/v1/kb/documents?family=&edition=&lang=&title=&topic=&format=md|txt|html: the body is
   // the document. Editors and admins only.
   router.add("POST", "/api/v1/kb/documents", [ctx](const Request& request) {
-    auto lease = ctx.pool->acquire();
-    if (!lease) return Response::error(lease.status());
-    auto token = store::authenticate(**lease, request.bearer_token());
-    if (!token) return Response::error(token.status());
-    if (token->role != store::Role::kEditor && token->role != store::Role::kAdmin) {
-      return Response::error(permission_denied("adding guidance needs an editor token"));
-    }
     auto edition = int_param(request, "edition", std::nullopt);
     if (!edition) return Response::error(edition.status());
     knowledge::DocumentMeta meta;
@@ -121,7 +103,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx) {
     auto id = (*kb)->add_document(std::move(document).value());
     if (!id) return Response::error(id.status());
     return Response::json(json::object{{"id", *id}}, 201);
-  });
+  }, token_route(ctx.pool->authenticator(), {store::Role::kEditor, store::Role::kAdmin}));
 }
 
 }  // namespace shouwang::api

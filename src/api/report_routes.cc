@@ -28,16 +28,13 @@ Result<ingest::Format> format_of(const Request& request) {
 }  // namespace
 
 void add_report_routes(Router& router, ApiContext ctx, std::function<void(const AcceptedReport&)> on_accepted) {
+  // The guard refuses a caller without a reporter or admin token before the body is read.
+  RouteGuard guard = token_route(ctx.pool->authenticator(), {store::Role::kReporter, store::Role::kAdmin},
+                                 ctx.max_upload_bytes);
   router.add("POST", "/api/v1/reports", [ctx, on_accepted](const Request& request) {
     Timestamp received_at = ctx.clock->now();
     auto lease = ctx.pool->acquire();
     if (!lease) return Response::error(lease.status());
-    auto token = store::authenticate(**lease, request.bearer_token());
-    if (!token) return Response::error(token.status());
-    if (token->role != store::Role::kReporter && token->role != store::Role::kAdmin) {
-      return Response::error(permission_denied("a " + std::string(store::role_name(token->role)) +
-                                               " token cannot submit reports (reporter or admin needed)"));
-    }
     auto format = format_of(request);
     if (!format) return Response::error(format.status());
     if (request.body.empty()) return Response::error(invalid_argument("the report is empty"));
@@ -49,7 +46,7 @@ void add_report_routes(Router& router, ApiContext ctx, std::function<void(const 
     options.jhu_indicator = request.param("indicator");
     AcceptedReport accepted;
     accepted.received_at = received_at;
-    const store::Token& who = *token;
+    const store::Token& who = *request.token;
     options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
       for (const auto& o : batch.observations) {
         if (!store::may_report_for(who, o.location)) {
@@ -77,7 +74,7 @@ void add_report_routes(Router& router, ApiContext ctx, std::function<void(const 
     }
     if (report->written && report->new_revisions > 0 && on_accepted) on_accepted(accepted);
     return Response::json(body, 200);
-  });
+  }, std::move(guard));
 }
 
 }  // namespace shouwang::api

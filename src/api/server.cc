@@ -1,234 +1,578 @@
-// Boost.Beast synchronous server, one thread per connection. Simpler than an async state machine
-// and adequate here: handlers block on SQLite anyway, and SSE streams hold their connection.
+// Boost.Beast asynchronous server. A connection is a Session: its reads and writes run on the I/O
+// threads, each with a deadline, so an idle or half-sent connection holds a socket and a few
+// kilobytes, never a thread. Once a request's header is in, the route's guard decides from the
+// headers alone (Router::admit); only an admitted request has its body read, up to the route's
+// limit. Handlers block on the database, so they run on a fixed worker pool; an event stream
+// (SSE) blocks for its whole life, so it gets a thread of its own, up to max_streams.
 #include "api/server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
 
+#include <atomic>
 #include <condition_variable>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <list>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 namespace shouwang::api {
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string mime_type(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".txt" || ext == ".csv") return "text/plain; charset=utf-8";
-  return "application/octet-stream";
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The request line and headers as the router sees them, or the refusal of a malformed target.
+Result<Request> request_head(const http::request_parser<http::string_body>::value_type& raw) {
+  Request request;
+  request.method = std::string(raw.method_string());
+  auto target = boost::urls::parse_origin_form(raw.target());
+  if (!target) return invalid_argument("malformed request target");
+  request.path = target->path();
+  // A decoded path with NUL or a backslash, or a segment that was an encoded slash, is never a
+  // route; refused here so that no handler sees it.
+  if (request.path.find('\0') != std::string::npos || request.path.find('\\') != std::string::npos) {
+    return invalid_argument("malformed request path");
+  }
+  for (auto segment : target->encoded_segments()) {
+    if (segment.find("%2F") != std::string_view::npos || segment.find("%2f") != std::string_view::npos) {
+      return invalid_argument("malformed request path");
+    }
+  }
+  for (auto param : target->params()) request.query[param.key] = param.value;
+  for (const auto& field : raw) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers[name] = std::string(field.value());
+  }
+  return request;
 }
 
-// Serves web_root files; unknown non-API paths get index.html so the single-page app routes.
-Response serve_static(const std::string& web_root, const std::string& path) {
-  namespace fs = std::filesystem;
-  if (web_root.empty()) {
-    return Response::text("Shouwang API server. The web UI is not built; see README (scripts/run).\n",
-                          "text/plain; charset=utf-8", path == "/" ? 200 : 404);
-  }
-  if (path.find("..") != std::string::npos) return Response::error(invalid_argument("bad path"));
-  fs::path root(web_root);
-  fs::path file = root / path.substr(1);
-  std::error_code ec;
-  if (path == "/" || !fs::is_regular_file(file, ec)) file = root / "index.html";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Response::error(not_found("no such file: " + path));
-  std::ostringstream content;
-  content << in.rdbuf();
-  Response r = Response::text(content.str(), mime_type(file));
-  if (path.starts_with("/assets/")) r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
-  return r;
+std::string encoded_path_of(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
 }
-
-class SocketStreamWriter final : public StreamWriter {
- public:
-  explicit SocketStreamWriter(tcp::socket& socket) : socket_(socket) {}
-  bool write(const std::string& chunk) override {
-    // Chunked transfer encoding, written by hand because the headers went out already.
-    std::ostringstream frame;
-    frame << std::hex << chunk.size() << "\r\n" << chunk << "\r\n";
-    boost::system::error_code ec;
-    asio::write(socket_, asio::buffer(frame.str()), ec);
-    return !ec;
-  }
-
- private:
-  tcp::socket& socket_;
-};
 
 }  // namespace
 
 struct HttpServer::Impl {
   ServerOptions options;
   std::shared_ptr<const Router> router;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  std::thread accept_thread;
+  std::optional<ssl::context> tls;
+
   std::atomic<bool> stopping{false};
-  std::atomic<size_t> connections{0};
-  std::mutex mutex;
-  std::condition_variable stopped_cv;
-  bool stopped = false;
+  std::atomic<size_t> sessions{0};
 
-  void handle_connection(tcp::socket socket) {
-    beast::flat_buffer buffer;
-    boost::system::error_code ec;
-    while (!stopping) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(options.max_body_bytes);
-      http::read(socket, buffer, parser, ec);
-      if (ec == http::error::end_of_stream || ec) break;
-      auto& raw = parser.get();
+  // Every live session can be told to close when idle (stop()) or at once (drain deadline).
+  struct Closer {
+    std::function<void(bool force)> close;
+  };
+  std::mutex registry_mutex;
+  std::list<Closer> registry;
 
-      Request request;
-      request.method = std::string(raw.method_string());
-      auto target = boost::urls::parse_origin_form(raw.target());
-      if (!target) {
-        send(socket, Response::error(invalid_argument("malformed request target")), raw.version(), false, ec);
-        break;
-      }
-      request.path = target->path();
-      for (auto param : target->params()) request.query[param.key] = param.value;
-      for (const auto& field : raw) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers[name] = std::string(field.value());
-      }
-      request.body = std::move(raw.body());
-      bool keep_alive = raw.keep_alive();
+  struct StreamThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
+  };
+  std::mutex streams_mutex;
+  std::list<StreamThread> streams;
 
-      Response response;
-      if (request.path.starts_with("/api/")) {
-        try {
-          response = router->dispatch(request);
-        } catch (const std::exception& e) {
-          // Handlers return Status; an exception here is a bug, reported as such, not a crash.
-          response = Response::error(internal_error(std::string("unexpected failure: ") + e.what()));
-        }
-      } else if (request.method == "GET" || request.method == "HEAD") {
-        response = serve_static(options.web_root, request.path);
-      } else {
-        response = Response::error(not_found("no such endpoint: " + request.path));
-      }
+  std::mutex state_mutex;
+  std::condition_variable state_cv;
+  bool stop_requested = false;
+  bool joined = false;
 
-      if (response.stream) {
-        stream(socket, response, raw.version());
-        break;
-      }
-      send(socket, response, raw.version(), keep_alive, ec);
-      if (ec || !keep_alive) break;
+  // Declared last so that they are destroyed first: a session still queued on them when the
+  // server is destroyed uses the members above in its destructor.
+  asio::io_context io;
+  // Keeps the I/O threads running while every connection is inside a handler or a stream and no
+  // asynchronous operation is pending (after stop() closed the acceptor, say).
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> io_work{io.get_executor()};
+  tcp::acceptor acceptor{io};
+  asio::thread_pool workers;
+  std::vector<std::thread> io_threads;
+
+  explicit Impl(size_t worker_threads) : workers(worker_threads) {}
+
+  std::list<Closer>::iterator enroll(std::function<void(bool)> close) {
+    std::lock_guard lock(registry_mutex);
+    return registry.insert(registry.end(), Closer{std::move(close)});
+  }
+  void withdraw(std::list<Closer>::iterator it) {
+    std::lock_guard lock(registry_mutex);
+    registry.erase(it);
+  }
+  void close_sessions(bool force) {
+    // Called outside the lock: a closer may drop the last reference to its session, whose
+    // destructor withdraws from the registry.
+    std::vector<std::function<void(bool)>> closers;
+    {
+      std::lock_guard lock(registry_mutex);
+      for (auto& c : registry) closers.push_back(c.close);
     }
-    socket.shutdown(tcp::socket::shutdown_send, ec);
+    for (auto& close : closers) close(force);
   }
 
-  void send(tcp::socket& socket, const Response& response, unsigned version, bool keep_alive,
-            boost::system::error_code& ec) {
-    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
-    res.set(http::field::server, "shouwang");
-    res.set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res.set(name, value);
-    res.keep_alive(keep_alive);
-    res.body() = response.body;
-    res.prepare_payload();
-    http::write(socket, res, ec);
+  // Runs `body` on a thread of its own if fewer than max_streams are running. Finished threads
+  // are joined here, the rest by wait().
+  bool start_stream_thread(std::function<void()> body) {
+    std::lock_guard lock(streams_mutex);
+    for (auto it = streams.begin(); it != streams.end();) {
+      if (*it->finished) {
+        it->thread.join();
+        it = streams.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (streams.size() >= options.max_streams || stopping) return false;
+    StreamThread& t = streams.emplace_back();
+    t.thread = std::thread([body = std::move(body), finished = t.finished] {
+      body();
+      *finished = true;
+    });
+    return true;
   }
 
-  void stream(tcp::socket& socket, const Response& response, unsigned version) {
+  void accept();
+  template <class Stream>
+  void start_session(Stream stream);
+  void refuse_busy(tcp::socket socket);
+};
+
+namespace {
+
+// Writes chunks of an event stream on its own thread with blocking writes: no asynchronous
+// operation is pending on the connection while a stream runs.
+template <class Stream>
+class ChunkWriter final : public StreamWriter {
+ public:
+  ChunkWriter(Stream& stream, const std::atomic<bool>& stopping) : stream_(stream), stopping_(stopping) {}
+  bool write(const std::string& chunk) override {
+    if (stopping_) return false;
+    // Chunked transfer encoding, written by hand because the headers went out already.
+    std::ostringstream frame;
+    frame << std::hex << chunk.size() << "\r\n" << chunk << "\r\n";
+    boost::system::error_code ec;
+    asio::write(stream_, asio::buffer(frame.str()), ec);
+    return !ec;
+  }
+  bool open() const override { return !stopping_; }
+
+ private:
+  Stream& stream_;
+  const std::atomic<bool>& stopping_;
+};
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl& server, Stream stream) : server_(server), stream_(std::move(stream)) { ++server_.sessions; }
+  ~Session() {
+    server_.withdraw(registration_);
+    --server_.sessions;
+    std::lock_guard lock(server_.state_mutex);
+    server_.state_cv.notify_all();
+  }
+
+  void start() {
+    auto self = this->shared_from_this();
+    registration_ = server_.enroll([weak = std::weak_ptr<Session>(self)](bool force) {
+      if (auto s = weak.lock()) asio::post(s->stream_.get_executor(), [s, force] { s->on_stop(force); });
+    });
+    if (server_.stopping) return;  // stop() ran before enrolment; dropping `self` closes
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      lowest().expires_after(server_.options.header_timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (!ec) self->read_header();
+      });
+    } else {
+      read_header();
+    }
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // stop(): an idle connection (waiting for a header) closes now; one mid-request finishes it
+  // and then closes; `force` (the drain deadline passed) closes whatever it is doing.
+  void on_stop(bool force) {
+    if (streaming_) return;  // its thread sees `stopping` and ends the stream itself
+    if (force || waiting_for_header_) {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+      lowest().socket().close(ec);
+    }
+  }
+
+  void read_header() {
+    if (server_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(server_.options.max_header_bytes);
+    // The route's limit is known only after the header: until then the parser must not judge an
+    // announced Content-Length itself (the guard answers 401 before a 413, see Router::admit).
+    parser_->body_limit(boost::none);
+    lowest().expires_after(first_request_ ? server_.options.header_timeout : server_.options.idle_timeout);
+    waiting_for_header_ = true;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    waiting_for_header_ = false;
+    if (ec) {
+      // A header too large or malformed gets its answer; timeouts and closed sockets just end.
+      if (ec == http::error::header_limit) return refuse(431, "the request header is too large");
+      if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        return refuse(400, "malformed request");
+      }
+      return close();
+    }
+    auto& raw = parser_->get();
+    version_ = raw.version();
+    keep_alive_ = raw.keep_alive();
+    is_head_ = raw.method() == http::verb::head;
+    auto head = request_head(raw);
+    if (!head) {
+      // Outside the API a bad path is just a file that does not exist.
+      if (raw.target().starts_with("/api/")) return refuse(400, head.status().message());
+      keep_alive_ = false;
+      return write(Response::error(not_found("no such file")));
+    }
+    request_ = std::move(*head);
+    encoded_path_ = encoded_path_of(raw.target());
+    std::optional<uint64_t> length;
+    if (auto announced = parser_->content_length()) {
+      length = *announced;
+    } else if (!parser_->chunked()) {
+      length = 0;
+    }
+
+    if (request_.path.starts_with("/api/")) {
+      admission_ = server_.router->admit(request_, length);
+    } else if (request_.method == "GET" || request_.method == "HEAD") {
+      admission_ = Router::Admission{.max_body_bytes = kSmallBodyBytes};
+    } else {
+      admission_ = Router::Admission{.refusal = Response::error(not_found("no such endpoint: " + request_.path))};
+    }
+    if (admission_.refusal) {
+      // Refused from the headers: the body (if any) is never read, so the connection cannot be
+      // reused unless there was none.
+      if (!parser_->is_done()) keep_alive_ = false;
+      return write(std::move(*admission_.refusal));
+    }
+    parser_->body_limit(admission_.max_body_bytes);
+    if (parser_->is_done()) return run_handler();
+    if (beast::iequals(raw[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      lowest().expires_after(server_.options.write_timeout);
+      return http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  // The body in pieces, each with its own deadline: a slow but steady upload goes on, a stalled
+  // one is closed.
+  void read_body() {
+    lowest().expires_after(server_.options.body_stall_timeout);
+    http::async_read_some(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == http::error::body_limit) {
+        self->keep_alive_ = false;
+        return self->refuse(413, "the body is larger than this endpoint takes (" +
+                                     std::to_string(self->admission_.max_body_bytes) + " bytes)");
+      }
+      if (ec) return self->close();
+      if (!self->parser_->is_done()) return self->read_body();
+      self->run_handler();
+    });
+  }
+
+  void run_handler() {
+    request_.body = std::move(parser_->get().body());
+    lowest().expires_never();  // the handler may take long; the write sets its own deadline
+    asio::post(server_.workers, [self = this->shared_from_this()] {
+      Response response = self->handle();
+      if (response.stream) return self->hand_over_to_stream(std::move(response));
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    });
+  }
+
+  Response handle() {
+    try {
+      if (request_.path.starts_with("/api/")) {
+        Response r = server_.router->run(admission_, request_);
+        add_security_headers(r, false);
+        return r;
+      }
+      return serve_static(server_.options.web_root, encoded_path_);
+    } catch (const std::exception& e) {
+      // Handlers return Status; an exception here is a bug, reported as such, not a crash.
+      return Response::error(internal_error(std::string("unexpected failure: ") + e.what()));
+    }
+  }
+
+  void refuse(int status, const std::string& message) {
+    keep_alive_ = false;
+    Response r = Response::error(invalid_argument(message));
+    r.status = status;
+    write(std::move(r));
+  }
+
+  void write(Response response) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
+                                                                   version_ ? version_ : 11);
+    res->set(http::field::server, "shouwang");
+    res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res->insert(name, value);
+    bool keep = keep_alive_ && !server_.stopping;
+    res->keep_alive(keep);
+    if (is_head_) {
+      res->content_length(response.body.size());  // what a GET would send, without the body
+    } else {
+      res->body() = std::move(response.body);
+      res->prepare_payload();
+    }
+    lowest().expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, size_t) {
+      if (ec || !keep) return self->close();
+      self->first_request_ = false;
+      self->read_header();
+    });
+  }
+
+  // An event stream holds its connection until the client leaves or the server stops. It runs
+  // on its own thread with blocking writes; the session lives as long as that thread holds it.
+  void hand_over_to_stream(Response response) {
+    auto self = this->shared_from_this();
+    bool started = server_.start_stream_thread([self, response = std::move(response)] {
+      self->stream_events(response);
+    });
+    if (!started) {
+      Response busy = Response::error(unavailable("too many open event streams; try again later"));
+      busy.headers.emplace_back("Retry-After", "5");
+      asio::post(stream_.get_executor(), [self, busy = std::move(busy)]() mutable {
+        self->keep_alive_ = false;
+        self->write(std::move(busy));
+      });
+    }
+  }
+
+  void stream_events(const Response& response) {
+    streaming_ = true;
     std::ostringstream head;
     head << "HTTP/1.1 " << response.status << " OK\r\nServer: shouwang\r\nContent-Type: " << response.content_type
-         << "\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n";
+         << "\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+         << "X-Content-Type-Options: nosniff\r\n";
     for (const auto& [name, value] : response.headers) head << name << ": " << value << "\r\n";
     head << "\r\n";
     boost::system::error_code ec;
-    asio::write(socket, asio::buffer(head.str()), ec);
-    if (ec) return;
-    SocketStreamWriter writer(socket);
-    response.stream(writer);
-    asio::write(socket, asio::buffer(std::string("0\r\n\r\n")), ec);
+    asio::write(stream_, asio::buffer(head.str()), ec);
+    if (!ec) {
+      ChunkWriter<Stream> writer(stream_, server_.stopping);
+      response.stream(writer);
+      asio::write(stream_, asio::buffer(std::string("0\r\n\r\n")), ec);
+    }
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
   }
 
-  void accept_loop() {
-    while (!stopping) {
-      boost::system::error_code ec;
-      tcp::socket socket(io);
-      acceptor.accept(socket, ec);
-      if (stopping) break;
-      if (ec) continue;
-      if (connections >= options.max_connections) {
-        socket.close(ec);  // shed load rather than run out of threads
-        continue;
-      }
-      ++connections;
-      std::thread([this, s = std::move(socket)]() mutable {
-        handle_connection(std::move(s));
-        --connections;
-      }).detach();
+  void close() {
+    beast::error_code ec;
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // close_notify with a short deadline; a peer that does not answer is simply dropped.
+      lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->lowest().socket().close(ignored);
+      });
+    } else {
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      lowest().socket().close(ec);
     }
-    std::lock_guard lock(mutex);
-    stopped = true;
-    stopped_cv.notify_all();
   }
+
+  HttpServer::Impl& server_;
+  Stream stream_;
+  std::list<HttpServer::Impl::Closer>::iterator registration_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request request_;
+  std::string encoded_path_;
+  Router::Admission admission_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool is_head_ = false;
+  bool first_request_ = true;
+  bool waiting_for_header_ = false;
+  std::atomic<bool> streaming_{false};
 };
 
-HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Router> router) : impl_(new Impl) {
+}  // namespace
+
+template <class Stream>
+void HttpServer::Impl::start_session(Stream stream) {
+  std::make_shared<Session<Stream>>(*this, std::move(stream))->start();
+}
+
+// Past max_connections: a short 503 written without waiting (the socket buffer takes it), then
+// closed, so the excess is refused at once instead of queueing.
+void HttpServer::Impl::refuse_busy(tcp::socket socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  if (!tls) socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
+    if (ec) {
+      // Out of file descriptors, say: wait a moment rather than spin.
+      auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+      timer->async_wait([this, timer](beast::error_code) { accept(); });
+      return;
+    }
+    if (sessions >= options.max_connections) {
+      refuse_busy(std::move(socket));
+    } else if (tls) {
+      start_session(TlsStream(beast::tcp_stream(std::move(socket)), *tls));
+    } else {
+      start_session(PlainStream(std::move(socket)));
+    }
+    accept();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Router> router)
+    : impl_(new Impl(std::max<size_t>(options.worker_threads, 1))) {
   impl_->options = std::move(options);
   impl_->router = std::move(router);
 }
 
 HttpServer::~HttpServer() {
   stop();
-  if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
-  // Connection threads hold `impl_`: let them finish their current request.
-  for (int i = 0; i < 200 && impl_->connections > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (impl_->connections > 0) impl_.release();  // still streaming: leak rather than crash at exit
+  wait();
 }
 
+namespace {
+
+// Each connection is a file descriptor: make sure the process may hold max_connections of them
+// (plus the database's and the streams'), within the hard limit the system allows.
+void raise_descriptor_limit(size_t connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t wanted = static_cast<rlim_t>(connections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 Status HttpServer::start() {
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.address, ec);
-  if (ec) return invalid_argument("bad listen address '" + impl_->options.address + "'");
-  tcp::endpoint endpoint(address, impl_->options.port);
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return unavailable("cannot listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) +
-                       ": " + ec.message());
+  Impl& s = *impl_;
+  if (s.options.tls_cert_file.empty() != s.options.tls_key_file.empty()) {
+    return invalid_argument("HTTPS needs both a certificate (--tls-cert) and its key (--tls-key)");
   }
-  port_ = impl_->acceptor.local_endpoint().port();
-  impl_->accept_thread = std::thread([this] { impl_->accept_loop(); });
+  if (!s.options.tls_cert_file.empty()) {
+    try {
+      ssl::context context(ssl::context::tls_server);
+      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+      context.use_certificate_chain_file(s.options.tls_cert_file);
+      context.use_private_key_file(s.options.tls_key_file, ssl::context::pem);
+      s.tls.emplace(std::move(context));
+    } catch (const std::exception& e) {
+      return invalid_argument("cannot use the TLS certificate " + s.options.tls_cert_file + " and key " +
+                              s.options.tls_key_file + ": " + e.what());
+    }
+  }
+  raise_descriptor_limit(s.options.max_connections + s.options.max_streams);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(s.options.address, ec);
+  if (ec) return invalid_argument("bad listen address '" + s.options.address + "'");
+  tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return unavailable("cannot listen on " + s.options.address + ":" + std::to_string(s.options.port) + ": " +
+                       ec.message());
+  }
+  port_ = s.acceptor.local_endpoint().port();
+  s.accept();
+  for (size_t i = 0; i < std::max<size_t>(s.options.io_threads, 1); ++i) {
+    s.io_threads.emplace_back([&s] { s.io.run(); });
+  }
   return Status::ok();
 }
 
 void HttpServer::stop() {
-  if (!impl_ || impl_->stopping.exchange(true)) return;
-  boost::system::error_code ec;
-  // Wake the blocking accept() with a connection of our own, then close.
-  tcp::socket poke(impl_->io);
-  poke.connect(tcp::endpoint(impl_->acceptor.local_endpoint(ec).address(), port_), ec);
-  impl_->acceptor.close(ec);
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.state_mutex);
+    if (s.stop_requested) return;
+    s.stop_requested = true;
+    s.state_cv.notify_all();
+  }
+  s.stopping = true;
+  asio::post(s.io, [&s] {
+    boost::system::error_code ec;
+    s.acceptor.close(ec);
+  });
+  s.close_sessions(false);
 }
 
 void HttpServer::wait() {
-  std::unique_lock lock(impl_->mutex);
-  impl_->stopped_cv.wait(lock, [&] { return impl_->stopped; });
+  Impl& s = *impl_;
+  std::unique_lock lock(s.state_mutex);
+  s.state_cv.wait(lock, [&] { return s.stop_requested; });
+  if (s.joined) return;
+  // In-flight requests finish (or the deadline passes); event streams notice `stopping` within
+  // their poll interval and end.
+  bool drained = s.state_cv.wait_for(lock, s.options.drain_timeout, [&] { return s.sessions == 0; });
+  lock.unlock();
+  if (!drained) s.close_sessions(true);
+  // Handlers first (one may still be handing a connection over to a stream), then the streams.
+  s.workers.join();
+  std::list<Impl::StreamThread> streams;
+  {
+    std::lock_guard streams_lock(s.streams_mutex);
+    streams.swap(s.streams);
+  }
+  for (auto& t : streams) t.thread.join();
+  {
+    // Closing sessions finish their last handlers on the I/O threads.
+    std::unique_lock wait_lock(s.state_mutex);
+    s.state_cv.wait_for(wait_lock, std::chrono::seconds(2), [&] { return s.sessions == 0; });
+  }
+  s.io_work.reset();
+  s.io.stop();
+  for (auto& t : s.io_threads) {
+    if (t.joinable()) t.join();
+  }
+  std::lock_guard done(s.state_mutex);
+  s.joined = true;
 }
 
 }  // namespace shouwang::api

@@ -1,6 +1,7 @@
 // Borrowing and returning store connections.
 #include "api/store_pool.h"
 
+#include "store/auth.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace shouwang::api {
@@ -16,6 +17,13 @@ Result<StorePool::Lease> StorePool::acquire() {
   }
   ASSIGN_OR_RETURN(auto store, store::open_sqlite_store(db_path_));
   return Lease(this, std::move(store));
+}
+
+Authenticator StorePool::authenticator() {
+  return [this](const std::string& secret) -> Result<store::Token> {
+    ASSIGN_OR_RETURN(auto lease, acquire());
+    return store::authenticate(*lease, secret);
+  };
 }
 
 void StorePool::give_back(std::unique_ptr<store::Store> store) {

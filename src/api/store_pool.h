@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/http.h"
 #include "store/store.h"
 
 namespace shouwang::api {
@@ -32,6 +33,8 @@ class StorePool {
 
   Result<Lease> acquire();
   const std::string& db_path() const { return db_path_; }
+  // Checks bearer secrets against this database's tokens, for route guards.
+  Authenticator authenticator();
 
  private:
   void give_back(std::unique_ptr<store::Store> store);

@@ -35,6 +35,11 @@ struct ServeOptions {
   std::string nats_url;
   std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
   std::string genome_dataset;  // empty: genome::default_genome_dataset_dir()
+  std::string tls_cert;
+  std::string tls_key;
+  std::string webhook_ca;
+  uint64_t max_report_bytes = uint64_t{256} << 20;
+  size_t max_connections = 10'000;
 };
 
 // After an accepted report: run detection on the series it touched, keep the signals, and hand
@@ -99,6 +104,13 @@ std::string find_web_root(const std::string& given) {
 }
 
 void run_serve(const ServeOptions& opt) {
+  // Blocked before any thread starts, so that every thread inherits the mask and only the
+  // signal thread below receives SIGINT and SIGTERM.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   {
     auto db = open_database(opt.db);  // creates the schema and reference locations if new
     if (!db) fail(db.status());
@@ -106,7 +118,7 @@ void run_serve(const ServeOptions& opt) {
   SystemClock clock;
   api::StorePool pool(opt.db);
   auto router = std::make_shared<api::Router>();
-  api::ApiContext context{&pool, &clock};
+  api::ApiContext context{&pool, &clock, opt.max_report_bytes};
   api::add_data_routes(*router, context);
   api::add_signal_routes(*router, context);
   api::add_estimate_routes(*router, context);
@@ -117,6 +129,7 @@ void run_serve(const ServeOptions& opt) {
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;
   liaison_options.clock = &clock;
+  liaison_options.webhook_ca_file = opt.webhook_ca;
   if (!opt.nats_url.empty()) {
     auto nats = alert::NatsPublisher::connect(opt.nats_url);
     if (!nats) fail(nats.status());
@@ -136,27 +149,31 @@ void run_serve(const ServeOptions& opt) {
   server_options.address = opt.address;
   server_options.port = opt.port;
   server_options.web_root = find_web_root(opt.web_root);
+  server_options.tls_cert_file = opt.tls_cert;
+  server_options.tls_key_file = opt.tls_key;
+  server_options.max_connections = opt.max_connections;
   api::HttpServer server(server_options, router);
   Status started = server.start();
   if (!started.is_ok()) fail(started);
 
-  // Stop cleanly on Ctrl-C or SIGTERM: a dedicated thread waits for the signal.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Stop cleanly on Ctrl-C or SIGTERM: a dedicated thread waits for the signal, then the server
+  // stops accepting and drains; wait() returns once every server thread is joined, and the
+  // liaison's threads are joined after it, so nothing outlives what it uses.
   std::thread signal_thread([&] {
     int received = 0;
     sigwait(&signals, &received);
+    std::cout << "shouwang: " << (received == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": no new connections; finishing the requests in flight" << std::endl;
     server.stop();
   });
 
-  std::cout << "shouwang serving " << opt.db << " on http://" << opt.address << ":" << server.port() << "/"
+  std::cout << "shouwang serving " << opt.db << " on " << (opt.tls_cert.empty() ? "http" : "https") << "://"
+            << opt.address << ":" << server.port() << "/"
             << (server_options.web_root.empty() ? " (API only: the web UI is not built)" : "") << std::endl;
   server.wait();
   signal_thread.join();
   (*liaison)->stop();
+  std::cout << "shouwang: stopped" << std::endl;
 }
 
 }  // namespace
@@ -177,6 +194,21 @@ void register_serve_command(CLI::App& app) {
   serve->add_option("--genome-dataset", opt->genome_dataset,
                     "SARS-CoV-2 dataset submitted sequences are analysed against "
                     "(default: ../shared/data/genome/sars-cov-2 beside this checkout)");
+  serve->add_option("--tls-cert", opt->tls_cert,
+                    "PEM certificate (chain) to serve HTTPS with (TLS 1.2+); needs --tls-key");
+  serve->add_option("--tls-key", opt->tls_key, "PEM private key of --tls-cert");
+  serve->add_option("--max-report-bytes", opt->max_report_bytes,
+                    "Largest body of a bulk upload (POST /api/v1/reports, /api/v1/sequences) by an "
+                    "authenticated reporter; every other endpoint takes at most 1 MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  serve->add_option("--max-connections", opt->max_connections,
+                    "Open connections at most; past it new ones get 503 at once")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  serve->add_option("--webhook-ca", opt->webhook_ca,
+                    "PEM file of the certificate authorities https:// webhook receivers are verified "
+                    "against (default: the system's store)");
   serve->callback([opt] { run_serve(*opt); });
 }
 

@@ -87,18 +87,6 @@ Status refusal_for(const Caller& caller, const SequenceRecord& record) {
   return permission_denied(what);
 }
 
-Result<int64_t> whole_number_param(const Request& request, const std::string& name, int64_t fallback, int64_t min,
-                                   int64_t max) {
-  const std::string text = request.param(name);
-  if (text.empty()) return fallback;
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max) {
-    return invalid_argument("parameter '" + name + "' must be a whole number from " + std::to_string(min) + " to " +
-                            std::to_string(max) + ", got '" + text + "'");
-  }
-  return value;
-}
 
 Result<std::optional<Date>> date_param(const Request& request, const std::string& name) {
   const std::string text = request.param(name);
@@ -558,12 +546,9 @@ Response list_sequences(api::ApiContext ctx, const Request& request) {
 }
 
 Response get_sequence(api::ApiContext ctx, const Request& request) {
-  const std::string& text = request.path_params.at("id");
-  int64_t id = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return Response::error(invalid_argument("sequence id must be a number, got '" + text + "'"));
-  }
+  auto parsed_id = api::parse_id(request.path_params.at("id"));
+  if (!parsed_id) return Response::error(parsed_id.status());
+  const int64_t id = *parsed_id;
   const std::string format = request.param("format").empty() ? "json" : request.param("format");
   if (format != "json" && format != "fasta") {
     return Response::error(invalid_argument("parameter 'format' must be json or fasta, got '" + format + "'"));
@@ -575,7 +560,7 @@ Response get_sequence(api::ApiContext ctx, const Request& request) {
   auto record = (*genomes)->find(id, true);
   if (!record) return Response::error(record.status());
   if (!may_see(caller->viewer, record->metadata)) return Response::error(refusal_for(*caller, *record));
-  if (format == "fasta") return fasta_response(fasta_entry(*record), "shouwang-sequence-" + text + ".fasta");
+  if (format == "fasta") return fasta_response(fasta_entry(*record), "shouwang-sequence-" + std::to_string(id) + ".fasta");
   return Response::json(record_json(*record));
 }
 
@@ -667,7 +652,7 @@ void add_genome_routes(api::Router& router, api::ApiContext ctx, GenomeSharingOp
   auto datasets = std::make_shared<DatasetCache>(options.dataset_dir);
   router.add("POST", "/api/v1/sequences", [ctx, datasets, options](const Request& request) {
     return submit_sequences(ctx, *datasets, options, request);
-  });
+  }, api::token_route(ctx.pool->authenticator(), {store::Role::kReporter, store::Role::kAdmin}, ctx.max_upload_bytes));
   router.add("GET", "/api/v1/sequences", [ctx](const Request& request) { return list_sequences(ctx, request); });
   router.add("GET", "/api/v1/sequences/{id}", [ctx](const Request& request) { return get_sequence(ctx, request); });
   router.add("GET", "/api/v1/variants", [ctx](const Request& request) { return variants(ctx, request); });

@@ -1,6 +1,7 @@
 // Token hashing and issuing with OpenSSL (SHA-256, RAND_bytes).
 #include "store/auth.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -46,8 +47,20 @@ Result<std::string> issue_token(Store& store, Role role, const std::string& loca
 
 Result<Token> authenticate(Store& store, const std::string& secret) {
   if (secret.empty()) return unauthenticated("this request needs a bearer token (Authorization: Bearer <token>)");
-  auto token = store.find_token(hash_token_secret(secret));
-  if (!token) return unauthenticated("the bearer token is not valid");
+  const std::string hash = hash_token_secret(secret);
+  auto token = store.find_token(hash);
+  if (!token) {
+    if (token.status().code() == StatusCode::kUnauthenticated) return unauthenticated("the bearer token is not valid");
+    // The store failed, not the caller: 503, so a client retries instead of discarding its token.
+    return unavailable("the token could not be checked: " + token.status().message());
+  }
+  // The store looked the token up by the SHA-256 of the secret, so timing reveals at most a prefix
+  // of a hash, not of a secret. The comparison here is constant-time all the same, so that no
+  // store's lookup strategy can turn into a timing oracle.
+  if (token->token_hash.size() != hash.size() ||
+      CRYPTO_memcmp(token->token_hash.data(), hash.data(), hash.size()) != 0) {
+    return unauthenticated("the bearer token is not valid");
+  }
   return token;
 }
 

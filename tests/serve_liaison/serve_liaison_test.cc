@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "api/test_client.h"
+#include "tests/support/serve_process.h"
 #include "core/period.h"
 
 namespace shouwang {
@@ -29,26 +30,8 @@ namespace {
 using api::testing::http_request;
 using api::testing::TempDir;
 
-const std::string kBinary = SHOUWANG_BIN;
-
-// Runs the binary and returns its standard output; the test fails on a non-zero exit.
-std::string run(const std::string& arguments) {
-  std::string out;
-  FILE* pipe = popen((kBinary + " " + arguments + " 2>/dev/null").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << arguments;
-  return out;
-}
-
-std::string last_line(const std::string& text) {
-  std::string line, last;
-  std::istringstream in(text);
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return last;
-}
+using testing::last_line;
+using testing::run;
 
 std::string hex_hmac_sha256(const std::string& secret, const std::string& body) {
   unsigned char digest[32];
@@ -69,50 +52,6 @@ struct Receiver {
   std::mutex mutex;
   std::condition_variable arrived;
   std::vector<std::pair<std::string, std::string>> posts;  // (signature header, body)
-};
-
-// `shouwang serve` in a child process; its URL is read from the line it prints when listening.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::string& db) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      execl(kBinary.c_str(), kBinary.c_str(), "serve", "--db", db.c_str(), "--port", "0", "--detect-methods",
-            "ears-c2", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string text;
-    char c;
-    const std::regex listening(R"(on http://127\.0\.0\.1:(\d+)/)");
-    std::smatch match;
-    while (read(out[0], &c, 1) == 1) {
-      text += c;
-      if (c == '\n' && std::regex_search(text, match, listening)) {
-        port_ = static_cast<uint16_t>(std::stoi(match[1]));
-        break;
-      }
-    }
-    stdout_ = out[0];
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-    if (stdout_ >= 0) close(stdout_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  uint16_t port_ = 0;
 };
 
 TEST(ServeLiaison, AReportThatTripsDetectionReachesTheRegionsWebhookSigned) {
@@ -145,7 +84,7 @@ TEST(ServeLiaison, AReportThatTripsDetectionReachesTheRegionsWebhookSigned) {
   const std::string token = last_line(run("token create --db " + db + " --role reporter --location DEU"));
   ASSERT_FALSE(token.empty());
 
-  ServeProcess serve(db);
+  testing::ServeProcess serve(db, {"--detect-methods", "ears-c2"});
   ASSERT_NE(serve.port(), 0) << "shouwang serve did not start";
 
   // The fifteenth week, complete, at twenty times the usual level.

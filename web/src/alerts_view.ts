@@ -1,6 +1,9 @@
-// Alerts panel: a live list fed by the server-sent-events stream, with an acknowledge button for
-// focal points who entered their token (kept in sessionStorage: it leaves with the tab).
-import { acknowledge_alert } from './api';
+// Alerts panel: a live list fed by the server-sent-events stream, with acknowledge and publish
+// buttons for focal points who entered their token (kept in sessionStorage: it leaves with the tab).
+// An unverified event report is shown only to the focal points of its area until one of them
+// publishes it, so the list and the stream are read with the token, and read again from scratch
+// when the user signs in or out.
+import { alert_action, ApiError, fetch_alerts, read_event_stream } from './api';
 import { h } from './dom';
 import { format_timestamp, t } from './i18n';
 import { location_name, locations } from './state';
@@ -11,14 +14,17 @@ interface Alert {
   location: string;
   indicator: string;
   severity: string;
+  origin: string;
+  published: boolean;
   text: string;
   opened_at: string;
 }
 
 const kTokenKey = 'shouwang.focal_point_token';
 const alerts = new Map<string, Alert>();
-let source: EventSource | null = null;
+let stream: AbortController | null = null;
 let connected = false;
+let token_refused = false;
 const redraws = new Set<() => void>();
 
 function token(): string {
@@ -34,65 +40,104 @@ function set_token(value: string): void {
     if (value) sessionStorage.setItem(kTokenKey, value);
     else sessionStorage.removeItem(kTokenKey);
   } catch {
-    // Without storage the token cannot be kept; acknowledging then fails with 401, which is shown.
+    // Without storage the token cannot be kept; the page then stays anonymous.
   }
 }
 
-function record(data: string): void {
-  try {
-    const raw = JSON.parse(data) as Record<string, unknown>;
-    const id = String(raw.alert_id ?? raw.id ?? '');
-    if (!id) return;
-    const previous = alerts.get(id);
-    alerts.set(id, {
-      alert_id: id,
-      state: String(raw.state ?? previous?.state ?? 'open'),
-      location: String(raw.location ?? previous?.location ?? ''),
-      indicator: String(raw.indicator ?? previous?.indicator ?? ''),
-      severity: String(raw.severity ?? previous?.severity ?? ''),
-      text: String(raw.text ?? previous?.text ?? ''),
-      opened_at: String(raw.opened_at ?? previous?.opened_at ?? ''),
-    });
-  } catch {
-    // A keep-alive or a message that is not an alert.
-  }
+function redraw_all(): void {
+  for (const redraw of redraws) redraw();
 }
 
-// The alerts already open when the panel opens (GET /api/v1/alerts), then the stream's news.
-async function load_current(): Promise<void> {
+function record(raw: Record<string, unknown>): void {
+  const id = String(raw.alert_id ?? raw.id ?? '');
+  if (!id) return;
+  const previous = alerts.get(id);
+  alerts.set(id, {
+    alert_id: id,
+    state: String(raw.state ?? previous?.state ?? 'open'),
+    location: String(raw.location ?? previous?.location ?? ''),
+    indicator: String(raw.indicator ?? previous?.indicator ?? ''),
+    severity: String(raw.severity ?? previous?.severity ?? ''),
+    origin: String(raw.origin ?? previous?.origin ?? ''),
+    published: typeof raw.published === 'boolean' ? raw.published : previous?.published ?? true,
+    text: String(raw.text ?? previous?.text ?? ''),
+    opened_at: String(raw.opened_at ?? previous?.opened_at ?? ''),
+  });
+}
+
+// The alerts already there when the stream opens (GET /api/v1/alerts), as the same identity.
+async function load_current(identity: string, signal: AbortSignal): Promise<void> {
   try {
-    const response = await fetch('/api/v1/alerts?limit=200', { headers: { Accept: 'application/json' } });
-    if (!response.ok) return;
-    const body = await response.json() as { alerts?: unknown[] };
-    for (const a of body.alerts ?? []) {
-      const id = String((a as Record<string, unknown>).alert_id ?? '');
-      if (id && !alerts.has(id)) record(JSON.stringify(a));
+    const list = await fetch_alerts(identity, signal);
+    if (signal.aborted) return;  // the user signed in or out meanwhile: not for the new identity
+    for (const a of list) {
+      const id = String(a.alert_id ?? '');
+      if (id && !alerts.has(id)) record(a);
     }
-    for (const redraw of redraws) redraw();
+    redraw_all();
   } catch {
     // The live stream still works without the list.
   }
 }
 
-// One stream for the page's life: alerts arrive while the user is on other views too.
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+// One stream for the page's life (alerts arrive while the user is on other views too), opened
+// again after a drop with a growing delay, as EventSource would. A refused token stops it until
+// the user signs in again.
 function connect(): void {
-  if (source) return;
-  void load_current();
-  source = new EventSource('/api/v1/alerts/stream');
-  const on_message = (event: MessageEvent) => {
-    record(event.data);
-    for (const redraw of redraws) redraw();
-  };
-  source.addEventListener('message', on_message);
-  for (const name of ['alert', 'opened', 'acknowledged', 'resolved', 'escalated']) source.addEventListener(name, on_message);
-  source.addEventListener('open', () => {
-    connected = true;
-    for (const redraw of redraws) redraw();
-  });
-  source.addEventListener('error', () => {
-    connected = false;
-    for (const redraw of redraws) redraw();
-  });
+  if (stream) return;
+  const controller = new AbortController();
+  stream = controller;
+  const identity = token();
+  void (async () => {
+    let delay_ms = 1000;
+    while (!controller.signal.aborted && !token_refused) {
+      try {
+        await read_event_stream('/api/v1/alerts/stream', identity, controller.signal, () => {
+          connected = true;
+          delay_ms = 1000;
+          // After the stream is open, so that no alert falls between the list and the stream.
+          void load_current(identity, controller.signal);
+          redraw_all();
+        }, (_name, data) => {
+          try {
+            record(JSON.parse(data) as Record<string, unknown>);
+            redraw_all();
+          } catch {
+            // A message that is not an alert.
+          }
+        });
+      } catch (e) {
+        token_refused = e instanceof ApiError && e.status === 401 && identity !== '';
+      }
+      if (controller.signal.aborted) return;
+      connected = false;
+      redraw_all();
+      await wait(delay_ms, controller.signal);
+      delay_ms = Math.min(delay_ms * 2, 30_000);
+    }
+  })();
+}
+
+// Signing in or out changes what the server shows: drop everything seen as the previous identity
+// (confidential event reports above all) and read the list and the stream again.
+function reconnect(): void {
+  stream?.abort();
+  stream = null;
+  connected = false;
+  token_refused = false;
+  alerts.clear();
+  connect();
+  redraw_all();
 }
 
 export async function render_alerts_view(container: HTMLElement): Promise<void> {
@@ -106,7 +151,7 @@ export async function render_alerts_view(container: HTMLElement): Promise<void> 
   function draw_sign_in(): void {
     if (token()) {
       sign_in.replaceChildren(h('span', {}, t('signed_in')), ' ',
-        h('button', { type: 'button', onclick: () => { set_token(''); draw_sign_in(); draw(); } }, t('sign_out')));
+        h('button', { type: 'button', onclick: () => { set_token(''); draw_sign_in(); reconnect(); } }, t('sign_out')));
     } else {
       sign_in.replaceChildren(h('label', { for: 'focal-token' }, t('alerts_token')), token_input,
         h('button', { type: 'submit' }, t('sign_in')), h('p', { class: 'hint', id: 'focal-token-hint' }, t('alerts_token_hint')));
@@ -117,42 +162,50 @@ export async function render_alerts_view(container: HTMLElement): Promise<void> 
     set_token(token_input.value.trim());
     token_input.value = '';
     draw_sign_in();
-    draw();
+    reconnect();
   });
+
+  // A button that asks the server to act on the alert as the signed-in focal point, then shows
+  // the alert as the server answered it.
+  function action_button(a: Alert, action: 'ack' | 'publish', feedback: HTMLElement): HTMLButtonElement {
+    return h('button', { type: 'button', 'data-action': action, onclick: async () => {
+      try {
+        record(await alert_action(a.alert_id, action, token()));
+        draw();
+      } catch (e) {
+        feedback.textContent = t(action === 'ack' ? 'ack_failed' : 'publish_failed', { message: (e as Error).message });
+      }
+    } }, t(action === 'ack' ? 'ack' : 'publish'));
+  }
 
   function draw(): void {
     if (!container.contains(list)) {
       redraws.delete(draw);
       return;
     }
-    status.textContent = connected ? t('alerts_connected') : t('alerts_connecting');
+    status.textContent = token_refused ? t('alerts_token_refused') : connected ? t('alerts_connected') : t('alerts_connecting');
     status.dataset.connected = String(connected);
+    status.dataset.signedIn = String(connected && token() !== '');
     const items = [...alerts.values()].sort((a, b) => b.opened_at.localeCompare(a.opened_at));
     if (!items.length) {
       list.replaceChildren(h('li', { class: 'muted' }, t('alerts_none')));
       return;
     }
+    const signed_in = token() !== '';
     list.replaceChildren(...items.map((a) => {
       const feedback = h('span', { class: 'feedback', role: 'status' });
       const acked = a.state !== 'open';
-      const button = token() && !acked
-        ? h('button', { type: 'button', onclick: async () => {
-          try {
-            await acknowledge_alert(a.alert_id, token());
-            alerts.set(a.alert_id, { ...a, state: 'acknowledged' });
-            draw();
-          } catch (e) {
-            feedback.textContent = t('ack_failed', { message: (e as Error).message });
-          }
-        } }, t('ack'))
-        : null;
-      return h('li', { class: `alert severity-${a.severity}`, 'data-alert-id': a.alert_id, 'data-state': a.state },
+      return h('li', { class: `alert severity-${a.severity}`, 'data-alert-id': a.alert_id, 'data-state': a.state,
+                       'data-published': String(a.published) },
         h('strong', {}, location_name(all.get(a.location), a.location)), ` · ${a.indicator}`,
         h('span', { class: 'badge' }, `${t('severity')}: ${a.severity}`),
         h('span', { class: 'badge' }, `${t('state')}: ${acked ? t('acked') : a.state}`),
+        a.published ? null : h('span', { class: 'badge confidential' }, t('unpublished')),
         a.text ? h('p', {}, a.text) : null,
         a.opened_at ? h('p', { class: 'muted' }, `${t('opened')}: ${format_timestamp(a.opened_at)}`) : null,
-        button, feedback);
+        signed_in && !acked ? action_button(a, 'ack', feedback) : null,
+        signed_in && !a.published ? action_button(a, 'publish', feedback) : null,
+        feedback);
     }));
   }
 

@@ -63,18 +63,27 @@ export class ApiError extends Error {
   }
 }
 
-async function get_json<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = await response.json();
-      if (body?.error?.message) message = body.error.message;
-    } catch {
-      // The body was not JSON: keep the status line.
-    }
-    throw new ApiError(response.status, message);
+// The error of a refused request: the message of the JSON error body, else the status line.
+async function api_error(response: Response): Promise<ApiError> {
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (body?.error?.message) message = body.error.message;
+  } catch {
+    // The body was not JSON: keep the status line.
   }
+  return new ApiError(response.status, message);
+}
+
+// A focal point's token travels in the Authorization header only, never in a URL (which ends up
+// in server logs and the browser history).
+function headers_with(token: string | undefined, headers: Record<string, string>): Record<string, string> {
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+async function get_json<T>(path: string, signal?: AbortSignal, token?: string): Promise<T> {
+  const response = await fetch(path, { headers: headers_with(token, { Accept: 'application/json' }), signal });
+  if (!response.ok) throw await api_error(response);
   return (await response.json()) as T;
 }
 
@@ -248,21 +257,57 @@ export async function fetch_edition_diff(family: string, from: string, to: strin
   return get_json<unknown>(`/api/v1/kb/families/${encodeURIComponent(family)}/diff?${query({ from, to })}`);
 }
 
-export async function acknowledge_alert(id: string, token: string): Promise<void> {
-  const response = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+// The alerts the caller may see, newest first: with a focal point's token, also the unverified
+// event reports of its area that nobody has published yet.
+export async function fetch_alerts(token: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  return first_array(await get_json<unknown>('/api/v1/alerts?limit=200', signal, token), ['alerts']);
+}
+
+// POST /api/v1/alerts/{id}/ack or /publish as the signed-in focal point; answers the alert.
+export async function alert_action(id: string, action: 'ack' | 'publish', token: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/${action}`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    headers: headers_with(token, { 'Content-Type': 'application/json' }),
     body: '{}',
   });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = await response.json();
-      if (body?.error?.message) message = body.error.message;
-    } catch {
-      // Keep the status line.
+  if (!response.ok) throw await api_error(response);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+// Reads a server-sent-events stream with fetch(), because EventSource cannot send an
+// Authorization header. Calls on_open once the server accepted the request, then on_event for
+// each event; resolves when the server ends the stream, rejects with ApiError when it refuses it
+// (401 for a token it does not know) and with an AbortError when `signal` aborts.
+export async function read_event_stream(path: string, token: string, signal: AbortSignal, on_open: () => void,
+                                        on_event: (name: string, data: string) => void): Promise<void> {
+  const response = await fetch(path, { headers: headers_with(token, { Accept: 'text/event-stream' }), signal, cache: 'no-store' });
+  if (!response.ok || !response.body) throw await api_error(response);
+  on_open();
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  // The SSE format: lines "field: value", an empty line ends an event, lines from ':' are comments
+  // (keep-alives). Shouwang ends lines with LF; a CR before it is dropped all the same.
+  let pending = '', name = '', data: string[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    pending += value;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line === '') {
+        if (data.length) on_event(name || 'message', data.join('\n'));
+        name = '';
+        data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') name = text;
+      else if (field === 'data') data.push(text);
     }
-    throw new ApiError(response.status, message);
   }
 }
 
