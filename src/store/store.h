@@ -1,6 +1,7 @@
 // The Store: every figure ever reported, with all its revisions, plus the catalogue of locations
-// and indicators and the access tokens. An interface so that SQLite (embedded, now) and
-// PostgreSQL (later) sit behind the same calls and pass the same conformance suite.
+// and indicators and the access tokens. An interface so that SQLite (embedded) and PostgreSQL (a
+// shared server) sit behind the same calls and pass the same conformance suite; store/open_store.h
+// picks one from a `--db` value.
 //
 // Invariants every implementation keeps:
 // - Nothing is overwritten or deleted: a changed value is a new revision with its own reported_at.

@@ -1,30 +1,78 @@
-// The conformance suite every Store implementation passes (SQLite now; PostgreSQL later is added
-// to the backend list below and runs the same tests).
+// The conformance suite every Store implementation passes, run against SQLite and against
+// PostgreSQL (one throwaway cluster for this test binary, a fresh database for each test), then
+// the tests that concern one dialect only.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <barrier>
+#include <cmath>
 #include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "tests/support/postgres_cluster.h"
 
 namespace shouwang::store {
 namespace {
 
+using shouwang::testing::PostgresCluster;
+
 Period day(const char* text) { return *Period::parse(text); }
 Timestamp at(const char* text) { return *Timestamp::parse(text); }
 
-class StoreConformance : public ::testing::Test {
- protected:
+// The cluster every PostgreSQL test of this binary uses. When it cannot start, those tests fail
+// with the reason (missing programs point to scripts/setup); they are never skipped.
+class PostgresEnvironment : public ::testing::Environment {
+ public:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("shouwang-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "test.db").string();
-    auto opened = open_sqlite_store(path_);
+    auto started = PostgresCluster::start();
+    if (started) {
+      cluster = std::move(started).value();
+    } else {
+      error = started.status().to_string();
+    }
+  }
+  void TearDown() override { cluster.reset(); }
+
+  static inline std::unique_ptr<PostgresCluster> cluster;
+  static inline std::string error;
+};
+[[maybe_unused]] const auto* const kPostgresEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+enum class Backend { kSqlite, kPostgres };
+std::string_view backend_name(Backend backend) { return backend == Backend::kSqlite ? "SQLite" : "PostgreSQL"; }
+void PrintTo(Backend backend, std::ostream* out) { *out << backend_name(backend); }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  // Opens a fresh empty store of `backend` (through open_store, as `--db` will) holding Italy.
+  void open_fresh(Backend backend) {
+    static int databases = 0;
+    ++databases;
+    if (backend == Backend::kSqlite) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("shouwang-store-" + std::to_string(::getpid()) + "-" + std::to_string(databases));
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      db_ = (dir_ / "test.db").string();
+    } else {
+      ASSERT_NE(PostgresEnvironment::cluster, nullptr) << "no PostgreSQL cluster: " << PostgresEnvironment::error;
+      database_name_ = "test_" + std::to_string(databases);
+      auto url = PostgresEnvironment::cluster->create_database(database_name_);
+      ASSERT_TRUE(url.is_ok()) << url.status().to_string();
+      db_ = *url;
+    }
+    auto opened = open_store(db_);
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     store_ = std::move(opened).value();
     Location ita{"ITA", "Italy", "意大利", "EURO", 59'000'000, LocationLevel::kCountry};
@@ -32,22 +80,31 @@ class StoreConformance : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
   std::vector<SeriesPoint> points(SeriesQuery q) {
     auto series = store_->read_series(q);
-    EXPECT_TRUE(series.is_ok());
+    EXPECT_TRUE(series.is_ok()) << series.status().to_string();
     if (!series.is_ok() || series->empty()) return {};
     return series->front().points;
   }
 
   std::filesystem::path dir_;
-  std::string path_;
+  std::string db_;             // what open_store was given: a file path or a URL
+  std::string database_name_;  // PostgreSQL only
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(StoreConformance, KeepsEveryRevisionAndAnswersAsOf) {
+class StoreConformance : public StoreTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  void SetUp() override { open_fresh(GetParam()); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return std::string(backend_name(info.param)); });
+
+TEST_P(StoreConformance, KeepsEveryRevisionAndAnswersAsOf) {
   std::vector<ObservationWrite> first = {{"ITA", "cases", day("2020-03-01"), 573},
                                          {"ITA", "cases", day("2020-03-02"), 335}};
   auto w1 = store_->write_observations(first, "csv", at("2020-03-03T00:00:00Z"));
@@ -79,7 +136,7 @@ TEST_F(StoreConformance, KeepsEveryRevisionAndAnswersAsOf) {
   EXPECT_EQ(revisions->size(), 3u);
 }
 
-TEST_F(StoreConformance, RewritingIdenticalValuesCreatesNoRevision) {
+TEST_P(StoreConformance, RewritingIdenticalValuesCreatesNoRevision) {
   std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 573}};
   ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-03T00:00:00Z")).is_ok());
   auto again = store_->write_observations(rows, "csv", at("2020-03-04T00:00:00Z"));
@@ -89,7 +146,51 @@ TEST_F(StoreConformance, RewritingIdenticalValuesCreatesNoRevision) {
   EXPECT_EQ(store_->read_revisions(SeriesQuery{})->size(), 1u);
 }
 
-TEST_F(StoreConformance, SourcesNeverOverwriteEachOtherAndFirstIsDefault) {
+// Within one write the rows of a key are taken in order: each change is a revision, a repeat is not.
+TEST_P(StoreConformance, RepeatedKeyInOneWriteRevisesInRowOrder) {
+  const double tenth_sum = 0.1 + 0.2;  // not 0.3: stored and read back bit for bit
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 5},
+                                        {"ITA", "cases", day("2020-03-01"), tenth_sum},
+                                        {"ITA", "cases", day("2020-03-01"), tenth_sum},
+                                        {"ITA", "cases", day("2020-03-01"), 5}};
+  auto w = store_->write_observations(rows, "csv", at("2020-03-03T00:00:00Z"));
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  EXPECT_EQ(w->observations, 4);
+  EXPECT_EQ(w->new_revisions, 3);
+  auto revisions = store_->read_revisions(SeriesQuery{});
+  ASSERT_TRUE(revisions.is_ok());
+  ASSERT_EQ(revisions->size(), 3u);
+  EXPECT_EQ((*revisions)[1].value, tenth_sum);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*revisions)[i].revision, i + 1);
+  auto now = points(SeriesQuery{.location = "ITA", .indicator = "cases"});
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].value, 5);
+  EXPECT_EQ(now[0].revision, 3);
+  auto unchanged = store_->write_observations(std::span(rows).last(1), "csv", at("2020-03-04T00:00:00Z"));
+  ASSERT_TRUE(unchanged.is_ok());
+  EXPECT_EQ(unchanged->new_revisions, 0);
+}
+
+TEST_P(StoreConformance, AsOfIsExactToTheMicrosecondAndFiltersPeriods) {
+  Timestamp reported = at("2020-03-10T08:30:00.123456Z");
+  std::vector<ObservationWrite> rows;
+  for (const char* d : {"2020-03-01", "2020-03-02", "2020-03-03", "2020-03-04"}) {
+    rows.push_back({"ITA", "deaths", day(d), 7});
+  }
+  ASSERT_TRUE(store_->write_observations(rows, "csv", reported).is_ok());
+  SeriesQuery q{.location = "ITA", .indicator = "deaths", .from = *Date::parse("2020-03-02"),
+                .to = *Date::parse("2020-03-03"), .as_of = reported};
+  auto visible = points(q);
+  ASSERT_EQ(visible.size(), 2u);
+  EXPECT_EQ(visible[0].period, day("2020-03-02"));
+  EXPECT_EQ(visible[1].period, day("2020-03-03"));
+  EXPECT_EQ(visible[0].reported_at, reported);
+  q.as_of = Timestamp(reported.micros() - 1);
+  EXPECT_TRUE(points(q).empty());
+}
+
+TEST_P(StoreConformance, SourcesNeverOverwriteEachOtherAndFirstIsDefault) {
+  EXPECT_EQ(store_->default_source("ITA", "cases").status().code(), StatusCode::kNotFound);
   std::vector<ObservationWrite> jhu = {{"ITA", "cases", day("2020-03-01"), 573}};
   std::vector<ObservationWrite> ministry = {{"ITA", "cases", day("2020-03-01"), 600}};
   ASSERT_TRUE(store_->write_observations(jhu, "jhu", at("2020-03-03T00:00:00Z")).is_ok());
@@ -102,7 +203,7 @@ TEST_F(StoreConformance, SourcesNeverOverwriteEachOtherAndFirstIsDefault) {
   EXPECT_FALSE(store_->set_default_source("ITA", "cases", "nobody").is_ok());
 }
 
-TEST_F(StoreConformance, WeeklyAndDailySeriesStaySeparate) {
+TEST_P(StoreConformance, WeeklyAndDailySeriesStaySeparate) {
   std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-23"), 10},
                                         {"ITA", "cases", *Period::parse("2020-W13"), 70}};
   auto w = store_->write_observations(rows, "csv", at("2020-04-01T00:00:00Z"));
@@ -111,20 +212,100 @@ TEST_F(StoreConformance, WeeklyAndDailySeriesStaySeparate) {
   auto series = store_->read_series(SeriesQuery{.location = "ITA"});
   ASSERT_TRUE(series.is_ok());
   ASSERT_EQ(series->size(), 2u);
+  EXPECT_FALSE((*series)[0].points[0].period.is_week());
+  EXPECT_EQ((*series)[1].points[0].period, *Period::parse("2020-W13"));
 }
 
-TEST_F(StoreConformance, TokensStoreOnlyTheHash) {
-  Token token{"abc123", Role::kReporter, "CHN", "test", at("2020-01-01T00:00:00Z")};
+// Orders are byte orders (as SQLite compares text), whatever collation the database defaults to.
+TEST_P(StoreConformance, OrdersTextByBytes) {
+  std::vector<Location> places;
+  for (const char* code : {"usa", "USAB", "USA-NY", "USA"}) {
+    places.push_back(Location{code, code, "", "", std::nullopt, LocationLevel::kSubnational});
+  }
+  ASSERT_TRUE(store_->upsert_locations(places).is_ok());
+  auto listed = store_->list_locations();
+  ASSERT_TRUE(listed.is_ok());
+  std::vector<std::string> codes;
+  for (const auto& loc : *listed) codes.push_back(loc.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"ITA", "USA", "USA-NY", "USAB", "usa"}));
+
+  std::vector<ObservationWrite> rows;
+  for (const char* code : {"usa", "USAB", "USA-NY", "USA"}) rows.push_back({code, "cases", day("2020-03-01"), 1});
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z")).is_ok());
+  auto series = store_->read_series(SeriesQuery{.indicator = "cases"});
+  ASSERT_TRUE(series.is_ok());
+  codes.clear();
+  for (const auto& s : *series) codes.push_back(s.location);
+  EXPECT_EQ(codes, (std::vector<std::string>{"USA", "USA-NY", "USAB", "usa"}));
+}
+
+TEST_P(StoreConformance, UpsertingLocationsReplacesByCodeAndLastEntryWins) {
+  std::vector<Location> places = {{"ITA", "Italia", "", "EURO", std::nullopt, LocationLevel::kCountry},
+                                  {"ITA", "Italian Republic", "意大利共和国", "EURO", 60'000'000,
+                                   LocationLevel::kCountry}};
+  ASSERT_TRUE(store_->upsert_locations(places).is_ok());
+  auto listed = store_->list_locations();
+  ASSERT_TRUE(listed.is_ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].name_en, "Italian Republic");
+  EXPECT_EQ((*listed)[0].name_zh, "意大利共和国");
+  EXPECT_EQ((*listed)[0].population, 60'000'000);
+  places.pop_back();
+  ASSERT_TRUE(store_->upsert_locations(places).is_ok());
+  EXPECT_EQ(store_->list_locations()->front().population, std::nullopt);
+}
+
+TEST_P(StoreConformance, IndicatorsAreBuiltInAndUpsertedByCode) {
+  auto builtins = store_->list_indicators();
+  ASSERT_TRUE(builtins.is_ok());
+  EXPECT_EQ(builtins->size(), builtin_indicators().size());
+  Indicator custom{"ili_visits", "visits", IndicatorKind::kIncident, "Influenza-like illness visits"};
+  ASSERT_TRUE(store_->upsert_indicator(custom).is_ok());
+  custom.unit = "consultations";
+  ASSERT_TRUE(store_->upsert_indicator(custom).is_ok());
+  EXPECT_EQ(store_->upsert_indicator(Indicator{"Bad Code", "x"}).code(), StatusCode::kInvalidArgument);
+  auto listed = store_->list_indicators();
+  ASSERT_TRUE(listed.is_ok());
+  ASSERT_EQ(listed->size(), builtin_indicators().size() + 1);
+  for (size_t i = 1; i < listed->size(); ++i) EXPECT_LT((*listed)[i - 1].code, (*listed)[i].code);
+  auto found = std::find_if(listed->begin(), listed->end(), [](const auto& i) { return i.code == "ili_visits"; });
+  ASSERT_NE(found, listed->end());
+  EXPECT_EQ(found->unit, "consultations");
+}
+
+TEST_P(StoreConformance, RefusesWritesWithoutSourceOrWithNotANumber) {
+  EXPECT_TRUE(store_->write_observations({}, "", at("2020-03-02T00:00:00Z")).is_ok());
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 1}};
+  EXPECT_EQ(store_->write_observations(rows, "", at("2020-03-02T00:00:00Z")).status().code(),
+            StatusCode::kInvalidArgument);
+  rows.push_back({"ITA", "cases", day("2020-03-02"), std::numeric_limits<double>::quiet_NaN()});
+  EXPECT_FALSE(store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z")).is_ok());
+  EXPECT_TRUE(store_->read_revisions(SeriesQuery{})->empty()) << "a refused write leaves nothing behind";
+}
+
+TEST_P(StoreConformance, TokensStoreOnlyTheHash) {
+  Token token{"abc123", Role::kReporter, "CHN", "test", at("2020-01-01T00:00:00.000001Z")};
   ASSERT_TRUE(store_->create_token(token).is_ok());
   auto found = store_->find_token("abc123");
   ASSERT_TRUE(found.is_ok());
+  EXPECT_EQ(found->token_hash, "abc123");
   EXPECT_EQ(found->role, Role::kReporter);
   EXPECT_EQ(found->location, "CHN");
-  EXPECT_EQ(store_->find_token("nope").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(found->label, "test");
+  EXPECT_EQ(found->created_at, token.created_at);
+  auto missing = store_->find_token("nope");
+  EXPECT_EQ(missing.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(missing.status().message(), "unknown token");
+  EXPECT_EQ(store_->create_token(token).code(), StatusCode::kAlreadyExists);
 }
 
+class SqliteStoreTest : public StoreTest {
+ protected:
+  void SetUp() override { open_fresh(Backend::kSqlite); }
+};
+
 // A writer killed in the middle of a large write leaves the database exactly as before.
-TEST_F(StoreConformance, KillDuringWriteLeavesDatabaseUnchanged) {
+TEST_F(SqliteStoreTest, KillDuringWriteLeavesDatabaseUnchanged) {
   std::vector<ObservationWrite> base = {{"ITA", "cases", day("2020-03-01"), 1}};
   ASSERT_TRUE(store_->write_observations(base, "csv", at("2020-03-02T00:00:00Z")).is_ok());
   store_.reset();
@@ -132,7 +313,7 @@ TEST_F(StoreConformance, KillDuringWriteLeavesDatabaseUnchanged) {
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    auto s = open_sqlite_store(path_);
+    auto s = open_store(db_);
     if (!s.is_ok()) _exit(3);
     std::vector<ObservationWrite> big;
     Date start = *Date::parse("2000-01-01");
@@ -150,7 +331,7 @@ TEST_F(StoreConformance, KillDuringWriteLeavesDatabaseUnchanged) {
   int status = 0;
   waitpid(child, &status, 0);
 
-  auto reopened = open_sqlite_store(path_);
+  auto reopened = open_store(db_);
   ASSERT_TRUE(reopened.is_ok());
   store_ = std::move(reopened).value();
   auto revisions = store_->read_revisions(SeriesQuery{});
@@ -161,6 +342,147 @@ TEST_F(StoreConformance, KillDuringWriteLeavesDatabaseUnchanged) {
     // The child finished its whole write before the kill: all or nothing still holds.
     EXPECT_TRUE(revisions->size() == 1u || revisions->size() == 20001u);
   }
+}
+
+class PostgresStoreTest : public StoreTest {
+ protected:
+  void SetUp() override { open_fresh(Backend::kPostgres); }
+
+  std::string psql(const std::string& sql) {
+    auto out = PostgresEnvironment::cluster->psql(database_name_, sql);
+    EXPECT_TRUE(out.is_ok()) << out.status().to_string();
+    return out.is_ok() ? *out : "";
+  }
+};
+
+// Two servers importing the same keys at the same moment: every change is one revision, numbered
+// without gaps or repeats, and an equal value written twice is still one revision. The writers'
+// batches hold the series in opposite orders, which would deadlock a careless locking order.
+TEST_F(PostgresStoreTest, ConcurrentWritersOfTheSameKeysLoseNothingAndDuplicateNothing) {
+  constexpr int kRounds = 12;
+  constexpr int kDays = 40;
+  const std::vector<std::string> indicators = {"cases", "deaths", "tests"};
+  const Date first_day = *Date::parse("2020-03-01");
+  auto batch = [&](int round, int writer, bool same_values) {
+    std::vector<ObservationWrite> rows;
+    for (const auto& indicator : indicators) {
+      for (int d = 0; d < kDays; ++d) {
+        double value = round * 1000 + d + (same_values ? 0 : 100 * (writer + 1));
+        rows.push_back({"ITA", indicator, Period::day(first_day.plus_days(d)), value});
+      }
+    }
+    if (writer == 1) std::reverse(rows.begin(), rows.end());
+    return rows;
+  };
+  auto second = open_store(db_);
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  std::array<Store*, 2> writers = {store_.get(), second->get()};
+
+  for (bool same_values : {true, false}) {
+    const std::string source = same_values ? "same" : "different";
+    std::barrier start_together(2);
+    std::atomic<int64_t> new_revisions{0};
+    std::mutex failures_mutex;
+    std::vector<std::string> failures;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 2; ++w) {
+      threads.emplace_back([&, w] {
+        for (int round = 0; round < kRounds; ++round) {
+          auto rows = batch(round, w, same_values);
+          start_together.arrive_and_wait();
+          auto written = writers[w]->write_observations(rows, source, Timestamp::from_seconds(round * 10 + w));
+          if (written) {
+            new_revisions += written->new_revisions;
+          } else {
+            std::lock_guard lock(failures_mutex);
+            failures.push_back(written.status().to_string());
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE(failures.empty()) << failures.front();
+
+    const int64_t keys = static_cast<int64_t>(indicators.size()) * kDays;
+    const int64_t per_key = same_values ? kRounds : 2 * kRounds;
+    EXPECT_EQ(new_revisions.load(), keys * per_key) << source;
+    auto revisions = store_->read_revisions(SeriesQuery{.source = source});
+    ASSERT_TRUE(revisions.is_ok()) << revisions.status().to_string();
+    ASSERT_EQ(static_cast<int64_t>(revisions->size()), keys * per_key) << source;
+    std::map<std::pair<std::string, Period>, std::vector<const Revision*>> by_key;
+    for (const auto& r : *revisions) by_key[{r.indicator, r.period}].push_back(&r);
+    ASSERT_EQ(static_cast<int64_t>(by_key.size()), keys);
+    for (const auto& [key, history] : by_key) {
+      std::set<double> values;
+      for (size_t i = 0; i < history.size(); ++i) {
+        EXPECT_EQ(history[i]->revision, static_cast<int64_t>(i + 1)) << key.first << " " << key.second.to_string();
+        values.insert(history[i]->value);
+      }
+      EXPECT_EQ(static_cast<int64_t>(values.size()), per_key) << "every value written is kept once";
+    }
+  }
+}
+
+// Servers starting together on a new database: one applies the schema, the others find it applied.
+TEST_F(PostgresStoreTest, MigrationsAppliedConcurrentlyRunOnce) {
+  const std::string fresh = database_name_ + "_openers";
+  auto url = PostgresEnvironment::cluster->create_database(fresh);
+  ASSERT_TRUE(url.is_ok()) << url.status().to_string();
+  constexpr int kOpeners = 4;
+  std::barrier start_together(kOpeners);
+  std::vector<Status> outcomes(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      start_together.arrive_and_wait();
+      outcomes[i] = open_store(*url).status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& outcome : outcomes) EXPECT_TRUE(outcome.is_ok()) << outcome.to_string();
+  auto applied = PostgresEnvironment::cluster->psql(
+      fresh, "SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations");
+  ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
+  EXPECT_EQ(*applied, "1|1|1");
+}
+
+TEST_F(PostgresStoreTest, RefusesASchemaNewerThanItKnows) {
+  psql("INSERT INTO schema_migrations(version) VALUES (1000)");
+  auto opened = open_store(db_);
+  EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(opened.status().message().find("1000"), std::string::npos) << opened.status().message();
+}
+
+// Operators reading the tables with psql see revisions keyed by (series, period, revision), with
+// periods as dates and report instants as timestamps.
+TEST_F(PostgresStoreTest, StoresRevisionsAsOperatorsReadThem) {
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 573}};
+  ASSERT_TRUE(store_->write_observations(rows, "jhu", at("2020-03-03T12:00:00.5Z")).is_ok());
+  EXPECT_EQ(psql("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                 "WHERE conrelid = 'observations'::regclass AND contype = 'p'"),
+            "PRIMARY KEY (series_id, period, revision)");
+  EXPECT_EQ(psql("SET TimeZone = 'UTC'; SELECT s.location, s.indicator, s.source, o.period, o.revision, o.value, "
+                 "o.reported_at FROM observations o JOIN series s ON s.id = o.series_id"),
+            "ITA|cases|jhu|2020-03-01|1|573|2020-03-03 12:00:00.5+00");
+}
+
+TEST_F(PostgresStoreTest, UnreachableServerOrDatabaseIsUnavailableWithTheServersMessage) {
+  auto refused = open_store("postgresql://postgres@127.0.0.1:1/shouwang");
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("127.0.0.1"), std::string::npos) << refused.status().message();
+  auto missing = open_store(PostgresEnvironment::cluster->url("no_such_database"));
+  EXPECT_EQ(missing.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(missing.status().message().find("\"no_such_database\" does not exist"), std::string::npos)
+      << missing.status().message();
+}
+
+TEST(OpenStore, OpensPostgresForAUrlAndSqliteOtherwise) {
+  auto sqlite = open_store(":memory:");
+  ASSERT_TRUE(sqlite.is_ok()) << sqlite.status().to_string();
+  // postgres:// is the other scheme libpq knows; the refused connection tells which dialect ran.
+  auto refused = open_store("postgres://postgres@127.0.0.1:1/shouwang");
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("PostgreSQL"), std::string::npos) << refused.status().message();
 }
 
 }  // namespace

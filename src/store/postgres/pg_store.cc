@@ -1,0 +1,404 @@
+// PostgreSQL implementation of the Store.
+//
+// Layout: as in SQLite, `series` names each (location, indicator, source, period kind) once with an
+// integer id, and `observations` holds every revision keyed by (series_id, period, revision): Delphi
+// Epidata's (signal and place, time value, issue) with the revision number as the issue. The
+// reported_at instant cannot be the key: one write may revise a key twice at the same instant, and
+// a later write may carry an earlier instant. "Latest" and as_of reads are scans of that key.
+//
+// A write copies its rows into a session-local staging table (COPY: the same few round trips for
+// any batch size) and lets set-based statements do the rest in one transaction: create the missing
+// series, lock the batch's series rows in key order (so concurrent writers of the same series queue
+// up instead of numbering the same revision twice, and always take locks in the same order), then
+// insert the values that differ from the key's latest stored value.
+//
+// Text columns use the "C" collation so that every ORDER BY is a byte order, as in SQLite, whatever
+// the database's locale.
+#include "store/postgres/pg_store.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+#include <tuple>
+
+#include "store/postgres/pg_db.h"
+
+namespace shouwang::store {
+namespace {
+
+using postgres::CopyData;
+using postgres::Db;
+using postgres::Params;
+using postgres::Rows;
+using postgres::Transaction;
+
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+// Each migration runs once per database, in order, recorded in schema_migrations. Released versions
+// are never edited: a change to the schema is a new entry.
+constexpr std::array kMigrations = {
+    Migration{1, R"sql(
+CREATE TABLE locations(
+  code text COLLATE "C" PRIMARY KEY, name_en text NOT NULL, name_zh text NOT NULL DEFAULT '',
+  parent text COLLATE "C" NOT NULL DEFAULT '', population bigint, level text NOT NULL);
+CREATE INDEX locations_parent ON locations(parent);
+CREATE TABLE indicators(
+  code text COLLATE "C" PRIMARY KEY, unit text NOT NULL, kind text NOT NULL,
+  description text NOT NULL DEFAULT '');
+CREATE TABLE series(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL,
+  source text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
+  UNIQUE(location, indicator, source, period_kind));
+-- No foreign key to series: only this store writes here, with ids it read from series, and a key
+-- check per inserted revision would slow bulk imports down.
+CREATE TABLE observations(
+  series_id bigint NOT NULL, period date NOT NULL, revision integer NOT NULL,
+  value double precision NOT NULL, reported_at timestamptz NOT NULL,
+  PRIMARY KEY(series_id, period, revision));
+CREATE TABLE default_sources(
+  location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL,
+  source text COLLATE "C" NOT NULL, PRIMARY KEY(location, indicator));
+CREATE TABLE tokens(
+  hash text COLLATE "C" PRIMARY KEY, role text NOT NULL, location text NOT NULL DEFAULT '',
+  label text NOT NULL DEFAULT '', created_at timestamptz NOT NULL);
+)sql"},
+};
+
+// The advisory lock openers take while migrating: "shouwang" in ASCII.
+constexpr int64_t kMigrationLock = 0x73686f7577616e67;
+
+// Per session: temporary tables are private to a connection and emptied at every commit.
+constexpr std::string_view kStagingTables = R"sql(
+CREATE TEMP TABLE observation_staging(
+  location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
+  period_day integer NOT NULL, value double precision NOT NULL, step integer NOT NULL,
+  first_value double precision NOT NULL)
+  ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE location_staging(
+  ord integer NOT NULL, code text COLLATE "C" NOT NULL, name_en text NOT NULL, name_zh text NOT NULL,
+  parent text COLLATE "C" NOT NULL, population bigint, level text NOT NULL)
+  ON COMMIT DELETE ROWS;
+)sql";
+
+// Inserting in key order, like the locking below, keeps two writers creating the same new series
+// from waiting on each other crosswise.
+constexpr std::string_view kCreateMissingSeries = R"sql(
+INSERT INTO series(location, indicator, source, period_kind)
+SELECT DISTINCT location, indicator, $1::text, period_kind FROM observation_staging
+ORDER BY location, indicator, period_kind
+ON CONFLICT DO NOTHING)sql";
+
+constexpr std::string_view kLockSeries = R"sql(
+SELECT s.id FROM series s
+JOIN (SELECT DISTINCT location, indicator, period_kind FROM observation_staging) k
+  ON s.location = k.location AND s.indicator = k.indicator AND s.period_kind = k.period_kind
+WHERE s.source = $1::text
+ORDER BY s.location, s.indicator, s.period_kind
+FOR NO KEY UPDATE OF s)sql";
+
+constexpr std::string_view kClaimDefaultSources = R"sql(
+INSERT INTO default_sources(location, indicator, source)
+SELECT DISTINCT location, indicator, $1::text FROM observation_staging
+ORDER BY location, indicator
+ON CONFLICT DO NOTHING)sql";
+
+// Staged rows carry their key's changes in batch order (see stage_changes): `step` numbers them
+// 1, 2, ... and `first_value` is step 1's value. Step 1 is a revision unless it equals the latest
+// stored value; later steps always are. This runs as a statement of its own after kLockSeries, so
+// its snapshot includes every revision committed before the lock was granted.
+constexpr std::string_view kInsertRevisions = R"sql(
+INSERT INTO observations(series_id, period, revision, value, reported_at)
+SELECT s.id, date '1970-01-01' + st.period_day,
+       coalesce(stored.revision, 0) + st.step - CASE WHEN stored.value = st.first_value THEN 1 ELSE 0 END,
+       st.value, $2::timestamptz
+FROM observation_staging st
+JOIN series s ON s.source = $1::text AND s.location = st.location AND s.indicator = st.indicator
+             AND s.period_kind = st.period_kind
+LEFT JOIN LATERAL (
+  SELECT o.revision, o.value FROM observations o
+  WHERE o.series_id = s.id AND o.period = date '1970-01-01' + st.period_day
+  ORDER BY o.revision DESC LIMIT 1) stored ON true
+WHERE st.step > 1 OR stored.value IS NULL OR stored.value <> st.value)sql";
+
+// The rows of each key in batch order with consecutive repeats dropped (a repeat can never be a
+// revision), each with its step and its key's first value for kInsertRevisions. Sorting by key
+// here spares the server a sort and window functions over the batch.
+Result<CopyData> stage_changes(std::span<const ObservationWrite> rows) {
+  std::vector<uint32_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto key = [&](uint32_t i) {
+    const auto& row = rows[i];
+    return std::tie(row.location, row.indicator, row.period);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  CopyData staged;
+  int step = 0;
+  double first_value = 0;
+  for (size_t n = 0; n < order.size(); ++n) {
+    const auto& row = rows[order[n]];
+    // SQLite stores NaN as NULL and refuses it; PostgreSQL would store it and call it equal to
+    // itself. Refusing it here keeps the two stores alike.
+    if (std::isnan(row.value)) {
+      return invalid_argument("value of " + row.location + " / " + row.indicator + " / " +
+                              row.period.to_string() + " is not a number");
+    }
+    bool same_key = n > 0 && key(order[n - 1]) == key(order[n]);
+    if (same_key && rows[order[n - 1]].value == row.value) continue;
+    step = same_key ? step + 1 : 1;
+    if (step == 1) first_value = row.value;
+    staged.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
+    staged.field(row.period.start().days_since_epoch()).field(row.value).field(step).field(first_value);
+    staged.end_row();
+  }
+  return staged;
+}
+
+Period period_from_row(int64_t kind, int64_t start_day) {
+  Date d(static_cast<int32_t>(start_day));
+  return static_cast<Period::Kind>(kind) == Period::Kind::kWeek ? Period::week(IsoWeek::containing(d))
+                                                                 : Period::day(d);
+}
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  Status init() {
+    {
+      ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+      // Openers starting together queue here: the first applies what is missing, the others then
+      // find it applied. Held until commit, so nobody sees a half-built schema.
+      RETURN_IF_ERROR(db_->query("SELECT pg_advisory_xact_lock($1::bigint)", kMigrationLock).status());
+      RETURN_IF_ERROR(db_->exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations("
+          "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"));
+      ASSIGN_OR_RETURN(auto applied_rows, db_->query("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+      int64_t applied = applied_rows.int64(0, 0);
+      if (applied > kMigrations.back().version) {
+        return failed_precondition("the database schema is at version " + std::to_string(applied) +
+                                   ", newer than this shouwang knows (" +
+                                   std::to_string(kMigrations.back().version) + "): upgrade shouwang");
+      }
+      for (const auto& migration : kMigrations) {
+        if (migration.version <= applied) continue;
+        RETURN_IF_ERROR(db_->exec(migration.sql));
+        RETURN_IF_ERROR(
+            db_->query("INSERT INTO schema_migrations(version) VALUES($1::integer)", migration.version).status());
+      }
+      for (const auto& indicator : builtin_indicators()) {
+        RETURN_IF_ERROR(db_->query("INSERT INTO indicators(code, unit, kind, description) VALUES($1, $2, $3, $4) "
+                                   "ON CONFLICT (code) DO NOTHING",
+                                   indicator.code, indicator.unit, indicator_kind_name(indicator.kind),
+                                   indicator.description)
+                            .status());
+      }
+      RETURN_IF_ERROR(tx->commit());
+    }
+    return db_->exec(kStagingTables);
+  }
+
+  Result<std::vector<Location>> list_locations() override {
+    ASSIGN_OR_RETURN(auto rows, db_->query(
+        "SELECT code, name_en, name_zh, parent, population, level FROM locations ORDER BY code"));
+    std::vector<Location> out;
+    out.reserve(rows.size());
+    for (int r = 0; r < rows.size(); ++r) {
+      Location loc;
+      loc.code = rows.text(r, 0);
+      loc.name_en = rows.text(r, 1);
+      loc.name_zh = rows.text(r, 2);
+      loc.parent = rows.text(r, 3);
+      if (!rows.is_null(r, 4)) loc.population = rows.int64(r, 4);
+      auto level = parse_location_level(rows.text(r, 5));
+      loc.level = level ? *level : LocationLevel::kCountry;
+      out.push_back(std::move(loc));
+    }
+    return out;
+  }
+
+  Status upsert_locations(std::span<const Location> locations) override {
+    if (locations.empty()) return Status::ok();
+    CopyData staged;
+    for (size_t i = 0; i < locations.size(); ++i) {
+      const auto& loc = locations[i];
+      staged.field(static_cast<int64_t>(i)).field(loc.code).field(loc.name_en).field(loc.name_zh);
+      staged.field(loc.parent).field(loc.population).field(location_level_name(loc.level));
+      staged.end_row();
+    }
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    RETURN_IF_ERROR(db_->copy_in(
+        "COPY location_staging(ord, code, name_en, name_zh, parent, population, level) FROM STDIN", staged));
+    // The last entry for a code wins, as when each is upserted in turn.
+    RETURN_IF_ERROR(db_->query(
+        "INSERT INTO locations(code, name_en, name_zh, parent, population, level) "
+        "SELECT DISTINCT ON (code) code, name_en, name_zh, parent, population, level FROM location_staging "
+        "ORDER BY code, ord DESC "
+        "ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, "
+        "parent = excluded.parent, population = excluded.population, level = excluded.level").status());
+    return tx->commit();
+  }
+
+  Result<std::vector<Indicator>> list_indicators() override {
+    ASSIGN_OR_RETURN(auto rows, db_->query("SELECT code, unit, kind, description FROM indicators ORDER BY code"));
+    std::vector<Indicator> out;
+    out.reserve(rows.size());
+    for (int r = 0; r < rows.size(); ++r) {
+      Indicator ind;
+      ind.code = rows.text(r, 0);
+      ind.unit = rows.text(r, 1);
+      auto kind = parse_indicator_kind(rows.text(r, 2));
+      ind.kind = kind ? *kind : IndicatorKind::kIncident;
+      ind.description = rows.text(r, 3);
+      out.push_back(std::move(ind));
+    }
+    return out;
+  }
+
+  Status upsert_indicator(const Indicator& indicator) override {
+    RETURN_IF_ERROR(validate_indicator_code(indicator.code));
+    return db_->query("INSERT INTO indicators(code, unit, kind, description) VALUES($1, $2, $3, $4) "
+                      "ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, kind = excluded.kind, "
+                      "description = excluded.description",
+                      indicator.code, indicator.unit, indicator_kind_name(indicator.kind), indicator.description)
+        .status();
+  }
+
+  Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows, const std::string& source,
+                                          Timestamp reported_at) override {
+    WriteSummary summary;
+    summary.observations = static_cast<int64_t>(rows.size());
+    if (rows.empty()) return summary;
+    if (source.empty()) return invalid_argument("a write needs a source name");
+    ASSIGN_OR_RETURN(CopyData staged, stage_changes(rows));
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    RETURN_IF_ERROR(db_->copy_in(
+        "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
+        "FROM STDIN", staged));
+    RETURN_IF_ERROR(db_->query(kCreateMissingSeries, source).status());
+    RETURN_IF_ERROR(db_->query(kLockSeries, source).status());
+    RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source).status());
+    ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
+    summary.new_revisions = inserted.affected();
+    RETURN_IF_ERROR(tx->commit());
+    return summary;
+  }
+
+  Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
+    ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/true));
+    std::vector<Series> out;
+    int64_t current_series = -1;
+    for (int r = 0; r < rows.size(); ++r) {
+      if (rows.int64(r, 0) != current_series) {
+        current_series = rows.int64(r, 0);
+        out.push_back(Series{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), {}});
+      }
+      out.back().points.push_back(SeriesPoint{period_from_row(rows.int64(r, 4), rows.int64(r, 5)),
+                                              rows.float8(r, 7), rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
+    }
+    return out;
+  }
+
+  Result<std::vector<Revision>> read_revisions(const SeriesQuery& query) override {
+    ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/false));
+    std::vector<Revision> out;
+    out.reserve(rows.size());
+    for (int r = 0; r < rows.size(); ++r) {
+      out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3),
+                             period_from_row(rows.int64(r, 4), rows.int64(r, 5)), rows.float8(r, 7),
+                             rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
+    }
+    return out;
+  }
+
+  Result<std::string> default_source(const std::string& location, const std::string& indicator) override {
+    ASSIGN_OR_RETURN(auto rows, db_->query(
+        "SELECT source FROM default_sources WHERE location = $1 AND indicator = $2", location, indicator));
+    if (rows.size() == 0) return not_found("no data for " + location + " / " + indicator);
+    return rows.text(0, 0);
+  }
+
+  Status set_default_source(const std::string& location, const std::string& indicator,
+                            const std::string& source) override {
+    ASSIGN_OR_RETURN(auto exists, db_->query(
+        "SELECT 1 FROM series WHERE location = $1 AND indicator = $2 AND source = $3 LIMIT 1",
+        location, indicator, source));
+    if (exists.size() == 0) {
+      return not_found("source '" + source + "' has no data for " + location + " / " + indicator);
+    }
+    return db_->query("INSERT INTO default_sources(location, indicator, source) VALUES($1, $2, $3) "
+                      "ON CONFLICT (location, indicator) DO UPDATE SET source = excluded.source",
+                      location, indicator, source)
+        .status();
+  }
+
+  Status create_token(const Token& token) override {
+    return db_->query("INSERT INTO tokens(hash, role, location, label, created_at) "
+                      "VALUES($1, $2, $3, $4, $5::timestamptz)",
+                      token.token_hash, role_name(token.role), token.location, token.label, token.created_at)
+        .status();
+  }
+
+  Result<Token> find_token(const std::string& token_hash) override {
+    ASSIGN_OR_RETURN(auto rows, db_->query(
+        "SELECT hash, role, location, label, (extract(epoch FROM created_at) * 1000000)::bigint "
+        "FROM tokens WHERE hash = $1", token_hash));
+    if (rows.size() == 0) return unauthenticated("unknown token");
+    Token token;
+    token.token_hash = rows.text(0, 0);
+    ASSIGN_OR_RETURN(token.role, parse_role(rows.text(0, 1)));
+    token.location = rows.text(0, 2);
+    token.label = rows.text(0, 3);
+    token.created_at = Timestamp(rows.int64(0, 4));
+    return token;
+  }
+
+ private:
+  // The stored revisions visible to `query` (as_of applied), series by series sorted by location,
+  // indicator, source and period kind, then by period and revision; with `latest_only`, only the
+  // last visible revision of each period. Columns: series id, location, indicator, source, period
+  // kind, period start (days since 1970-01-01), revision, value, reported_at (microseconds).
+  Result<Rows> select_revisions(const SeriesQuery& query, bool latest_only) {
+    Params params;
+    std::string sql =
+        "SELECT s.id, s.location, s.indicator, s.source, s.period_kind, o.period - date '1970-01-01', "
+        "o.revision, o.value, (extract(epoch FROM o.reported_at) * 1000000)::bigint FROM series s ";
+    if (!query.source) {
+      sql += "JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator "
+             "AND d.source = s.source ";
+    }
+    sql += latest_only ? "CROSS JOIN LATERAL (SELECT DISTINCT ON (period) " : "CROSS JOIN LATERAL (SELECT ";
+    sql += "period, revision, value, reported_at FROM observations WHERE series_id = s.id";
+    if (query.from) {
+      sql += " AND period >= date '1970-01-01' + " + params.add(int64_t{query.from->days_since_epoch()}) + "::integer";
+    }
+    if (query.to) {
+      sql += " AND period <= date '1970-01-01' + " + params.add(int64_t{query.to->days_since_epoch()}) + "::integer";
+    }
+    if (query.as_of) sql += " AND reported_at <= " + params.add(*query.as_of) + "::timestamptz";
+    sql += latest_only ? " ORDER BY period, revision DESC) o" : ") o";
+    sql += " WHERE true";
+    if (query.location) sql += " AND s.location = " + params.add(*query.location);
+    if (query.indicator) sql += " AND s.indicator = " + params.add(*query.indicator);
+    if (query.source) sql += " AND s.source = " + params.add(*query.source);
+    sql += " ORDER BY s.location, s.indicator, s.source, s.period_kind, o.period, o.revision";
+    return db_->query(sql, params);
+  }
+
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
+  ASSIGN_OR_RETURN(auto db, Db::connect(url));
+  auto store = std::make_unique<PostgresStore>(std::move(db));
+  RETURN_IF_ERROR(store->init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace shouwang::store
