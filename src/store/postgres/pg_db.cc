@@ -87,6 +87,8 @@ void Rows::Clear::operator()(pg_result* result) const { PQclear(result); }
 
 int Rows::size() const { return PQntuples(result_.get()); }
 
+int Rows::columns() const { return PQnfields(result_.get()); }
+
 bool Rows::is_null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
 
 std::string Rows::text(int row, int col) const {
@@ -248,6 +250,8 @@ Status Db::copy_in(std::string_view copy_statement, const CopyData& data) {
 }
 
 bool Db::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
+bool Db::connection_lost() const { return PQstatus(conn_) == CONNECTION_BAD; }
 
 Result<std::unique_ptr<Transaction>> Transaction::begin(Db& db) {
   RETURN_IF_ERROR(db.exec("BEGIN"));

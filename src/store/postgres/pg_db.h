@@ -48,6 +48,7 @@ class Params {
 class Rows {
  public:
   int size() const;
+  int columns() const;
   bool is_null(int row, int col) const;
   std::string text(int row, int col) const;
   int64_t int64(int row, int col) const;
@@ -110,6 +111,8 @@ class Db {
   Status copy_in(std::string_view copy_statement, const CopyData& data);
   // True when the connection is inside a transaction that an error has aborted.
   bool transaction_failed() const;
+  // True once the server or the network dropped the connection; it cannot be used again.
+  bool connection_lost() const;
 
  private:
   explicit Db(pg_conn* conn) : conn_(conn) {}

@@ -72,6 +72,8 @@ class Statement {
   double column_double(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string column_text(int col) const;
   bool column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int column_count() const { return sqlite3_column_count(stmt_); }
+  int column_type(int col) const { return sqlite3_column_type(stmt_, col); }
 
  private:
   friend class Db;
