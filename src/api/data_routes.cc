@@ -9,7 +9,7 @@ namespace json = boost::json;
 namespace {
 
 // Parses the one series a request names (location and indicator, both required) and its
-// from/to/as_of/source into a query.
+// from/to/as_of/lag/source into a query.
 Result<store::SeriesQuery> series_query_from(const Request& request) {
   store::SeriesQuery query;
   if (auto v = request.param("location"); !v.empty()) query.location = v;
@@ -29,6 +29,10 @@ Result<store::SeriesQuery> series_query_from(const Request& request) {
     auto t = Timestamp::parse(v);
     if (!t) return invalid_argument("parameter 'as_of': " + t.status().message());
     query.as_of = *t;
+  }
+  if (!request.param("lag").empty()) {
+    ASSIGN_OR_RETURN(int64_t lag, whole_number_param(request, "lag", 0, 0, store::kMaxLagDays));
+    query.lag = static_cast<int>(lag);
   }
   return query;
 }
@@ -108,6 +112,7 @@ void add_data_routes(Router& router, ApiContext ctx) {
                       {"source", series->source},
                       {"points", std::move(points)}};
     if (query->as_of) body["as_of"] = query->as_of->to_string();
+    if (query->lag) body["lag"] = *query->lag;
     return Response::json(body);
   });
 

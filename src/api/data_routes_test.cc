@@ -1,5 +1,7 @@
 // HTTP tests of the data endpoints against a server started on loopback.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <unistd.h>
 
 #include <filesystem>
@@ -7,7 +9,8 @@
 #include "api/data_routes.h"
 #include "api/server.h"
 #include "api/test_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::api {
 namespace {
@@ -15,12 +18,14 @@ namespace {
 using testing::http_request;
 namespace json = boost::json;
 
-class DataRoutesTest : public ::testing::Test {
+// Every data route on both backends: the HTTP API is the same whichever `--db` serves it.
+class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backend> {
  protected:
   void SetUp() override {
-    path_ = dir_.file("test.db");
-    auto store = store::open_sqlite_store(path_);
-    ASSERT_TRUE(store.is_ok());
+    path_ = fresh_.create(GetParam());
+    ASSERT_FALSE(path_.empty());
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     std::vector<Location> locations = {
         {"WORLD", "World", "世界", "", std::nullopt, LocationLevel::kWorld},
         {"EURO", "WHO European Region", "", "WORLD", std::nullopt, LocationLevel::kRegion},
@@ -51,13 +56,16 @@ class DataRoutesTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
 
   ManualClock clock_{*Timestamp::parse("2020-03-10T00:00:00Z")};
-  testing::TempDir dir_{"api"};
+  shouwang::testing::FreshDatabase fresh_;
   std::string path_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<HttpServer> server_;
 };
 
-TEST_F(DataRoutesTest, SeriesAsJsonWithLatestRevision) {
+INSTANTIATE_TEST_SUITE_P(Backends, DataRoutesTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+
+TEST_P(DataRoutesTest, SeriesAsJsonWithLatestRevision) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases");
   ASSERT_EQ(r.status, 200) << r.body;
   auto body = json::parse(r.body).as_object();
@@ -68,21 +76,45 @@ TEST_F(DataRoutesTest, SeriesAsJsonWithLatestRevision) {
   EXPECT_EQ(points[1].as_object()["value"].to_number<double>(), 340);
 }
 
-TEST_F(DataRoutesTest, SeriesAsOfShowsWhatWasKnownThen) {
+TEST_P(DataRoutesTest, SeriesAsOfShowsWhatWasKnownThen) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&as_of=2020-03-04T00:00:00Z");
   ASSERT_EQ(r.status, 200);
   auto points = json::parse(r.body).as_object()["points"].as_array();
   EXPECT_EQ(points[1].as_object()["value"].to_number<double>(), 335);
 }
 
-TEST_F(DataRoutesTest, SeriesAsCsvWhenAsked) {
+TEST_P(DataRoutesTest, SeriesLagShowsEachValueAsKnownNDaysAfterItsDay) {
+  // ITA 2 March: 335 reported on 3 March (lag 1), 340 on 5 March (lag 3).
+  auto at_lag = [&](int lag) {
+    auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&lag=" + std::to_string(lag));
+    std::map<std::string, double> values;
+    if (r.status == 404) return values;  // nothing was known yet, as for an early as_of
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto body = json::parse(r.body).as_object();
+    EXPECT_EQ(body["lag"].to_number<int>(), lag);
+    for (const auto& p : body["points"].as_array()) {
+      values[std::string(p.as_object().at("date").as_string())] = p.as_object().at("value").to_number<double>();
+    }
+    return values;
+  };
+  EXPECT_TRUE(at_lag(0).empty());
+  EXPECT_EQ(at_lag(1), (std::map<std::string, double>{{"2020-03-02", 335}}));
+  EXPECT_EQ(at_lag(2), (std::map<std::string, double>{{"2020-03-01", 573}, {"2020-03-02", 335}}));
+  EXPECT_EQ(at_lag(3), (std::map<std::string, double>{{"2020-03-01", 573}, {"2020-03-02", 340}}));
+  for (const char* bad : {"-1", "1.5", "x", "99999"}) {
+    auto r = http_request(port(), "GET", std::string("/api/v1/series?location=ITA&indicator=cases&lag=") + bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+}
+
+TEST_P(DataRoutesTest, SeriesAsCsvWhenAsked) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases", "", {{"Accept", "text/csv"}});
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "location,indicator,date,value\nITA,cases,2020-03-01,573\nITA,cases,2020-03-02,340\n");
   EXPECT_NE(r.headers["Content-Type"].find("text/csv"), std::string::npos);
 }
 
-TEST_F(DataRoutesTest, RegionSumsItsCountries) {
+TEST_P(DataRoutesTest, RegionSumsItsCountries) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases");
   ASSERT_EQ(r.status, 200) << r.body;
   auto points = json::parse(r.body).as_object()["points"].as_array();
@@ -90,7 +122,7 @@ TEST_F(DataRoutesTest, RegionSumsItsCountries) {
   EXPECT_EQ(points[0].as_object()["value"].to_number<double>(), 573 + 43);
 }
 
-TEST_F(DataRoutesTest, ErrorsAreJsonWithProperStatus) {
+TEST_P(DataRoutesTest, ErrorsAreJsonWithProperStatus) {
   auto missing = http_request(port(), "GET", "/api/v1/series?location=ITA");
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(json::parse(missing.body).as_object()["error"].as_object()["code"].as_string(), "invalid_argument");
@@ -104,7 +136,7 @@ TEST_F(DataRoutesTest, ErrorsAreJsonWithProperStatus) {
   EXPECT_EQ(wrong_method.status, 405);
 }
 
-TEST_F(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
+TEST_P(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
   auto locations = json::parse(http_request(port(), "GET", "/api/v1/locations").body).as_object();
   EXPECT_EQ(locations["locations"].as_array().size(), 4u);
   auto indicators = json::parse(http_request(port(), "GET", "/api/v1/indicators").body).as_object();

@@ -8,7 +8,7 @@
 #include "api/estimate_routes.h"
 #include "api/server.h"
 #include "api/test_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::api {
 namespace {
@@ -20,7 +20,7 @@ class EstimateRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.file("test.db");
-    auto store = store::open_sqlite_store(path_);
+    auto store = store::open_store(path_);
     ASSERT_TRUE(store.is_ok());
     std::vector<Location> locations = {{"ITA", "Italy", "意大利", "EURO", 59'000'000, LocationLevel::kCountry}};
     ASSERT_TRUE((*store)->upsert_locations(locations).is_ok());

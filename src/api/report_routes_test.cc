@@ -10,7 +10,7 @@
 #include "api/server.h"
 #include "api/test_client.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::api {
 namespace {
@@ -22,7 +22,7 @@ class ReportRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.file("test.db");
-    auto store = store::open_sqlite_store(path_);
+    auto store = store::open_store(path_);
     ASSERT_TRUE(store.is_ok());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "test", clock_.now());
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "test", clock_.now());

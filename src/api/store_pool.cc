@@ -2,7 +2,7 @@
 #include "api/store_pool.h"
 
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::api {
 
@@ -15,7 +15,7 @@ Result<StorePool::Lease> StorePool::acquire() {
       return Lease(this, std::move(store));
     }
   }
-  ASSIGN_OR_RETURN(auto store, store::open_sqlite_store(db_path_));
+  ASSIGN_OR_RETURN(auto store, store::open_store(db_path_));
   return Lease(this, std::move(store));
 }
 

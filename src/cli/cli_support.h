@@ -15,6 +15,11 @@ namespace shouwang::cli {
 inline constexpr int kExitErrors = 1;
 inline constexpr int kExitUsage = 2;
 
+// The help of every `--db` option: the same store behind both spellings.
+inline constexpr const char* kDbHelp =
+    "Database: a SQLite file (created when absent) or a PostgreSQL URL such as\n"
+    "postgresql://user@host:5432/dbname (the database must exist; tables are created)";
+
 // Prints "error: <message>" and its details to stderr and ends the sub-command with an exit code
 // chosen from the status code (usage/input errors 2, everything else 1).
 [[noreturn]] void fail(const Status& status);

@@ -14,6 +14,7 @@ namespace {
 struct ExportOptions {
   std::string db;
   std::string location, indicator, source, from, to, as_of;
+  std::optional<int> lag;
   std::string format = "csv";
 };
 
@@ -37,6 +38,7 @@ void run_export(const ExportOptions& opt) {
     if (!t) fail(invalid_argument("--as-of: " + t.status().message()));
     query.as_of = *t;
   }
+  query.lag = opt.lag;
   auto db = open_database(opt.db);
   if (!db) fail(db.status());
   std::vector<store::Series> series;
@@ -60,7 +62,7 @@ void register_data_commands(CLI::App& app) {
   auto* exp = app.add_subcommand("export",
                                  "Print stored series in the long format (location,indicator,date,value), sorted by\n"
                                  "location, indicator and date; `import` of the output reproduces the data.");
-  exp->add_option("--db", export_options->db, "Database file")->required();
+  exp->add_option("--db", export_options->db, kDbHelp)->required();
   exp->add_option("--location", export_options->location, "Location code (ITA, AFRO, WORLD, USA-NY); all when absent");
   exp->add_option("--indicator", export_options->indicator, "Indicator code (cases, deaths, ...); all when absent");
   exp->add_option("--source", export_options->source, "Source name; default: each series' default source");
@@ -68,6 +70,10 @@ void register_data_commands(CLI::App& app) {
   exp->add_option("--to", export_options->to, "Last date (YYYY-MM-DD or YYYY-Www), inclusive");
   exp->add_option("--as-of", export_options->as_of,
                   "ISO 8601 UTC timestamp: the data exactly as it was known then (e.g. 2020-04-01T00:00:00Z)");
+  exp->add_option("--lag", export_options->lag,
+                  "Days: each value as it was known that many days after its period ended (the end of\n"
+                  "that UTC day), to study reporting delay and backfill; combines with --as-of")
+      ->check(CLI::Range(0, store::kMaxLagDays));
   exp->add_option("--format", export_options->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   exp->callback([export_options] { run_export(*export_options); });
 
@@ -78,7 +84,7 @@ void register_data_commands(CLI::App& app) {
   };
   auto token_options = std::make_shared<TokenOptions>();
   auto* create = token->add_subcommand("create", "Create a token and print it as the last line (shown only once)");
-  create->add_option("--db", token_options->db, "Database file")->required();
+  create->add_option("--db", token_options->db, kDbHelp)->required();
   create->add_option("--role", token_options->role,
                      "admin, reporter, focal_point, editor, donor or coordinator")->required();
   create->add_option("--location", token_options->location,
@@ -110,7 +116,7 @@ void register_data_commands(CLI::App& app) {
   };
   auto list_options = std::make_shared<ListOptions>();
   auto* locations = app.add_subcommand("locations", "List known locations (code, level, parent, names, population)");
-  locations->add_option("--db", list_options->db, "Database file")->required();
+  locations->add_option("--db", list_options->db, kDbHelp)->required();
   locations->add_option("--level", list_options->level, "world, region, country or subnational");
   locations->callback([list_options] {
     auto db = open_database(list_options->db);
@@ -131,7 +137,7 @@ void register_data_commands(CLI::App& app) {
     std::string db, add, unit = "persons", kind = "incident", description;
   };
   auto ind = std::make_shared<IndicatorOptions>();
-  indicators->add_option("--db", ind->db, "Database file")->required();
+  indicators->add_option("--db", ind->db, kDbHelp)->required();
   indicators->add_option("--add", ind->add, "Code of a custom indicator to add (e.g. icu_admissions)");
   indicators->add_option("--unit", ind->unit, "Unit of the added indicator");
   indicators->add_option("--kind", ind->kind, "incident (new per period) or cumulative");
@@ -158,7 +164,7 @@ void register_data_commands(CLI::App& app) {
     std::string db, location, indicator, set;
   };
   auto src = std::make_shared<SourceOptions>();
-  source->add_option("--db", src->db, "Database file")->required();
+  source->add_option("--db", src->db, kDbHelp)->required();
   source->add_option("--location", src->location, "Location code")->required();
   source->add_option("--indicator", src->indicator, "Indicator code")->required();
   source->add_option("--set-default", src->set, "Make this source the default for queries without source=");

@@ -2,12 +2,12 @@
 #include "cli/database.h"
 
 #include "ingest/reference_data.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::cli {
 
 Result<std::unique_ptr<store::Store>> open_database(const std::string& path) {
-  ASSIGN_OR_RETURN(auto db, store::open_sqlite_store(path));
+  ASSIGN_OR_RETURN(auto db, store::open_store(path));
   ASSIGN_OR_RETURN(auto locations, db->list_locations());
   if (locations.empty()) {
     const auto& reference = ingest::reference_locations();

@@ -1,4 +1,4 @@
-// Opening the Shouwang database from the command line: the store, with the reference catalogue
+// Opening the Shouwang database a `--db` value names (SQLite file or PostgreSQL URL): the store, with the reference catalogue
 // (WORLD, WHO regions, every country) seeded into a new database.
 #pragma once
 

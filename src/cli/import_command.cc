@@ -86,7 +86,7 @@ void register_import_command(CLI::App& app) {
       "Formats: csv (header location,indicator,date,value), json ({\"observations\":[...]}),\n"
       "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets).\n"
       "Exit code 1 when rows were rejected.");
-  cmd->add_option("--db", args->db, "Database file (created when absent)")->required();
+  cmd->add_option("--db", args->db, kDbHelp)->required();
   cmd->add_option("--format", args->format, "csv, json, jhu, who or dhis2")
       ->required()
       ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2"}));

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/importer.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::ingest {
 namespace {
@@ -11,7 +11,7 @@ class SqliteImportTest : public ::testing::Test {
  protected:
   SqliteImportTest() : clock_(*Timestamp::parse("2024-01-01T12:00:00Z")) {}
   void SetUp() override {
-    auto opened = store::open_sqlite_store(":memory:");
+    auto opened = store::open_store(":memory:");
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     store_ = std::move(opened).value();
   }

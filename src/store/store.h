@@ -48,7 +48,20 @@ struct SeriesQuery {
   std::optional<Date> to;    // inclusive
   // The data exactly as it was known at this instant (latest revisions with reported_at <= as_of).
   std::optional<Timestamp> as_of;
+  // Each value as it was known `lag` days after its period ended (revisions reported by the end
+  // of the UTC day period_end + lag): the view used to study reporting delay and backfill, like
+  // Delphi Epidata's lag. Combines with as_of (both limits apply).
+  std::optional<int> lag;
 };
+
+// The last instant a revision may carry to be seen by a `lag` query of a period ending on
+// `period_end`: the end of the UTC day period_end + lag.
+inline Timestamp lag_cutoff(Date period_end, int lag) {
+  constexpr int64_t kMicrosPerDay = 86'400'000'000;
+  return Timestamp((int64_t{period_end.days_since_epoch()} + lag + 1) * kMicrosPerDay - 1);
+}
+// Longest lag a query may ask for: ten years.
+inline constexpr int kMaxLagDays = 3660;
 
 // A stored series: its key and its points, sorted by period.
 struct SeriesPoint {

@@ -203,6 +203,43 @@ TEST_P(StoreConformance, SourcesNeverOverwriteEachOtherAndFirstIsDefault) {
   EXPECT_FALSE(store_->set_default_source("ITA", "cases", "nobody").is_ok());
 }
 
+// lag=N: each value as known at the end of the UTC day N days after its period ended, on days and
+// weeks alike; the edge of the day is exact to the microsecond.
+TEST_P(StoreConformance, LagShowsEachValueAsKnownNDaysAfterItsPeriod) {
+  // 1 March reported on 2 March (lag 1), revised on 5 March (lag 4); 2 March first reported on 5
+  // March (lag 3); 4 March reported in its own last microsecond (lag 0).
+  ASSERT_TRUE(store_->write_observations(std::vector<ObservationWrite>{{"ITA", "cases", day("2020-03-01"), 10}},
+                                         "csv", at("2020-03-02T12:00:00Z")).is_ok());
+  ASSERT_TRUE(store_->write_observations(std::vector<ObservationWrite>{{"ITA", "cases", day("2020-03-01"), 12},
+                                                                       {"ITA", "cases", day("2020-03-02"), 20}},
+                                         "csv", at("2020-03-05T00:00:00Z")).is_ok());
+  ASSERT_TRUE(store_->write_observations(std::vector<ObservationWrite>{{"ITA", "cases", day("2020-03-04"), 40}},
+                                         "csv", at("2020-03-04T23:59:59.999999Z")).is_ok());
+  // Week 2020-W10 ends Sunday 8 March: reported on 10 March (lag 2).
+  ASSERT_TRUE(store_->write_observations(std::vector<ObservationWrite>{{"ITA", "deaths", *Period::parse("2020-W10"), 7}},
+                                         "csv", at("2020-03-10T08:00:00Z")).is_ok());
+
+  auto values = [&](const char* indicator, int lag) {
+    std::map<std::string, double> out;
+    for (const auto& p : points(SeriesQuery{.location = "ITA", .indicator = indicator, .lag = lag})) {
+      out[p.period.to_string()] = p.value;
+    }
+    return out;
+  };
+  using Values = std::map<std::string, double>;
+  EXPECT_EQ(values("cases", 0), (Values{{"2020-03-04", 40}}));
+  EXPECT_EQ(values("cases", 1), (Values{{"2020-03-01", 10}, {"2020-03-04", 40}}));
+  EXPECT_EQ(values("cases", 3), (Values{{"2020-03-01", 10}, {"2020-03-02", 20}, {"2020-03-04", 40}}));
+  EXPECT_EQ(values("cases", 4), (Values{{"2020-03-01", 12}, {"2020-03-02", 20}, {"2020-03-04", 40}}));
+  EXPECT_TRUE(values("deaths", 1).empty());
+  EXPECT_EQ(values("deaths", 2), (Values{{"2020-W10", 7}}));
+
+  // as_of and lag together: both limits hold.
+  auto both = points(SeriesQuery{.location = "ITA", .indicator = "cases", .as_of = at("2020-03-03"), .lag = 4});
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].value, 10);
+}
+
 TEST_P(StoreConformance, WeeklyAndDailySeriesStaySeparate) {
   std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-23"), 10},
                                         {"ITA", "cases", *Period::parse("2020-W13"), 70}};

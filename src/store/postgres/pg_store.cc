@@ -380,6 +380,12 @@ class PostgresStore final : public Store {
       sql += " AND period <= date '1970-01-01' + " + params.add(int64_t{query.to->days_since_epoch()}) + "::integer";
     }
     if (query.as_of) sql += " AND reported_at <= " + params.add(*query.as_of) + "::timestamptz";
+    if (query.lag) {
+      // The end of the UTC day period_end + lag; a week's period starts on its Monday.
+      sql += " AND reported_at < ((period + CASE s.period_kind WHEN " +
+             std::to_string(static_cast<int>(Period::Kind::kWeek)) + " THEN 7 ELSE 1 END + " +
+             params.add(int64_t{*query.lag}) + "::integer)::timestamp AT TIME ZONE 'UTC')";
+    }
     sql += latest_only ? " ORDER BY period, revision DESC) o" : ") o";
     sql += " WHERE true";
     if (query.location) sql += " AND s.location = " + params.add(*query.location);

@@ -334,7 +334,14 @@ class SqliteStore final : public Store {
       while (true) {
         ASSIGN_OR_RETURN(bool row, rows.step());
         if (!row) break;
-        visit(ref, rows.column_int64(0), rows.column_int64(1), rows.column_double(2), rows.column_int64(3));
+        int64_t period = rows.column_int64(0), reported_at = rows.column_int64(3);
+        if (query.lag) {
+          // Revisions of one period come in revision order, so the ones past the cutoff are skipped
+          // here rather than in SQL, where the cutoff would depend on the period's kind.
+          Period p = period_from_row(ref.kind, period);
+          if (reported_at > lag_cutoff(p.end(), *query.lag).micros()) continue;
+        }
+        visit(ref, period, rows.column_int64(1), rows.column_double(2), reported_at);
       }
       rows.reset();
     }
