@@ -19,69 +19,32 @@
 #include <thread>
 
 #include "store/open_store.h"
-#include "tests/support/postgres_cluster.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::store {
 namespace {
 
-using shouwang::testing::PostgresCluster;
 
 Period day(const char* text) { return *Period::parse(text); }
 Timestamp at(const char* text) { return *Timestamp::parse(text); }
 
-// The cluster every PostgreSQL test of this binary uses. When it cannot start, those tests fail
-// with the reason (missing programs point to scripts/setup); they are never skipped.
-class PostgresEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto started = PostgresCluster::start();
-    if (started) {
-      cluster = std::move(started).value();
-    } else {
-      error = started.status().to_string();
-    }
-  }
-  void TearDown() override { cluster.reset(); }
-
-  static inline std::unique_ptr<PostgresCluster> cluster;
-  static inline std::string error;
-};
-[[maybe_unused]] const auto* const kPostgresEnvironment =
-    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
-
-enum class Backend { kSqlite, kPostgres };
-std::string_view backend_name(Backend backend) { return backend == Backend::kSqlite ? "SQLite" : "PostgreSQL"; }
-void PrintTo(Backend backend, std::ostream* out) { *out << backend_name(backend); }
+using shouwang::testing::Backend;
+using shouwang::testing::PostgresEnvironment;
 
 class StoreTest : public ::testing::Test {
  protected:
   // Opens a fresh empty store of `backend` (through open_store, as `--db` will) holding Italy.
   void open_fresh(Backend backend) {
-    static int databases = 0;
-    ++databases;
-    if (backend == Backend::kSqlite) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("shouwang-store-" + std::to_string(::getpid()) + "-" + std::to_string(databases));
-      std::filesystem::remove_all(dir_);
-      std::filesystem::create_directories(dir_);
-      db_ = (dir_ / "test.db").string();
-    } else {
-      ASSERT_NE(PostgresEnvironment::cluster, nullptr) << "no PostgreSQL cluster: " << PostgresEnvironment::error;
-      database_name_ = "test_" + std::to_string(databases);
-      auto url = PostgresEnvironment::cluster->create_database(database_name_);
-      ASSERT_TRUE(url.is_ok()) << url.status().to_string();
-      db_ = *url;
-    }
+    db_ = fresh_.create(backend);
+    ASSERT_FALSE(db_.empty());
+    database_name_ = fresh_.postgres_name();
     auto opened = open_store(db_);
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     store_ = std::move(opened).value();
     Location ita{"ITA", "Italy", "意大利", "EURO", 59'000'000, LocationLevel::kCountry};
     ASSERT_TRUE(store_->upsert_locations(std::span<const Location>(&ita, 1)).is_ok());
   }
-  void TearDown() override {
-    store_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   std::vector<SeriesPoint> points(SeriesQuery q) {
     auto series = store_->read_series(q);
@@ -90,7 +53,7 @@ class StoreTest : public ::testing::Test {
     return series->front().points;
   }
 
-  std::filesystem::path dir_;
+  shouwang::testing::FreshDatabase fresh_;
   std::string db_;             // what open_store was given: a file path or a URL
   std::string database_name_;  // PostgreSQL only
   std::unique_ptr<Store> store_;
@@ -101,8 +64,8 @@ class StoreConformance : public StoreTest, public ::testing::WithParamInterface<
   void SetUp() override { open_fresh(GetParam()); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return std::string(backend_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
 
 TEST_P(StoreConformance, KeepsEveryRevisionAndAnswersAsOf) {
   std::vector<ObservationWrite> first = {{"ITA", "cases", day("2020-03-01"), 573},

@@ -82,6 +82,16 @@ class PostgresCluster {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
+  // Restarts the server as an operator would (fast shutdown: every connection drops, open
+  // transactions roll back) on the same port. Not "immediate": with this cluster's durability
+  // settings off, a crash may lose recent commits, which is not what the tests study.
+  Status restart() {
+    auto stopped = run(server_program("pg_ctl", {"-D", data_dir(), "-m", "fast", "-w", "stop"}));
+    if (!stopped) return stopped.status();
+    running_ = false;
+    return start_server();
+  }
+
   int port() const { return port_; }
   std::string url(const std::string& database) const {
     return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + database;
