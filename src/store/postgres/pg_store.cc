@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <tuple>
 
@@ -85,17 +86,21 @@ CREATE TEMP TABLE location_staging(
   ON COMMIT DELETE ROWS;
 )sql";
 
+// The batch's series keys travel as three arrays ($2 locations, $3 indicators, $4 period kinds).
 // Inserting in key order, like the locking below, keeps two writers creating the same new series
 // from waiting on each other crosswise.
 constexpr std::string_view kCreateMissingSeries = R"sql(
 INSERT INTO series(location, indicator, source, period_kind)
-SELECT DISTINCT location, indicator, $1::text, period_kind FROM observation_staging
-ORDER BY location, indicator, period_kind
+SELECT k.location, k.indicator, $1::text, k.period_kind
+FROM unnest($2::text[], $3::text[], $4::smallint[]) AS k(location, indicator, period_kind)
+ORDER BY k.location COLLATE "C", k.indicator COLLATE "C", k.period_kind
 ON CONFLICT DO NOTHING)sql";
 
+// Locks the batch's series (writers of the same series queue here, so each numbers revisions
+// after the other's) and gives their ids.
 constexpr std::string_view kLockSeries = R"sql(
-SELECT s.id FROM series s
-JOIN (SELECT DISTINCT location, indicator, period_kind FROM observation_staging) k
+SELECT s.id, s.location, s.indicator, s.period_kind FROM series s
+JOIN unnest($2::text[], $3::text[], $4::smallint[]) AS k(location, indicator, period_kind)
   ON s.location = k.location AND s.indicator = k.indicator AND s.period_kind = k.period_kind
 WHERE s.source = $1::text
 ORDER BY s.location, s.indicator, s.period_kind
@@ -103,9 +108,15 @@ FOR NO KEY UPDATE OF s)sql";
 
 constexpr std::string_view kClaimDefaultSources = R"sql(
 INSERT INTO default_sources(location, indicator, source)
-SELECT DISTINCT location, indicator, $1::text FROM observation_staging
-ORDER BY location, indicator
+SELECT DISTINCT k.location, k.indicator, $1::text
+FROM unnest($2::text[], $3::text[]) AS k(location, indicator)
+ORDER BY 1, 2
 ON CONFLICT DO NOTHING)sql";
+
+// After the lock: whether any of the locked series holds a revision yet. A batch of new series
+// (the usual bulk import) needs no comparison with stored values and is copied straight in.
+constexpr std::string_view kAnyStored = R"sql(
+SELECT EXISTS(SELECT 1 FROM observations WHERE series_id = ANY($1::bigint[])))sql";
 
 // Staged rows carry their key's changes in batch order (see stage_changes): `step` numbers them
 // 1, 2, ... and `first_value` is step 1's value. Step 1 is a revision unless it equals the latest
@@ -125,10 +136,17 @@ LEFT JOIN LATERAL (
   ORDER BY o.revision DESC LIMIT 1) stored ON true
 WHERE st.step > 1 OR stored.value IS NULL OR stored.value <> st.value)sql";
 
-// The rows of each key in batch order with consecutive repeats dropped (a repeat can never be a
-// revision), each with its step and its key's first value for kInsertRevisions. Sorting by key
-// here spares the server a sort and window functions over the batch.
-Result<CopyData> stage_changes(std::span<const ObservationWrite> rows) {
+// One change to write: a row of the batch with consecutive repeats of its key dropped (a repeat
+// can never be a revision), its step among its key's changes (1, 2, ...) and the key's first value.
+struct StagedChange {
+  const ObservationWrite* row;
+  int step;
+  double first_value;
+};
+
+// The batch's changes sorted by key (location, indicator, period), batch order kept within a key.
+// Sorting here spares the server a sort and window functions over the batch.
+Result<std::vector<StagedChange>> stage_changes(std::span<const ObservationWrite> rows) {
   std::vector<uint32_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0);
   auto key = [&](uint32_t i) {
@@ -136,7 +154,8 @@ Result<CopyData> stage_changes(std::span<const ObservationWrite> rows) {
     return std::tie(row.location, row.indicator, row.period);
   };
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
-  CopyData staged;
+  std::vector<StagedChange> staged;
+  staged.reserve(rows.size());
   int step = 0;
   double first_value = 0;
   for (size_t n = 0; n < order.size(); ++n) {
@@ -151,11 +170,24 @@ Result<CopyData> stage_changes(std::span<const ObservationWrite> rows) {
     if (same_key && rows[order[n - 1]].value == row.value) continue;
     step = same_key ? step + 1 : 1;
     if (step == 1) first_value = row.value;
-    staged.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
-    staged.field(row.period.start().days_since_epoch()).field(row.value).field(step).field(first_value);
-    staged.end_row();
+    staged.push_back(StagedChange{&row, step, first_value});
   }
   return staged;
+}
+
+// A PostgreSQL array literal of text ({"a","b\\"c"}), for unnest($n::text[]).
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 Period period_from_row(int64_t kind, int64_t start_day) {
@@ -274,16 +306,65 @@ class PostgresStore final : public Store {
     summary.observations = static_cast<int64_t>(rows.size());
     if (rows.empty()) return summary;
     if (source.empty()) return invalid_argument("a write needs a source name");
-    ASSIGN_OR_RETURN(CopyData staged, stage_changes(rows));
+    ASSIGN_OR_RETURN(std::vector<StagedChange> staged, stage_changes(rows));
+    // The batch's series keys, in key order (staged rows are sorted by location and indicator).
+    std::vector<std::string> locations, indicators, kinds;
+    std::map<std::tuple<std::string, std::string, int>, int64_t> series_ids;
+    for (const auto& change : staged) {
+      auto key = std::make_tuple(change.row->location, change.row->indicator,
+                                 static_cast<int>(change.row->period.kind()));
+      if (series_ids.try_emplace(key, 0).second) {
+        locations.push_back(std::get<0>(key));
+        indicators.push_back(std::get<1>(key));
+        kinds.push_back(std::to_string(std::get<2>(key)));
+      }
+    }
+    Params keys;
+    keys.add(source);
+    keys.add(text_array(locations));
+    keys.add(text_array(indicators));
+    keys.add(text_array(kinds));
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-    RETURN_IF_ERROR(db_->copy_in(
-        "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
-        "FROM STDIN", staged));
-    RETURN_IF_ERROR(db_->query(kCreateMissingSeries, source).status());
-    RETURN_IF_ERROR(db_->query(kLockSeries, source).status());
-    RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source).status());
-    ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
-    summary.new_revisions = inserted.affected();
+    RETURN_IF_ERROR(db_->query(kCreateMissingSeries, keys).status());
+    ASSIGN_OR_RETURN(Rows locked, db_->query(kLockSeries, keys));
+    std::vector<std::string> ids;
+    for (int r = 0; r < locked.size(); ++r) {
+      series_ids[{locked.text(r, 1), locked.text(r, 2), static_cast<int>(locked.int64(r, 3))}] = locked.int64(r, 0);
+      ids.push_back(locked.text(r, 0));
+    }
+    RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
+    ASSIGN_OR_RETURN(Rows any_stored, db_->query(kAnyStored, text_array(ids)));
+    if (any_stored.int64(0, 0) == 0) {
+      // Nothing stored for these series: every change is a revision numbered by its step.
+      CopyData revisions;
+      std::string reported = reported_at.to_string();
+      for (const auto& change : staged) {
+        const ObservationWrite& row = *change.row;
+        revisions.field(series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}]);
+        revisions.field(row.period.start().to_string()).field(change.step).field(row.value).field(reported);
+        revisions.end_row();
+      }
+      RETURN_IF_ERROR(db_->copy_in(
+          "COPY observations(series_id, period, revision, value, reported_at) FROM STDIN", revisions));
+      summary.new_revisions = static_cast<int64_t>(staged.size());
+    } else {
+      CopyData changes;
+      for (const auto& change : staged) {
+        const ObservationWrite& row = *change.row;
+        changes.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
+        changes.field(row.period.start().days_since_epoch()).field(row.value).field(change.step);
+        changes.field(change.first_value);
+        changes.end_row();
+      }
+      RETURN_IF_ERROR(db_->copy_in(
+          "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
+          "FROM STDIN", changes));
+      // Temporary tables are never analysed by autovacuum: without this the planner guesses the
+      // batch's size.
+      RETURN_IF_ERROR(db_->exec("ANALYZE observation_staging"));
+      ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
+      summary.new_revisions = inserted.affected();
+    }
     RETURN_IF_ERROR(tx->commit());
     return summary;
   }
