@@ -36,7 +36,7 @@
 #include "alert/nats_server_process.h"
 #include "api/server.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 
 namespace {
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   std::string admin;
   {
-    auto store = store::open_sqlite_store(db_path);
+    auto store = store::open_store(db_path);
     if (!store || !(*store)->upsert_locations(bench_locations()).is_ok()) {
       std::cerr << "cannot create the benchmark database\n";
       return 1;

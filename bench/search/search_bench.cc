@@ -21,6 +21,7 @@
 #include "knowledge/demo_corpus.h"
 #include "knowledge/importer.h"
 #include "knowledge/knowledge.h"
+#include "store/sql.h"
 
 namespace kb = shouwang::knowledge;
 using Clock = std::chrono::steady_clock;
@@ -146,7 +147,12 @@ int main(int argc, char** argv) {
 
   // Ours.
   std::string db_path = (work / "bench.db").string();
-  auto opened = kb::KnowledgeBase::open(db_path, options);
+  auto database = shouwang::store::sql::Database::open(db_path);
+  if (!database) {
+    std::fprintf(stderr, "%s\n", database.status().to_string().c_str());
+    return 1;
+  }
+  auto opened = kb::KnowledgeBase::open(**database, kb::default_index_dir(db_path), options);
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.status().to_string().c_str());
     return 1;

@@ -70,6 +70,17 @@ TEST(CostsCsvTest, NegativeCostIsRefused) {
   EXPECT_EQ(costs.status().message(), "COSTS.csv row 3: unit_cost -1 is negative");
   auto quote = parse_costs_csv("origin,country,unit_cost\nCHN,KEN,\"0.8\n", "COSTS.csv");
   EXPECT_NE(quote.status().message().find("never closed"), std::string::npos);
+  auto stray = parse_costs_csv("origin,country,unit_cost\nCHN,KE\"N,0.8\n", "COSTS.csv");
+  EXPECT_EQ(stray.status().message(), "COSTS.csv line 2: stray quote inside a field");
+  stray = parse_costs_csv("origin,country,unit_cost\nCHN,\"KEN\"x,0.8\n", "COSTS.csv");
+  EXPECT_EQ(stray.status().message(), "COSTS.csv line 2: stray quote inside a field");
+}
+
+TEST(CostsCsvTest, ReadsClassicMacLineEndsAndQuotedLineBreaks) {
+  auto costs = parse_costs_csv("origin,country,unit_cost\r\"CHN\",KEN,0.8\r\rCHN,UGA,x\r", "COSTS.csv");
+  EXPECT_EQ(costs.status().message(), "COSTS.csv row 4: unit_cost 'x' is not a number");
+  auto needs = parse_needs_csv("country,item,quantity,population\nKEN,\"masks,\nFFP2\",10,100\nUGA,masks,5,x\n");
+  EXPECT_NE(needs.status().message().find("row 4"), std::string::npos) << needs.status().message();
 }
 
 TEST(AllocationOutputTest, CsvAndJsonCarryTheRound) {

@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <mutex>
 #include <type_traits>
 #include <vector>
 
@@ -23,38 +22,6 @@ using store::Token;
 
 namespace {
 
-// Coordination connections for the server's threads, as api::StorePool does for the Store: a
-// SQLite connection is used by one thread at a time, and opening one per request would redo the
-// schema check every time.
-class CoordinationPool : public std::enable_shared_from_this<CoordinationPool> {
- public:
-  explicit CoordinationPool(std::string db_path) : db_path_(std::move(db_path)) {}
-
-  Result<std::shared_ptr<CoordinationStore>> acquire() {
-    std::unique_ptr<CoordinationStore> store;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        store = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!store) {
-      ASSIGN_OR_RETURN(store, CoordinationStore::open(db_path_));
-    }
-    auto self = shared_from_this();
-    return std::shared_ptr<CoordinationStore>(store.release(), [self](CoordinationStore* s) {
-      std::lock_guard lock(self->mutex_);
-      self->idle_.emplace_back(s);
-    });
-  }
-
- private:
-  std::string db_path_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<CoordinationStore>> idle_;
-};
-
 // Who did it, for the record: the token's label, else its role and location.
 std::string actor_of(const Token& token) {
   if (!token.label.empty()) return token.label;
@@ -63,11 +30,11 @@ std::string actor_of(const Token& token) {
 
 std::string role_text(const Token& token) { return std::string(store::role_name(token.role)); }
 
-// The token the route's guard checked (every writing route has one), else a lookup.
-Result<Token> authenticate(const ApiContext& ctx, const Request& request) {
-  if (request.token) return *request.token;
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  return store::authenticate(*lease, request.bearer_token());
+// The token the route's guard checked: every writing route is registered with token_route(), which
+// refuses a request without a valid token before the handler runs, so it is always there.
+Result<Token> guarded_token(const Request& request) {
+  if (!request.token) return internal_error("an aid writing route was registered without a token guard");
+  return *request.token;
 }
 
 Result<json::object> body_object(const Request& request) {
@@ -148,7 +115,7 @@ Result<int64_t> population_of(const ApiContext& ctx, const std::string& country)
 }
 
 Result<json::object> post_need(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
-  ASSIGN_OR_RETURN(Token token, authenticate(ctx, request));
+  ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kReporter && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) +
                              " token cannot post needs (the country's reporter token, or an admin, is needed)");
@@ -182,7 +149,7 @@ Result<json::object> post_need(const ApiContext& ctx, CoordinationStore& store, 
 }
 
 Result<json::object> post_offer(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
-  ASSIGN_OR_RETURN(Token token, authenticate(ctx, request));
+  ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kDonor && token.role != Role::kCoordinator && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) + " token cannot post offers (donor, coordinator or admin)");
   ASSIGN_OR_RETURN(json::object body, body_object(request));
@@ -244,7 +211,7 @@ Result<std::vector<TransportCost>> costs_from(const json::object& body) {
 }
 
 Result<json::object> post_round(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
-  ASSIGN_OR_RETURN(Token token, authenticate(ctx, request));
+  ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kCoordinator && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) + " token cannot run allocation rounds (coordinator or admin)");
   ASSIGN_OR_RETURN(json::object body, body_object(request));
@@ -284,7 +251,7 @@ Status check_acts_for_donor(const Token& token, const std::string& donor) {
 }
 
 Result<json::object> post_shipment(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
-  ASSIGN_OR_RETURN(Token token, authenticate(ctx, request));
+  ASSIGN_OR_RETURN(Token token, guarded_token(request));
   ASSIGN_OR_RETURN(json::object body, body_object(request));
   ShipmentRequest shipment;
   ASSIGN_OR_RETURN(shipment.allocation_id, integer_field(body, "allocation_id"));
@@ -310,7 +277,7 @@ Result<json::object> post_shipment(const ApiContext& ctx, CoordinationStore& sto
 }
 
 Result<json::object> post_shipment_event(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
-  ASSIGN_OR_RETURN(Token token, authenticate(ctx, request));
+  ASSIGN_OR_RETURN(Token token, guarded_token(request));
   ASSIGN_OR_RETURN(int64_t id, path_id(request));
   ASSIGN_OR_RETURN(json::object body, body_object(request));
   ASSIGN_OR_RETURN(std::string name, string_field(body, "event"));
@@ -362,13 +329,12 @@ Response report(const ApiContext& ctx, CoordinationStore& store, const Request& 
   return Response::json(transparency_report_json(*data, ctx.clock->now()));
 }
 
-// Runs `handler` with a coordination connection; a JSON object result is sent with `status`.
+// Runs `handler` on the coordination store (which leases a pooled connection per call); a JSON
+// object result is sent with `status`.
 template <typename F>
-api::Handler with_store(std::shared_ptr<CoordinationPool> pool, F handler, int status = 200) {
-  return [pool, handler, status](const Request& request) -> Response {
-    auto store = pool->acquire();
-    if (!store) return Response::error(store.status());
-    auto result = handler(**store, request);
+api::Handler with_store(CoordinationStore* store, F handler, int status = 200) {
+  return [store, handler, status](const Request& request) -> Response {
+    auto result = handler(*store, request);
     if constexpr (std::is_same_v<decltype(result), Response>) {
       return result;
     } else {
@@ -388,55 +354,55 @@ json::object listing(const char* key, const std::vector<Record>& records, ToJson
 
 }  // namespace
 
-void add_aid_routes(api::Router& router, ApiContext ctx) {
-  auto pool = std::make_shared<CoordinationPool>(ctx.pool->db_path());
+void add_aid_routes(api::Router& router, ApiContext ctx, CoordinationStore& coordination) {
+  CoordinationStore* store = &coordination;
   // Writing routes refuse callers without a fitting token before reading the body; the handlers
   // check what depends on the body (which country, which donor).
   auto writer = [&ctx](std::vector<Role> roles) { return api::token_route(ctx.pool->authenticator(), std::move(roles)); };
 
-  router.add("POST", "/api/v1/aid/needs", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("POST", "/api/v1/aid/needs", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return post_need(ctx, s, r);
              }, 201), writer({Role::kReporter, Role::kAdmin}));
-  router.add("GET", "/api/v1/aid/needs", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/needs", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto needs, s.list_needs(NeedFilter{r.param("country"), r.param("item"),
                                                                     r.param("all") == "true"}));
                return listing("needs", needs, need_json);
              }));
-  router.add("POST", "/api/v1/aid/offers", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("POST", "/api/v1/aid/offers", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return post_offer(ctx, s, r);
              }, 201), writer({Role::kDonor, Role::kCoordinator, Role::kAdmin}));
-  router.add("GET", "/api/v1/aid/offers", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/offers", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto offers, s.list_offers(r.param("donor"), r.param("item"), r.param("all") == "true"));
                return listing("offers", offers, offer_json);
              }));
-  router.add("POST", "/api/v1/aid/rounds", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("POST", "/api/v1/aid/rounds", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return post_round(ctx, s, r);
              }, 201), writer({Role::kCoordinator, Role::kAdmin}));
-  router.add("GET", "/api/v1/aid/rounds", with_store(pool, [](CoordinationStore& s, const Request&) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/rounds", with_store(store, [](CoordinationStore& s, const Request&) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto rounds, s.list_rounds());
                return listing("rounds", rounds, round_summary_json);
              }));
-  router.add("GET", "/api/v1/aid/rounds/{id}", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/rounds/{id}", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(int64_t id, path_id(r));
                ASSIGN_OR_RETURN(RoundRecord round, s.get_round(id));
                return round_json(round);
              }));
-  router.add("POST", "/api/v1/aid/shipments", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("POST", "/api/v1/aid/shipments", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return post_shipment(ctx, s, r);
              }, 201), writer({}));
-  router.add("GET", "/api/v1/aid/shipments", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/shipments", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto shipments, s.list_shipments(r.param("country"), r.param("donor")));
                return listing("shipments", shipments, shipment_json);
              }));
-  router.add("GET", "/api/v1/aid/shipments/{id}", with_store(pool, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
+  router.add("GET", "/api/v1/aid/shipments/{id}", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(int64_t id, path_id(r));
                ASSIGN_OR_RETURN(ShipmentRecord shipment, s.get_shipment(id));
                return shipment_json(shipment);
              }));
-  router.add("POST", "/api/v1/aid/shipments/{id}/events", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("POST", "/api/v1/aid/shipments/{id}/events", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return post_shipment_event(ctx, s, r);
              }), writer({}));
-  router.add("GET", "/api/v1/aid/report", with_store(pool, [ctx](CoordinationStore& s, const Request& r) {
+  router.add("GET", "/api/v1/aid/report", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
                return report(ctx, s, r);
              }));
 }

@@ -1,14 +1,16 @@
 // HTTP tests of /api/v1/aid against a server on loopback: the whole flow from a need to a
 // confirmed partial delivery in the public report, the refusals of wrong roles and countries,
-// invalid shipment transitions, rounds over an updated snapshot, expert teams, and CSV.
+// invalid shipment transitions, rounds over an updated snapshot, expert teams, and CSV. On SQLite
+// and on PostgreSQL.
 #include <gtest/gtest.h>
-
 
 #include "aid/coordination_routes.h"
 #include "api/server.h"
 #include "api/test_client.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "store/sql.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::aid {
 namespace {
@@ -18,12 +20,14 @@ using api::testing::ClientResponse;
 using api::testing::expect_json_object;
 using api::testing::expect_refusal_message;
 using api::testing::http_request;
+using shouwang::testing::Backend;
 
-class AidRoutesTest : public ::testing::Test {
+class AidRoutesTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = dir_.file("store.db");
-    auto store = store::open_sqlite_store(path_);
+    path_ = fresh_.create(GetParam());
+    ASSERT_FALSE(path_.empty());
+    auto store = store::open_store(path_);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     auto issue = [&](store::Role role, const std::string& location, const std::string& label) {
       return *store::issue_token(**store, role, location, label, clock_.now());
@@ -35,14 +39,22 @@ class AidRoutesTest : public ::testing::Test {
     coordinator_ = issue(store::Role::kCoordinator, "", "Africa CDC hub");
     admin_ = issue(store::Role::kAdmin, "", "admin");
     pool_ = std::make_unique<api::StorePool>(path_);
+    auto database = store::sql::Database::open(path_);
+    ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+    database_ = std::move(database).value();
+    auto coordination = CoordinationStore::open(*database_);
+    ASSERT_TRUE(coordination.is_ok()) << coordination.status().to_string();
+    coordination_ = std::move(coordination).value();
     auto router = std::make_shared<api::Router>();
-    add_aid_routes(*router, api::ApiContext{pool_.get(), &clock_});
+    add_aid_routes(*router, api::ApiContext{pool_.get(), &clock_}, *coordination_);
     server_ = api::testing::start_loopback_server(router);
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
+    coordination_.reset();
+    database_.reset();
   }
 
   ClientResponse call(const std::string& method, const std::string& target, const std::string& token,
@@ -71,13 +83,18 @@ class AidRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
-  api::testing::TempDir dir_{"aid-routes"};
+  shouwang::testing::FreshDatabase fresh_;
   std::string path_, nga_, eth_, donor_, other_donor_, coordinator_, admin_;
   std::unique_ptr<api::StorePool> pool_;
+  std::unique_ptr<store::sql::Database> database_;
+  std::unique_ptr<CoordinationStore> coordination_;
   std::unique_ptr<api::HttpServer> server_;
 };
 
-TEST_F(AidRoutesTest, NeedOfferRoundShipmentPartialDeliveryAndPublicReport) {
+INSTANTIATE_TEST_SUITE_P(Backends, AidRoutesTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+
+TEST_P(AidRoutesTest, NeedOfferRoundShipmentPartialDeliveryAndPublicReport) {
   post_basic_needs_and_offer();
   auto needs = expect_json_object(call("GET", "/api/v1/aid/needs", ""));
   ASSERT_EQ(needs["needs"].as_array().size(), 2u);
@@ -160,7 +177,7 @@ TEST_F(AidRoutesTest, NeedOfferRoundShipmentPartialDeliveryAndPublicReport) {
             std::string::npos);
 }
 
-TEST_F(AidRoutesTest, ReportAsCsvWithoutLogin) {
+TEST_P(AidRoutesTest, ReportAsCsvWithoutLogin) {
   post_basic_needs_and_offer();
   auto round = expect_json_object(call("POST", "/api/v1/aid/rounds", coordinator_, {{"policy", "fair"}}), 201);
   auto shipment = expect_json_object(call("POST", "/api/v1/aid/shipments", donor_, {{"allocation_id", line_to(round, "ETH")}}), 201);
@@ -188,7 +205,7 @@ TEST_F(AidRoutesTest, ReportAsCsvWithoutLogin) {
   expect_refusal_message(call("GET", "/api/v1/aid/report?format=csv&table=nope", ""), 400);
 }
 
-TEST_F(AidRoutesTest, WrongRolesAndCountriesAreRefused) {
+TEST_P(AidRoutesTest, WrongRolesAndCountriesAreRefused) {
   json::object need{{"country", "NGA"}, {"item", "masks"}, {"quantity", 10}, {"population", 1000}};
   expect_refusal_message(call("POST", "/api/v1/aid/needs", "", need), 401);
   expect_refusal_message(call("POST", "/api/v1/aid/needs", "sw_not_a_token", need), 401);
@@ -228,7 +245,7 @@ TEST_F(AidRoutesTest, WrongRolesAndCountriesAreRefused) {
   EXPECT_EQ(after["received"].as_int64(), 0);
 }
 
-TEST_F(AidRoutesTest, InvalidTransitionsAndBadInputAreExplained) {
+TEST_P(AidRoutesTest, InvalidTransitionsAndBadInputAreExplained) {
   post_basic_needs_and_offer();
   auto round = expect_json_object(call("POST", "/api/v1/aid/rounds", coordinator_, {{"policy", "fair"}}), 201);
   int64_t nga_line = line_to(round, "NGA");
@@ -294,7 +311,7 @@ TEST_F(AidRoutesTest, InvalidTransitionsAndBadInputAreExplained) {
 
 // A second round allocates what is left and counts earlier allocations as delivered; costs in the
 // body make fair-then-cost choose the cheaper donor.
-TEST_F(AidRoutesTest, LaterRoundsUseTheUpdatedSnapshotAndCosts) {
+TEST_P(AidRoutesTest, LaterRoundsUseTheUpdatedSnapshotAndCosts) {
   post_basic_needs_and_offer();
   expect_json_object(call("POST", "/api/v1/aid/rounds", coordinator_, {{"policy", "fair"}}), 201);
   expect_json_object(call("POST", "/api/v1/aid/offers", other_donor_, {{"item", "masks"}, {"quantity", 400}}), 201);
@@ -331,7 +348,7 @@ TEST_F(AidRoutesTest, LaterRoundsUseTheUpdatedSnapshotAndCosts) {
   EXPECT_EQ(third["inputs"].at("needs").as_array()[1].at("quantity").as_int64(), 50) << "the new posting counts";
 }
 
-TEST_F(AidRoutesTest, ExpertTeamsAreAnItemKind) {
+TEST_P(AidRoutesTest, ExpertTeamsAreAnItemKind) {
   auto need = expect_json_object(call("POST", "/api/v1/aid/needs", nga_,
                       {{"item_kind", "expert_team"}, {"specialty", "icu"}, {"team_size", 8}, {"quantity", 2},
                        {"population", 100000}, {"start_date", "2020-06-10"}, {"end_date", "2020-08-10"}}),

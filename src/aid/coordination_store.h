@@ -1,9 +1,9 @@
-// The coordination side of aid in the Shouwang database file (tables prefixed aid_): needs posted
-// by countries, offers posted by donors, published allocation rounds with their inputs, and
-// shipments with their event history. Business rules that need the stored state (what is still
-// needed and offered, which shipment transitions are allowed, how much may still be received)
-// live here; who may do what is decided by the routes. One connection per instance: not shared
-// between threads.
+// The coordination side of aid in the Shouwang database (tables prefixed aid_), on SQLite or
+// PostgreSQL through store::sql: needs posted by countries, offers posted by donors, published
+// allocation rounds with their inputs, and shipments with their event history. Business rules that
+// need the stored state (what is still needed and offered, which shipment transitions are allowed,
+// how much may still be received) live here; who may do what is decided by the routes. Each call
+// leases a connection from the shared pool for its duration, so one instance serves every thread.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include "core/period.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql.h"
 
 namespace shouwang::aid {
 
@@ -158,8 +158,8 @@ struct NeedFilter {
 
 class CoordinationStore {
  public:
-  // Opens the database file and creates the aid_ tables if they are missing.
-  static Result<std::unique_ptr<CoordinationStore>> open(const std::string& db_path);
+  // Brings the aid_ tables of `db` up to this binary's schema; `db` must outlive the store.
+  static Result<std::unique_ptr<CoordinationStore>> open(store::sql::Database& db);
 
   // A new posting replaces the current need of the same (country, item), or offer of the same
   // (donor, item); the old one stays, marked superseded, for the record. Returns the new id.
@@ -197,11 +197,9 @@ class CoordinationStore {
                                             const std::string& by);
 
  private:
-  explicit CoordinationStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
-  Status create_schema();
-  Result<std::vector<ShipmentEvent>> shipment_events(int64_t shipment_id);
+  explicit CoordinationStore(store::sql::Database& db) : db_(db) {}
 
-  std::unique_ptr<store::sqlite::Db> db_;
+  store::sql::Database& db_;
 };
 
 }  // namespace shouwang::aid

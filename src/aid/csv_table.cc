@@ -1,80 +1,40 @@
-// RFC 4180 parsing with line tracking.
+// RFC 4180 parsing with line tracking, on core's reader.
 #include "aid/csv_table.h"
+
+#include "core/csv_reader.h"
 
 namespace shouwang::aid {
 
 Result<CsvTable> parse_csv(std::string_view text, std::string_view label) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark from spreadsheets
-  CsvTable table;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> row_lines;
-  std::vector<std::string> fields;
-  std::string field;
-  int line = 1, record_line = 1;
-  bool in_quotes = false, field_was_quoted = false, record_has_content = false;
-  auto end_field = [&] {
-    fields.push_back(std::move(field));
-    field.clear();
-    field_was_quoted = false;
-  };
-  auto end_record = [&] {
-    end_field();
-    if (record_has_content) {
-      rows.push_back(std::move(fields));
-      row_lines.push_back(record_line);
+  // Strict quoting: a quote inside a field, or text after a closing quote, is refused rather than
+  // guessed at. Blanks around fields are dropped (cells are read trimmed anyway), so `"KEN" , 5`
+  // reads. A lone CR ends a line too, as classic Mac OS spreadsheets write them.
+  CsvReader reader(text, {.trim_blanks = true, .strict_quotes = true, .bare_cr_ends_line = true});
+  std::vector<CsvRecord> rows;
+  std::vector<std::string_view> fields;
+  while (reader.next(fields)) {
+    if (reader.malformed()) {
+      const bool unterminated = reader.problem() == CsvProblem::kUnterminatedQuote;
+      return invalid_argument(std::string(label) + " line " + std::to_string(reader.line()) +
+                              (unterminated ? ": quote opened but never closed" : ": stray quote inside a field"));
     }
-    fields.clear();
-    record_has_content = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          field.push_back('"');
-          ++i;
-        } else {
-          in_quotes = false;
-        }
-      } else {
-        if (c == '\n') ++line;
-        field.push_back(c);
-      }
-      continue;
-    }
-    if (c == '"') {
-      if (!field.empty() || field_was_quoted)
-        return invalid_argument(std::string(label) + " line " + std::to_string(line) + ": stray quote inside a field");
-      in_quotes = field_was_quoted = record_has_content = true;
-    } else if (c == ',') {
-      record_has_content = true;
-      end_field();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_record();
-      ++line;
-      record_line = line;
-    } else {
-      if (c != ' ' && c != '\t') record_has_content = true;
-      field.push_back(c);
-    }
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    rows.push_back({static_cast<int>(reader.line()), std::vector<std::string>(fields.begin(), fields.end())});
   }
-  if (in_quotes)
-    return invalid_argument(std::string(label) + " line " + std::to_string(record_line) + ": quote opened but never closed");
-  end_record();
 
   if (rows.empty()) return invalid_argument(std::string(label) + ": empty file (a header line is required)");
-  table.header = std::move(rows[0]);
+  CsvTable table;
+  table.header = std::move(rows[0].fields);
   for (auto& name : table.header) {
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
     while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.erase(name.begin());
   }
   for (size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].size() != table.header.size())
-      return invalid_argument(std::string(label) + " row " + std::to_string(row_lines[r]) + ": " +
-                              std::to_string(rows[r].size()) + " fields, but the header has " +
+    if (rows[r].fields.size() != table.header.size())
+      return invalid_argument(std::string(label) + " row " + std::to_string(rows[r].line) + ": " +
+                              std::to_string(rows[r].fields.size()) + " fields, but the header has " +
                               std::to_string(table.header.size()));
-    table.records.push_back({row_lines[r], std::move(rows[r])});
+    table.records.push_back(std::move(rows[r]));
   }
   return table;
 }

@@ -1,7 +1,7 @@
 // A CSV table read whole into memory with the line number each record starts on, so that every
-// error can name its row. Hand-written (RFC 4180: quotes, doubled quotes, CRLF, embedded newlines)
-// because core has no CSV reader yet and the allocation files are small; Debian's libcsv would
-// need the same row and column bookkeeping around its callbacks.
+// error can name its row. Read with core's CsvReader (RFC 4180: quotes, doubled quotes, CRLF,
+// embedded newlines), strictly: a stray quote is an error. Spaces and tabs around a field are not
+// part of it. The allocation files are small.
 #pragma once
 
 #include <string>

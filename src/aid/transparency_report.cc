@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "aid/csv_table.h"
-#include "api/http.h"
+#include "core/json_text.h"
 
 namespace shouwang::aid {
 namespace json = boost::json;
@@ -31,7 +31,7 @@ json::value parsed(const std::string& text) {
   return ec ? json::value(nullptr) : v;
 }
 
-json::value optional_number(const std::optional<double>& v) { return v ? api::json_number(*v) : json::value(nullptr); }
+json::value optional_number(const std::optional<double>& v) { return v ? json_number(*v) : json::value(nullptr); }
 
 std::string number_text(double v) {
   std::ostringstream out;
@@ -63,7 +63,7 @@ json::object need_json(const NeedRecord& n) {
                  {"quantity", n.quantity},
                  {"population", n.population},
                  {"delivered", n.delivered},
-                 {"weight", api::json_number(n.weight)},
+                 {"weight", json_number(n.weight)},
                  {"allocated", n.allocated},
                  {"remaining", std::max<int64_t>(0, n.quantity - n.allocated)},
                  {"note", n.note},
@@ -82,7 +82,7 @@ json::object offer_json(const OfferRecord& r) {
                  {"quantity", r.quantity},
                  {"origin", r.origin.empty() ? json::value(nullptr) : json::value(r.origin)},
                  {"kind", r.kind == OfferKind::kCommercial ? "commercial" : "donation"},
-                 {"unit_price", api::json_number(r.unit_price)},
+                 {"unit_price", json_number(r.unit_price)},
                  {"allocated", r.allocated},
                  {"remaining", std::max<int64_t>(0, r.quantity - r.allocated)},
                  {"note", r.note},
@@ -136,8 +136,8 @@ json::object round_summary_json(const RoundRecord& r) {
                       {"run_by", r.run_by},
                       {"policy", std::string(policy_name(r.options.policy))},
                       {"cap", optional_number(r.options.cap)},
-                      {"buffer", api::json_number(r.options.buffer)},
-                      {"total_cost", api::json_number(r.total_cost)}};
+                      {"buffer", json_number(r.options.buffer)},
+                      {"total_cost", json_number(r.total_cost)}};
 }
 
 json::object round_json(const RoundRecord& r) {

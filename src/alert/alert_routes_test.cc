@@ -14,9 +14,12 @@
 #include <thread>
 
 #include "alert/test_support.h"
+#include "alert/test_webhook_receiver.h"
 #include "api/server.h"
 #include "api/test_client.h"
 #include "store/auth.h"
+#include "store/open_store.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::alert {
 namespace {
@@ -25,57 +28,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using api::testing::http_request;
 using Clock = std::chrono::steady_clock;
-
-// A webhook receiver: a real HTTP server on loopback that records every POST.
-class Receiver {
- public:
-  struct Post {
-    std::string path;
-    std::string body;
-    std::map<std::string, std::string> headers;
-    Clock::time_point at;
-  };
-
-  explicit Receiver(uint16_t port = 0) {
-    auto router = std::make_shared<api::Router>();
-    // Under /api/ because the Shouwang server routes only that prefix to its Router.
-    router->add("POST", "/api/hook/{name}", [this](const api::Request& request) {
-      std::lock_guard lock(mutex_);
-      posts_.push_back({request.path, request.body, request.headers, Clock::now()});
-      arrived_.notify_all();
-      return api::Response::json(json::object{{"ok", true}});
-    });
-    api::ServerOptions options;
-    options.port = port;
-    server_ = std::make_unique<api::HttpServer>(options, router);
-    started_ = server_->start();
-  }
-  bool started() const { return started_.is_ok(); }
-  uint16_t port() const { return server_->port(); }
-  std::string url(const std::string& name) const {
-    return "http://127.0.0.1:" + std::to_string(port()) + "/api/hook/" + name;
-  }
-  // Waits until `n` POSTs reached `path`, at most `timeout`; returns them.
-  std::vector<Post> wait_for(const std::string& path, size_t n, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    arrived_.wait_for(lock, timeout, [&] { return matching(path).size() >= n; });
-    return matching(path);
-  }
-
- private:
-  std::vector<Post> matching(const std::string& path) const {
-    std::vector<Post> out;
-    for (const auto& p : posts_) {
-      if (p.path == path) out.push_back(p);
-    }
-    return out;
-  }
-  std::unique_ptr<api::HttpServer> server_;
-  Status started_;
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<Post> posts_;
-};
+using testing::Receiver;
 
 // A client of the SSE stream on a raw socket, keeping everything it received.
 class StreamReader {
@@ -109,12 +62,14 @@ class StreamReader {
 // How a stream frame of an alert starts ({"alert_id":7,...), so that alert 1 is not found in 12.
 std::string frame_of(int64_t alert_id) { return "data: {\"alert_id\":" + std::to_string(alert_id) + ","; }
 
-class AlertRoutesTest : public ::testing::Test {
+class AlertRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backend> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(db_.ok());
-    auto store = store::open_sqlite_store(db_.path());
-    ASSERT_TRUE(store.is_ok());
+    db_ = fresh_.create(GetParam());
+    ASSERT_FALSE(db_.empty());
+    ASSERT_TRUE(testing::seed_test_locations(db_).is_ok());
+    auto store = store::open_store(db_);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     admin_ = *store::issue_token(**store, store::Role::kAdmin, "", "admin", clock_.now());
     focal_nga_ = *store::issue_token(**store, store::Role::kFocalPoint, "NGA", "fp-nigeria", clock_.now());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "NGA", "reporter", clock_.now());
@@ -132,7 +87,7 @@ class AlertRoutesTest : public ::testing::Test {
     server_.reset();
     service_.reset();
     LiaisonOptions options;
-    options.db_path = db_.path();
+    options.db_path = db_;
     options.clock = &clock_;
     options.retry_base_micros = 100'000;
     options.delivery_poll = std::chrono::milliseconds(20);
@@ -166,14 +121,15 @@ class AlertRoutesTest : public ::testing::Test {
     return json::parse(r.body).at("id").as_int64();
   }
 
-  testing::TempDatabase db_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  shouwang::testing::FreshDatabase fresh_;
+  std::string db_;
   SystemClock clock_;
   std::string admin_, focal_nga_, reporter_, focal_egy_, focal_afro_, focal_world_;
   std::unique_ptr<LiaisonService> service_;
   std::unique_ptr<api::HttpServer> server_;
 };
 
-TEST_F(AlertRoutesTest, RegionalWebhookReceivesASignedAlertWithinASecondThenEscalation) {
+TEST_P(AlertRoutesTest, RegionalWebhookReceivesASignedAlertWithinASecondThenEscalation) {
   Receiver receiver;
   ASSERT_TRUE(receiver.started());
   subscribe("AFRO", receiver.url("afro"), "afro-secret");
@@ -222,7 +178,7 @@ TEST_F(AlertRoutesTest, RegionalWebhookReceivesASignedAlertWithinASecondThenEsca
   EXPECT_EQ(json::parse(list.body).at("alerts").as_array().size(), 1u);
 }
 
-TEST_F(AlertRoutesTest, EventsNeedAFocalPointTokenCoveringTheLocation) {
+TEST_P(AlertRoutesTest, EventsNeedAFocalPointTokenCoveringTheLocation) {
   json::object event{{"location", "NGA"}, {"severity", "high"}, {"text", "x"}};
   EXPECT_EQ(call("POST", "/api/v1/events", event, "").status, 401);
   EXPECT_EQ(call("POST", "/api/v1/events", event, reporter_).status, 403);
@@ -238,7 +194,7 @@ TEST_F(AlertRoutesTest, EventsNeedAFocalPointTokenCoveringTheLocation) {
   EXPECT_EQ(json::parse(first.body).at("alert_id"), json::parse(second.body).at("alert_id"));
 }
 
-TEST_F(AlertRoutesTest, SubscriptionsCanBeListedAndDeletedWithoutShowingSecrets) {
+TEST_P(AlertRoutesTest, SubscriptionsCanBeListedAndDeletedWithoutShowingSecrets) {
   int64_t id = subscribe("NGA", "http://127.0.0.1:9/hook/x", "very-secret");
   EXPECT_EQ(call("GET", "/api/v1/subscriptions", nullptr, "").status, 401);
   auto list = call("GET", "/api/v1/subscriptions", nullptr, admin_);
@@ -252,7 +208,7 @@ TEST_F(AlertRoutesTest, SubscriptionsCanBeListedAndDeletedWithoutShowingSecrets)
   EXPECT_EQ(bad.status, 400);
 }
 
-TEST_F(AlertRoutesTest, ReceiverDownThenUpGetsTheAlertExactlyOnceEvenAcrossARestart) {
+TEST_P(AlertRoutesTest, ReceiverDownThenUpGetsTheAlertExactlyOnceEvenAcrossARestart) {
   uint16_t port;
   {
     Receiver probe;  // finds a free port, then goes away: the receiver is down
@@ -277,7 +233,7 @@ TEST_F(AlertRoutesTest, ReceiverDownThenUpGetsTheAlertExactlyOnceEvenAcrossARest
   EXPECT_EQ(*service_->pending_deliveries(), 0);
 }
 
-TEST_F(AlertRoutesTest, StreamSendsEachTransitionAsAServerSentEvent) {
+TEST_P(AlertRoutesTest, StreamSendsEachTransitionAsAServerSentEvent) {
   StreamReader stream(server_->port(), focal_nga_);
   ASSERT_TRUE(stream.read_until(": connected"));
   EXPECT_NE(stream.received().find("text/event-stream"), std::string::npos);
@@ -288,7 +244,7 @@ TEST_F(AlertRoutesTest, StreamSendsEachTransitionAsAServerSentEvent) {
   EXPECT_NE(stream.received().find("event: alert\ndata: {"), std::string::npos);
 }
 
-TEST_F(AlertRoutesTest, ListAndGetRefuseBadParametersAndTokens) {
+TEST_P(AlertRoutesTest, ListAndGetRefuseBadParametersAndTokens) {
   for (const char* limit : {"0", "10001", "-1", "1e3", "x"}) {
     EXPECT_EQ(call("GET", std::string("/api/v1/alerts?limit=") + limit, nullptr, "").status, 400) << limit;
   }
@@ -302,7 +258,7 @@ TEST_F(AlertRoutesTest, ListAndGetRefuseBadParametersAndTokens) {
 // "Event visibility per role": an event alert nobody has published reaches only admins and the
 // focal points of its country, its WHO region and WORLD, on the list, by id and on the stream;
 // once a focal point covering it publishes it, everyone sees it. Detection alerts are public.
-TEST_F(AlertRoutesTest, EventVisibilityPerRole) {
+TEST_P(AlertRoutesTest, EventVisibilityPerRole) {
   struct Caller {
     std::string name;
     std::string token;
@@ -417,7 +373,7 @@ TEST_F(AlertRoutesTest, EventVisibilityPerRole) {
   }
 }
 
-TEST_F(AlertRoutesTest, MetricsArePrometheusText) {
+TEST_P(AlertRoutesTest, MetricsArePrometheusText) {
   Receiver receiver;
   subscribe("NGA", receiver.url("m"), "s");
   ASSERT_EQ(call("POST", "/api/v1/events", json::object{{"location", "NGA"}, {"severity", "high"}, {"text", "m"}},
@@ -435,7 +391,7 @@ TEST_F(AlertRoutesTest, MetricsArePrometheusText) {
   EXPECT_NE(r.body.find("shouwang_alert_report_to_alert_seconds_count 1"), std::string::npos);
 }
 
-TEST_F(AlertRoutesTest, ConcurrentEventReportsOverHttpAreAllStoredAndBadOnesRefusedAlone) {
+TEST_P(AlertRoutesTest, ConcurrentEventReportsOverHttpAreAllStoredAndBadOnesRefusedAlone) {
   Receiver receiver;
   ASSERT_TRUE(receiver.started());
   subscribe("AFRO", receiver.url("afro"), "s3cret");
@@ -475,6 +431,9 @@ TEST_F(AlertRoutesTest, ConcurrentEventReportsOverHttpAreAllStoredAndBadOnesRefu
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(receiver.wait_for("/api/hook/afro", 5, std::chrono::milliseconds(1)).size(), 4u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AlertRoutesTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
 
 }  // namespace
 }  // namespace shouwang::alert

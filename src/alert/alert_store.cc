@@ -1,449 +1,530 @@
-// SQL of the liaison tables. Times are stored as microseconds since the epoch (UTC).
+// SQL of the liaison tables, portable between SQLite and PostgreSQL. Times are stored as
+// microseconds since the epoch (UTC).
 #include "alert/alert_store.h"
 
-#include <boost/json.hpp>
-
-#include "core/json_text.h"
+#include <algorithm>
 
 namespace shouwang::alert {
 namespace {
 
-using store::sqlite::Db;
-using store::sqlite::Statement;
+namespace sql = store::sql;
+using sql::Dialect;
+using sql::Row;
+using sql::Value;
 
-constexpr const char* kSchema = R"sql(
+// Step 1 is the schema the SQLite-only releases created with CREATE ... IF NOT EXISTS (their
+// INTEGER is SQLite's 64-bit integer), so a database file made before the migrations existed
+// keeps its tables and rows. Released steps are never edited: a change is a new step.
+constexpr sql::Migration kSteps[] = {
+    {1, R"sql(
 CREATE TABLE IF NOT EXISTS alert_subscriptions(
-  id INTEGER PRIMARY KEY,
+  id {id},
   name TEXT NOT NULL,
   organisation TEXT NOT NULL DEFAULT '',
   location TEXT NOT NULL,
   indicator TEXT NOT NULL DEFAULT '',
-  min_severity INTEGER NOT NULL,
+  min_severity BIGINT NOT NULL,
   webhook TEXT NOT NULL,
   secret TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL);
+  created_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_escalation_policies(
-  id INTEGER PRIMARY KEY,
+  id {id},
   location TEXT NOT NULL,
-  after_micros INTEGER NOT NULL,
+  after_micros BIGINT NOT NULL,
   webhook TEXT NOT NULL,
   secret TEXT NOT NULL DEFAULT '',
   name TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL);
+  created_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_alerts(
-  id INTEGER PRIMARY KEY,
+  id {id},
   group_key TEXT NOT NULL,
   location TEXT NOT NULL,
   indicator TEXT NOT NULL,
-  severity INTEGER NOT NULL,
+  severity BIGINT NOT NULL,
   state TEXT NOT NULL,
   origin TEXT NOT NULL,
   text TEXT NOT NULL,
-  opened_at INTEGER NOT NULL,
-  last_signal_at INTEGER NOT NULL,
-  signal_count INTEGER NOT NULL,
-  report_received_at INTEGER NOT NULL,
+  opened_at BIGINT NOT NULL,
+  last_signal_at BIGINT NOT NULL,
+  signal_count BIGINT NOT NULL,
+  report_received_at BIGINT NOT NULL,
   opened_by TEXT NOT NULL DEFAULT '',
-  published_at INTEGER,
+  published_at BIGINT,
   published_by TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_alerts_by_group ON alert_alerts(group_key, state);
 CREATE INDEX IF NOT EXISTS alert_alerts_by_state ON alert_alerts(state, opened_at);
 -- The grouping lookup (newest unresolved alert of a group) walks this backwards by id instead of
--- sorting the group's alerts in a temporary b-tree on every report.
+-- sorting the group's alerts on every report.
 CREATE INDEX IF NOT EXISTS alert_alerts_unresolved_by_group ON alert_alerts(group_key, id)
   WHERE state != 'resolved';
 CREATE TABLE IF NOT EXISTS alert_transitions(
-  id INTEGER PRIMARY KEY,
-  alert_id INTEGER NOT NULL,
+  id {id},
+  alert_id BIGINT NOT NULL,
   from_state TEXT NOT NULL,
   to_state TEXT NOT NULL,
   actor TEXT NOT NULL,
-  at INTEGER NOT NULL,
+  at BIGINT NOT NULL,
   note TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_transitions_by_alert ON alert_transitions(alert_id);
 CREATE TABLE IF NOT EXISTS alert_escalations(
-  alert_id INTEGER NOT NULL,
-  policy_id INTEGER NOT NULL,
-  fired_at INTEGER NOT NULL,
+  alert_id BIGINT NOT NULL,
+  policy_id BIGINT NOT NULL,
+  fired_at BIGINT NOT NULL,
   PRIMARY KEY(alert_id, policy_id));
 CREATE INDEX IF NOT EXISTS alert_escalations_by_policy ON alert_escalations(policy_id, alert_id);
 CREATE TABLE IF NOT EXISTS alert_outbox(
-  id INTEGER PRIMARY KEY,
+  id {id},
   idempotency_key TEXT NOT NULL UNIQUE,
-  alert_id INTEGER NOT NULL,
+  alert_id BIGINT NOT NULL,
   channel TEXT NOT NULL,
   target TEXT NOT NULL,
   secret TEXT NOT NULL DEFAULT '',
   payload TEXT NOT NULL,
   kind TEXT NOT NULL,
-  origin_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  delivered_at INTEGER,
-  failed INTEGER NOT NULL DEFAULT 0,
+  origin_at BIGINT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  delivered_at BIGINT,
+  failed BIGINT NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(next_attempt_at)
   WHERE delivered_at IS NULL AND failed = 0;
-)sql";
+)sql"},
+    // Several servers on one database: an outbox entry is held by the server sending it until
+    // claimed_until (microseconds; 0: held by none), and routing changes are counted so every
+    // server notices them.
+    {2, R"sql(
+ALTER TABLE alert_outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alert_outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS alert_routing(
+  id BIGINT PRIMARY KEY,
+  version BIGINT NOT NULL);
+INSERT INTO alert_routing(id, version) VALUES(1, 0) ON CONFLICT(id) DO NOTHING;
+)sql"},
+};
+constexpr sql::Schema kSchema{"alert", kSteps};
+
+// The first key of every group lock ("alrt"): PostgreSQL's two-key advisory locks are a space of
+// their own, apart from the one-key locks migrations take.
+constexpr int64_t kGroupLockClass = 0x616c7274;
+
+// FNV-1a: the same number for a group in every server process and build (std::hash need not be).
+int32_t group_lock_key(const std::string& group_key) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : group_key) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  return static_cast<int32_t>(hash);
+}
 
 constexpr const char* kAlertColumns =
     "id, group_key, location, indicator, severity, state, origin, text, opened_at, last_signal_at, "
     "signal_count, report_received_at, opened_by, published_at, published_by";
 
-Result<Alert> alert_from_row(const Statement& st) {
+Result<Alert> alert_from_row(const Row& row) {
   Alert a;
-  a.id = st.column_int64(0);
-  a.group_key = st.column_text(1);
-  a.location = st.column_text(2);
-  a.indicator = st.column_text(3);
-  a.severity = static_cast<Severity>(st.column_int64(4));
-  ASSIGN_OR_RETURN(a.state, parse_alert_state(st.column_text(5)));
-  a.origin = st.column_text(6);
-  a.text = st.column_text(7);
-  a.opened_at = Timestamp(st.column_int64(8));
-  a.last_signal_at = Timestamp(st.column_int64(9));
-  a.signal_count = st.column_int64(10);
-  a.report_received_at = Timestamp(st.column_int64(11));
-  a.opened_by = st.column_text(12);
-  if (!st.column_is_null(13)) a.published_at = Timestamp(st.column_int64(13));
-  a.published_by = st.column_text(14);
+  a.id = row.int64(0);
+  a.group_key = row.text(1);
+  a.location = row.text(2);
+  a.indicator = row.text(3);
+  a.severity = static_cast<Severity>(row.int64(4));
+  ASSIGN_OR_RETURN(a.state, parse_alert_state(row.text(5)));
+  a.origin = row.text(6);
+  a.text = row.text(7);
+  a.opened_at = Timestamp(row.int64(8));
+  a.last_signal_at = Timestamp(row.int64(9));
+  a.signal_count = row.int64(10);
+  a.report_received_at = Timestamp(row.int64(11));
+  a.opened_by = row.text(12);
+  if (!row.is_null(13)) a.published_at = Timestamp(row.int64(13));
+  a.published_by = row.text(14);
   return a;
-}
-
-Result<std::vector<Alert>> collect_alerts(Statement& st) { return store::sqlite::all_rows(st, alert_from_row); }
-
-Result<bool> has_publication_columns(Db& db) {
-  ASSIGN_OR_RETURN(Statement st, db.prepare("SELECT COUNT(*) FROM pragma_table_info('alert_alerts') "
-                                            "WHERE name = 'published_at'"));
-  ASSIGN_OR_RETURN(bool row, st.step());
-  return row && st.column_int64(0) > 0;
-}
-
-// Files made before event alerts could be confidential lack the published_* columns. Their
-// detection alerts are published as they opened (public by nature); their event alerts become
-// confidential until a focal point publishes them: what was shown cannot be unshown, but nothing
-// more is. The check is repeated inside an immediate transaction so that two processes opening
-// the same old file do not both add the columns; files already migrated take no write lock.
-Status add_publication_columns(Db& db) {
-  ASSIGN_OR_RETURN(bool present, has_publication_columns(db));
-  if (present) return Status::ok();
-  ASSIGN_OR_RETURN(auto tx, store::sqlite::Transaction::begin(db));
-  ASSIGN_OR_RETURN(present, has_publication_columns(db));
-  if (present) return Status::ok();
-  RETURN_IF_ERROR(db.exec("ALTER TABLE alert_alerts ADD COLUMN published_at INTEGER;"
-                          "ALTER TABLE alert_alerts ADD COLUMN published_by TEXT NOT NULL DEFAULT '';"
-                          "UPDATE alert_alerts SET published_at = opened_at, published_by = opened_by "
-                          "WHERE origin = 'signal';"));
-  return tx->commit();
 }
 
 constexpr const char* kOutboxColumns =
     "id, idempotency_key, alert_id, channel, target, secret, payload, kind, origin_at, attempts, next_attempt_at";
 
-OutboxEntry outbox_entry_from_row(const Statement& st) {
+OutboxEntry outbox_entry_from_row(const Row& row) {
   OutboxEntry e;
-  e.id = st.column_int64(0);
-  e.idempotency_key = st.column_text(1);
-  e.alert_id = st.column_int64(2);
-  e.channel = st.column_text(3);
-  e.target = st.column_text(4);
-  e.secret = st.column_text(5);
-  e.payload = st.column_text(6);
-  e.kind = st.column_text(7);
-  e.origin_at = Timestamp(st.column_int64(8));
-  e.attempts = st.column_int64(9);
-  e.next_attempt_at = Timestamp(st.column_int64(10));
+  e.id = row.int64(0);
+  e.idempotency_key = row.text(1);
+  e.alert_id = row.int64(2);
+  e.channel = row.text(3);
+  e.target = row.text(4);
+  e.secret = row.text(5);
+  e.payload = row.text(6);
+  e.kind = row.text(7);
+  e.origin_at = Timestamp(row.int64(8));
+  e.attempts = row.int64(9);
+  e.next_attempt_at = Timestamp(row.int64(10));
   return e;
 }
 
-Result<std::vector<OutboxEntry>> collect_entries(Statement& st) {
-  return store::sqlite::all_rows(st, outbox_entry_from_row);
+// ", ?" n times after the first: the placeholders of an IN list of n values (n > 0).
+std::string placeholders(size_t n) {
+  std::string out = "?";
+  for (size_t i = 1; i < n; ++i) out += ", ?";
+  return out;
+}
+
+// Files made before event alerts could be confidential lack the published_* columns (only SQLite
+// files are that old). Their detection alerts are published as they opened (public by nature);
+// their event alerts become confidential until a focal point publishes them: what was shown
+// cannot be unshown, but nothing more is. The check is repeated inside the write transaction so
+// that two processes opening the same old file do not both add the columns.
+Status add_publication_columns(sql::Database& db) {
+  if (db.dialect() != Dialect::kSqlite) return Status::ok();
+  ASSIGN_OR_RETURN(auto lease, db.acquire());
+  sql::Connection& conn = *lease;
+  // Either statement fails to prepare when its table or column is missing.
+  auto lacks_columns = [&] {
+    return conn.query("SELECT id FROM alert_alerts WHERE 0 = 1").is_ok() &&
+           !conn.query("SELECT published_at FROM alert_alerts WHERE 0 = 1").is_ok();
+  };
+  if (!lacks_columns()) return Status::ok();
+  ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin(conn));
+  if (!lacks_columns()) return Status::ok();
+  RETURN_IF_ERROR(conn.exec("ALTER TABLE alert_alerts ADD COLUMN published_at INTEGER;"
+                            "ALTER TABLE alert_alerts ADD COLUMN published_by TEXT NOT NULL DEFAULT '';"
+                            "UPDATE alert_alerts SET published_at = opened_at, published_by = opened_by "
+                            "WHERE origin = 'signal';"));
+  return tx.commit();
 }
 
 }  // namespace
 
-Result<Statement*> AlertStore::statement(const std::string& sql) {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) {
-    ASSIGN_OR_RETURN(Statement prepared, db_->prepare(sql));
-    it = statements_.emplace(sql, std::move(prepared)).first;
-  }
-  it->second.reset();
-  return &it->second;
+// ---------------------------------------------------------------------------------------------
+// AlertStore
+
+Result<std::unique_ptr<AlertStore>> AlertStore::open(sql::Database& db) {
+  RETURN_IF_ERROR(add_publication_columns(db));
+  RETURN_IF_ERROR(sql::migrate(db, kSchema));
+  return std::unique_ptr<AlertStore>(new AlertStore(db));
 }
 
-Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& db_path) {
-  ASSIGN_OR_RETURN(auto db, Db::open(db_path));
-  RETURN_IF_ERROR(db->exec(kSchema));
-  RETURN_IF_ERROR(add_publication_columns(*db));
-  return std::unique_ptr<AlertStore>(new AlertStore(std::move(db)));
+Status AlertStore::in_transaction(const std::function<Status(AlertTables&)>& work) {
+  ASSIGN_OR_RETURN(auto lease, db_.acquire());
+  ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin(*lease));
+  AlertTables tables(*lease);
+  RETURN_IF_ERROR(work(tables));
+  return tx.commit();
 }
 
-Result<int64_t> AlertStore::add_subscription(const Subscription& s) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(
-                                "INSERT INTO alert_subscriptions(name, organisation, location, indicator, "
-                                "min_severity, webhook, secret, created_at) VALUES(?,?,?,?,?,?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, s.name).bind(2, s.organisation).bind(3, s.location).bind(4, s.indicator);
-  st.bind(5, static_cast<int64_t>(s.min_severity)).bind(6, s.webhook).bind(7, s.secret).bind(8, s.created_at.micros());
-  RETURN_IF_ERROR(st.run());
-  return db_->last_insert_rowid();
+Result<bool> AlertStore::enqueue(const OutboxEntry& e) {
+  return on_connection([&](AlertTables& t) { return t.enqueue(e); });
 }
 
-Result<std::vector<Subscription>> AlertStore::list_subscriptions() {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, name, organisation, location, indicator, min_severity, "
-                                         "webhook, secret, created_at FROM alert_subscriptions ORDER BY id"));
-  return store::sqlite::all_rows(*st_ptr, [](const Statement& st) {
+Result<int64_t> AlertStore::pending_count() {
+  return on_connection([](AlertTables& t) { return t.pending_count(); });
+}
+
+Result<std::vector<OutboxEntry>> AlertStore::claim_due(Timestamp now, int64_t limit, const std::string& channel,
+                                                       const std::string& claimed_by, Timestamp lease_until) {
+  std::vector<OutboxEntry> claimed;
+  RETURN_IF_ERROR(in_transaction([&](AlertTables& t) -> Status {
+    ASSIGN_OR_RETURN(claimed, t.claim_due(now, limit, channel, claimed_by, lease_until));
+    return Status::ok();
+  }));
+  return claimed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions, policies and routing
+
+Result<int64_t> AlertTables::add_subscription(const Subscription& s) {
+  ASSIGN_OR_RETURN(int64_t id, conn_.scalar("INSERT INTO alert_subscriptions(name, organisation, location, indicator, "
+                                            "min_severity, webhook, secret, created_at) VALUES(?,?,?,?,?,?,?,?) "
+                                            "RETURNING id",
+                                            s.name, s.organisation, s.location, s.indicator,
+                                            static_cast<int64_t>(s.min_severity), s.webhook, s.secret,
+                                            s.created_at.micros()));
+  RETURN_IF_ERROR(conn_.run("UPDATE alert_routing SET version = version + 1 WHERE id = 1").status());
+  return id;
+}
+
+Result<std::vector<Subscription>> AlertTables::list_subscriptions() {
+  ASSIGN_OR_RETURN(auto rows, conn_.query("SELECT id, name, organisation, location, indicator, min_severity, "
+                                          "webhook, secret, created_at FROM alert_subscriptions ORDER BY id"));
+  return sql::all_rows(rows, [](const Row& row) {
     Subscription s;
-    s.id = st.column_int64(0);
-    s.name = st.column_text(1);
-    s.organisation = st.column_text(2);
-    s.location = st.column_text(3);
-    s.indicator = st.column_text(4);
-    s.min_severity = static_cast<Severity>(st.column_int64(5));
-    s.webhook = st.column_text(6);
-    s.secret = st.column_text(7);
-    s.created_at = Timestamp(st.column_int64(8));
+    s.id = row.int64(0);
+    s.name = row.text(1);
+    s.organisation = row.text(2);
+    s.location = row.text(3);
+    s.indicator = row.text(4);
+    s.min_severity = static_cast<Severity>(row.int64(5));
+    s.webhook = row.text(6);
+    s.secret = row.text(7);
+    s.created_at = Timestamp(row.int64(8));
     return s;
   });
 }
 
-Status AlertStore::delete_subscription(int64_t id) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("DELETE FROM alert_subscriptions WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, id);
-  RETURN_IF_ERROR(st.run());
-  if (db_->changes() == 0) return not_found("no subscription " + std::to_string(id));
-  return Status::ok();
+Status AlertTables::delete_subscription(int64_t id) {
+  ASSIGN_OR_RETURN(int64_t deleted, conn_.run("DELETE FROM alert_subscriptions WHERE id = ?", id));
+  if (deleted == 0) return not_found("no subscription " + std::to_string(id));
+  return conn_.run("UPDATE alert_routing SET version = version + 1 WHERE id = 1").status();
 }
 
-Result<int64_t> AlertStore::add_escalation_policy(const EscalationPolicy& p) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_escalation_policies(location, after_micros, webhook, "
-                                         "secret, name, created_at) VALUES(?,?,?,?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, p.location).bind(2, p.after_micros).bind(3, p.webhook).bind(4, p.secret).bind(5, p.name);
-  st.bind(6, p.created_at.micros());
-  RETURN_IF_ERROR(st.run());
-  return db_->last_insert_rowid();
+Result<int64_t> AlertTables::add_escalation_policy(const EscalationPolicy& p) {
+  ASSIGN_OR_RETURN(int64_t id, conn_.scalar("INSERT INTO alert_escalation_policies(location, after_micros, webhook, "
+                                            "secret, name, created_at) VALUES(?,?,?,?,?,?) RETURNING id",
+                                            p.location, p.after_micros, p.webhook, p.secret, p.name,
+                                            p.created_at.micros()));
+  RETURN_IF_ERROR(conn_.run("UPDATE alert_routing SET version = version + 1 WHERE id = 1").status());
+  return id;
 }
 
-Result<std::vector<EscalationPolicy>> AlertStore::list_escalation_policies() {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT id, location, after_micros, webhook, secret, name, created_at "
-                                         "FROM alert_escalation_policies ORDER BY id"));
-  return store::sqlite::all_rows(*st_ptr, [](const Statement& st) {
+Result<std::vector<EscalationPolicy>> AlertTables::list_escalation_policies() {
+  ASSIGN_OR_RETURN(auto rows, conn_.query("SELECT id, location, after_micros, webhook, secret, name, created_at "
+                                          "FROM alert_escalation_policies ORDER BY id"));
+  return sql::all_rows(rows, [](const Row& row) {
     EscalationPolicy p;
-    p.id = st.column_int64(0);
-    p.location = st.column_text(1);
-    p.after_micros = st.column_int64(2);
-    p.webhook = st.column_text(3);
-    p.secret = st.column_text(4);
-    p.name = st.column_text(5);
-    p.created_at = Timestamp(st.column_int64(6));
+    p.id = row.int64(0);
+    p.location = row.text(1);
+    p.after_micros = row.int64(2);
+    p.webhook = row.text(3);
+    p.secret = row.text(4);
+    p.name = row.text(5);
+    p.created_at = Timestamp(row.int64(6));
     return p;
   });
 }
 
-Result<std::optional<Alert>> AlertStore::find_groupable_alert(const std::string& group_key, Timestamp since) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns +
-                                         " FROM alert_alerts WHERE group_key = ? AND state != 'resolved' "
-                                         "AND last_signal_at >= ? ORDER BY id DESC LIMIT 1"));
-  Statement& st = *st_ptr;
-  st.bind(1, group_key).bind(2, since.micros());
-  ASSIGN_OR_RETURN(auto alerts, collect_alerts(st));
-  if (alerts.empty()) return std::optional<Alert>();
-  return std::optional<Alert>(std::move(alerts.front()));
+Result<int64_t> AlertTables::routing_version() {
+  return conn_.scalar("SELECT version FROM alert_routing WHERE id = 1");
 }
 
-Result<int64_t> AlertStore::insert_alert(const Alert& a) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_alerts(group_key, location, indicator, severity, state, "
-                                         "origin, text, opened_at, last_signal_at, signal_count, "
-                                         "report_received_at, opened_by, published_at, published_by) "
-                                         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, a.group_key).bind(2, a.location).bind(3, a.indicator).bind(4, static_cast<int64_t>(a.severity));
-  st.bind(5, alert_state_name(a.state)).bind(6, a.origin).bind(7, a.text).bind(8, a.opened_at.micros());
-  st.bind(9, a.last_signal_at.micros()).bind(10, a.signal_count).bind(11, a.report_received_at.micros());
-  st.bind(12, a.opened_by);
-  st.bind(13, a.published_at ? std::optional(a.published_at->micros()) : std::nullopt).bind(14, a.published_by);
-  RETURN_IF_ERROR(st.run());
-  return db_->last_insert_rowid();
+// ---------------------------------------------------------------------------------------------
+// Alerts and transitions
+
+Result<std::vector<Alert>> AlertTables::alerts(std::string_view sql_text, std::span<const Value> params) {
+  ASSIGN_OR_RETURN(auto rows, conn_.query(sql_text, params));
+  return sql::all_rows(rows, alert_from_row);
 }
 
-Status AlertStore::record_joined_signal(int64_t alert_id, Timestamp at, Severity severity) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET signal_count = signal_count + 1, "
-                                         "last_signal_at = MAX(last_signal_at, ?), severity = MAX(severity, ?) "
-                                         "WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, at.micros()).bind(2, static_cast<int64_t>(severity)).bind(3, alert_id);
-  return st.run();
-}
-
-Result<Alert> AlertStore::get_alert(int64_t id) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, id);
-  ASSIGN_OR_RETURN(auto alerts, collect_alerts(st));
-  if (alerts.empty()) return alert_not_found(id);
-  return std::move(alerts.front());
-}
-
-Result<std::vector<Alert>> AlertStore::list_alerts(const AlertFilter& filter) {
-  std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE 1=1";
-  if (filter.state) sql += " AND state = ?1";
-  if (!filter.location.empty()) sql += " AND location = ?2";
-  if (filter.confidential_within) {
-    sql += " AND (published_at IS NOT NULL OR location IN (SELECT value FROM json_each(?4)))";
+Status AlertTables::lock_groups(const std::vector<std::string>& group_keys) {
+  if (conn_.dialect() != Dialect::kPostgres || group_keys.empty()) return Status::ok();
+  std::vector<int32_t> keys;
+  for (const auto& group : group_keys) keys.push_back(group_lock_key(group));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (int32_t key : keys) {
+    RETURN_IF_ERROR(conn_.query("SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+                                kGroupLockClass, static_cast<int64_t>(key))
+                        .status());
   }
-  sql += " ORDER BY id DESC LIMIT ?3";
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(sql));
-  Statement& st = *st_ptr;
-  if (filter.state) st.bind(1, alert_state_name(*filter.state));
-  if (!filter.location.empty()) st.bind(2, filter.location);
-  st.bind(3, filter.limit);
-  if (filter.confidential_within) {
-    st.bind(4, json_text(boost::json::array(filter.confidential_within->begin(), filter.confidential_within->end())));
+  return Status::ok();
+}
+
+Result<std::optional<Alert>> AlertTables::find_groupable_alert(const std::string& group_key, Timestamp since) {
+  const Value params[] = {group_key, since.micros()};
+  ASSIGN_OR_RETURN(auto found, alerts(std::string("SELECT ") + kAlertColumns +
+                                          " FROM alert_alerts WHERE group_key = ? AND state != 'resolved' "
+                                          "AND last_signal_at >= ? ORDER BY id DESC LIMIT 1",
+                                      params));
+  if (found.empty()) return std::optional<Alert>();
+  return std::optional<Alert>(std::move(found.front()));
+}
+
+Result<int64_t> AlertTables::insert_alert(const Alert& a) {
+  return conn_.scalar("INSERT INTO alert_alerts(group_key, location, indicator, severity, state, origin, text, "
+                      "opened_at, last_signal_at, signal_count, report_received_at, opened_by, published_at, "
+                      "published_by) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                      a.group_key, a.location, a.indicator, static_cast<int64_t>(a.severity),
+                      alert_state_name(a.state), a.origin, a.text, a.opened_at.micros(), a.last_signal_at.micros(),
+                      a.signal_count, a.report_received_at.micros(), a.opened_by,
+                      a.published_at ? std::optional(a.published_at->micros()) : std::nullopt, a.published_by);
+}
+
+Status AlertTables::record_joined_signal(int64_t alert_id, Timestamp at, Severity severity) {
+  // CASE rather than the two-argument MAX, which PostgreSQL spells GREATEST.
+  return conn_
+      .run("UPDATE alert_alerts SET signal_count = signal_count + 1, "
+           "last_signal_at = CASE WHEN last_signal_at > CAST(? AS BIGINT) THEN last_signal_at "
+           "ELSE CAST(? AS BIGINT) END, "
+           "severity = CASE WHEN severity > CAST(? AS BIGINT) THEN severity ELSE CAST(? AS BIGINT) END "
+           "WHERE id = ?",
+           at.micros(), at.micros(), static_cast<int64_t>(severity), static_cast<int64_t>(severity), alert_id)
+      .status();
+}
+
+Result<Alert> AlertTables::get_alert(int64_t id) {
+  const Value params[] = {id};
+  ASSIGN_OR_RETURN(auto found,
+                   alerts(std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE id = ?", params));
+  if (found.empty()) return alert_not_found(id);
+  return std::move(found.front());
+}
+
+Result<Alert> AlertTables::lock_alert(int64_t id) {
+  if (conn_.dialect() != Dialect::kPostgres) return get_alert(id);
+  const Value params[] = {id};
+  ASSIGN_OR_RETURN(auto found, alerts(std::string("SELECT ") + kAlertColumns +
+                                          " FROM alert_alerts WHERE id = ? FOR UPDATE",
+                                      params));
+  if (found.empty()) return alert_not_found(id);
+  return std::move(found.front());
+}
+
+Result<std::vector<Alert>> AlertTables::list_alerts(const AlertFilter& filter) {
+  std::string sql_text = std::string("SELECT ") + kAlertColumns + " FROM alert_alerts WHERE 1 = 1";
+  std::vector<Value> params;
+  if (filter.state) {
+    sql_text += " AND state = ?";
+    params.emplace_back(std::string(alert_state_name(*filter.state)));
   }
-  return collect_alerts(st);
+  if (!filter.location.empty()) {
+    sql_text += " AND location = ?";
+    params.emplace_back(filter.location);
+  }
+  if (filter.confidential_within) {
+    const auto& within = *filter.confidential_within;
+    if (within.empty()) {
+      sql_text += " AND published_at IS NOT NULL";
+    } else {
+      sql_text += " AND (published_at IS NOT NULL OR location IN (" + placeholders(within.size()) + "))";
+      for (const auto& code : within) params.emplace_back(code);
+    }
+  }
+  sql_text += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(filter.limit);
+  return alerts(sql_text, params);
 }
 
-Status AlertStore::set_published(int64_t alert_id, Timestamp at, const std::string& by) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET published_at = ?, published_by = ? "
-                                                 "WHERE id = ? AND published_at IS NULL"));
-  Statement& st = *st_ptr;
-  st.bind(1, at.micros()).bind(2, by).bind(3, alert_id);
-  return st.run();
+Status AlertTables::set_published(int64_t alert_id, Timestamp at, const std::string& by) {
+  return conn_
+      .run("UPDATE alert_alerts SET published_at = ?, published_by = ? WHERE id = ? AND published_at IS NULL",
+           at.micros(), by, alert_id)
+      .status();
 }
 
-Status AlertStore::set_state(int64_t alert_id, AlertState state) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_alerts SET state = ? WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, alert_state_name(state)).bind(2, alert_id);
-  return st.run();
+Status AlertTables::set_state(int64_t alert_id, AlertState state) {
+  return conn_.run("UPDATE alert_alerts SET state = ? WHERE id = ?", alert_state_name(state), alert_id).status();
 }
 
-Status AlertStore::add_transition(const Transition& t) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT INTO alert_transitions(alert_id, from_state, to_state, actor, at, "
-                                         "note) VALUES(?,?,?,?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, t.alert_id).bind(2, t.from_state).bind(3, t.to_state).bind(4, t.actor).bind(5, t.at.micros());
-  st.bind(6, t.note);
-  return st.run();
+Status AlertTables::add_transition(const Transition& t) {
+  return conn_
+      .run("INSERT INTO alert_transitions(alert_id, from_state, to_state, actor, at, note) VALUES(?,?,?,?,?,?)",
+           t.alert_id, t.from_state, t.to_state, t.actor, t.at.micros(), t.note)
+      .status();
 }
 
-Result<std::vector<Transition>> AlertStore::list_transitions(int64_t alert_id) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT alert_id, from_state, to_state, actor, at, note FROM "
-                                         "alert_transitions WHERE alert_id = ? ORDER BY id"));
-  Statement& st = *st_ptr;
-  st.bind(1, alert_id);
-  return store::sqlite::all_rows(st, [](const Statement& row) {
-    return Transition{row.column_int64(0), row.column_text(1), row.column_text(2), row.column_text(3),
-                      Timestamp(row.column_int64(4)), row.column_text(5)};
+Result<std::vector<Transition>> AlertTables::list_transitions(int64_t alert_id) {
+  ASSIGN_OR_RETURN(auto rows, conn_.query("SELECT alert_id, from_state, to_state, actor, at, note FROM "
+                                          "alert_transitions WHERE alert_id = ? ORDER BY id",
+                                          alert_id));
+  return sql::all_rows(rows, [](const Row& row) {
+    return Transition{row.int64(0), row.text(1), row.text(2), row.text(3), Timestamp(row.int64(4)), row.text(5)};
   });
 }
 
-Result<std::vector<Alert>> AlertStore::unescalated_open_alerts(int64_t policy_id, Timestamp opened_before) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kAlertColumns +
-                                         " FROM alert_alerts WHERE state = 'open' AND opened_at <= ? AND id NOT IN "
-                                         "(SELECT alert_id FROM alert_escalations WHERE policy_id = ?) ORDER BY id"));
-  Statement& st = *st_ptr;
-  st.bind(1, opened_before.micros()).bind(2, policy_id);
-  return collect_alerts(st);
+// ---------------------------------------------------------------------------------------------
+// Escalations
+
+Result<std::vector<Alert>> AlertTables::unescalated_open_alerts(int64_t policy_id, Timestamp opened_before) {
+  const Value params[] = {opened_before.micros(), policy_id};
+  return alerts(std::string("SELECT ") + kAlertColumns +
+                    " FROM alert_alerts WHERE state = 'open' AND opened_at <= ? AND id NOT IN "
+                    "(SELECT alert_id FROM alert_escalations WHERE policy_id = ?) ORDER BY id",
+                params);
 }
 
-Status AlertStore::record_escalation(int64_t alert_id, int64_t policy_id, Timestamp at) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT OR IGNORE INTO alert_escalations(alert_id, policy_id, fired_at) "
-                                         "VALUES(?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, alert_id).bind(2, policy_id).bind(3, at.micros());
-  return st.run();
+Result<bool> AlertTables::record_escalation(int64_t alert_id, int64_t policy_id, Timestamp at) {
+  // On PostgreSQL a second server inserting the same pair waits for the first one's commit and
+  // then inserts nothing.
+  ASSIGN_OR_RETURN(int64_t inserted,
+                   conn_.run("INSERT INTO alert_escalations(alert_id, policy_id, fired_at) VALUES(?,?,?) "
+                             "ON CONFLICT(alert_id, policy_id) DO NOTHING",
+                             alert_id, policy_id, at.micros()));
+  return inserted > 0;
 }
 
-Result<bool> AlertStore::enqueue(const OutboxEntry& e) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("INSERT OR IGNORE INTO alert_outbox(idempotency_key, alert_id, channel, "
-                                         "target, secret, payload, kind, origin_at, next_attempt_at) "
-                                         "VALUES(?,?,?,?,?,?,?,?,?)"));
-  Statement& st = *st_ptr;
-  st.bind(1, e.idempotency_key).bind(2, e.alert_id).bind(3, e.channel).bind(4, e.target).bind(5, e.secret);
-  st.bind(6, e.payload).bind(7, e.kind).bind(8, e.origin_at.micros()).bind(9, e.next_attempt_at.micros());
-  RETURN_IF_ERROR(st.run());
-  return db_->changes() > 0;
+// ---------------------------------------------------------------------------------------------
+// Outbox
+
+Result<bool> AlertTables::enqueue(const OutboxEntry& e) {
+  ASSIGN_OR_RETURN(int64_t inserted,
+                   conn_.run("INSERT INTO alert_outbox(idempotency_key, alert_id, channel, target, secret, payload, "
+                             "kind, origin_at, next_attempt_at) VALUES(?,?,?,?,?,?,?,?,?) "
+                             "ON CONFLICT(idempotency_key) DO NOTHING",
+                             e.idempotency_key, e.alert_id, e.channel, e.target, e.secret, e.payload, e.kind,
+                             e.origin_at.micros(), e.next_attempt_at.micros()));
+  return inserted > 0;
 }
 
-Result<std::vector<OutboxEntry>> AlertStore::due_entries(Timestamp now, int64_t limit, const std::string& channel) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kOutboxColumns +
-                                                 " FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0 AND "
-                                                 "next_attempt_at <= ?1 AND (?3 = '' OR channel = ?3) "
-                                                 "ORDER BY next_attempt_at, id LIMIT ?2"));
-  Statement& st = *st_ptr;
-  st.bind(1, now.micros()).bind(2, limit).bind(3, channel);
-  return collect_entries(st);
+Result<std::vector<OutboxEntry>> AlertTables::claim_due(Timestamp now, int64_t limit, const std::string& channel,
+                                                        const std::string& claimed_by, Timestamp lease_until) {
+  std::string select = std::string("SELECT ") + kOutboxColumns +
+                       " FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0 AND next_attempt_at <= ? "
+                       "AND claimed_until <= ?";
+  std::vector<Value> params = {now.micros(), now.micros()};
+  if (!channel.empty()) {
+    select += " AND channel = ?";
+    params.emplace_back(channel);
+  }
+  select += " ORDER BY next_attempt_at, id LIMIT ?";
+  params.emplace_back(limit);
+  // PostgreSQL locks the rows it returns until the claim commits, and passes over rows another
+  // server is claiming at this moment. SQLite's transaction already holds the only write lock.
+  if (conn_.dialect() == Dialect::kPostgres) select += " FOR UPDATE SKIP LOCKED";
+  ASSIGN_OR_RETURN(auto rows, conn_.query(select, std::span<const Value>(params)));
+  ASSIGN_OR_RETURN(auto entries, sql::all_rows(rows, outbox_entry_from_row));
+  if (entries.empty()) return entries;
+
+  std::vector<Value> claim = {claimed_by, lease_until.micros()};
+  for (const auto& e : entries) claim.emplace_back(e.id);
+  ASSIGN_OR_RETURN(auto updated, conn_.query("UPDATE alert_outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (" +
+                                                 placeholders(entries.size()) + ")",
+                                             std::span<const Value>(claim)));
+  (void)updated;
+  return entries;
 }
 
-Result<std::optional<Timestamp>> AlertStore::next_due_time() {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("SELECT MIN(next_attempt_at) FROM alert_outbox WHERE delivered_at IS NULL "
-                                         "AND failed = 0"));
-  Statement& st = *st_ptr;
-  ASSIGN_OR_RETURN(bool row, st.step());
-  std::optional<Timestamp> out;
-  if (row && !st.column_is_null(0)) out = Timestamp(st.column_int64(0));
-  st.reset();  // an unfinished statement would pin this connection's read snapshot
-  return out;
+Status AlertTables::mark_delivered(int64_t id, const std::string& claimed_by, Timestamp at, int64_t attempts) {
+  return conn_
+      .run("UPDATE alert_outbox SET delivered_at = ?, attempts = ?, last_error = '', claimed_by = '', "
+           "claimed_until = 0 WHERE id = ? AND claimed_by = ?",
+           at.micros(), attempts, id, claimed_by)
+      .status();
 }
 
-Status AlertStore::mark_delivered(int64_t id, Timestamp at, int64_t attempts) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_outbox SET delivered_at = ?, attempts = ?, last_error = '' "
-                                         "WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, at.micros()).bind(2, attempts).bind(3, id);
-  return st.run();
+Status AlertTables::mark_attempt_failed(int64_t id, const std::string& claimed_by, int64_t attempts,
+                                        Timestamp next_attempt_at, const std::string& error, bool give_up) {
+  return conn_
+      .run("UPDATE alert_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, failed = ?, claimed_by = '', "
+           "claimed_until = 0 WHERE id = ? AND claimed_by = ?",
+           attempts, next_attempt_at.micros(), error, give_up ? int64_t{1} : int64_t{0}, id, claimed_by)
+      .status();
 }
 
-Status AlertStore::mark_attempt_failed(int64_t id, int64_t attempts, Timestamp next_attempt_at,
-                                       const std::string& error, bool give_up) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement("UPDATE alert_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, "
-                                         "failed = ? WHERE id = ?"));
-  Statement& st = *st_ptr;
-  st.bind(1, attempts).bind(2, next_attempt_at.micros()).bind(3, error).bind(4, give_up ? 1 : 0).bind(5, id);
-  return st.run();
+Status AlertTables::release_claim(int64_t id, const std::string& claimed_by) {
+  return conn_
+      .run("UPDATE alert_outbox SET claimed_by = '', claimed_until = 0 WHERE id = ? AND claimed_by = ?", id,
+           claimed_by)
+      .status();
 }
 
-Result<int64_t> AlertStore::pending_count() {
-  return single_integer("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0");
+Result<int64_t> AlertTables::pending_count() {
+  return conn_.scalar("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0");
 }
 
-Result<std::vector<OutboxEntry>> AlertStore::delivered_entries(int64_t alert_id) {
-  ASSIGN_OR_RETURN(Statement * st_ptr, statement(std::string("SELECT ") + kOutboxColumns +
-                                         " FROM alert_outbox WHERE alert_id = ? AND delivered_at IS NOT NULL "
-                                         "ORDER BY id"));
-  Statement& st = *st_ptr;
-  st.bind(1, alert_id);
-  return collect_entries(st);
+Result<std::vector<OutboxEntry>> AlertTables::delivered_entries(int64_t alert_id) {
+  ASSIGN_OR_RETURN(auto rows, conn_.query(std::string("SELECT ") + kOutboxColumns +
+                                              " FROM alert_outbox WHERE alert_id = ? AND delivered_at IS NOT NULL "
+                                              "ORDER BY id",
+                                          alert_id));
+  return sql::all_rows(rows, outbox_entry_from_row);
 }
 
-Result<int64_t> AlertStore::data_version() { return single_integer("PRAGMA data_version"); }
+// SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT are spelled alike in both dialects.
+Status AlertTables::begin_report_savepoint() { return conn_.exec("SAVEPOINT liaison_report"); }
+Status AlertTables::release_report_savepoint() { return conn_.exec("RELEASE SAVEPOINT liaison_report"); }
 
-Result<int64_t> AlertStore::single_integer(const std::string& sql) {
-  ASSIGN_OR_RETURN(Statement * st, statement(sql));
-  ASSIGN_OR_RETURN(bool row, st->step());
-  int64_t value = row ? st->column_int64(0) : 0;
-  st->reset();  // an unfinished statement would pin this connection's read snapshot
-  return value;
-}
-
-Status AlertStore::run_statement(const std::string& sql) {
-  ASSIGN_OR_RETURN(Statement * st, statement(sql));
-  return st->run();
-}
-
-Status AlertStore::begin_immediate() { return run_statement("BEGIN IMMEDIATE"); }
-Status AlertStore::commit() { return run_statement("COMMIT"); }
-Status AlertStore::rollback() { return run_statement("ROLLBACK"); }
-Status AlertStore::begin_report_savepoint() { return run_statement("SAVEPOINT liaison_report"); }
-Status AlertStore::release_report_savepoint() { return run_statement("RELEASE liaison_report"); }
-
-Status AlertStore::rollback_report_savepoint() {
-  RETURN_IF_ERROR(run_statement("ROLLBACK TO liaison_report"));
-  return run_statement("RELEASE liaison_report");
+Status AlertTables::rollback_report_savepoint() {
+  RETURN_IF_ERROR(conn_.exec("ROLLBACK TO SAVEPOINT liaison_report"));
+  return conn_.exec("RELEASE SAVEPOINT liaison_report");
 }
 
 }  // namespace shouwang::alert

@@ -1,15 +1,18 @@
 // Alert lifecycle, routing, the outbox delivery loop and the escalation loop.
 #include "alert/liaison_service.h"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
+#include <cstdio>
+#include <random>
 
 #include "core/json_text.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::alert {
 namespace json = boost::json;
-using store::sqlite::Transaction;
 
 namespace {
 
@@ -19,6 +22,17 @@ double seconds_between(Timestamp from, Timestamp to) {
 
 std::string group_key_of(const std::string& location, const std::string& indicator) {
   return location + "|" + indicator;
+}
+
+std::string event_indicator(const EventReport& report) { return report.disease.empty() ? "event" : report.disease; }
+
+// Unique among the servers sharing a database, also across restarts of one of them: a restarted
+// server must not mistake the claims of its dead predecessor for its own.
+std::string new_server_id() {
+  std::random_device random;
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%08x%08x", random(), random());
+  return "pid-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
 // The in-process bus's copy of a notification: with whether the alert is published and, for the
@@ -67,8 +81,10 @@ Result<std::unique_ptr<LiaisonService>> LiaisonService::open(LiaisonOptions opti
     ASSIGN_OR_RETURN(options.webhook_transport, HttpWebhookTransport::create(options.webhook_ca_file));
   }
   std::unique_ptr<LiaisonService> service(new LiaisonService(std::move(options)));
-  ASSIGN_OR_RETURN(service->store_, store::open_sqlite_store(service->options_.db_path));
-  ASSIGN_OR_RETURN(service->alerts_, AlertStore::open(service->options_.db_path));
+  service->server_id_ = new_server_id();
+  ASSIGN_OR_RETURN(service->store_, store::open_store(service->options_.db_path));
+  ASSIGN_OR_RETURN(service->db_, store::sql::Database::open(service->options_.db_path));
+  ASSIGN_OR_RETURN(service->alerts_, AlertStore::open(*service->db_));
   std::lock_guard lock(service->mutex_);
   RETURN_IF_ERROR(service->reload_locations_locked());
   RETURN_IF_ERROR(service->refresh_routing_locked(true));
@@ -176,26 +192,31 @@ Status LiaisonService::check_location(const std::string& code) {
   return ancestors_locked(code).status();
 }
 
-Status LiaisonService::refresh_routing_locked(bool force) {
-  // PRAGMA data_version changes when another connection (the CLI's `liaison subscribe`)
-  // commits, so subscriptions added outside this process are picked up without a restart.
-  ASSIGN_OR_RETURN(int64_t version, alerts_->data_version());
-  if (!force && version == routing_data_version_) return Status::ok();
-  ASSIGN_OR_RETURN(auto subscriptions, alerts_->list_subscriptions());
-  ASSIGN_OR_RETURN(auto policies, alerts_->list_escalation_policies());
+Status LiaisonService::refresh_routing_locked(AlertTables& tables, bool force) {
+  // The routing version changes with every subscription or policy added or deleted, also by
+  // another server or the CLI's `liaison subscribe`, so those are picked up without a restart.
+  ASSIGN_OR_RETURN(int64_t version, tables.routing_version());
+  if (!force && version == routing_version_) return Status::ok();
+  ASSIGN_OR_RETURN(auto subscriptions, tables.list_subscriptions());
+  ASSIGN_OR_RETURN(auto policies, tables.list_escalation_policies());
   subscriptions_by_location_.clear();
   for (auto& s : subscriptions) subscriptions_by_location_.emplace(s.location, std::move(s));
   policies_ = std::move(policies);
-  routing_data_version_ = version;
+  routing_version_ = version;
   return Status::ok();
+}
+
+Status LiaisonService::refresh_routing_locked(bool force) {
+  return alerts_->on_connection([&](AlertTables& tables) { return refresh_routing_locked(tables, force); });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Opening, grouping and notifications
 
-Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, const std::string& kind,
-                                                            Timestamp origin_at, const std::string& actor,
-                                                            Timestamp now, Audience audience) {
+Result<std::string> LiaisonService::queue_transition_locked(AlertTables& tables, const Alert& alert,
+                                                            const std::string& kind, Timestamp origin_at,
+                                                            const std::string& actor, Timestamp now,
+                                                            Audience audience) {
   ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
   std::string country = "ALL";
   std::string region = "WORLD";
@@ -233,7 +254,7 @@ Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, 
         payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
         OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json_text(payload), kind,
                           origin_at, 0, now};
-        RETURN_IF_ERROR(alerts_->enqueue(entry).status());
+        RETURN_IF_ERROR(tables.enqueue(entry).status());
       }
     }
     if (options_.publisher) {
@@ -242,25 +263,26 @@ Result<std::string> LiaisonService::queue_transition_locked(const Alert& alert, 
       payload["idempotency_key"] = key;
       OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json_text(payload),
                         kind, origin_at, 0, now};
-      RETURN_IF_ERROR(alerts_->enqueue(entry).status());
+      RETURN_IF_ERROR(tables.enqueue(entry).status());
     }
   }
   body["idempotency_key"] = base_key;
   return bus_payload(std::move(body), alert, chain);
 }
 
-Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candidate, Timestamp now) {
+Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(AlertTables& tables, Alert candidate,
+                                                                  Timestamp now) {
   candidate.group_key = group_key_of(candidate.location, candidate.indicator);
   ASSIGN_OR_RETURN(auto existing,
-                   alerts_->find_groupable_alert(candidate.group_key,
-                                                 Timestamp(now.micros() - options_.group_window_micros)));
+                   tables.find_groupable_alert(candidate.group_key,
+                                               Timestamp(now.micros() - options_.group_window_micros)));
   Opened out;
   out.received_at = candidate.report_received_at;
   if (existing) {
     // A detection signal joining an unpublished event alert leaves it confidential: the event's
     // text is in it, and only a focal point may decide to publish that. An event report joining a
     // published alert adds no text, only a count, so the alert stays public.
-    RETURN_IF_ERROR(alerts_->record_joined_signal(existing->id, now, candidate.severity));
+    RETURN_IF_ERROR(tables.record_joined_signal(existing->id, now, candidate.severity));
     out.update = AlertUpdate{existing->id, false, existing->state};
     return out;
   }
@@ -268,10 +290,10 @@ Result<LiaisonService::Opened> LiaisonService::open_or_join_locked(Alert candida
   candidate.opened_at = now;
   candidate.last_signal_at = now;
   candidate.signal_count = 1;
-  ASSIGN_OR_RETURN(candidate.id, alerts_->insert_alert(candidate));
-  RETURN_IF_ERROR(alerts_->add_transition(Transition{candidate.id, "", "open", candidate.opened_by, now, ""}));
-  ASSIGN_OR_RETURN(out.bus_payload,
-                   queue_transition_locked(candidate, "opened", candidate.report_received_at, candidate.opened_by, now));
+  ASSIGN_OR_RETURN(candidate.id, tables.insert_alert(candidate));
+  RETURN_IF_ERROR(tables.add_transition(Transition{candidate.id, "", "open", candidate.opened_by, now, ""}));
+  ASSIGN_OR_RETURN(out.bus_payload, queue_transition_locked(tables, candidate, "opened", candidate.report_received_at,
+                                                            candidate.opened_by, now));
   out.update = AlertUpdate{candidate.id, true, AlertState::kOpen};
   return out;
 }
@@ -293,27 +315,34 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
     Timestamp now = options_.clock->now();
     Timestamp received = report_received_at.value_or(now);
     RETURN_IF_ERROR(refresh_routing_locked(false));
-    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+    std::vector<std::string> groups;
     for (const Signal& signal : signals) {
-      if (!signal.alarm) continue;
-      RETURN_IF_ERROR(ancestors_locked(signal.location).status());
-      Alert candidate;
-      candidate.location = signal.location;
-      candidate.indicator = signal.indicator;
-      candidate.severity = severity_of_signal(signal);
-      candidate.origin = "signal";
-      candidate.text = signal.method + ": " + std::to_string(static_cast<int64_t>(signal.observed)) + " " +
-                       signal.indicator + " in " + signal.period + " above the threshold " +
-                       std::to_string(signal.upperbound) + " (score " + std::to_string(signal.score) + ")";
-      candidate.report_received_at = received;
-      candidate.opened_by = "detection:" + signal.method;
-      // Detection runs on figures that are already public: its alerts are published as they open.
-      candidate.published_at = now;
-      candidate.published_by = candidate.opened_by;
-      ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(std::move(candidate), now));
-      results.push_back(std::move(opened));
+      if (signal.alarm) groups.push_back(group_key_of(signal.location, signal.indicator));
     }
-    RETURN_IF_ERROR(tx->commit());
+    RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      results.clear();
+      RETURN_IF_ERROR(tables.lock_groups(groups));
+      for (const Signal& signal : signals) {
+        if (!signal.alarm) continue;
+        RETURN_IF_ERROR(ancestors_locked(signal.location).status());
+        Alert candidate;
+        candidate.location = signal.location;
+        candidate.indicator = signal.indicator;
+        candidate.severity = severity_of_signal(signal);
+        candidate.origin = "signal";
+        candidate.text = signal.method + ": " + std::to_string(static_cast<int64_t>(signal.observed)) + " " +
+                         signal.indicator + " in " + signal.period + " above the threshold " +
+                         std::to_string(signal.upperbound) + " (score " + std::to_string(signal.score) + ")";
+        candidate.report_received_at = received;
+        candidate.opened_by = "detection:" + signal.method;
+        // Detection runs on figures that are already public: its alerts are published as they open.
+        candidate.published_at = now;
+        candidate.published_by = candidate.opened_by;
+        ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(tables, std::move(candidate), now));
+        results.push_back(std::move(opened));
+      }
+      return Status::ok();
+    }));
   }
   std::vector<AlertUpdate> updates;
   Timestamp committed = options_.clock->now();
@@ -326,19 +355,20 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
   return updates;
 }
 
-Result<LiaisonService::Opened> LiaisonService::open_or_join_event_locked(const EventSubmission& submission) {
+Result<LiaisonService::Opened> LiaisonService::open_or_join_event_locked(AlertTables& tables,
+                                                                        const EventSubmission& submission) {
   const EventReport& report = submission.report;
   Timestamp now = options_.clock->now();
   RETURN_IF_ERROR(ancestors_locked(report.location).status());
   Alert candidate;
   candidate.location = report.location;
-  candidate.indicator = report.disease.empty() ? "event" : report.disease;
+  candidate.indicator = event_indicator(report);
   candidate.severity = report.severity;
   candidate.origin = "event";
   candidate.text = report.text;
   candidate.report_received_at = report.received_at.value_or(now);
   candidate.opened_by = submission.actor;
-  return open_or_join_locked(std::move(candidate), now);
+  return open_or_join_locked(tables, std::move(candidate), now);
 }
 
 std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector<const EventSubmission*>& reports) {
@@ -352,35 +382,33 @@ std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector
   };
   {
     std::lock_guard lock(mutex_);
-    if (Status s = alerts_->begin_immediate(); !s.is_ok()) return fail_all(s);
-    // Rolls back on every early return; a no-op error once committed.
-    struct RollbackUnlessCommitted {
-      AlertStore& store;
-      bool committed = false;
-      ~RollbackUnlessCommitted() {
-        if (!committed) (void)store.rollback();
-      }
-    } tx{*alerts_};
-    // Inside the transaction: the routing check shares its snapshot instead of opening its own.
-    if (Status s = refresh_routing_locked(false); !s.is_ok()) return fail_all(s);
-    for (size_t i = 0; i < reports.size(); ++i) {
-      if (reports[i]->report.text.empty()) {
-        outcomes[i] = Result<Opened>(invalid_argument("an event report needs a 'text'"));
-        continue;
-      }
-      if (Status s = alerts_->begin_report_savepoint(); !s.is_ok()) return fail_all(s);
-      outcomes[i] = open_or_join_event_locked(*reports[i]);
-      Status closed = outcomes[i]->is_ok() ? alerts_->release_report_savepoint() : alerts_->rollback_report_savepoint();
-      // A savepoint that cannot be closed, or an error after which SQLite rolled the whole
-      // transaction back (disk full, I/O), leaves nothing to commit: every report fails.
-      if (!closed.is_ok()) return fail_all(closed);
-      if (sqlite3_get_autocommit(alerts_->db().handle())) {
-        return fail_all(unavailable("the database rolled the transaction back: " +
-                                    (outcomes[i]->is_ok() ? std::string("unknown cause") : outcomes[i]->status().message())));
-      }
+    std::vector<std::string> groups;
+    for (const EventSubmission* submission : reports) {
+      groups.push_back(group_key_of(submission->report.location, event_indicator(submission->report)));
     }
-    if (Status s = alerts_->commit(); !s.is_ok()) return fail_all(s);
-    tx.committed = true;
+    Status written = alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      // Inside the transaction: the routing check shares its connection instead of taking another.
+      RETURN_IF_ERROR(refresh_routing_locked(tables, false));
+      RETURN_IF_ERROR(tables.lock_groups(groups));
+      for (size_t i = 0; i < reports.size(); ++i) {
+        if (reports[i]->report.text.empty()) {
+          outcomes[i] = Result<Opened>(invalid_argument("an event report needs a 'text'"));
+          continue;
+        }
+        RETURN_IF_ERROR(tables.begin_report_savepoint());
+        outcomes[i] = open_or_join_event_locked(tables, *reports[i]);
+        Status closed = outcomes[i]->is_ok() ? tables.release_report_savepoint() : tables.rollback_report_savepoint();
+        // A savepoint that cannot be closed leaves nothing to commit: the database rolled the
+        // whole transaction back (SQLite on a disk full, an I/O error or RAISE(ROLLBACK)) or the
+        // connection was lost. Every report fails.
+        if (!closed.is_ok()) {
+          return unavailable("the database rolled the transaction back: " +
+                             (outcomes[i]->is_ok() ? closed.message() : outcomes[i]->status().message()));
+        }
+      }
+      return Status::ok();
+    });
+    if (!written.is_ok()) return fail_all(written);
   }
   Timestamp committed = options_.clock->now();
   std::vector<Result<AlertUpdate>> updates;
@@ -447,22 +475,26 @@ Result<Alert> LiaisonService::change_state(int64_t alert_id, AlertState to, cons
   {
     std::lock_guard lock(mutex_);
     Timestamp now = options_.clock->now();
-    RETURN_IF_ERROR(refresh_routing_locked(false));
-    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
-    ASSIGN_OR_RETURN(alert, alerts_->get_alert(alert_id));
-    bool allowed = (to == AlertState::kAcknowledged && alert.state == AlertState::kOpen) ||
-                   (to == AlertState::kResolved && alert.state != AlertState::kResolved);
-    if (!allowed) {
-      return failed_precondition("alert " + std::to_string(alert_id) + " is " +
-                                 std::string(alert_state_name(alert.state)) + "; it cannot become " +
-                                 std::string(alert_state_name(to)));
-    }
-    std::string from(alert_state_name(alert.state));
-    alert.state = to;
-    RETURN_IF_ERROR(alerts_->set_state(alert_id, to));
-    RETURN_IF_ERROR(alerts_->add_transition(Transition{alert_id, from, std::string(alert_state_name(to)), actor, now, note}));
-    ASSIGN_OR_RETURN(bus_payload, queue_transition_locked(alert, std::string(alert_state_name(to)), now, actor, now));
-    RETURN_IF_ERROR(tx->commit());
+    RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      RETURN_IF_ERROR(refresh_routing_locked(tables, false));
+      // Locked: another server acknowledging the same alert at once waits, then finds it acknowledged.
+      ASSIGN_OR_RETURN(alert, tables.lock_alert(alert_id));
+      bool allowed = (to == AlertState::kAcknowledged && alert.state == AlertState::kOpen) ||
+                     (to == AlertState::kResolved && alert.state != AlertState::kResolved);
+      if (!allowed) {
+        return failed_precondition("alert " + std::to_string(alert_id) + " is " +
+                                   std::string(alert_state_name(alert.state)) + "; it cannot become " +
+                                   std::string(alert_state_name(to)));
+      }
+      std::string from(alert_state_name(alert.state));
+      alert.state = to;
+      RETURN_IF_ERROR(tables.set_state(alert_id, to));
+      RETURN_IF_ERROR(
+          tables.add_transition(Transition{alert_id, from, std::string(alert_state_name(to)), actor, now, note}));
+      ASSIGN_OR_RETURN(bus_payload,
+                       queue_transition_locked(tables, alert, std::string(alert_state_name(to)), now, actor, now));
+      return Status::ok();
+    }));
   }
   bus_->publish(bus_payload);
   wake_delivery();
@@ -483,18 +515,25 @@ Result<Alert> LiaisonService::publish(int64_t alert_id, const std::string& actor
   {
     std::lock_guard lock(mutex_);
     Timestamp now = options_.clock->now();
-    ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
-    ASSIGN_OR_RETURN(alert, alerts_->get_alert(alert_id));
-    if (alert.published()) return alert;
-    alert.published_at = now;
-    alert.published_by = actor;
-    RETURN_IF_ERROR(alerts_->set_published(alert_id, now, actor));
-    // Publication is not a change of state: the transition stays in the state, as an escalation does.
-    std::string state(alert_state_name(alert.state));
-    RETURN_IF_ERROR(alerts_->add_transition(
-        Transition{alert_id, state, state, actor, now, note.empty() ? "published" : "published: " + note}));
-    ASSIGN_OR_RETURN(bus_payload, queue_transition_locked(alert, "published", now, actor, now, Audience::kBusOnly));
-    RETURN_IF_ERROR(tx->commit());
+    bool already = false;
+    RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      ASSIGN_OR_RETURN(alert, tables.lock_alert(alert_id));
+      if (alert.published()) {
+        already = true;
+        return Status::ok();
+      }
+      alert.published_at = now;
+      alert.published_by = actor;
+      RETURN_IF_ERROR(tables.set_published(alert_id, now, actor));
+      // Publication is not a change of state: the transition stays in the state, as an escalation does.
+      std::string state(alert_state_name(alert.state));
+      RETURN_IF_ERROR(tables.add_transition(
+          Transition{alert_id, state, state, actor, now, note.empty() ? "published" : "published: " + note}));
+      ASSIGN_OR_RETURN(bus_payload,
+                       queue_transition_locked(tables, alert, "published", now, actor, now, Audience::kBusOnly));
+      return Status::ok();
+    }));
+    if (already) return alert;
   }
   bus_->publish(bus_payload);
   return alert;
@@ -502,12 +541,12 @@ Result<Alert> LiaisonService::publish(int64_t alert_id, const std::string& actor
 
 Result<Alert> LiaisonService::get_alert(int64_t alert_id) {
   std::lock_guard lock(mutex_);
-  return alerts_->get_alert(alert_id);
+  return alerts_->on_connection([&](AlertTables& tables) { return tables.get_alert(alert_id); });
 }
 
 Result<std::vector<Alert>> LiaisonService::list_alerts(const AlertFilter& filter) {
   std::lock_guard lock(mutex_);
-  return alerts_->list_alerts(filter);
+  return alerts_->on_connection([&](AlertTables& tables) { return tables.list_alerts(filter); });
 }
 
 Result<bool> LiaisonService::may_see(const ConfidentialReach& reach, const Alert& alert) {
@@ -529,12 +568,12 @@ Result<std::vector<Alert>> LiaisonService::list_visible_alerts(AlertFilter filte
   if (!reach.everywhere) {
     filter.confidential_within = reach.within.empty() ? std::vector<std::string>() : within_locked(reach.within);
   }
-  return alerts_->list_alerts(filter);
+  return alerts_->on_connection([&](AlertTables& tables) { return tables.list_alerts(filter); });
 }
 
 Result<std::vector<Transition>> LiaisonService::list_transitions(int64_t alert_id) {
   std::lock_guard lock(mutex_);
-  return alerts_->list_transitions(alert_id);
+  return alerts_->on_connection([&](AlertTables& tables) { return tables.list_transitions(alert_id); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,19 +585,22 @@ Result<Subscription> LiaisonService::add_subscription(Subscription subscription)
   std::lock_guard lock(mutex_);
   RETURN_IF_ERROR(ancestors_locked(subscription.location).status());
   subscription.created_at = options_.clock->now();
-  ASSIGN_OR_RETURN(subscription.id, alerts_->add_subscription(subscription));
+  RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+    ASSIGN_OR_RETURN(subscription.id, tables.add_subscription(subscription));
+    return Status::ok();
+  }));
   RETURN_IF_ERROR(refresh_routing_locked(true));
   return subscription;
 }
 
 Result<std::vector<Subscription>> LiaisonService::list_subscriptions() {
   std::lock_guard lock(mutex_);
-  return alerts_->list_subscriptions();
+  return alerts_->on_connection([](AlertTables& tables) { return tables.list_subscriptions(); });
 }
 
 Status LiaisonService::delete_subscription(int64_t id) {
   std::lock_guard lock(mutex_);
-  RETURN_IF_ERROR(alerts_->delete_subscription(id));
+  RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) { return tables.delete_subscription(id); }));
   return refresh_routing_locked(true);
 }
 
@@ -568,14 +610,17 @@ Result<EscalationPolicy> LiaisonService::add_escalation_policy(EscalationPolicy 
   std::lock_guard lock(mutex_);
   RETURN_IF_ERROR(ancestors_locked(policy.location).status());
   policy.created_at = options_.clock->now();
-  ASSIGN_OR_RETURN(policy.id, alerts_->add_escalation_policy(policy));
+  RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+    ASSIGN_OR_RETURN(policy.id, tables.add_escalation_policy(policy));
+    return Status::ok();
+  }));
   RETURN_IF_ERROR(refresh_routing_locked(true));
   return policy;
 }
 
 Result<std::vector<EscalationPolicy>> LiaisonService::list_escalation_policies() {
   std::lock_guard lock(mutex_);
-  return alerts_->list_escalation_policies();
+  return alerts_->on_connection([](AlertTables& tables) { return tables.list_escalation_policies(); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,43 +634,52 @@ Result<int> LiaisonService::escalate_due() {
     RETURN_IF_ERROR(refresh_routing_locked(false));
     Timestamp now = options_.clock->now();
     for (const EscalationPolicy& policy : policies_) {
-      ASSIGN_OR_RETURN(auto due, alerts_->unescalated_open_alerts(policy.id, Timestamp(now.micros() - policy.after_micros)));
+      ASSIGN_OR_RETURN(auto due, alerts_->on_connection([&](AlertTables& tables) {
+        return tables.unescalated_open_alerts(policy.id, Timestamp(now.micros() - policy.after_micros));
+      }));
       if (due.empty()) continue;
-      ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
-      for (const Alert& alert : due) {
-        ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
-        bool applies = false;
-        for (const Location* loc : chain) applies = applies || loc->code == policy.location;
-        // Recorded either way, so the next pass does not look at this alert again.
-        RETURN_IF_ERROR(alerts_->record_escalation(alert.id, policy.id, applies ? now : Timestamp(0)));
-        if (!applies) continue;
-        std::string actor = "escalation-policy:" + std::to_string(policy.id);
-        RETURN_IF_ERROR(alerts_->add_transition(
-            Transition{alert.id, "open", "open", actor, now, "not acknowledged: escalated to " + policy.webhook}));
-        std::string key = "alert-" + std::to_string(alert.id) + "-escalated-policy-" + std::to_string(policy.id);
-        json::object payload{{"alert_id", alert.id},
-                             {"event", "escalated"},
-                             {"state", "open"},
-                             {"location", alert.location},
-                             {"indicator", alert.indicator},
-                             {"severity", std::string(severity_name(alert.severity))},
-                             {"text", alert.text},
-                             {"origin", alert.origin},
-                             {"signal_count", alert.signal_count},
-                             {"opened_at", alert.opened_at.to_string()},
-                             {"transition_at", now.to_string()},
-                             {"actor", actor},
-                             {"idempotency_key", key},
-                             {"escalation", json::object{{"policy_id", policy.id},
-                                                         {"location", policy.location},
-                                                         {"after_seconds", policy.after_micros / 1'000'000}}}};
-        RETURN_IF_ERROR(alerts_->enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret,
-                                                     json_text(payload), "escalated", now, 0, now})
-                            .status());
-        bus_payloads.push_back(bus_payload(std::move(payload), alert, chain));
-        ++fired;
-      }
-      RETURN_IF_ERROR(tx->commit());
+      // Counted only once the transaction holding them has committed.
+      std::vector<std::string> policy_payloads;
+      RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+        policy_payloads.clear();
+        for (const Alert& alert : due) {
+          ASSIGN_OR_RETURN(auto chain, ancestors_locked(alert.location));
+          bool applies = false;
+          for (const Location* loc : chain) applies = applies || loc->code == policy.location;
+          // Recorded either way, so the next pass does not look at this alert again. Not recorded
+          // here: another server escalated it first, and sends it.
+          ASSIGN_OR_RETURN(bool recorded, tables.record_escalation(alert.id, policy.id, applies ? now : Timestamp(0)));
+          if (!recorded || !applies) continue;
+          std::string actor = "escalation-policy:" + std::to_string(policy.id);
+          RETURN_IF_ERROR(tables.add_transition(
+              Transition{alert.id, "open", "open", actor, now, "not acknowledged: escalated to " + policy.webhook}));
+          std::string key = "alert-" + std::to_string(alert.id) + "-escalated-policy-" + std::to_string(policy.id);
+          json::object payload{{"alert_id", alert.id},
+                               {"event", "escalated"},
+                               {"state", "open"},
+                               {"location", alert.location},
+                               {"indicator", alert.indicator},
+                               {"severity", std::string(severity_name(alert.severity))},
+                               {"text", alert.text},
+                               {"origin", alert.origin},
+                               {"signal_count", alert.signal_count},
+                               {"opened_at", alert.opened_at.to_string()},
+                               {"transition_at", now.to_string()},
+                               {"actor", actor},
+                               {"idempotency_key", key},
+                               {"escalation", json::object{{"policy_id", policy.id},
+                                                           {"location", policy.location},
+                                                           {"after_seconds", policy.after_micros / 1'000'000}}}};
+          RETURN_IF_ERROR(tables
+                              .enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret,
+                                                   json_text(payload), "escalated", now, 0, now})
+                              .status());
+          policy_payloads.push_back(bus_payload(std::move(payload), alert, chain));
+        }
+        return Status::ok();
+      }));
+      fired += static_cast<int>(policy_payloads.size());
+      for (auto& p : policy_payloads) bus_payloads.push_back(std::move(p));
     }
   }
   for (const auto& p : bus_payloads) bus_->publish(p);
@@ -654,10 +708,18 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
   } else {
     (channel == "nats" ? nats_pass : webhook_pass).lock();
   }
+  // Claimed before sending: another server sharing the database passes over these entries while
+  // this one holds them, and takes them over only if this one dies and the lease runs out.
   std::vector<OutboxEntry> entries;
+  // Nothing is sent past three quarters of the lease, so that no send is still under way when
+  // another server may take the entry over; what is left is released for the next pass.
+  Timestamp stop_sending_at;
   {
     std::lock_guard lock(mutex_);
-    ASSIGN_OR_RETURN(entries, alerts_->due_entries(options_.clock->now(), options_.delivery_batch, channel));
+    Timestamp now = options_.clock->now();
+    stop_sending_at = Timestamp(now.micros() + options_.delivery_lease_micros / 4 * 3);
+    ASSIGN_OR_RETURN(entries, alerts_->claim_due(now, options_.delivery_batch, channel, server_id_,
+                                                 Timestamp(now.micros() + options_.delivery_lease_micros)));
   }
   if (entries.empty()) return 0;
 
@@ -672,11 +734,14 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
       groups[it->second].push_back(i);
     }
   }
-  std::vector<Status> results(entries.size());
+  std::vector<std::optional<Status>> results(entries.size());  // nullopt: not sent
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t g = next++; g < groups.size(); g = next++) {
-      for (size_t i : groups[g]) results[i] = deliver_one(entries[i]);
+      for (size_t i : groups[g]) {
+        if (options_.clock->now() >= stop_sending_at) break;
+        results[i] = deliver_one(entries[i]);
+      }
     }
   };
   size_t workers = std::min<size_t>(groups.size(), std::max(1, options_.delivery_parallelism));
@@ -688,28 +753,44 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
   int delivered = 0;
   std::lock_guard lock(mutex_);
   Timestamp now = options_.clock->now();
-  ASSIGN_OR_RETURN(auto tx, Transaction::begin(alerts_->db()));
+  Status recorded = alerts_->in_transaction([&](AlertTables& tables) -> Status {
+    delivered = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const OutboxEntry& e = entries[i];
+      int64_t attempts = e.attempts + 1;
+      if (!results[i]) {
+        RETURN_IF_ERROR(tables.release_claim(e.id, server_id_));
+        continue;
+      }
+      const Status& result = *results[i];
+      if (result.is_ok()) {
+        RETURN_IF_ERROR(tables.mark_delivered(e.id, server_id_, now, attempts));
+        ++delivered;
+        continue;
+      }
+      int64_t backoff = options_.retry_base_micros;
+      for (int64_t k = 1; k < attempts && backoff < options_.retry_max_micros; ++k) backoff *= 2;
+      backoff = std::min(backoff, options_.retry_max_micros);
+      bool give_up = attempts >= options_.max_attempts;
+      RETURN_IF_ERROR(tables.mark_attempt_failed(e.id, server_id_, attempts, Timestamp(now.micros() + backoff),
+                                                 result.message(), give_up));
+    }
+    return Status::ok();
+  });
+  // Counted for what was sent, whether or not its outcome could be recorded.
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (!results[i]) continue;
     const OutboxEntry& e = entries[i];
-    int64_t attempts = e.attempts + 1;
-    metrics_.count_delivery(e.channel, results[i].is_ok());
-    if (is_tls_verification_failure(results[i])) metrics_.count_webhook_tls_failure();
-    if (results[i].is_ok()) {
-      RETURN_IF_ERROR(alerts_->mark_delivered(e.id, now, attempts));
+    const Status& result = *results[i];
+    metrics_.count_delivery(e.channel, result.is_ok());
+    if (is_tls_verification_failure(result)) metrics_.count_webhook_tls_failure();
+    if (result.is_ok()) {
       double latency = seconds_between(e.origin_at, now);
       (e.kind == "opened" ? metrics_.report_to_delivery(e.channel) : metrics_.transition_to_delivery(e.channel))
           .observe(latency);
-      ++delivered;
-      continue;
     }
-    int64_t backoff = options_.retry_base_micros;
-    for (int64_t k = 1; k < attempts && backoff < options_.retry_max_micros; ++k) backoff *= 2;
-    backoff = std::min(backoff, options_.retry_max_micros);
-    bool give_up = attempts >= options_.max_attempts;
-    RETURN_IF_ERROR(alerts_->mark_attempt_failed(e.id, attempts, Timestamp(now.micros() + backoff),
-                                                 results[i].message(), give_up));
   }
-  RETURN_IF_ERROR(tx->commit());
+  RETURN_IF_ERROR(recorded);
   return delivered;
 }
 
@@ -720,7 +801,7 @@ Result<int64_t> LiaisonService::pending_deliveries() {
 
 Result<std::vector<OutboxEntry>> LiaisonService::delivered_entries(int64_t alert_id) {
   std::lock_guard lock(mutex_);
-  return alerts_->delivered_entries(alert_id);
+  return alerts_->on_connection([&](AlertTables& tables) { return tables.delivered_entries(alert_id); });
 }
 
 Result<store::Token> LiaisonService::authenticate(const std::string& secret) {

@@ -3,11 +3,16 @@
 // message bus (NATS) and the in-process bus (SSE), and escalates alerts nobody acknowledged.
 //
 // Ingestion (on_signals, report_event) only writes the alert and its queued notifications in one
-// SQLite transaction and returns: a background delivery thread sends the outbox with retries and
+// transaction and returns: a background delivery thread sends the outbox with retries and
 // exponential backoff, so a dead webhook never slows a report down, and an undelivered
 // notification survives a restart. Each (transition, recipient) has one idempotency key, queued
 // once and marked delivered once. Escalation timers are computed from alert_alerts.opened_at and
 // alert_escalations, so they too survive a restart. All times come from the injected Clock.
+//
+// Several servers may share one database (SQLite file or PostgreSQL): each outbox entry is
+// claimed by one of them before it is sent, each escalation is sent by the one whose record of
+// it was stored, and a group's alert is found or opened under the group's lock, so every
+// transition reaches each recipient once in total and each escalation fires once.
 //
 // An event alert stays confidential until a focal point publishes it (Alert::published): only
 // admins and focal points covering its location read it, over REST and on the SSE stream, whose
@@ -34,12 +39,13 @@
 #include "alert/webhook.h"
 #include "core/location.h"
 #include "core/time.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 namespace shouwang::alert {
 
 struct LiaisonOptions {
-  std::string db_path;                                   // the Shouwang database file
+  std::string db_path;                                   // the Shouwang database: a file or a postgresql:// URL
   const Clock* clock = nullptr;                          // required
   std::shared_ptr<WebhookTransport> webhook_transport;   // null: HttpWebhookTransport
   std::string webhook_ca_file;                           // its trusted CAs (PEM); empty: the system store
@@ -50,6 +56,10 @@ struct LiaisonOptions {
   int max_attempts = 20;                                 // then the entry is given up (kept, marked failed)
   int64_t delivery_batch = 256;
   int delivery_parallelism = 8;                          // concurrent POSTs within a batch
+  // How long a claimed batch is held for this server: if it dies mid-send, another server sends
+  // the entries once this has passed. Sending stops at three quarters of it and what is left is
+  // given back, so that a slow receiver never gets an entry from two servers.
+  int64_t delivery_lease_micros = int64_t{10} * 60 * 1'000'000;
   std::chrono::milliseconds delivery_poll{50};           // real time between passes when idle
   std::chrono::milliseconds escalation_poll{250};
   std::chrono::milliseconds stream_keepalive{15'000};    // SSE comment when idle (finds gone clients)
@@ -91,7 +101,7 @@ struct AlertUpdate {
 
 class LiaisonService {
  public:
-  // Opens the liaison tables (creating them if needed) in options.db_path.
+  // Opens the liaison tables (creating or upgrading them if needed) in options.db_path.
   static Result<std::unique_ptr<LiaisonService>> open(LiaisonOptions options);
   ~LiaisonService();
   LiaisonService(const LiaisonService&) = delete;
@@ -164,28 +174,31 @@ class LiaisonService {
  private:
   explicit LiaisonService(LiaisonOptions options) : options_(std::move(options)) {}
 
-  // Everything below with the suffix _locked expects mutex_ held.
+  // Everything below with the suffix _locked expects mutex_ held; those taking AlertTables run
+  // their statements on that connection (inside the caller's transaction, if any).
   Status reload_locations_locked();
   Result<std::vector<const Location*>> ancestors_locked(const std::string& code);
   // `code` and every location below it.
   std::vector<std::string> within_locked(const std::string& code);
+  Status refresh_routing_locked(AlertTables& tables, bool force);
   Status refresh_routing_locked(bool force);
   struct Opened {
     AlertUpdate update;
     std::string bus_payload;
     Timestamp received_at;
   };
-  Result<Opened> open_or_join_locked(Alert candidate, Timestamp now);
+  // Expects the group of `candidate` locked (AlertTables::lock_groups) in the current transaction.
+  Result<Opened> open_or_join_locked(AlertTables& tables, Alert candidate, Timestamp now);
   // After the commit that stored it: records the latencies and publishes a newly opened alert on
   // the in-process bus. Returns whether the alert was opened (then the delivery loop is woken).
   bool announce_committed(const Opened& opened, Timestamp committed);
-  Result<Opened> open_or_join_event_locked(const EventSubmission& submission);
+  Result<Opened> open_or_join_event_locked(AlertTables& tables, const EventSubmission& submission);
   // Who hears of a transition: every channel, or only the in-process bus (a publication).
   enum class Audience { kEveryChannel, kBusOnly };
   // Queues the notifications of one transition (webhooks of matching subscriptions, NATS) unless
   // kBusOnly, and returns the payload for the in-process bus.
-  Result<std::string> queue_transition_locked(const Alert& alert, const std::string& kind, Timestamp origin_at,
-                                              const std::string& actor, Timestamp now,
+  Result<std::string> queue_transition_locked(AlertTables& tables, const Alert& alert, const std::string& kind,
+                                              Timestamp origin_at, const std::string& actor, Timestamp now,
                                               Audience audience = Audience::kEveryChannel);
   Result<Alert> change_state(int64_t alert_id, AlertState to, const std::string& actor, const std::string& note);
   Status deliver_one(const OutboxEntry& entry);
@@ -194,14 +207,16 @@ class LiaisonService {
   void escalation_loop();
 
   LiaisonOptions options_;
-  std::mutex mutex_;  // guards the two database connections and the caches
+  std::string server_id_;  // names this server's outbox claims
+  std::mutex mutex_;       // guards the caches and serialises this server's database work
+  std::unique_ptr<store::sql::Database> db_;  // before alerts_, which uses it
   std::unique_ptr<AlertStore> alerts_;
   std::unique_ptr<store::Store> store_;
   std::map<std::string, Location> locations_;
   std::multimap<std::string, std::string> children_;  // parent code -> child codes, from locations_
   std::multimap<std::string, Subscription> subscriptions_by_location_;
   std::vector<EscalationPolicy> policies_;
-  int64_t routing_data_version_ = -1;
+  int64_t routing_version_ = -1;
 
   // Group commit of event reports: the first waiting caller leads, writing the queued reports in
   // one transaction while later arrivals queue up for the next one.

@@ -1,6 +1,6 @@
 // The liaison pipeline with synthetic signals, a fake webhook transport and a manual clock:
 // routing, grouping, lifecycle, escalation timers (also across a restart), retried delivery, and
-// who may see an event alert before a focal point publishes it.
+// who may see an event alert before a focal point publishes it; on SQLite and on PostgreSQL.
 #include "alert/liaison_service.h"
 
 #include <gtest/gtest.h>
@@ -8,9 +8,12 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "alert/test_support.h"
+#include "store/sql.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::alert {
 namespace {
@@ -18,7 +21,8 @@ namespace {
 namespace json = boost::json;
 using testing::AtomicManualClock;
 using testing::FakeTransport;
-using testing::TempDatabase;
+using shouwang::testing::Backend;
+namespace sql = store::sql;
 
 constexpr int64_t kMinute = 60'000'000;
 
@@ -27,17 +31,21 @@ Signal alarm_at(const std::string& location, double observed, double upperbound 
   return Signal{location, indicator, "2024-W10", "farrington_flexible", observed, upperbound, true, 3.2};
 }
 
-class LiaisonTest : public ::testing::Test {
+class LiaisonTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(db_.ok());
+    db_ = fresh_.create(GetParam());
+    ASSERT_FALSE(db_.empty());
+    ASSERT_TRUE(testing::seed_test_locations(db_).is_ok());
     open_service();
   }
+
+  bool postgres() const { return GetParam() == Backend::kPostgres; }
 
   void open_service() {
     service_.reset();
     LiaisonOptions options;
-    options.db_path = db_.path();
+    options.db_path = db_;
     options.clock = &clock_;
     options.webhook_transport = transport_;
     auto service = LiaisonService::open(options);
@@ -66,13 +74,14 @@ class LiaisonTest : public ::testing::Test {
     return names;
   }
 
-  TempDatabase db_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  shouwang::testing::FreshDatabase fresh_;
+  std::string db_;
   AtomicManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
   std::unique_ptr<LiaisonService> service_;
 };
 
-TEST_F(LiaisonTest, RoutesToCountryRegionAndGlobalSubscribersAboveTheirSeverity) {
+TEST_P(LiaisonTest, RoutesToCountryRegionAndGlobalSubscribersAboveTheirSeverity) {
   subscribe("nigeria", "NGA");
   subscribe("lagos", "NGA-LA");
   subscribe("afro", "AFRO", Severity::kMedium);
@@ -103,7 +112,7 @@ TEST_F(LiaisonTest, RoutesToCountryRegionAndGlobalSubscribersAboveTheirSeverity)
   EXPECT_EQ(receivers_of_last_delivery(), (std::vector<std::string>{"afro", "nigeria", "world-high"}));
 }
 
-TEST_F(LiaisonTest, IndicatorFilterAndNonAlarmSignals) {
+TEST_P(LiaisonTest, IndicatorFilterAndNonAlarmSignals) {
   subscribe("cholera-only", "AFRO", Severity::kLow, "cholera");
   Signal quiet = alarm_at("GHA", 5);
   quiet.alarm = false;
@@ -118,14 +127,14 @@ TEST_F(LiaisonTest, IndicatorFilterAndNonAlarmSignals) {
   EXPECT_EQ(body["country"].as_string(), "GHA");
 }
 
-TEST_F(LiaisonTest, UnknownLocationIsRejected) {
+TEST_P(LiaisonTest, UnknownLocationIsRejected) {
   auto updates = service_->on_signals({alarm_at("XXX", 50)});
   EXPECT_EQ(updates.status().code(), StatusCode::kNotFound);
   Subscription s{0, "x", "", "NOWHERE", "", Severity::kLow, "http://receiver.test/x", "", {}};
   EXPECT_EQ(service_->add_subscription(s).status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(LiaisonTest, RepeatedSignalsJoinTheOpenAlertWithinTheWindow) {
+TEST_P(LiaisonTest, RepeatedSignalsJoinTheOpenAlertWithinTheWindow) {
   subscribe("nigeria", "NGA");
   auto first = service_->on_signals({alarm_at("NGA", 14)});
   clock_.advance_seconds(3600);
@@ -150,14 +159,14 @@ TEST_F(LiaisonTest, RepeatedSignalsJoinTheOpenAlertWithinTheWindow) {
   EXPECT_NE((*later)[0].alert_id, (*first)[0].alert_id);
 }
 
-TEST_F(LiaisonTest, ResolvedAlertsDoNotGroup) {
+TEST_P(LiaisonTest, ResolvedAlertsDoNotGroup) {
   auto first = service_->on_signals({alarm_at("NGA", 14)});
   ASSERT_TRUE(service_->resolve((*first)[0].alert_id, "who").is_ok());
   auto again = service_->on_signals({alarm_at("NGA", 14)});
   EXPECT_TRUE((*again)[0].opened);
 }
 
-TEST_F(LiaisonTest, TransitionsRecordWhoAndWhen) {
+TEST_P(LiaisonTest, TransitionsRecordWhoAndWhen) {
   subscribe("nigeria", "NGA");
   EventReport report{"NGA", Severity::kHigh, "Cluster of haemorrhagic fever in Ondo", "lassa", std::nullopt};
   auto opened = service_->report_event(report, "focal-point-nga");
@@ -204,7 +213,7 @@ class EscalationTest : public LiaisonTest {
   }
 };
 
-TEST_F(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
+TEST_P(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
   add_policy("AFRO", "15m", "http://regional.test/");
   add_policy("WORLD", "1h", "http://global.test/");
   auto acked = service_->on_signals({alarm_at("GHA", 30)});
@@ -235,7 +244,7 @@ TEST_F(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
   EXPECT_EQ(transitions->back().actor.rfind("escalation-policy:", 0), 0u);
 }
 
-TEST_F(EscalationTest, TimersSurviveARestartAndFireOnce) {
+TEST_P(EscalationTest, TimersSurviveARestartAndFireOnce) {
   add_policy("NGA", "15m", "http://regional.test/");
   auto opened = service_->on_signals({alarm_at("NGA", 30)});
   ASSERT_TRUE(opened.is_ok());
@@ -251,7 +260,7 @@ TEST_F(EscalationTest, TimersSurviveARestartAndFireOnce) {
   EXPECT_EQ(transport_->posts_to("http://regional.test/").size(), 1u);
 }
 
-TEST_F(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
+TEST_P(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
   subscribe("nigeria", "NGA");
   transport_->set_down(true);
   auto opened = service_->on_signals({alarm_at("NGA", 30)});
@@ -279,7 +288,46 @@ TEST_F(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
   EXPECT_EQ(body["idempotency_key"].as_string(), transport_->posts()[0].header("Idempotency-Key"));
 }
 
-TEST_F(LiaisonTest, MetricsExposeLatencyHistograms) {
+// A transport whose every POST takes a minute of the manual clock.
+class SlowTransport final : public WebhookTransport {
+ public:
+  explicit SlowTransport(AtomicManualClock& clock) : clock_(clock) {}
+  Status post(const std::string& url, const Headers& headers, const std::string& body) override {
+    clock_.advance_seconds(60);
+    return inner.post(url, headers, body);
+  }
+  FakeTransport inner;
+
+ private:
+  AtomicManualClock& clock_;
+};
+
+TEST_P(LiaisonTest, SendingStopsBeforeTheClaimRunsOutAndTheRestIsGivenBack) {
+  for (const char* name : {"a", "b", "c", "d", "e"}) subscribe(name, "NGA");
+  service_.reset();
+  auto slow = std::make_shared<SlowTransport>(clock_);
+  LiaisonOptions options;
+  options.db_path = db_;
+  options.clock = &clock_;
+  options.webhook_transport = slow;
+  options.delivery_parallelism = 1;
+  options.delivery_lease_micros = 4 * kMinute;  // sending stops after 3 minutes
+  auto service = LiaisonService::open(options);
+  ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+  ASSERT_TRUE((*service)->on_signals({alarm_at("NGA", 30)}).is_ok());
+  EXPECT_EQ(*(*service)->deliver_due(), 3);
+  EXPECT_EQ(*(*service)->pending_deliveries(), 2);
+  EXPECT_EQ(*(*service)->deliver_due(), 2);  // given back unsent: taken again at once, by any server
+  EXPECT_EQ(*(*service)->pending_deliveries(), 0);
+  auto posts = slow->inner.posts();
+  ASSERT_EQ(posts.size(), 5u);
+  std::set<std::string> urls;
+  for (const auto& p : posts) urls.insert(p.url);
+  EXPECT_EQ(urls.size(), 5u);
+  EXPECT_EQ(slow->inner.attempts(), 5);
+}
+
+TEST_P(LiaisonTest, MetricsExposeLatencyHistograms) {
   subscribe("nigeria", "NGA");
   EventReport report{"NGA", Severity::kHigh, "suspected cholera", "", clock_.now()};
   clock_.advance_seconds(0.003);
@@ -326,29 +374,40 @@ EventSubmission event_at(const std::string& location, const std::string& disease
 }
 
 // Counts rows through a connection of its own, so only committed rows are seen.
-int64_t committed_count(const std::string& db_path, const std::string& sql) {
-  auto db = store::sqlite::Db::open(db_path);
-  if (!db) return -1;
-  auto st = (*db)->prepare(sql);
-  if (!st) return -1;
-  auto row = st->step();
-  return row.is_ok() && *row ? st->column_int64(0) : -1;
+int64_t committed_count(const std::string& db, const std::string& statement) {
+  auto conn = sql::connect(db);
+  if (!conn) return -1;
+  auto count = (*conn)->scalar(statement);
+  return count.is_ok() ? *count : -1;
 }
 
-Status exec_on_own_connection(const std::string& db_path, const std::string& sql) {
-  ASSIGN_OR_RETURN(auto db, store::sqlite::Db::open(db_path));
-  return db->exec(sql);
+Status exec_on_own_connection(const std::string& db, const std::string& statement) {
+  ASSIGN_OR_RETURN(auto conn, sql::connect(db));
+  return conn->exec(statement);
 }
 
-TEST_F(LiaisonTest, ABatchStoresEachReportAllOrNothing) {
+// A trigger refusing (with an error, or on SQLite `RAISE(ROLLBACK)` ending the whole
+// transaction) every outbox entry whose payload mentions "poisoned".
+std::string poison_trigger(bool postgres, const std::string& sqlite_raise = "RAISE(ABORT, 'refused')") {
+  if (postgres) {
+    return "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN "
+           "IF NEW.payload LIKE '%poisoned%' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END "
+           "$$ LANGUAGE plpgsql; "
+           "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox FOR EACH ROW EXECUTE FUNCTION poison()";
+  }
+  return "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox WHEN NEW.payload LIKE '%poisoned%' BEGIN SELECT " +
+         sqlite_raise + "; END";
+}
+
+// Tests of what only SQLite files do: a transaction a trigger ends, files of older releases.
+class LiaisonSqliteTest : public LiaisonTest {};
+
+TEST_P(LiaisonTest, ABatchStoresEachReportAllOrNothing) {
   subscribe("nigeria", "NGA");
   subscribe("ghana", "GHA");
   // The third write of a new alert (its webhook notification) fails for the poisoned report,
   // after its alert row and transition were written: they must go, the others must stay.
-  ASSERT_TRUE(exec_on_own_connection(db_.path(),
-                                     "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox "
-                                     "WHEN NEW.payload LIKE '%poisoned%' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-                  .is_ok());
+  ASSERT_TRUE(exec_on_own_connection(db_, poison_trigger(postgres())).is_ok());
   open_service();
   std::vector<EventSubmission> events = {event_at("NGA", "lassa", "first"), event_at("NGA", "cholera", "poisoned"),
                                          event_at("GHA", "lassa", "third"), event_at("NOWHERE", "lassa", "fourth"),
@@ -369,23 +428,20 @@ TEST_F(LiaisonTest, ABatchStoresEachReportAllOrNothing) {
   EXPECT_EQ(results[4]->alert_id, results[0]->alert_id);
   EXPECT_EQ(results[5].status().code(), StatusCode::kInvalidArgument);
 
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 2);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts WHERE text = 'poisoned'"), 0);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_transitions"), 2);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_outbox"), 2);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_alerts"), 2);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_alerts WHERE text = 'poisoned'"), 0);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_transitions"), 2);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_outbox"), 2);
   EXPECT_EQ(service_->get_alert(results[0]->alert_id)->signal_count, 2);
   EXPECT_EQ(service_->metrics().event_commits(), 1);
   EXPECT_EQ(service_->metrics().events_committed(), 3);
   EXPECT_EQ(*service_->deliver_due(), 2);
 }
 
-TEST_F(LiaisonTest, ABatchWhoseTransactionIsLostStoresNothingAndFailsEveryReport) {
+TEST_P(LiaisonSqliteTest, ABatchWhoseTransactionIsLostStoresNothingAndFailsEveryReport) {
   subscribe("nigeria", "NGA");
   // RAISE(ROLLBACK) ends the whole transaction, not only the report's savepoint.
-  ASSERT_TRUE(exec_on_own_connection(db_.path(),
-                                     "CREATE TRIGGER poison BEFORE INSERT ON alert_outbox "
-                                     "WHEN NEW.payload LIKE '%poisoned%' BEGIN SELECT RAISE(ROLLBACK, 'lost'); END")
-                  .is_ok());
+  ASSERT_TRUE(exec_on_own_connection(db_, poison_trigger(false, "RAISE(ROLLBACK, 'lost')")).is_ok());
   open_service();
   std::vector<EventSubmission> events = {event_at("NGA", "lassa", "first"), event_at("NGA", "cholera", "poisoned"),
                                          event_at("NGA", "measles", "third")};
@@ -394,27 +450,29 @@ TEST_F(LiaisonTest, ABatchWhoseTransactionIsLostStoresNothingAndFailsEveryReport
   auto results = service_->report_events({&events[0], &events[1], &events[2]});
   ASSERT_EQ(results.size(), 3u);
   for (const auto& r : results) EXPECT_FALSE(r.is_ok());
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 0);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_outbox"), 0);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_alerts"), 0);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_outbox"), 0);
   EXPECT_EQ(published.load(), 0);  // nothing announced for reports that were not stored
   // The service goes on: the next report is stored.
   auto next = service_->report_event(event_at("NGA", "lassa", "after").report, "fp-test");
   ASSERT_TRUE(next.is_ok()) << next.status().to_string();
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 1);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_alerts"), 1);
 }
 
-TEST_F(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCommit) {
+TEST_P(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCommit) {
   subscribe("afro", "AFRO");
   constexpr int kThreads = 12, kEach = 10;
-  // Another connection holds the write lock, so the reports pile up behind the first one.
-  auto blocker = store::sqlite::Db::open(db_.path());
+  // Another connection holds the write lock (SQLite) or a lock on the alerts that stops every
+  // write to them (PostgreSQL), so the reports pile up behind the first one.
+  auto blocker = sql::connect(db_);
   ASSERT_TRUE(blocker.is_ok());
-  ASSERT_TRUE((*blocker)->exec("BEGIN IMMEDIATE").is_ok());
+  ASSERT_TRUE((*blocker)->begin().is_ok());
+  if (postgres()) ASSERT_TRUE((*blocker)->exec("LOCK TABLE alert_alerts IN EXCLUSIVE MODE").is_ok());
   std::atomic<int> answered{0}, stored_before_answer{0}, failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto reader = store::sqlite::Db::open(db_.path());
+      auto reader = sql::connect(db_);
       for (int i = 0; i < kEach; ++i) {
         auto e = event_at(t % 2 ? "NGA" : "GHA", "disease-" + std::to_string(i % 3), "t" + std::to_string(t));
         auto update = service_->report_event(e.report, e.actor);
@@ -424,20 +482,19 @@ TEST_F(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCo
           continue;
         }
         // Visible to another connection the moment it is answered: committed, not just queued.
-        auto st = (*reader)->prepare("SELECT COUNT(*) FROM alert_alerts WHERE id = ?");
-        st->bind(1, update->alert_id);
-        if (auto row = st->step(); row.is_ok() && *row && st->column_int64(0) == 1) ++stored_before_answer;
+        auto count = (*reader)->scalar("SELECT COUNT(*) FROM alert_alerts WHERE id = ?", update->alert_id);
+        if (count.is_ok() && *count == 1) ++stored_before_answer;
       }
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(answered.load(), 0);  // nothing is answered while nothing can commit
-  ASSERT_TRUE((*blocker)->exec("COMMIT").is_ok());
+  ASSERT_TRUE((*blocker)->commit().is_ok());
   for (auto& t : threads) t.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(stored_before_answer.load(), kThreads * kEach);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT SUM(signal_count) FROM alert_alerts"), kThreads * kEach);
-  EXPECT_EQ(committed_count(db_.path(), "SELECT COUNT(*) FROM alert_alerts"), 6);  // 2 countries x 3 diseases
+  EXPECT_EQ(committed_count(db_, "SELECT SUM(signal_count) FROM alert_alerts"), kThreads * kEach);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM alert_alerts"), 6);  // 2 countries x 3 diseases
   EXPECT_EQ(service_->metrics().events_committed(), kThreads * kEach);
   EXPECT_LT(service_->metrics().event_commits(), kThreads * kEach);  // shared transactions
   EXPECT_EQ(*service_->deliver_due(), 6);  // one notification per opened alert, none twice
@@ -446,7 +503,7 @@ TEST_F(LiaisonTest, ConcurrentReportsShareTransactionsAndAreAnsweredAfterTheirCo
 // ---------------------------------------------------------------------------------------------
 // Confidential event alerts
 
-TEST_F(LiaisonTest, PublicationIsRecordedOnceAndAnnouncedOnTheBusOnly) {
+TEST_P(LiaisonTest, PublicationIsRecordedOnceAndAnnouncedOnTheBusOnly) {
   subscribe("nigeria", "NGA");
   std::vector<std::string> payloads;
   std::mutex payloads_mutex;
@@ -493,7 +550,7 @@ TEST_F(LiaisonTest, PublicationIsRecordedOnceAndAnnouncedOnTheBusOnly) {
   EXPECT_EQ(service_->publish(999, "fp-nigeria").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(LiaisonTest, DetectionAlertsArePublicFromTheStart) {
+TEST_P(LiaisonTest, DetectionAlertsArePublicFromTheStart) {
   auto opened = service_->on_signals({alarm_at("GHA", 50)});
   ASSERT_TRUE(opened.is_ok());
   auto alert = service_->get_alert((*opened)[0].alert_id);
@@ -502,7 +559,7 @@ TEST_F(LiaisonTest, DetectionAlertsArePublicFromTheStart) {
   EXPECT_EQ(alert->published_by, "detection:farrington_flexible");
 }
 
-TEST_F(LiaisonTest, ASignalJoiningAnUnpublishedEventLeavesItConfidential) {
+TEST_P(LiaisonTest, ASignalJoiningAnUnpublishedEventLeavesItConfidential) {
   auto event = service_->report_event(event_at("NGA", "cases", "unverified").report, "fp-nigeria");
   ASSERT_TRUE(event.is_ok());
   auto joined = service_->on_signals({alarm_at("NGA", 50, 10, "cases")});
@@ -545,7 +602,7 @@ TEST(BusPayloadVisible, UnpublishedPayloadsGoOnlyWhereTheCallerReaches) {
   EXPECT_FALSE(bus_payload_visible("not json", nowhere));
 }
 
-TEST_F(LiaisonTest, VisibleAlertsFollowTheCallersReach) {
+TEST_P(LiaisonTest, VisibleAlertsFollowTheCallersReach) {
   // The public alert is the oldest: a filter applied after LIMIT would leave the anonymous caller
   // with nothing.
   auto signal = service_->on_signals({alarm_at("GHA", 50)});
@@ -582,22 +639,51 @@ TEST_F(LiaisonTest, VisibleAlertsFollowTheCallersReach) {
   EXPECT_EQ(ids(nowhere), (std::vector<int64_t>{l, g}));
 }
 
-TEST_F(LiaisonTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
+// The alert tables as a release from before confidential event alerts created them (no
+// published_* columns, no outbox claims) and no record of migrations: such a file opens, keeps its
+// rows and gains what it lacks.
+constexpr const char* kPrePublicationSchema = R"sql(
+  CREATE TABLE alert_subscriptions(id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+    organisation TEXT NOT NULL DEFAULT '', location TEXT NOT NULL, indicator TEXT NOT NULL DEFAULT '',
+    min_severity INTEGER NOT NULL, webhook TEXT NOT NULL, secret TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL);
+  CREATE TABLE alert_escalation_policies(id INTEGER PRIMARY KEY, location TEXT NOT NULL,
+    after_micros INTEGER NOT NULL, webhook TEXT NOT NULL, secret TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+  CREATE TABLE alert_alerts(id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, location TEXT NOT NULL,
+    indicator TEXT NOT NULL, severity INTEGER NOT NULL, state TEXT NOT NULL, origin TEXT NOT NULL,
+    text TEXT NOT NULL, opened_at INTEGER NOT NULL, last_signal_at INTEGER NOT NULL,
+    signal_count INTEGER NOT NULL, report_received_at INTEGER NOT NULL, opened_by TEXT NOT NULL DEFAULT '');
+  CREATE TABLE alert_transitions(id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL, from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '');
+  CREATE TABLE alert_escalations(alert_id INTEGER NOT NULL, policy_id INTEGER NOT NULL,
+    fired_at INTEGER NOT NULL, PRIMARY KEY(alert_id, policy_id));
+  CREATE TABLE alert_outbox(id INTEGER PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE,
+    alert_id INTEGER NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL, secret TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL, kind TEXT NOT NULL, origin_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, failed INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '');
+)sql";
+
+TEST_P(LiaisonSqliteTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
   service_.reset();
-  // alert_alerts as it was before the published_* columns, holding one alert of each origin.
-  ASSERT_TRUE(exec_on_own_connection(db_.path(), R"sql(
-    DROP TABLE alert_alerts;
-    CREATE TABLE alert_alerts(id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, location TEXT NOT NULL,
-      indicator TEXT NOT NULL, severity INTEGER NOT NULL, state TEXT NOT NULL, origin TEXT NOT NULL,
-      text TEXT NOT NULL, opened_at INTEGER NOT NULL, last_signal_at INTEGER NOT NULL,
-      signal_count INTEGER NOT NULL, report_received_at INTEGER NOT NULL, opened_by TEXT NOT NULL DEFAULT '');
+  ASSERT_TRUE(exec_on_own_connection(db_, std::string(R"sql(
+    DROP TABLE alert_subscriptions; DROP TABLE alert_escalation_policies; DROP TABLE alert_alerts;
+    DROP TABLE alert_transitions; DROP TABLE alert_escalations; DROP TABLE alert_outbox; DROP TABLE alert_routing;
+    DELETE FROM shouwang_migrations WHERE module = 'alert';
+  )sql") + kPrePublicationSchema + R"sql(
+    INSERT INTO alert_subscriptions VALUES(1, 'nigeria', '', 'NGA', '', 0, 'http://receiver.test/nigeria', 's', 500);
     INSERT INTO alert_alerts VALUES(1, 'GHA|cases', 'GHA', 'cases', 2, 'open', 'signal', 's', 1000, 1000, 1, 900,
                                     'detection:ears_c1');
     INSERT INTO alert_alerts VALUES(2, 'NGA|lassa', 'NGA', 'lassa', 2, 'open', 'event', 'e', 2000, 2000, 1, 1900,
                                     'fp-nigeria');
+    INSERT INTO alert_transitions VALUES(1, 2, '', 'open', 'fp-nigeria', 2000, '');
+    INSERT INTO alert_outbox(id, idempotency_key, alert_id, channel, target, payload, kind, origin_at,
+                             next_attempt_at) VALUES(1, 'alert-2-opened-sub-1', 2, 'webhook',
+                             'http://receiver.test/nigeria', '{}', 'opened', 1900, 2000);
   )sql").is_ok());
   open_service();
-  open_service();  // a second open finds the columns there and changes nothing
+  open_service();  // a second open finds everything there and changes nothing
   auto signal = service_->get_alert(1);
   ASSERT_TRUE(signal.is_ok()) << signal.status().to_string();
   EXPECT_TRUE(signal->published());
@@ -606,9 +692,24 @@ TEST_F(LiaisonTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
   auto event = service_->get_alert(2);
   ASSERT_TRUE(event.is_ok());
   EXPECT_FALSE(event->published());  // unverified events become confidential
+  EXPECT_EQ(service_->list_transitions(2)->size(), 1u);
   EXPECT_TRUE(service_->publish(2, "fp-nigeria").is_ok());
   EXPECT_TRUE(service_->get_alert(2)->published());
+  // The old subscription routes, and the old pending notification is claimed and sent.
+  ASSERT_EQ(service_->list_subscriptions()->size(), 1u);
+  EXPECT_EQ(*service_->deliver_due(), 1);
+  ASSERT_TRUE(service_->on_signals({alarm_at("NGA", 30, 10, "deaths")}).is_ok());
+  EXPECT_EQ(*service_->deliver_due(), 1);
+  EXPECT_EQ(transport_->posts_to("http://receiver.test/nigeria").size(), 2u);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM shouwang_migrations WHERE module = 'alert'"), 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, LiaisonTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, EscalationTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, LiaisonSqliteTest, ::testing::Values(Backend::kSqlite),
+                         shouwang::testing::backend_test_name);
 
 }  // namespace
 }  // namespace shouwang::alert

@@ -1,5 +1,6 @@
 // Shared fixtures of the liaison tests: a temporary database with a small location tree, a
 // recording fake webhook transport that can be switched down and up, and a thread-safe clock.
+// Tests on both backends seed a tests/support/backends.h FreshDatabase with seed_test_locations.
 #pragma once
 
 #include <unistd.h>
@@ -12,7 +13,7 @@
 
 #include "alert/webhook.h"
 #include "core/location.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang::alert::testing {
 
@@ -29,7 +30,14 @@ inline std::vector<Location> test_locations() {
   };
 }
 
-// A fresh database file named after the test, seeded with test_locations(); removed on destruction.
+// Creates the figures schema in `db` (a file or a postgresql:// URL) with test_locations().
+inline Status seed_test_locations(const std::string& db) {
+  ASSIGN_OR_RETURN(auto store, store::open_store(db));
+  return store->upsert_locations(test_locations());
+}
+
+// A fresh SQLite database file named after the test, seeded with test_locations(); removed on
+// destruction.
 class TempDatabase {
  public:
   explicit TempDatabase(const std::string& name) {
@@ -37,8 +45,7 @@ class TempDatabase {
              ("shouwang-alert-" + name + "-" + std::to_string(getpid()) + ".db"))
                 .string();
     remove_files();
-    auto store = store::open_sqlite_store(path_);
-    if (store.is_ok()) ok_ = (*store)->upsert_locations(test_locations()).is_ok();
+    ok_ = seed_test_locations(path_).is_ok();
   }
   ~TempDatabase() { remove_files(); }
   const std::string& path() const { return path_; }

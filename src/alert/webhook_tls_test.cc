@@ -348,7 +348,9 @@ TEST_F(WebhookTlsTest, LiaisonRetriesAndCountsAnUnverifiableReceiverThenDelivers
   {
     // Queued as routing queues a subscriber's notification; this test is about its delivery. The
     // second entry fails for another reason (nothing listens), which is not a TLS failure.
-    auto alerts = AlertStore::open(db.path());
+    auto database = store::sql::Database::open(db.path());
+    ASSERT_TRUE(database.is_ok());
+    auto alerts = AlertStore::open(**database);
     ASSERT_TRUE(alerts.is_ok());
     int64_t alert_id = (*opened)[0].alert_id;
     Timestamp now = clock.now();

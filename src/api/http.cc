@@ -214,10 +214,4 @@ Result<int64_t> parse_id(const std::string& text) {
   return id;
 }
 
-boost::json::value json_number(double value) {
-  if (!std::isfinite(value)) return nullptr;
-  if (value == std::floor(value) && std::fabs(value) < 9.0e15) return static_cast<int64_t>(value);
-  return value;
-}
-
 }  // namespace shouwang::api

@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -129,7 +130,5 @@ Result<int64_t> whole_number_param(const Request& request, const std::string& na
                                    int64_t max);
 // A positive whole number from a path segment (an id), InvalidArgument otherwise.
 Result<int64_t> parse_id(const std::string& text);
-// A count as a JSON integer (573, not 5.73E2), other finite numbers as doubles, NaN/inf as null.
-boost::json::value json_number(double value);
 
 }  // namespace shouwang::api

@@ -28,8 +28,8 @@ std::optional<std::string> optional_param(const Request& request, const std::str
 
 }  // namespace
 
-void add_knowledge_routes(Router& router, ApiContext ctx) {
-  router.add("GET", "/api/v1/kb/search", [ctx](const Request& request) {
+void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBase& kb) {
+  router.add("GET", "/api/v1/kb/search", [&kb](const Request& request) {
     knowledge::SearchRequest search;
     search.query = request.param("q");
     search.lang = optional_param(request, "lang");
@@ -44,33 +44,32 @@ void add_knowledge_routes(Router& router, ApiContext ctx) {
     if (!offset) return Response::error(offset.status());
     search.limit = *limit;
     search.offset = *offset;
-    auto hits = knowledge::search(ctx.pool->db_path(), search);
+    auto hits = kb.search(search);
     if (!hits) return Response::error(hits.status());
     return Response::json(knowledge::hits_to_json(*hits));
   });
 
-  router.add("GET", "/api/v1/kb/documents/{id}", [ctx](const Request& request) {
+  router.add("GET", "/api/v1/kb/documents/{id}", [&kb](const Request& request) {
     auto id = parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
-    auto view = knowledge::get_document(ctx.pool->db_path(), *id);
+    auto view = kb.get_document(*id);
     if (!view) return Response::error(view.status());
     return Response::json(knowledge::document_to_json(*view));
   });
 
-  router.add("GET", "/api/v1/kb/families/{family}/diff", [ctx](const Request& request) {
+  router.add("GET", "/api/v1/kb/families/{family}/diff", [&kb](const Request& request) {
     auto from = int_param(request, "from", std::nullopt);
     auto to = int_param(request, "to", std::nullopt);
     if (!from) return Response::error(from.status());
     if (!to) return Response::error(to.status());
-    auto diff = knowledge::diff_editions(ctx.pool->db_path(), request.path_params.at("family"), *from, *to,
-                                         optional_param(request, "lang"));
+    auto diff = kb.diff_editions(request.path_params.at("family"), *from, *to, optional_param(request, "lang"));
     if (!diff) return Response::error(diff.status());
     return Response::json(knowledge::edition_diff_to_json(*diff));
   });
 
   // POST /api/v1/kb/documents?family=&edition=&lang=&title=&topic=&format=md|txt|html: the body is
   // the document. Editors and admins only.
-  router.add("POST", "/api/v1/kb/documents", [ctx](const Request& request) {
+  router.add("POST", "/api/v1/kb/documents", [ctx, &kb](const Request& request) {
     auto edition = int_param(request, "edition", std::nullopt);
     if (!edition) return Response::error(edition.status());
     knowledge::DocumentMeta meta;
@@ -98,9 +97,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
     if (!document) return Response::error(document.status());
-    auto kb = knowledge::KnowledgeBase::open(ctx.pool->db_path());
-    if (!kb) return Response::error(kb.status());
-    auto id = (*kb)->add_document(std::move(document).value());
+    auto id = kb.add_document(std::move(document).value());
     if (!id) return Response::error(id.status());
     return Response::json(json::object{{"id", *id}}, 201);
   }, token_route(ctx.pool->authenticator(), {store::Role::kEditor, store::Role::kAdmin}));

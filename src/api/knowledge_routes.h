@@ -3,9 +3,11 @@
 #pragma once
 
 #include "api/data_routes.h"
+#include "knowledge/knowledge.h"
 
 namespace shouwang::api {
 
-void add_knowledge_routes(Router& router, ApiContext context);
+// `kb` serves every request (it is safe to share between threads) and must outlive the router.
+void add_knowledge_routes(Router& router, ApiContext context, knowledge::KnowledgeBase& kb);
 
 }  // namespace shouwang::api

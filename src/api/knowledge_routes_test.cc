@@ -1,4 +1,5 @@
-// HTTP tests of /api/v1/kb/...: an editor adds two editions, the public searches and diffs them.
+// HTTP tests of /api/v1/kb/...: an editor adds two editions, the public searches and diffs them; on
+// SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,30 +9,43 @@
 #include "api/server.h"
 #include "api/test_client.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "store/sql.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::api {
 namespace {
 
 namespace json = boost::json;
 using testing::http_request;
+using shouwang::testing::Backend;
 
-class KnowledgeRoutesTest : public ::testing::Test {
+class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = dir_.file("kb.db");
-    auto store = store::open_sqlite_store(path_);
-    ASSERT_TRUE(store.is_ok());
+    path_ = fresh_.create(GetParam());
+    ASSERT_FALSE(path_.empty());
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "editor", clock_.now());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "reporter", clock_.now());
     pool_ = std::make_unique<StorePool>(path_);
+    auto database = store::sql::Database::open(path_);
+    ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+    database_ = std::move(database).value();
+    // The index in a folder of its own: a PostgreSQL database has no file to put it beside.
+    auto kb = knowledge::KnowledgeBase::open(*database_, dir_.file("kb-index"));
+    ASSERT_TRUE(kb.is_ok()) << kb.status().to_string();
+    kb_ = std::move(kb).value();
     auto router = std::make_shared<Router>();
-    add_knowledge_routes(*router, ApiContext{pool_.get(), &clock_});
+    add_knowledge_routes(*router, ApiContext{pool_.get(), &clock_}, *kb_);
     server_ = testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
+    kb_.reset();
+    database_.reset();
     pool_.reset();
   }
   testing::ClientResponse add(int edition, const std::string& body, const std::string& token) {
@@ -43,12 +57,18 @@ class KnowledgeRoutesTest : public ::testing::Test {
 
   ManualClock clock_{*Timestamp::parse("2020-03-04T00:00:00Z")};
   testing::TempDir dir_{"kbapi"};
+  shouwang::testing::FreshDatabase fresh_;
   std::string path_, editor_, reporter_;
   std::unique_ptr<StorePool> pool_;
+  std::unique_ptr<store::sql::Database> database_;
+  std::unique_ptr<knowledge::KnowledgeBase> kb_;
   std::unique_ptr<HttpServer> server_;
 };
 
-TEST_F(KnowledgeRoutesTest, EditorsAddThePublicSearchesReadsAndDiffs) {
+INSTANTIATE_TEST_SUITE_P(Backends, KnowledgeRoutesTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+
+TEST_P(KnowledgeRoutesTest, EditorsAddThePublicSearchesReadsAndDiffs) {
   ASSERT_EQ(add(6, "# 潜伏期\n\n潜伏期一般为3～7天。\n\n# 防控\n\n做好疫情防控工作。\n", editor_).status, 201);
   auto second = add(7, "# 潜伏期\n\n潜伏期1～14天，多为3～7天。\n\n# 防控\n\n做好疫情防控工作。\n", editor_);
   ASSERT_EQ(second.status, 201) << second.body;
@@ -75,7 +95,7 @@ TEST_F(KnowledgeRoutesTest, EditorsAddThePublicSearchesReadsAndDiffs) {
   EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/kb/families/protocol/diff?from=6").status, 400);
 }
 
-TEST_F(KnowledgeRoutesTest, PunctuationOnlyQueryIsAnEmptyList) {
+TEST_P(KnowledgeRoutesTest, PunctuationOnlyQueryIsAnEmptyList) {
   ASSERT_EQ(add(1, "# 标题\n\n内容。\n", editor_).status, 201);
   auto r = http_request(server_->port(), "GET", "/api/v1/kb/search?q=%EF%BC%81%EF%BC%9F");  // ！？
   ASSERT_EQ(r.status, 200) << r.body;

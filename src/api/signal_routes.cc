@@ -18,8 +18,8 @@ Result<IsoWeek> week_param(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-void add_signal_routes(Router& router, ApiContext ctx) {
-  router.add("GET", "/api/v1/signals", [ctx](const Request& request) {
+void add_signal_routes(Router& router, ApiContext ctx, watch::SignalStore& signal_store) {
+  router.add("GET", "/api/v1/signals", [&signal_store](const Request& request) {
     watch::SignalQuery query;
     if (auto v = request.param("location"); !v.empty()) query.location = v;
     if (auto v = request.param("indicator"); !v.empty()) query.indicator = v;
@@ -36,7 +36,7 @@ void add_signal_routes(Router& router, ApiContext ctx) {
       return Response::error(invalid_argument("parameter 'alarm' must be true or false"));
     }
     query.alarms_only = alarm == "true";
-    auto signals = watch::read_signals(ctx.pool->db_path(), query);
+    auto signals = signal_store.read(query);
     if (!signals) return Response::error(signals.status());
     json::array out;
     for (const auto& s : *signals) {

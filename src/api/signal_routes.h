@@ -2,9 +2,11 @@
 #pragma once
 
 #include "api/data_routes.h"
+#include "watch/watch.h"
 
 namespace shouwang::api {
 
-void add_signal_routes(Router& router, ApiContext context);
+// `signals` serves every request (it leases a connection per call) and must outlive the router.
+void add_signal_routes(Router& router, ApiContext context, watch::SignalStore& signals);
 
 }  // namespace shouwang::api

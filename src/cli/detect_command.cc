@@ -19,6 +19,7 @@
 #include "detect/detector.h"
 #include "detect/series_csv.h"
 #include "store/export.h"
+#include "store/sql.h"
 #include "watch/watch.h"
 
 namespace shouwang::cli {
@@ -163,7 +164,11 @@ void run_detect_over_store(const DetectArguments& a, const DetectorOptions& opti
   });
   if (progress) progress->finish();
   if (!summary) fail(summary.status());
-  Status saved = watch::save_signals(a.db, summary->signals);
+  auto database = store::sql::Database::open(a.db);
+  if (!database) fail(database.status());
+  auto signals = watch::SignalStore::open(**database);
+  if (!signals) fail(signals.status());
+  Status saved = (*signals)->save(summary->signals);
   if (!saved.is_ok()) fail(saved);
   for (const auto& reason : summary->skipped_reasons) std::cerr << "skipped " << reason << "\n";
   if (!a.output.empty()) {

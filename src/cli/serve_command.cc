@@ -18,7 +18,7 @@
 #include "api/server.h"
 #include "api/signal_routes.h"
 #include "genome/sharing_routes.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql.h"
 #include "watch/watch.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -35,6 +35,7 @@ struct ServeOptions {
   std::string nats_url;
   std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
   std::string genome_dataset;  // empty: genome::default_genome_dataset_dir()
+  std::string kb_index;        // empty: knowledge::default_index_dir(db)
   std::string tls_cert;
   std::string tls_key;
   std::string webhook_ca;
@@ -46,7 +47,7 @@ struct ServeOptions {
 // the week of each series' latest result to the liaison service, which opens or joins alerts.
 // Runs on the request's thread after the report committed; failures are logged, never returned
 // to the reporter, whose figures are stored either way.
-void detect_after_report(api::StorePool& pool, const std::string& db_path, const std::vector<std::string>& methods,
+void detect_after_report(api::StorePool& pool, watch::SignalStore& signals, const std::vector<std::string>& methods,
                          alert::LiaisonService& liaison, const Clock& clock, const api::AcceptedReport& report) {
   auto store = pool.acquire();
   if (!store) {
@@ -70,7 +71,7 @@ void detect_after_report(api::StorePool& pool, const std::string& db_path, const
     }
   }
   if (computed.empty()) return;
-  if (Status saved = watch::save_signals(db_path, computed); !saved.is_ok()) {
+  if (Status saved = signals.save(computed); !saved.is_ok()) {
     std::cerr << "detection after report: " << saved.to_string() << "\n";
   }
   // Per series and method, the newest week with a verdict (a week still being reported has none).
@@ -117,14 +118,26 @@ void run_serve(const ServeOptions& opt) {
   }
   SystemClock clock;
   api::StorePool pool(opt.db);
+  // The modules' tables (store::sql): one bounded pool shared by every route, outliving the server.
+  auto database = store::sql::Database::open(opt.db);
+  if (!database) fail(database.status());
   auto router = std::make_shared<api::Router>();
   api::ApiContext context{&pool, &clock, opt.max_report_bytes};
   api::add_data_routes(*router, context);
-  api::add_signal_routes(*router, context);
+  auto detection_signals = watch::SignalStore::open(**database);
+  if (!detection_signals) fail(detection_signals.status());
+  api::add_signal_routes(*router, context, **detection_signals);
   api::add_estimate_routes(*router, context);
-  api::add_knowledge_routes(*router, context);
-  aid::add_aid_routes(*router, context);
-  genome::add_genome_routes(*router, context, genome::GenomeSharingOptions{.dataset_dir = opt.genome_dataset});
+  auto knowledge_base = knowledge::KnowledgeBase::open(
+      **database, opt.kb_index.empty() ? knowledge::default_index_dir(opt.db) : opt.kb_index);
+  if (!knowledge_base) fail(knowledge_base.status());
+  api::add_knowledge_routes(*router, context, **knowledge_base);
+  auto coordination = aid::CoordinationStore::open(**database);
+  if (!coordination) fail(coordination.status());
+  aid::add_aid_routes(*router, context, **coordination);
+  auto genomes = genome::GenomeStore::open(**database);
+  if (!genomes) fail(genomes.status());
+  genome::add_genome_routes(*router, context, **genomes, genome::GenomeSharingOptions{.dataset_dir = opt.genome_dataset});
 
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;
@@ -141,8 +154,9 @@ void run_serve(const ServeOptions& opt) {
   (*liaison)->start();
   std::vector<std::string> methods = opt.detect_methods;
   alert::LiaisonService* liaison_service = liaison->get();
-  api::add_report_routes(*router, context, [&pool, &opt, methods, liaison_service, &clock](const api::AcceptedReport& report) {
-    detect_after_report(pool, opt.db, methods, *liaison_service, clock, report);
+  watch::SignalStore* signal_store = detection_signals->get();
+  api::add_report_routes(*router, context, [&pool, signal_store, methods, liaison_service, &clock](const api::AcceptedReport& report) {
+    detect_after_report(pool, *signal_store, methods, *liaison_service, clock, report);
   });
 
   api::ServerOptions server_options;
@@ -191,6 +205,9 @@ void register_serve_command(CLI::App& app) {
                     "Detection methods run on every accepted report (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
+  serve->add_option("--kb-index", opt->kb_index,
+                    "Folder of the knowledge centre's search index, rebuilt from the database when missing "
+                    "or stale (default: beside a SQLite --db; ./shouwang-kb-<database> for a PostgreSQL URL)");
   serve->add_option("--genome-dataset", opt->genome_dataset,
                     "SARS-CoV-2 dataset submitted sequences are analysed against "
                     "(default: ../shared/data/genome/sars-cov-2 beside this checkout)");

@@ -64,4 +64,10 @@ std::string json_text(const boost::json::value& value) {
   return out;
 }
 
+boost::json::value json_number(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  if (value == std::floor(value) && std::fabs(value) < 9.0e15) return static_cast<int64_t>(value);
+  return value;
+}
+
 }  // namespace shouwang

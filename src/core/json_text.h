@@ -13,4 +13,8 @@ namespace shouwang {
 // Serialises `value` compactly; non-finite doubles (which JSON cannot carry) become null.
 std::string json_text(const boost::json::value& value);
 
+// A figure as a JSON value: a whole number as an integer (573, not 5.73E2), other finite numbers
+// as doubles, NaN and infinities (which JSON cannot carry) as null.
+boost::json::value json_number(double value);
+
 }  // namespace shouwang

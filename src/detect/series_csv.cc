@@ -5,43 +5,17 @@
 #include <cstdio>
 #include <map>
 
+#include "core/csv_reader.h"
+
 namespace shouwang::detect {
 namespace {
 
+// Applied to every field after the reader, so blanks inside quotes go too (`" observed "` is the
+// column observed), as the line splitter before the shared reader did.
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-// Splits one CSV line; double quotes around a field (as R's write.csv writes them) are removed.
-Result<std::vector<std::string>> split_csv_line(std::string_view line, int64_t line_number) {
-  std::vector<std::string> fields;
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back(trim(field));
-      field.clear();
-    } else {
-      field += c;
-    }
-  }
-  if (quoted) return invalid_argument("line " + std::to_string(line_number) + ": unterminated quoted field");
-  fields.emplace_back(trim(field));
-  return fields;
 }
 
 bool is_missing(std::string_view text) { return text.empty() || text == "NA"; }
@@ -69,18 +43,20 @@ std::string format_number(double value) {
 Result<SeriesTable> parse_series_csv(std::string_view text) {
   std::vector<std::vector<std::string>> rows;
   std::vector<int64_t> line_numbers;
-  int64_t line_number = 0;
-  size_t position = 0;
-  while (position < text.size()) {
-    size_t end = text.find('\n', position);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(position, end - position));
-    position = end + 1;
-    ++line_number;
-    if (line.empty()) continue;
-    ASSIGN_OR_RETURN(auto fields, split_csv_line(line, line_number));
-    rows.push_back(std::move(fields));
-    line_numbers.push_back(line_number);
+  // Blanks around fields (also around quotes, as R's write.csv writes names) are not part of them.
+  // A quote inside an unquoted field is an error, as it was when quotes toggled anywhere in a line.
+  CsvReader reader(text, {.trim_blanks = true, .strict_quotes = true});
+  std::vector<std::string_view> fields;
+  while (reader.next(fields)) {
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    if (reader.malformed()) {
+      return invalid_argument("line " + std::to_string(reader.line()) + ": " +
+                              std::string(csv_problem_text(reader.problem())));
+    }
+    std::vector<std::string>& row = rows.emplace_back();
+    row.reserve(fields.size());
+    for (std::string_view field : fields) row.emplace_back(trim(field));
+    line_numbers.push_back(reader.line());
   }
   if (rows.empty()) return invalid_argument("the input is empty: expected a header `date,observed` or `t,observed`");
   const std::vector<std::string>& header = rows.front();

@@ -40,6 +40,20 @@ TEST(SeriesCsv, ReadsSeveralSeriesWithTheirPopulations) {
   EXPECT_FALSE(table->series[1].series.is_date_indexed());
 }
 
+TEST(SeriesCsv, ReadsQuotedNamesWithCommasAndCrlfLineEnds) {
+  const auto table = parse_series_csv(
+      "\"t\",\"Korea, South\", \"north\"\r\n1,1,2\r\n\r\n2,3,4\r\n");
+  ASSERT_TRUE(table.is_ok()) << table.status().message();
+  ASSERT_EQ(table->series.size(), 2u);
+  EXPECT_EQ(table->series[0].name, "Korea, South");
+  EXPECT_EQ(table->series[1].name, "north");
+  EXPECT_EQ(table->series[1].series.observed, (std::vector<double>{2, 4}));
+  EXPECT_EQ(error_of("t,observed\r\n1,2\r\n2,x\r\n"), "line 3: 'x' in column 'observed' is not a number");
+  // A name with a line break inside quotes is one record; the lines after it keep their numbers.
+  EXPECT_EQ(error_of("t,\"two\nlines\"\n1,-1\n"), "line 3: negative count -1 in column 'two\nlines'");
+  EXPECT_EQ(error_of("t,observed\n1,\"2\n"), "line 2: unterminated quoted field");
+}
+
 TEST(SeriesCsv, RejectsBadInputNamingTheLine) {
   EXPECT_EQ(error_of("t,observed\n1,2\n2,-1\n"), "line 3: negative count -1 in column 'observed'");
   EXPECT_EQ(error_of("t,observed\n1,2\n2,abc\n"), "line 3: 'abc' in column 'observed' is not a number");

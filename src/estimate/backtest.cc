@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/csv_reader.h"
 #include "estimate/scoring.h"
 
 namespace shouwang::estimate {
@@ -86,21 +87,6 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
     }
   }
   return result;
-}
-
-std::vector<std::string> split_csv_line(std::string_view line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
 }
 
 // JHU dates are m/d/yy.
@@ -184,44 +170,42 @@ std::string format_backtest_csv(const BacktestSummary& summary) {
 }
 
 Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::string_view locations) {
-  size_t position = 0;
-  auto next_line = [&](std::string_view& line) {
-    if (position >= text.size()) return false;
-    size_t end = text.find('\n', position);
-    if (end == std::string_view::npos) end = text.size();
-    line = text.substr(position, end - position);
-    position = end + 1;
-    return true;
+  // A quote inside an unquoted field is an error, as it was when quotes toggled anywhere in a line.
+  CsvReader reader(text, {.strict_quotes = true});
+  std::vector<std::string_view> fields;
+  auto quote_error = [&] {
+    return invalid_argument("line " + std::to_string(reader.line()) + ": " +
+                            std::string(csv_problem_text(reader.problem())));
   };
-  std::string_view line;
-  if (!next_line(line)) return invalid_argument("the JHU file is empty");
-  const auto header = split_csv_line(line);
+  if (!reader.next(fields)) return invalid_argument("the JHU file is empty");
+  if (reader.malformed()) return quote_error();
+  const CsvHeader header(fields);
   if (header.size() < 6 || header[1] != "Country/Region") {
     return invalid_argument("not a JHU CSSE global time series (expected Province/State,Country/Region,Lat,Long,dates...)");
   }
   ASSIGN_OR_RETURN(const Date first_day, parse_us_short_date(header[4]));
   const size_t days = header.size() - 4;
   std::map<std::string, std::vector<double>> cumulative;
-  size_t line_number = 1;
-  while (next_line(line)) {
-    ++line_number;
-    if (line.empty() || line == "\r") continue;
-    const auto fields = split_csv_line(line);
+  while (reader.next(fields)) {
+    if (reader.raw_record().empty()) continue;  // an empty line
+    const int64_t line_number = reader.line();
+    if (reader.malformed()) return quote_error();
     if (fields.size() != header.size()) {
       return invalid_argument("line " + std::to_string(line_number) + ": " + std::to_string(fields.size()) +
                               " fields, the header has " + std::to_string(header.size()));
     }
-    auto& sum = cumulative[fields[1]];
+    auto& sum = cumulative[std::string(fields[1])];
     sum.resize(days, 0.0);
     for (size_t d = 0; d < days; ++d) {
-      const std::string& cell = fields[4 + d];
+      const std::string_view cell = fields[4 + d];
       double value = 0;
       if (cell.empty()) {
         value = std::nan("");
       } else {
         const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
         if (error != std::errc() || end != cell.data() + cell.size()) {
-          return invalid_argument("line " + std::to_string(line_number) + ": '" + cell + "' is not a number");
+          return invalid_argument("line " + std::to_string(line_number) + ": '" + std::string(cell) +
+                                  "' is not a number");
         }
       }
       sum[d] += value;
@@ -229,7 +213,8 @@ Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::
   }
   std::vector<std::string> wanted;
   if (locations != "all") {
-    for (const std::string& name : split_csv_line(locations)) {
+    ASSIGN_OR_RETURN(const std::vector<std::string> names, split_csv_list(locations));
+    for (const std::string& name : names) {
       if (!cumulative.contains(name)) return invalid_argument("no country '" + name + "' in the file");
       wanted.push_back(name);
     }

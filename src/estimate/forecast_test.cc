@@ -185,6 +185,26 @@ TEST(JhuReader, SumsProvincesAndDifferencesCumulativeCounts) {
   EXPECT_EQ((*series)[1].first_day, Date::from_ymd(2020, 1, 22));
   EXPECT_FALSE(parse_jhu_wide_csv(text, "Atlantis").is_ok());
   EXPECT_FALSE(parse_jhu_wide_csv("a,b\n1,2\n", "all").is_ok());
+  // A list of names is CSV too, so a name with a comma is quoted.
+  auto korea = parse_jhu_wide_csv(text, "\"Korea, South\",Land");
+  ASSERT_TRUE(korea.is_ok()) << korea.status().to_string();
+  ASSERT_EQ(korea->size(), 2u);
+  EXPECT_EQ((*korea)[0].location, "Korea, South");
+}
+
+TEST(JhuReader, ReadsCrlfFilesAndNamesTheLineOfABadCell) {
+  const std::string text =
+      "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,\"1/24/20\"\r\n"
+      ",\"Korea, South\",1,2,1,3,\"6\"\r\n"
+      "\r\n"
+      "A,Land,0,0,1,x,2\r\n";
+  auto series = parse_jhu_wide_csv(text, "all");
+  ASSERT_FALSE(series.is_ok());
+  EXPECT_EQ(series.status().message(), "line 4: 'x' is not a number");
+  auto good = parse_jhu_wide_csv(text.substr(0, text.find("A,Land")), "all");
+  ASSERT_TRUE(good.is_ok()) << good.status().to_string();
+  EXPECT_EQ((*good)[0].daily, (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(parse_jhu_wide_csv(",\"Korea\n", "all").status().message(), "line 1: unterminated quoted field");
 }
 
 }  // namespace

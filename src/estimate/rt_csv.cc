@@ -1,6 +1,5 @@
-// Incidence / serial interval / Rt CSV formats; see rt_csv.h. The files are plain comma-separated
-// tables without embedded commas, so a small splitter is enough and keeps the engine free of a
-// CSV dependency.
+// Incidence / serial interval / Rt CSV formats; see rt_csv.h. Read with core's CSV reader, so the
+// engine still depends on core alone.
 #include "estimate/rt_csv.h"
 
 #include <charconv>
@@ -10,41 +9,31 @@
 #include <limits>
 #include <sstream>
 
+#include "core/csv_reader.h"
+
 namespace shouwang::estimate {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
-}
+struct Record {
+  size_t line;
+  std::vector<std::string> fields;
+};
 
-std::vector<std::string_view> split_fields(std::string_view line) {
+// The non-blank records of `text` with the lines they start on. Blanks around fields are dropped
+// and fields may be quoted (EpiEstim's write.csv quotes the names).
+Result<std::vector<Record>> read_records(std::string_view text) {
+  std::vector<Record> records;
+  CsvReader reader(text, {.trim_blanks = true});
   std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+  while (reader.next(fields)) {
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    const size_t line = static_cast<size_t>(reader.line());
+    if (reader.malformed()) {
+      return invalid_argument("line " + std::to_string(line) + ": " + std::string(csv_problem_text(reader.problem())));
+    }
+    records.push_back(Record{line, std::vector<std::string>(fields.begin(), fields.end())});
   }
-  return fields;
-}
-
-// Non-empty lines with their 1-based line numbers.
-std::vector<std::pair<size_t, std::string_view>> split_lines(std::string_view text) {
-  std::vector<std::pair<size_t, std::string_view>> lines;
-  size_t line_number = 0, start = 0;
-  while (start <= text.size()) {
-    const size_t end = text.find('\n', start);
-    std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    ++line_number;
-    if (!trim(line).empty()) lines.emplace_back(line_number, line);
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return lines;
+  return records;
 }
 
 Result<double> parse_number(std::string_view cell, size_t line, std::string_view column, bool na_allowed) {
@@ -80,9 +69,9 @@ void append_number(std::string& out, double value) {
 }  // namespace
 
 Result<IncidenceTable> parse_incidence_csv(std::string_view text) {
-  const auto lines = split_lines(text);
-  if (lines.empty()) return invalid_argument("the incidence file is empty");
-  const auto header = split_fields(lines[0].second);
+  ASSIGN_OR_RETURN(const std::vector<Record> records, read_records(text));
+  if (records.empty()) return invalid_argument("the incidence file is empty");
+  const std::vector<std::string>& header = records[0].fields;
   const std::string first = lower(header[0]);
   const bool dated = first == "date" || first == "dates";
   if (!dated && first != "day") {
@@ -101,9 +90,8 @@ Result<IncidenceTable> parse_incidence_csv(std::string_view text) {
   std::vector<double> total, local, imported;
   IncidenceTable table;
   long long previous_day = 0;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const auto [line, content] = lines[i];
-    const auto fields = split_fields(content);
+  for (size_t i = 1; i < records.size(); ++i) {
+    const auto& [line, fields] = records[i];
     if (fields.size() != header.size()) {
       return invalid_argument("line " + std::to_string(line) + ": " + std::to_string(fields.size()) +
                               " fields, the header has " + std::to_string(header.size()));
@@ -154,16 +142,15 @@ Result<IncidenceTable> parse_incidence_csv(std::string_view text) {
 }
 
 Result<std::vector<double>> parse_serial_interval_csv(std::string_view text) {
-  const auto lines = split_lines(text);
-  if (lines.empty()) return invalid_argument("the serial interval file is empty");
-  const auto header = split_fields(lines[0].second);
+  ASSIGN_OR_RETURN(const std::vector<Record> records, read_records(text));
+  if (records.empty()) return invalid_argument("the serial interval file is empty");
+  const std::vector<std::string>& header = records[0].fields;
   if (header.size() != 2 || header[0] != "t" || header[1] != "si_distr") {
     return invalid_argument("the serial interval header must be `t,si_distr`");
   }
   std::vector<double> w;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const auto [line, content] = lines[i];
-    const auto fields = split_fields(content);
+  for (size_t i = 1; i < records.size(); ++i) {
+    const auto& [line, fields] = records[i];
     if (fields.size() != 2) return invalid_argument("line " + std::to_string(line) + ": expected 2 fields");
     ASSIGN_OR_RETURN(const double t, parse_number(fields[0], line, "t", false));
     if (t != static_cast<double>(w.size())) {
@@ -215,7 +202,8 @@ Result<std::string> read_text_file(const std::string& path) {
 
 Result<std::vector<int>> parse_int_list(std::string_view text) {
   std::vector<int> values;
-  for (std::string_view item : split_fields(text)) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> items, split_csv_list(text, {.trim_blanks = true}));
+  for (std::string_view item : items) {
     int value = 0;
     const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
     if (item.empty() || error != std::errc() || end != item.data() + item.size()) {

@@ -375,5 +375,22 @@ TEST(CsvInput, ParsesAndRejects) {
   EXPECT_TRUE(parse_serial_interval_csv("t,si_distr\n0,0\n1,0.5\n2,0.5\n").is_ok());
 }
 
+TEST(CsvInput, ReadsQuotedFieldsAndCrlfFiles) {
+  // R's write.csv quotes names and, on Windows, ends lines with CRLF; a quoted field may hold a comma.
+  auto ok = parse_incidence_csv("\"dates\",\"I\",\"note, free text\"\r\n\"2020-01-01\",1,\"a, b\"\r\n\r\n"
+                                "\"2020-01-02\",2,\"\"\r\n");
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->dates.size(), 2u);
+  ASSERT_EQ(ok->incidence.size(), 2u);
+  EXPECT_EQ(ok->incidence.total(0), 1);
+  EXPECT_EQ(ok->incidence.total(1), 2);
+  EXPECT_EQ(parse_incidence_csv("day,I\r\n1,\"2\"\r\n2,\"x\"\r\n").status().message(), "line 3: I 'x' is not a number");
+  EXPECT_EQ(parse_incidence_csv("day,I\n1,\"2\n").status().message(), "line 2: unterminated quoted field");
+  EXPECT_TRUE(parse_serial_interval_csv("\"t\",\"si_distr\"\r\n0,0\r\n1,0.5\r\n2,0.5\r\n").is_ok());
+  EXPECT_EQ(*parse_int_list(" 2, 3,\"4\""), (std::vector<int>{2, 3, 4}));
+  EXPECT_FALSE(parse_int_list("").is_ok());
+  EXPECT_FALSE(parse_int_list("2,,3").is_ok());
+}
+
 }  // namespace
 }  // namespace shouwang::estimate

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/csv_reader.h"
 #include "genome/alphabet.h"
 #include "genome/fasta_reader.h"
 
@@ -64,33 +65,6 @@ Result<int> parse_int(std::string_view text, std::string_view what) {
   } catch (const std::exception&) {
   }
   return invalid_argument(std::string(what) + ": not an integer: \"" + std::string(text) + "\"");
-}
-
-// Splits one CSV line with optional double-quoted fields ("" inside quotes is a quote).
-std::vector<std::string> split_csv_line(std::string_view line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  for (auto& field : fields) field = std::string(trim(field));
-  return fields;
 }
 
 std::vector<int> codon_aware_gap_open_cost(const std::string& reference, const std::vector<Gene>& genes) {
@@ -253,25 +227,31 @@ Result<QcConfig> parse_qc_config(const std::string& json_text) {
 
 Result<std::vector<PcrPrimer>> parse_pcr_primers_csv(const std::string& text, const std::string& reference) {
   std::vector<PcrPrimer> primers;
-  const std::vector<std::string> lines = lines_of(text);
-  int name_column = -1, sequence_column = -1;
+  // Lines starting with '#' are comments; institutes with a comma in their name are quoted. A quote
+  // inside an unquoted field is an error, as it was when quotes toggled anywhere in a line.
+  CsvReader reader(text, {.trim_blanks = true, .comment = '#', .strict_quotes = true});
+  std::vector<std::string_view> fields;
+  size_t name_column = 0, sequence_column = 0;
   bool header_seen = false;
-  for (const std::string& line : lines) {
-    if (trim(line).empty() || trim(line).front() == '#') continue;
-    const std::vector<std::string> fields = split_csv_line(line);
+  while (reader.next(fields)) {
+    if (is_blank_record(fields, reader.raw_record())) continue;
+    if (reader.malformed()) {
+      return invalid_argument("primers.csv line " + std::to_string(reader.line()) + ": " +
+                              std::string(csv_problem_text(reader.problem())));
+    }
     if (!header_seen) {
-      for (int i = 0; i < static_cast<int>(fields.size()); ++i) {
-        if (fields[i] == "Oligonucleotide") name_column = i;
-        if (fields[i] == "Sequence") sequence_column = i;
-      }
-      if (name_column < 0 || sequence_column < 0) {
+      const CsvHeader header(fields);
+      const std::optional<size_t> name = header.find("Oligonucleotide"), sequence = header.find("Sequence");
+      if (!name || !sequence) {
         return invalid_argument("primers.csv: header needs the columns Oligonucleotide and Sequence");
       }
+      name_column = *name;
+      sequence_column = *sequence;
       header_seen = true;
       continue;
     }
-    if (static_cast<int>(fields.size()) <= std::max(name_column, sequence_column)) continue;
-    const std::string& name = fields[name_column];
+    if (fields.size() <= std::max(name_column, sequence_column)) continue;
+    const std::string name(fields[name_column]);
     std::string oligo;
     for (char c : fields[sequence_column]) oligo += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     // A reverse primer is written 5'->3' on the other strand; try it as written only after its complement.
@@ -295,15 +275,19 @@ Result<std::vector<PcrPrimer>> parse_pcr_primers_csv(const std::string& text, co
 }
 
 Result<std::vector<Clade>> parse_clades(const std::string& clades_tsv, const std::string& hierarchy_tsv) {
+  // Both files are TSV with a header line; lines of blanks alone are skipped.
+  const CsvOptions tsv{.delimiter = '\t', .trim_blanks = true};
+  auto quote_error = [](std::string_view file, const CsvReader& reader) {
+    return invalid_argument(std::string(file) + " line " + std::to_string(reader.line()) + ": " +
+                            std::string(csv_problem_text(reader.problem(), '\t')));
+  };
+  std::vector<std::string_view> fields;
   std::map<std::string, std::string> parent_of;
-  bool first = true;
-  for (const std::string& line : lines_of(hierarchy_tsv)) {
-    if (first) {
-      first = false;
-      continue;
-    }
-    if (trim(line).empty()) continue;
-    const std::vector<std::string> fields = split(line, '\t');
+  CsvReader hierarchy(hierarchy_tsv, tsv);
+  hierarchy.next(fields);  // the header: clade, parent, ...
+  while (hierarchy.next(fields)) {
+    if (trim(hierarchy.raw_record()).empty()) continue;
+    if (hierarchy.malformed()) return quote_error("clade_hierarchy.tsv", hierarchy);
     if (fields.size() >= 2 && !trim(fields[1]).empty()) {
       parent_of[std::string(trim(fields[0]))] = std::string(trim(fields[1]));
     }
@@ -311,18 +295,13 @@ Result<std::vector<Clade>> parse_clades(const std::string& clades_tsv, const std
 
   std::vector<Clade> clades;
   std::map<std::string, size_t> index_of;  // by short name ("20I")
-  first = true;
-  int line_number = 0;
-  for (const std::string& line : lines_of(clades_tsv)) {
-    ++line_number;
-    if (first) {
-      first = false;
-      continue;
-    }
-    if (trim(line).empty()) continue;
-    const std::vector<std::string> fields = split(line, '\t');
+  CsvReader reader(clades_tsv, tsv);
+  reader.next(fields);  // the header: clade, gene, site, alt
+  while (reader.next(fields)) {
+    if (trim(reader.raw_record()).empty()) continue;
+    if (reader.malformed()) return quote_error("clades file", reader);
     if (fields.size() < 4) {
-      return invalid_argument("clades file line " + std::to_string(line_number) + ": 4 columns expected");
+      return invalid_argument("clades file line " + std::to_string(reader.line()) + ": 4 columns expected");
     }
     if (trim(fields[1]) != "nuc") continue;  // amino-acid alleles are implied by the nucleotide ones
     const std::string name(trim(fields[0]));

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/csv_reader.h"
 #include "core/location.h"
 #include "genome/alphabet.h"
 #include "genome/dataset.h"
@@ -99,38 +100,14 @@ Result<std::optional<Date>> date_param(const Request& request, const std::string
 // ---- The analysis as JSON, from the Nextclade TSV row stored with the record ----
 
 // Splits a row written by format_tsv_row: tab-separated cells, a cell holding a space or a tab in
-// double quotes with inner quotes doubled. (Its own writer's format, so no general CSV library.)
+// double quotes with inner quotes doubled. The row is one record: its cells come from single lines
+// (sequence names, clade names, messages with spaces, which are quoted). A quoting problem is
+// taken as the writer meant it, as before: nothing here was typed by a user.
 std::vector<std::string> split_tsv_row(const std::string& row) {
-  std::vector<std::string> cells;
-  size_t i = 0;
-  while (true) {
-    std::string cell;
-    if (i < row.size() && row[i] == '"') {
-      ++i;
-      while (i < row.size()) {
-        if (row[i] == '"') {
-          if (i + 1 < row.size() && row[i + 1] == '"') {
-            cell += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        cell += row[i++];
-      }
-      while (i < row.size() && row[i] != '\t') ++i;
-    } else {
-      size_t end = row.find('\t', i);
-      if (end == std::string::npos) end = row.size();
-      cell = row.substr(i, end - i);
-      i = end;
-    }
-    cells.push_back(std::move(cell));
-    if (i >= row.size()) break;
-    ++i;  // the tab
-  }
-  return cells;
+  CsvReader reader(row, {.delimiter = '\t'});
+  std::vector<std::string_view> fields;
+  if (!reader.next(fields)) return {""};
+  return std::vector<std::string>(fields.begin(), fields.end());
 }
 
 // Quoted as format_tsv_row quotes its cells, so the extra columns read like the analysis columns.
@@ -180,7 +157,7 @@ json::object analysis_json(const std::string& tsv_row) {
       if (cell.empty() || ec != std::errc() || ptr != cell.data() + cell.size()) {
         analysis[column] = nullptr;
       } else {
-        analysis[column] = api::json_number(value);
+        analysis[column] = json_number(value);
       }
     } else {
       analysis[column] = cell;
@@ -205,7 +182,7 @@ json::object record_json(const SequenceRecord& record) {
                    {"sequence_length", record.sequence_length},
                    {"clade", record.clade},
                    {"qc_status", record.qc_status},
-                   {"qc_score", record.qc_score ? api::json_number(*record.qc_score) : json::value(nullptr)},
+                   {"qc_score", record.qc_score ? json_number(*record.qc_score) : json::value(nullptr)},
                    {"errors", record.errors},
                    {"analysis", analysis_json(record.analysis_tsv)}};
   if (!record.sequence.empty()) out["sequence"] = record.sequence;
@@ -402,22 +379,6 @@ std::vector<NewSequence> analyze_records(const Dataset& dataset, std::vector<Fas
   return analysed;
 }
 
-Result<std::unique_ptr<GenomeStore>> open_genome_store(api::ApiContext ctx) {
-  return GenomeStore::open(ctx.pool->db_path());
-}
-
-// The store connections are borrowed only for these checks and given back before the analysis,
-// which may take seconds for a large submission.
-Result<store::Token> authenticate_submitter(api::ApiContext ctx, const Request& request) {
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  ASSIGN_OR_RETURN(store::Token token, store::authenticate(*lease, request.bearer_token()));
-  if (token.role != store::Role::kReporter && token.role != store::Role::kAdmin) {
-    return permission_denied("a " + std::string(store::role_name(token.role)) +
-                             " token cannot submit sequences (reporter or admin needed)");
-  }
-  return token;
-}
-
 // A country of the location catalogue, when the database has one (a fresh test database may not).
 Status check_country_is_known(api::ApiContext ctx, const std::string& country) {
   ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
@@ -429,19 +390,21 @@ Status check_country_is_known(api::ApiContext ctx, const std::string& country) {
   return Status::ok();
 }
 
-Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const GenomeSharingOptions& options,
-                          const Request& request) {
+Response submit_sequences(api::ApiContext ctx, GenomeStore& genomes, DatasetCache& datasets,
+                          const GenomeSharingOptions& options, const Request& request) {
   const Timestamp received_at = ctx.clock->now();
-  auto token = authenticate_submitter(ctx, request);
-  if (!token) return Response::error(token.status());
+  // The route's guard has checked the token and its role (reporter or admin) before the body was
+  // read, and hands it over: no second lookup.
+  if (!request.token) return Response::error(unauthenticated("submitting sequences needs a reporter or admin token"));
+  const store::Token& token = *request.token;
   auto today = Date::parse(received_at.to_string().substr(0, 10));
   if (!today) return Response::error(today.status());
   auto submission = read_submission(request, *today);
   if (!submission) return Response::error(submission.status());
   const SequenceMetadata& metadata = submission->metadata;
-  if (!store::may_report_for(*token, metadata.country)) {
+  if (!store::may_report_for(token, metadata.country)) {
     return Response::error(permission_denied(
-        "this token submits for " + (token->location.empty() ? std::string("no country") : token->location) +
+        "this token submits for " + (token.location.empty() ? std::string("no country") : token.location) +
         ", not for " + metadata.country));
   }
   if (Status known = check_country_is_known(ctx, metadata.country); !known.is_ok()) return Response::error(known);
@@ -452,9 +415,7 @@ Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const Gen
   if (!dataset) return Response::error(dataset.status());
   std::vector<NewSequence> analysed = analyze_records(**dataset, *records, options.analysis_threads);
 
-  auto genomes = open_genome_store(ctx);
-  if (!genomes) return Response::error(genomes.status());
-  auto ids = (*genomes)->add_submission(metadata, analysed, token->label, received_at);
+  auto ids = genomes.add_submission(metadata, analysed, token.label, received_at);
   if (!ids) return Response::error(ids.status());
 
   json::array stored;
@@ -465,7 +426,7 @@ Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const Gen
     record.name = analysed[i].name;
     record.metadata = metadata;
     record.submitted_at = received_at;
-    record.submitted_by = token->label;
+    record.submitted_by = token.label;
     record.sequence_length = static_cast<int64_t>(analysed[i].sequence.size());
     record.analysis_tsv = analysed[i].analysis_tsv;
     record.clade = analysed[i].clade;
@@ -486,7 +447,7 @@ Response submit_sequences(api::ApiContext ctx, DatasetCache& datasets, const Gen
                         201);
 }
 
-Response list_sequences(api::ApiContext ctx, const Request& request) {
+Response list_sequences(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
   auto caller = identify_caller(ctx, request);
   if (!caller) return Response::error(caller.status());
   const std::string format = request.param("format").empty() ? "json" : request.param("format");
@@ -510,9 +471,7 @@ Response list_sequences(api::ApiContext ctx, const Request& request) {
   query.offset = *offset;
   query.with_sequence = format == "fasta";
 
-  auto genomes = open_genome_store(ctx);
-  if (!genomes) return Response::error(genomes.status());
-  auto records = (*genomes)->list(query, caller->viewer);
+  auto records = genomes.list(query, caller->viewer);
   if (!records) return Response::error(records.status());
 
   if (format == "fasta") {
@@ -545,7 +504,7 @@ Response list_sequences(api::ApiContext ctx, const Request& request) {
                                      {"records", std::move(items)}});
 }
 
-Response get_sequence(api::ApiContext ctx, const Request& request) {
+Response get_sequence(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
   auto parsed_id = api::parse_id(request.path_params.at("id"));
   if (!parsed_id) return Response::error(parsed_id.status());
   const int64_t id = *parsed_id;
@@ -555,9 +514,7 @@ Response get_sequence(api::ApiContext ctx, const Request& request) {
   }
   auto caller = identify_caller(ctx, request);
   if (!caller) return Response::error(caller.status());
-  auto genomes = open_genome_store(ctx);
-  if (!genomes) return Response::error(genomes.status());
-  auto record = (*genomes)->find(id, true);
+  auto record = genomes.find(id, true);
   if (!record) return Response::error(record.status());
   if (!may_see(caller->viewer, record->metadata)) return Response::error(refusal_for(*caller, *record));
   if (format == "fasta") return fasta_response(fasta_entry(*record), "shouwang-sequence-" + std::to_string(id) + ".fasta");
@@ -583,7 +540,7 @@ Result<std::vector<std::string>> countries_of(api::ApiContext ctx, const std::st
   return countries;
 }
 
-Response variants(api::ApiContext ctx, const Request& request) {
+Response variants(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
   const std::string location = request.param("location").empty() ? "WORLD" : request.param("location");
   auto countries = countries_of(ctx, location);
   if (!countries) return Response::error(countries.status());
@@ -591,9 +548,7 @@ Response variants(api::ApiContext ctx, const Request& request) {
   if (!from) return Response::error(from.status());
   auto to = date_param(request, "to");
   if (!to) return Response::error(to.status());
-  auto genomes = open_genome_store(ctx);
-  if (!genomes) return Response::error(genomes.status());
-  auto counts = (*genomes)->weekly_public_clade_counts(*countries, *from, *to);
+  auto counts = genomes.weekly_public_clade_counts(*countries, *from, *to);
   if (!counts) return Response::error(counts.status());
 
   std::set<std::string> clades;
@@ -647,15 +602,18 @@ std::filesystem::path default_genome_dataset_dir() {
   return relative;
 }
 
-void add_genome_routes(api::Router& router, api::ApiContext ctx, GenomeSharingOptions options) {
+void add_genome_routes(api::Router& router, api::ApiContext ctx, GenomeStore& genomes, GenomeSharingOptions options) {
   if (options.dataset_dir.empty()) options.dataset_dir = default_genome_dataset_dir();
   auto datasets = std::make_shared<DatasetCache>(options.dataset_dir);
-  router.add("POST", "/api/v1/sequences", [ctx, datasets, options](const Request& request) {
-    return submit_sequences(ctx, *datasets, options, request);
+  router.add("POST", "/api/v1/sequences", [ctx, &genomes, datasets, options](const Request& request) {
+    return submit_sequences(ctx, genomes, *datasets, options, request);
   }, api::token_route(ctx.pool->authenticator(), {store::Role::kReporter, store::Role::kAdmin}, ctx.max_upload_bytes));
-  router.add("GET", "/api/v1/sequences", [ctx](const Request& request) { return list_sequences(ctx, request); });
-  router.add("GET", "/api/v1/sequences/{id}", [ctx](const Request& request) { return get_sequence(ctx, request); });
-  router.add("GET", "/api/v1/variants", [ctx](const Request& request) { return variants(ctx, request); });
+  router.add("GET", "/api/v1/sequences",
+             [ctx, &genomes](const Request& request) { return list_sequences(ctx, genomes, request); });
+  router.add("GET", "/api/v1/sequences/{id}",
+             [ctx, &genomes](const Request& request) { return get_sequence(ctx, genomes, request); });
+  router.add("GET", "/api/v1/variants",
+             [ctx, &genomes](const Request& request) { return variants(ctx, genomes, request); });
 }
 
 }  // namespace shouwang::genome

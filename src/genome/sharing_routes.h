@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "api/data_routes.h"
+#include "genome/sharing_store.h"
 
 namespace shouwang::genome {
 
@@ -23,6 +24,8 @@ struct GenomeSharingOptions {
 // up from the executable to the source folder), else the same path from the current folder.
 std::filesystem::path default_genome_dataset_dir();
 
-void add_genome_routes(api::Router& router, api::ApiContext context, GenomeSharingOptions options);
+// `genomes` serves every request (it leases a connection per call) and must outlive the router.
+void add_genome_routes(api::Router& router, api::ApiContext context, GenomeStore& genomes,
+                       GenomeSharingOptions options);
 
 }  // namespace shouwang::genome

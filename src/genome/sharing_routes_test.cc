@@ -1,7 +1,7 @@
 // HTTP tests of /api/v1/sequences and /api/v1/variants on loopback, with the real SARS-CoV-2 dataset and
 // example sequences of ../shared: analysis on arrival equal to Nextclade 1.4's output, tiers (anonymous,
 // consortium reporter, owner, admin, other roles), 401/403, refused bodies, FASTA download with its
-// licence, weekly clade counts, and 503 without a dataset.
+// licence, weekly clade counts, and 503 without a dataset; on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +15,9 @@
 #include "api/test_client.h"
 #include "genome/sharing_routes.h"
 #include "store/auth.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "store/sql.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::genome {
 namespace {
@@ -25,6 +27,8 @@ using api::testing::ClientResponse;
 using api::testing::expect_json_object;
 using api::testing::expect_refusal_message;
 using api::testing::http_request;
+using shouwang::testing::Backend;
+using shouwang::testing::FreshDatabase;
 
 const std::filesystem::path kDataset = std::filesystem::path(SHOUWANG_SHARED_DIR) / "data/genome/sars-cov-2";
 
@@ -88,7 +92,7 @@ std::string joined(const json::value& items) {
   return text;
 }
 
-class GenomeSharingTest : public ::testing::Test {
+class GenomeSharingTest : public ::testing::TestWithParam<Backend> {
  protected:
   static void SetUpTestSuite() {
     examples_ = new std::vector<ExampleRecord>(example_records());
@@ -101,8 +105,9 @@ class GenomeSharingTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_EQ(examples_->size(), 10u);
-    path_ = dir_.file("store.db");
-    auto store = store::open_sqlite_store(path_);
+    path_ = fresh_.create(GetParam());
+    ASSERT_FALSE(path_.empty());
+    auto store = store::open_store(path_);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     std::vector<Location> locations = {
         {"WORLD", "World", "", "", std::nullopt, LocationLevel::kWorld},
@@ -121,13 +126,22 @@ class GenomeSharingTest : public ::testing::Test {
     donor_ = issue(store::Role::kDonor, "CHN", "Foundation");
     admin_ = issue(store::Role::kAdmin, "", "admin");
     pool_ = std::make_unique<api::StorePool>(path_);
+    auto database = store::sql::Database::open(path_);
+    ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+    database_ = std::move(database).value();
+    auto genomes = GenomeStore::open(*database_);
+    ASSERT_TRUE(genomes.is_ok()) << genomes.status().to_string();
+    genomes_ = std::move(genomes).value();
     auto router = std::make_shared<api::Router>();
-    add_genome_routes(*router, api::ApiContext{pool_.get(), &clock_}, GenomeSharingOptions{.dataset_dir = kDataset});
+    add_genome_routes(*router, api::ApiContext{pool_.get(), &clock_}, *genomes_,
+                      GenomeSharingOptions{.dataset_dir = kDataset});
     server_ = api::testing::start_loopback_server(router);
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     server_.reset();
+    genomes_.reset();
+    database_.reset();
     pool_.reset();
   }
 
@@ -188,10 +202,12 @@ class GenomeSharingTest : public ::testing::Test {
 
   static std::vector<ExampleRecord>* examples_;
   static std::map<std::string, std::map<std::string, std::string>>* expected_;
-  api::testing::TempDir dir_{"genome-routes"};
+  FreshDatabase fresh_;
   std::string path_;
   ManualClock clock_{*Timestamp::parse("2021-09-01T08:00:00Z")};
   std::unique_ptr<api::StorePool> pool_;
+  std::unique_ptr<store::sql::Database> database_;
+  std::unique_ptr<GenomeStore> genomes_;
   std::unique_ptr<api::HttpServer> server_;
   std::string gbr_, usa_, che_, donor_, admin_;
 };
@@ -199,7 +215,10 @@ class GenomeSharingTest : public ::testing::Test {
 std::vector<ExampleRecord>* GenomeSharingTest::examples_ = nullptr;
 std::map<std::string, std::map<std::string, std::string>>* GenomeSharingTest::expected_ = nullptr;
 
-TEST_F(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
+INSTANTIATE_TEST_SUITE_P(Backends, GenomeSharingTest, shouwang::testing::kBothBackends,
+                         shouwang::testing::backend_test_name);
+
+TEST_P(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
   json::object body = expect_json_object(call("POST",
                               "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=COG-UK%20Glasgow&tier=public",
                               gbr_, fasta_of({1, 2, 7})),
@@ -237,7 +256,7 @@ TEST_F(GenomeSharingTest, SubmissionIsAnalysedOnArrivalAsNextcladeDoes) {
   EXPECT_EQ(stored.at("submitted_by").as_string(), "UKHSA");
 }
 
-TEST_F(GenomeSharingTest, SequenceThatCannotBeAlignedIsStoredWithItsReason) {
+TEST_P(GenomeSharingTest, SequenceThatCannotBeAlignedIsStoredWithItsReason) {
   const std::string body = ">fragment\n" + (*examples_)[0].letters.substr(1000, 60) + "\n" + fasta_of({0});
   json::object answer =
       expect_json_object(call("POST", "/api/v1/sequences?country=GBR&collection_date=2021-02-01&lab=UKHSA&tier=public", gbr_, body),
@@ -252,7 +271,7 @@ TEST_F(GenomeSharingTest, SequenceThatCannotBeAlignedIsStoredWithItsReason) {
   EXPECT_EQ(answer.at("records").as_array()[1].at("clade").as_string(), clade_of(0));
 }
 
-TEST_F(GenomeSharingTest, ListingRespectsTheAccessTiers) {
+TEST_P(GenomeSharingTest, ListingRespectsTheAccessTiers) {
   auto ids = submit_all();
   ASSERT_EQ(ids.size(), 7u);
   const std::set<std::string> public_names = {name(1), name(2), name(7), name(8)};
@@ -301,7 +320,7 @@ TEST_F(GenomeSharingTest, ListingRespectsTheAccessTiers) {
   expect_refusal_message(call("GET", "/api/v1/sequences/abc", ""), 400);
 }
 
-TEST_F(GenomeSharingTest, FastaDownloadCarriesLicenceAndAcknowledgement) {
+TEST_P(GenomeSharingTest, FastaDownloadCarriesLicenceAndAcknowledgement) {
   auto ids = submit_all();
   ClientResponse r = call("GET", "/api/v1/sequences/" + std::to_string(ids.at(name(7))) + "?format=fasta", "");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -334,7 +353,7 @@ TEST_F(GenomeSharingTest, FastaDownloadCarriesLicenceAndAcknowledgement) {
   EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 1 + 5);
 }
 
-TEST_F(GenomeSharingTest, SubmissionsAreRefusedWithTheReason) {
+TEST_P(GenomeSharingTest, SubmissionsAreRefusedWithTheReason) {
   const std::string target = "/api/v1/sequences?country=GBR&collection_date=2021-01-05&lab=L&tier=public";
   const std::string fasta = fasta_of({1});
   EXPECT_FALSE(expect_refusal_message(call("POST", target, "", fasta), 401).empty());
@@ -380,7 +399,7 @@ TEST_F(GenomeSharingTest, SubmissionsAreRefusedWithTheReason) {
   expect_json_object(call("POST", "/api/v1/sequences?country=USA&collection_date=2021-01-05&lab=L&tier=public", admin_, fasta), 201);
 }
 
-TEST_F(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
+TEST_P(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
   submit_all();
   json::object body = expect_json_object(call("GET", "/api/v1/variants", ""));
   EXPECT_EQ(body.at("location").as_string(), "WORLD");
@@ -412,9 +431,9 @@ TEST_F(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
   expect_refusal_message(call("GET", "/api/v1/variants?from=2021", ""), 400);
 }
 
-TEST_F(GenomeSharingTest, WithoutADatasetSubmissionsAnswer503AndReadsStillWork) {
+TEST_P(GenomeSharingTest, WithoutADatasetSubmissionsAnswer503AndReadsStillWork) {
   api::Router router;
-  add_genome_routes(router, api::ApiContext{pool_.get(), &clock_},
+  add_genome_routes(router, api::ApiContext{pool_.get(), &clock_}, *genomes_,
                     GenomeSharingOptions{.dataset_dir = "/nonexistent/sars-cov-2"});
   api::Request post;
   post.method = "POST";

@@ -1,9 +1,10 @@
-// Shared SARS-CoV-2 sequences in the Shouwang database file (tables genome_submissions and
-// genome_sequences): each record keeps its letters, its metadata (country, collection date, lab,
-// access tier, licence and acknowledgement line) and the analysis made on arrival, as the Nextclade
-// TSV row of `format_tsv_row` plus the columns that queries filter on. Which records a caller may
-// see is decided here (Viewer), so every reader applies the same tier rules. One connection per
-// instance: not shared between threads.
+// Shared SARS-CoV-2 sequences in the Shouwang database (tables genome_submissions and
+// genome_sequences, on SQLite or PostgreSQL): each record keeps its letters, its metadata (country,
+// collection date, lab, access tier, licence and acknowledgement line) and the analysis made on
+// arrival, as the Nextclade TSV row of `format_tsv_row` plus the columns that queries filter on.
+// Which records a caller may see is decided here (Viewer), so every reader applies the same tier
+// rules. Each call leases a connection of the pool for its duration, so one instance serves every
+// thread of the server.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 #include "core/period.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql.h"
 
 namespace shouwang::genome {
 
@@ -90,8 +91,8 @@ struct WeeklyCladeCount {
 
 class GenomeStore {
  public:
-  // Opens the database file and creates the genome_ tables when absent.
-  static Result<std::unique_ptr<GenomeStore>> open(const std::string& db_path);
+  // Migrates the genome_ tables of `db`, which must outlive the store.
+  static Result<std::unique_ptr<GenomeStore>> open(store::sql::Database& db);
 
   // Stores every record of one submission in one transaction; returns their ids in input order.
   Result<std::vector<int64_t>> add_submission(const SequenceMetadata& metadata, const std::vector<NewSequence>& records,
@@ -108,8 +109,8 @@ class GenomeStore {
                                                                    std::optional<Date> from, std::optional<Date> to);
 
  private:
-  explicit GenomeStore(std::unique_ptr<store::sqlite::Db> db) : db_(std::move(db)) {}
-  std::unique_ptr<store::sqlite::Db> db_;
+  explicit GenomeStore(store::sql::Database& db) : db_(db) {}
+  store::sql::Database& db_;
 };
 
 }  // namespace shouwang::genome

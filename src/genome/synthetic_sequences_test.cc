@@ -195,5 +195,33 @@ TEST(SyntheticSequences, SequencesThatCannotBeAnalysedSayWhy) {
   EXPECT_EQ(format_tsv_error_row("invalid", result.status()).substr(0, 8), "invalid\t");
 }
 
+// The dataset's CSV and TSV files go through core's reader: quoted fields, comments, CRLF.
+TEST(DatasetFiles, ReadQuotedPrimerFieldsCommentsAndCrlfClades) {
+  const std::string reference = "AAAACCCGGGTTTT";
+  auto primers = parse_pcr_primers_csv(
+      "# a comment, with \"a quote\r\n"
+      "Country (Institute),Target,Oligonucleotide,Sequence\r\n"
+      "\"Institut Pasteur, Paris (France)\",RdRp, \"P_1_F\" ,cccggg\r\n",
+      reference);
+  ASSERT_TRUE(primers.is_ok()) << primers.status().to_string();
+  ASSERT_EQ(primers->size(), 1u);
+  EXPECT_EQ((*primers)[0].name, "P_1_F");
+  EXPECT_EQ((*primers)[0].range, (Range{4, 10}));
+  EXPECT_FALSE(parse_pcr_primers_csv("Oligonucleotide,Sequence\n\"P_1_F,CCC\n", reference).is_ok());
+
+  auto clades = parse_clades("clade\tgene\tsite\talt\r\n\r\n19A\tnuc\t2\tA\r\n"
+                             "\"20I (Alpha, V1)\"\tnuc\t5\tC\r\n20I (Alpha, V1)\tS\t5\tY\r\n",
+                             "clade\tparent\tWHO\r\n20I\t19A\tAlpha\r\n");
+  ASSERT_TRUE(clades.is_ok()) << clades.status().to_string();
+  ASSERT_EQ(clades->size(), 2u);
+  EXPECT_EQ((*clades)[1].name, "20I (Alpha, V1)");
+  EXPECT_EQ((*clades)[1].parent, 0);
+  ASSERT_EQ((*clades)[1].alleles.size(), 1u);
+  EXPECT_EQ((*clades)[1].alleles[0].position, 4);
+  auto short_row = parse_clades("clade\tgene\tsite\talt\r\n19A\tnuc\t2\tA\r\n19B\tnuc\r\n", "clade\tparent\n");
+  ASSERT_FALSE(short_row.is_ok());
+  EXPECT_EQ(short_row.status().message(), "clades file line 3: 4 columns expected");
+}
+
 }  // namespace
 }  // namespace shouwang::genome

@@ -1,7 +1,7 @@
 // The long CSV format (also what `shouwang export` prints).
 #include <array>
 
-#include "ingest/csv_reader.h"
+#include "core/csv_reader.h"
 #include "ingest/parsers.h"
 #include "ingest/validation.h"
 

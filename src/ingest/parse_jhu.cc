@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "ingest/csv_reader.h"
+#include "core/csv_reader.h"
 #include "ingest/parsers.h"
 #include "ingest/reference_data.h"
 #include "ingest/validation.h"

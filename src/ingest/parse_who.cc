@@ -3,7 +3,7 @@
 #include <array>
 #include <map>
 
-#include "ingest/csv_reader.h"
+#include "core/csv_reader.h"
 #include "ingest/parsers.h"
 #include "ingest/reference_data.h"
 #include "ingest/validation.h"

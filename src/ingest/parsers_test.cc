@@ -47,6 +47,15 @@ TEST_F(ParsersTest, CsvParsesDaysAndWeeks) {
   EXPECT_EQ(batch.observations[1].value, 12.5);
 }
 
+TEST_F(ParsersTest, CsvCountsLinesRightAfterAQuotedLastFieldInACrlfFile) {
+  // A CRLF after a closing quote used to count as two line ends, so later rows named the wrong line.
+  auto batch = parse(Format::kCsv,
+                     "location,indicator,date,\"value\"\r\nITA,cases,2020-03-01,\"573\"\r\nITA,cases,2020-03-02,x\r\n");
+  ASSERT_EQ(batch.observations.size(), 1u);
+  EXPECT_EQ(batch.observations[0].line, 2);
+  EXPECT_TRUE(has_problem(batch.errors, 3, "value", "")) << dump(batch.errors);
+}
+
 TEST_F(ParsersTest, CsvAcceptsColumnsInAnyOrder) {
   auto batch = parse(Format::kCsv, "date,value,location,indicator\n2020-03-01,1,ITA,cases\n");
   EXPECT_TRUE(batch.errors.empty()) << dump(batch.errors);

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "ingest/csv_reader.h"
+#include "core/csv_reader.h"
 
 namespace shouwang::ingest {
 namespace detail {

@@ -1,7 +1,7 @@
 // Validation of rows and batches.
 #include "ingest/validation.h"
 
-#include "ingest/csv_reader.h"
+#include "core/csv_reader.h"
 
 #include <algorithm>
 #include <charconv>

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/csv_reader.h"
 #include "core/indicator.h"
 #include "core/location.h"
 #include "core/period.h"
@@ -38,7 +39,6 @@ bool is_valid_utf8(std::string_view text);
 // 1-based line of the first invalid UTF-8 byte, or 0 when the text is valid.
 int64_t line_of_invalid_utf8(std::string_view text);
 
-class CsvReader;
 class RowChecker;
 // Reads the first non-blank record of a CSV file into `fields`: its header. An empty file or a
 // header that is not UTF-8 is reported to `check` as an error and false is returned.

@@ -4,24 +4,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "core/csv_reader.h"
 
 namespace shouwang::knowledge {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) break;
-    start = tab + 1;
-  }
-  return fields;
-}
 
 bool is_protocol_row(const ProtocolRow& row) { return row.id < "a0216"; }
 
@@ -45,18 +35,24 @@ Document document_from_rows(const std::vector<ProtocolRow>& rows, bool protocol_
 
 Result<std::vector<ProtocolRow>> read_protocol_rows(const std::string& corpus_dir) {
   std::string path = corpus_dir + "/protocol-7/protocol-7.tsv";
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("cannot read the protocol corpus '" + path + "'");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   std::vector<ProtocolRow> rows;
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (header) { header = false; continue; }
-    if (line.empty()) continue;
-    std::vector<std::string> fields = split_tabs(line);
-    if (fields.size() != 4) return invalid_argument(path + ": expected 4 tab-separated columns in '" + line.substr(0, 40) + "'");
-    rows.push_back({fields[0], fields[1], fields[2], fields[3]});
+  CsvReader reader(text, {.delimiter = '\t'});
+  std::vector<std::string_view> fields;
+  reader.next(fields);  // the header: id, kind, zh, en
+  while (reader.next(fields)) {
+    if (reader.raw_record().empty()) continue;
+    if (reader.malformed()) {
+      return invalid_argument(path + " line " + std::to_string(reader.line()) + ": " +
+                              std::string(csv_problem_text(reader.problem(), '\t')));
+    }
+    if (fields.size() != 4) {
+      return invalid_argument(path + ": expected 4 tab-separated columns in '" +
+                              std::string(reader.raw_record().substr(0, 40)) + "'");
+    }
+    rows.push_back({std::string(fields[0]), std::string(fields[1]), std::string(fields[2]), std::string(fields[3])});
   }
   return rows;
 }

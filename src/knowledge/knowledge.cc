@@ -1,7 +1,8 @@
-// The knowledge centre's facade: SQLite and Xapian kept in step, search with filters and snippets,
+// The knowledge centre's facade: the database and Xapian kept in step, search with filters and snippets,
 // documents, edition diffs, and their JSON.
 #include "knowledge/knowledge.h"
 
+#include <map>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -13,7 +14,6 @@
 
 namespace shouwang::knowledge {
 
-using store::sqlite::Transaction;
 namespace json = boost::json;
 
 namespace {
@@ -63,9 +63,58 @@ Status validate_search_request(const SearchRequest& request) {
   return Status::ok();
 }
 
-Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::string& db_path, SearchOptions options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeStore> store, KnowledgeStore::open(db_path));
-  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(store), index_path_for(db_path), options));
+std::string default_index_dir(const std::string& db) {
+  const std::string_view scheme_end = "://";
+  const size_t after_scheme = db.find(scheme_end);
+  if (!store::sql::is_postgres_url(db) || after_scheme == std::string::npos) return db + ".kb-index";
+  // postgresql://[user[:password]@][host][:port][/dbname][?parameters]
+  std::string_view rest = std::string_view(db).substr(after_scheme + scheme_end.size());
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view name = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  if (name.empty()) {
+    const size_t at = authority.rfind('@');
+    name = at == std::string_view::npos ? std::string_view("postgres") : authority.substr(0, at);
+    name = name.substr(0, name.find(':'));
+  }
+  std::string dir = "shouwang-kb-";
+  for (char c : name) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    dir += plain ? c : '_';
+  }
+  return dir;
+}
+
+Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(store::sql::Database& db, std::string index_dir,
+                                                           SearchOptions options) {
+  if (index_dir.empty()) return invalid_argument("the knowledge centre needs a folder for its search index");
+  ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeStore> store, KnowledgeStore::open(db));
+  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(store), std::move(index_dir), options));
+}
+
+Result<bool> KnowledgeBase::index_is_current(const IndexState& database_state) {
+  std::error_code ec;
+  if (!std::filesystem::exists(index_path_, ec)) return false;
+  try {
+    return index_state_of(index_for_reading(index_path_)) == database_state;
+  } catch (const Xapian::Error& e) {
+    return failed_precondition("the search index '" + index_path_ + "' cannot be read (" + e.get_type() + ": " +
+                               e.get_msg() + "); run `shouwang kb reindex`");
+  }
+}
+
+Status KnowledgeBase::refresh_index() {
+  ASSIGN_OR_RETURN(IndexState state, store_->index_state());
+  ASSIGN_OR_RETURN(bool current, index_is_current(state));
+  if (current) return Status::ok();
+  // Another thread may be adding (its index commit precedes its database commit) or rebuilding:
+  // look again once it is done.
+  std::lock_guard lock(index_writes_);
+  ASSIGN_OR_RETURN(state, store_->index_state());
+  ASSIGN_OR_RETURN(current, index_is_current(state));
+  if (current) return Status::ok();
+  return rebuild_index(*store_, index_path_, options_).status();
 }
 
 Result<int64_t> KnowledgeBase::add_document(Document document) {
@@ -81,66 +130,89 @@ Result<std::vector<int64_t>> KnowledgeBase::add_documents(std::vector<Document> 
     drop_blank_paragraphs(document);
     RETURN_IF_ERROR(validate_document(document));
   }
-  // An index that went missing is rebuilt first, so it never holds only the newest documents.
-  if (!std::filesystem::exists(index_path_)) RETURN_IF_ERROR(rebuild_index(*store_, index_path_, options_).status());
+  std::lock_guard lock(index_writes_);
+  // An index that is missing, or that does not hold what the database holds, is rebuilt first, so
+  // it never holds only the newest documents. Whether it matches is decided inside the transaction,
+  // after the revision's row lock: an add committed meanwhile elsewhere is seen, and the attempt is
+  // made again once on a rebuilt index.
+  for (int attempt = 0;; ++attempt) {
+    std::error_code ec;
+    if (!std::filesystem::exists(index_path_, ec)) RETURN_IF_ERROR(rebuild_index(*store_, index_path_, options_).status());
+    IndexState before;
+    bool stale = false;
+    bool index_committed = false;
+    std::vector<int64_t> document_ids;
+    // Undo information should the final database commit fail after the index committed.
+    std::vector<int64_t> unmarked_ids;
+    Status added = store_->in_transaction([&](KnowledgeStore::Writes& writes) -> Status {
+      ASSIGN_OR_RETURN(before, writes.advance_revision());
+      ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_, false, options_));
+      if (writer->state() != before) {
+        stale = true;
+        return unavailable("the search index '" + index_path_ + "' does not match the database; try again");
+      }
+      ASSIGN_OR_RETURN(auto latest, writes.latest_editions());
+      for (const Document& document : documents) {
+        std::pair<std::string, std::string> key{document.meta.family, document.meta.lang};
+        bool is_latest = true;
+        if (auto it = latest.find(key); it != latest.end()) {
+          is_latest = document.meta.edition > it->second;
+          if (is_latest) {
+            ASSIGN_OR_RETURN(auto previous, writes.find_document(document.meta.family, it->second, document.meta.lang));
+            if (previous) {
+              RETURN_IF_ERROR(writer->mark_latest(*previous, false));
+              unmarked_ids.push_back(*previous);
+            }
+          }
+        }
+        if (is_latest) latest[key] = document.meta.edition;
+        std::vector<int64_t> passage_ids;
+        ASSIGN_OR_RETURN(int64_t document_id, writes.insert_document(document, passage_ids));
+        document_ids.push_back(document_id);
 
-  ASSIGN_OR_RETURN(std::unique_ptr<Transaction> transaction, Transaction::begin(store_->db()));
-  ASSIGN_OR_RETURN(auto latest, store_->latest_editions());
-  ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(index_path_, false, options_));
-  std::vector<int64_t> document_ids;
-  // Undo information should the final SQLite commit fail after the index committed.
-  std::vector<int64_t> unmarked_ids;
-  for (const Document& document : documents) {
-    std::pair<std::string, std::string> key{document.meta.family, document.meta.lang};
-    bool is_latest = true;
-    if (auto it = latest.find(key); it != latest.end()) {
-      is_latest = document.meta.edition > it->second;
-      if (is_latest) {
-        ASSIGN_OR_RETURN(auto previous, store_->find_document(document.meta.family, it->second, document.meta.lang));
-        if (previous) {
-          RETURN_IF_ERROR(writer->mark_latest(*previous, false));
-          unmarked_ids.push_back(*previous);
+        StoredPassage passage;
+        passage.document_id = document_id;
+        passage.family = document.meta.family;
+        passage.edition = document.meta.edition;
+        passage.lang = document.meta.lang;
+        passage.title = document.meta.title;
+        passage.published = document.meta.published;
+        passage.topics = document.meta.topics;
+        size_t next = 0;
+        for (size_t s = 0; s < document.sections.size(); ++s) {
+          passage.section_ordinal = static_cast<int>(s);
+          passage.heading = document.sections[s].heading;
+          for (const std::string& text : document.sections[s].paragraphs) {
+            passage.id = passage_ids[next++];
+            passage.text = text;
+            RETURN_IF_ERROR(writer->add_passage(passage, is_latest));
+          }
         }
       }
+      RETURN_IF_ERROR(writer->set_state(IndexState{before.database_id, before.revision + 1}));
+      RETURN_IF_ERROR(writer->commit());
+      index_committed = true;
+      return Status::ok();
+    });
+    if (stale && attempt == 0) {
+      RETURN_IF_ERROR(rebuild_index(*store_, index_path_, options_).status());
+      continue;
     }
-    if (is_latest) latest[key] = document.meta.edition;
-    std::vector<int64_t> passage_ids;
-    ASSIGN_OR_RETURN(int64_t document_id, store_->insert_document(document, passage_ids));
-    document_ids.push_back(document_id);
-
-    StoredPassage passage;
-    passage.document_id = document_id;
-    passage.family = document.meta.family;
-    passage.edition = document.meta.edition;
-    passage.lang = document.meta.lang;
-    passage.title = document.meta.title;
-    passage.published = document.meta.published;
-    passage.topics = document.meta.topics;
-    size_t next = 0;
-    for (size_t s = 0; s < document.sections.size(); ++s) {
-      passage.section_ordinal = static_cast<int>(s);
-      passage.heading = document.sections[s].heading;
-      for (const std::string& text : document.sections[s].paragraphs) {
-        passage.id = passage_ids[next++];
-        passage.text = text;
-        RETURN_IF_ERROR(writer->add_passage(passage, is_latest));
+    if (!added.is_ok()) {
+      if (index_committed) {
+        // The index already holds the documents: take them out again so the two stay in step.
+        auto undo = IndexWriter::open(index_path_, false, options_);
+        if (undo) {
+          for (int64_t id : document_ids) (void)(*undo)->remove_document(id);
+          for (int64_t id : unmarked_ids) (void)(*undo)->mark_latest(id, true);
+          (void)(*undo)->set_state(before);
+          (void)(*undo)->commit();
+        }
       }
+      return added;
     }
+    return document_ids;
   }
-  RETURN_IF_ERROR(writer->commit());
-  writer.reset();
-  Status committed = transaction->commit();
-  if (!committed.is_ok()) {
-    // The index already holds the documents: take them out again so the two stay in step.
-    auto undo = IndexWriter::open(index_path_, false, options_);
-    if (undo) {
-      for (int64_t id : document_ids) (void)(*undo)->remove_document(id);
-      for (int64_t id : unmarked_ids) (void)(*undo)->mark_latest(id, true);
-      (void)(*undo)->commit();
-    }
-    return committed;
-  }
-  return document_ids;
 }
 
 Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
@@ -172,6 +244,7 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
     query = Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
   }
 
+  RETURN_IF_ERROR(refresh_index());
   std::vector<int64_t> ids;
   std::vector<double> scores;
   try {
@@ -194,19 +267,20 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
         if (attempt > 0) throw;
       }
     }
-  } catch (const Xapian::DatabaseOpeningError&) {
-    ASSIGN_OR_RETURN(int64_t stored, store_->count_passages());
-    if (stored == 0) return std::vector<Hit>{};
-    return failed_precondition("the search index '" + index_path_ + "' is missing; run `shouwang kb reindex`");
+  } catch (const Xapian::DatabaseOpeningError& e) {
+    return failed_precondition("the search index '" + index_path_ + "' cannot be read (" + e.get_msg() +
+                               "); run `shouwang kb reindex`");
   } catch (const Xapian::Error& e) {
     return internal_error(std::string("search failed: ") + e.get_type() + ": " + e.get_msg());
   }
 
   ASSIGN_OR_RETURN(std::vector<StoredPassage> passages, store_->passages_by_id(ids));
   HighlightTerms terms = highlight_terms_for_query(request.query, stemmer);
+  std::map<int64_t, size_t> rank_of;
+  for (size_t i = 0; i < ids.size(); ++i) rank_of.emplace(ids[i], i);
   std::vector<Hit> hits;
-  for (size_t i = 0; i < passages.size(); ++i) {
-    const StoredPassage& p = passages[i];
+  for (const StoredPassage& p : passages) {
+    size_t i = rank_of.at(p.id);
     Hit hit;
     hit.passage_id = p.id;
     hit.document_id = p.document_id;
@@ -280,22 +354,9 @@ Result<EditionDiff> KnowledgeBase::diff_editions(const std::string& family, int 
   return diff;
 }
 
-Result<int64_t> KnowledgeBase::reindex() { return rebuild_index(*store_, index_path_, options_); }
-
-Result<std::vector<Hit>> search(const std::string& db_path, const SearchRequest& request) {
-  ASSIGN_OR_RETURN(auto kb, KnowledgeBase::open(db_path));
-  return kb->search(request);
-}
-
-Result<DocumentView> get_document(const std::string& db_path, int64_t document_id) {
-  ASSIGN_OR_RETURN(auto kb, KnowledgeBase::open(db_path));
-  return kb->get_document(document_id);
-}
-
-Result<EditionDiff> diff_editions(const std::string& db_path, const std::string& family, int from_edition,
-                                  int to_edition, const std::optional<std::string>& lang) {
-  ASSIGN_OR_RETURN(auto kb, KnowledgeBase::open(db_path));
-  return kb->diff_editions(family, from_edition, to_edition, lang);
+Result<int64_t> KnowledgeBase::reindex() {
+  std::lock_guard lock(index_writes_);
+  return rebuild_index(*store_, index_path_, options_);
 }
 
 Result<Document> document_from_file(const std::string& path, DocumentMeta meta) {

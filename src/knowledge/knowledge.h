@@ -1,14 +1,14 @@
-// The knowledge centre's API: add documents (SQLite first, then the Xapian index, both or
+// The knowledge centre's API: add documents (database first, then the Xapian index, both or
 // neither), search, fetch a document, diff two editions, rebuild the index; with Boost.JSON
 // serialisers for the REST endpoints. Everything reports failures as Status, never throws.
 //
-// Wiring the REST endpoints (all public reads):
+// Wiring the REST endpoints (all public reads) to one KnowledgeBase shared by the server's threads:
 //   GET /api/v1/kb/search?q=&lang=&topic=&family=&edition=&from=&to=&limit=
-//       search(db_path, SearchRequest) -> hits_to_json(...)      (an array, best first)
+//       KnowledgeBase::search(SearchRequest) -> hits_to_json(...)      (an array, best first)
 //   GET /api/v1/kb/documents/{id}
-//       get_document(db_path, id) -> document_to_json(...)
+//       KnowledgeBase::get_document(id) -> document_to_json(...)
 //   GET /api/v1/kb/families/{family}/diff?from=&to=[&lang=]
-//       diff_editions(db_path, family, from, to, lang) -> edition_diff_to_json(...)
+//       KnowledgeBase::diff_editions(family, from, to, lang) -> edition_diff_to_json(...)
 // Errors: kInvalidArgument (bad parameter), kNotFound (no such document/edition), others 5xx.
 #pragma once
 
@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "knowledge/edition_diff.h"
 #include "knowledge/knowledge_store.h"
 #include "knowledge/search_options.h"
+#include "store/sql.h"
 
 namespace shouwang::knowledge {
 
@@ -64,17 +66,24 @@ struct DocumentView {
 // Checks a request's parameters (language, edition, dates, limit) before any search.
 Status validate_search_request(const SearchRequest& request);
 
-// The knowledge centre over one database file. Opening creates the kb_ tables if needed. One
-// instance per thread; the server may keep one per worker to avoid reopening per request.
+// The knowledge centre over one database (SQLite file or PostgreSQL) and a local search index
+// directory. The index is derived from the kb_ tables and rebuilt from them whenever it is missing
+// or no longer matches them: made by an older binary, left behind by a database recreated under the
+// same name, or missing documents that another process or another server sharing the PostgreSQL
+// database added. Safe to share between threads: reads lease pooled connections and searches keep
+// a read handle per thread; adds and rebuilds of one instance take turns.
 class KnowledgeBase {
  public:
-  static Result<std::unique_ptr<KnowledgeBase>> open(const std::string& db_path, SearchOptions options = {});
+  // `db` (its kb_ tables are migrated here) must outlive the knowledge base; `index_dir` is where
+  // the search index lives (default_index_dir(db.name()) unless the caller chose one).
+  static Result<std::unique_ptr<KnowledgeBase>> open(store::sql::Database& db, std::string index_dir,
+                                                     SearchOptions options = {});
 
   // Validates and stores a document, then indexes it; on any failure neither is changed.
   // Returns the new document id.
   Result<int64_t> add_document(Document document);
-  // Adds many documents in one SQLite transaction and one index commit (bulk loads): all of them
-  // or none. Returns their ids in order.
+  // Adds many documents in one database transaction and one index commit (bulk loads): all of
+  // them or none. Returns their ids in order.
   Result<std::vector<int64_t>> add_documents(std::vector<Document> documents);
   Result<std::vector<Hit>> search(const SearchRequest& request);
   Result<DocumentView> get_document(int64_t document_id);
@@ -90,16 +99,22 @@ class KnowledgeBase {
  private:
   KnowledgeBase(std::unique_ptr<KnowledgeStore> store, std::string index_path, SearchOptions options)
       : store_(std::move(store)), index_path_(std::move(index_path)), options_(options) {}
+  // Rebuilds the index when it is missing or its state is not the database's; an index folder
+  // that is there but cannot be read is reported, never replaced unasked.
+  Status refresh_index();
+  Result<bool> index_is_current(const IndexState& database_state);
+
   std::unique_ptr<KnowledgeStore> store_;
   std::string index_path_;
   SearchOptions options_;
+  std::mutex index_writes_;  // one add or rebuild of this instance at a time
 };
 
-// One-call forms for the server and the command line (each opens the database).
-Result<std::vector<Hit>> search(const std::string& db_path, const SearchRequest& request);
-Result<DocumentView> get_document(const std::string& db_path, int64_t document_id);
-Result<EditionDiff> diff_editions(const std::string& db_path, const std::string& family, int from_edition,
-                                  int to_edition, const std::optional<std::string>& lang = std::nullopt);
+// Where the index of the database a `--db` value names lives unless told otherwise: beside a
+// SQLite file, "<file>.kb-index"; a postgresql:// URL has no file, so "shouwang-kb-<database name>"
+// in the current folder (the URL's database, or its user as libpq defaults; other characters than
+// letters, digits, '-', '_' and '.' become '_').
+std::string default_index_dir(const std::string& db);
 
 // Builds a Document from a file (txt, md, html, pdf) and the caller's metadata; the title falls
 // back to the one found in the file.

@@ -132,7 +132,7 @@ TEST(Relevance, ExpectedPassagesRankHigh) {
 // The measurement behind keeping the dictionary field (docs/knowledge.md): the same judgements
 // on a second knowledge base indexed and queried with n-grams only.
 TEST(Relevance, DictionaryFieldAddsRecallAndLosesNoRank) {
-  auto opened = KnowledgeBase::open(testing::fresh_db_path("ngrams-only"), SearchOptions{.dictionary_field = false});
+  auto opened = testing::TestKnowledgeBase::open(testing::fresh_db_path("ngrams-only"), SearchOptions{.dictionary_field = false});
   ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
   KnowledgeBase& ngrams_only = **opened;
   auto loaded = load_demo_corpus(ngrams_only, testing::corpus_dir());

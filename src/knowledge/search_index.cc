@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +20,6 @@
 
 namespace shouwang::knowledge {
 namespace fs = std::filesystem;
-
-std::string index_path_for(const std::string& db_path) { return db_path + ".kb-index"; }
 
 std::string family_term(const std::string& family) { return "XF" + family; }
 std::string language_term(const std::string& lang) { return "XL" + to_lower(lang); }
@@ -176,6 +175,43 @@ Status IndexWriter::remove_document(int64_t document_id) {
   }
 }
 
+namespace {
+
+// Where an index keeps the IndexState it was built to (Xapian user metadata, committed with the
+// documents).
+constexpr const char* kDatabaseIdKey = "shouwang.kb.database_id";
+constexpr const char* kRevisionKey = "shouwang.kb.revision";
+
+}  // namespace
+
+IndexState index_state_of(const Xapian::Database& index) {
+  IndexState state;
+  state.database_id = index.get_metadata(kDatabaseIdKey);
+  const std::string revision = index.get_metadata(kRevisionKey);
+  if (state.database_id.empty() || revision.empty()) return IndexState{};
+  auto [end, ec] = std::from_chars(revision.data(), revision.data() + revision.size(), state.revision);
+  if (ec != std::errc() || end != revision.data() + revision.size()) return IndexState{};
+  return state;
+}
+
+IndexState IndexWriter::state() {
+  try {
+    return index_state_of(db_);
+  } catch (const Xapian::Error&) {
+    return IndexState{};  // unreadable: treated as an index of no known state, hence rebuilt
+  }
+}
+
+Status IndexWriter::set_state(const IndexState& state) {
+  try {
+    db_.set_metadata(kDatabaseIdKey, state.database_id);
+    db_.set_metadata(kRevisionKey, std::to_string(state.revision));
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return xapian_status(e, "recording the search index's state failed");
+  }
+}
+
 Status IndexWriter::commit() {
   try {
     db_.commit_transaction();
@@ -245,10 +281,14 @@ Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_pa
   std::string old = index_path + ".old";
   std::error_code ec;
   fs::remove_all(fresh, ec);
+  // The state first: a document committed after it makes the new index stale (rebuilt again
+  // later), whereas read last it could claim a document the index does not hold.
+  ASSIGN_OR_RETURN(const IndexState state, store.index_state());
   ASSIGN_OR_RETURN(auto latest, store.latest_editions());
   int64_t count = 0;
   {
     ASSIGN_OR_RETURN(std::unique_ptr<IndexWriter> writer, IndexWriter::open(fresh, true, options));
+    RETURN_IF_ERROR(writer->set_state(state));
     RETURN_IF_ERROR(store.for_each_passage([&](const StoredPassage& passage) {
       auto it = latest.find({passage.family, passage.lang});
       bool is_latest = it != latest.end() && it->second == passage.edition;

@@ -2,7 +2,8 @@
 // kb_passages.id in the document data and as the unique term Q<id>), Chinese indexed as CJK
 // n-grams (characters and overlapping bigrams) plus ICU dictionary words in a second field, other
 // scripts through Snowball stemmers, all text NFKC + t2s folded first. The index is derived data:
-// `rebuild_index` recreates it from SQLite at any time.
+// `rebuild_index` recreates it from the database at any time, and it records the IndexState it
+// was built to in its metadata, so an index that no longer matches its database is recognised.
 #pragma once
 
 #include <xapian.h>
@@ -21,9 +22,6 @@
 namespace shouwang::knowledge {
 
 inline constexpr const char* kWordPrefix = "XW";
-
-// Where the index of a database lives: beside it, "<db path>.kb-index".
-std::string index_path_for(const std::string& db_path);
 
 // Boolean filter terms carried by every indexed paragraph.
 std::string family_term(const std::string& family);
@@ -47,6 +45,9 @@ class IndexWriter {
   // Sets or clears the latest-edition mark on every paragraph of a document.
   Status mark_latest(int64_t document_id, bool latest);
   Status remove_document(int64_t document_id);
+  // The state the index was committed with last, and the one this transaction commits.
+  IndexState state();
+  Status set_state(const IndexState& state);
   Status commit();
 
  private:
@@ -64,8 +65,14 @@ class IndexWriter {
 // like the Xapian::Database constructor.
 Xapian::Database index_for_reading(const std::string& index_path);
 
+// The state an index records (IndexState{} when none: an index made by an older binary). Throws
+// Xapian::Error like Database::get_metadata.
+IndexState index_state_of(const Xapian::Database& index);
+
 // Rebuilds the index of `store` from scratch in a temporary folder and swaps it in, so a failure
-// leaves the previous index in place. Returns the number of paragraphs indexed.
+// leaves the previous index in place; the new index records the store's IndexState read before the
+// paragraphs (a document added meanwhile leaves it stale, never falsely current). Returns the
+// number of paragraphs indexed.
 Result<int64_t> rebuild_index(KnowledgeStore& store, const std::string& index_path, SearchOptions options = {});
 
 // The ICU dictionary words of a run of Han characters (folded text) that have two or more

@@ -63,7 +63,7 @@ TEST(Search, SimplifiedAndTraditionalQueriesReturnTheSamePassages) {
 
 TEST(Search, TraditionalDocumentFoundBySimplifiedQueryAndSnippetKeepsItsScript) {
   std::string db = testing::fresh_db_path("hant");
-  auto kb = KnowledgeBase::open(db);
+  auto kb = testing::TestKnowledgeBase::open(db);
   ASSERT_TRUE(kb.is_ok());
   Document doc;
   doc.meta = {"hk-guidance", 1, "zh-Hant", "香港防疫指引", {"prevention"}, "2020-03-01", "test"};
@@ -242,30 +242,6 @@ TEST(Search, LatestEditionByDefaultAllOnRequest) {
   for (const Hit& h : search_or_die(demo_kb(), sixth)) EXPECT_EQ(h.edition, 6);
 }
 
-TEST(Search, LatestMarkMovesWhenANewerEditionIsAdded) {
-  auto kb = KnowledgeBase::open(testing::fresh_db_path("latest"));
-  ASSERT_TRUE(kb.is_ok());
-  for (int edition : {1, 3, 2}) {
-    Document doc;
-    doc.meta = {"fam", edition, "en", "Guide", {}, "", ""};
-    doc.sections.push_back({"", 0, {"quarantine lasts " + std::to_string(edition * 7) + " days"}});
-    ASSERT_TRUE((*kb)->add_document(doc).is_ok());
-  }
-  SearchRequest request;
-  request.query = "quarantine";
-  auto hits = search_or_die(**kb, request);
-  ASSERT_EQ(hits.size(), 1u);
-  EXPECT_EQ(hits[0].edition, 3);
-  request.edition = "all";
-  EXPECT_EQ(search_or_die(**kb, request).size(), 3u);
-  // The index rebuilt from SQLite gives the same answers.
-  ASSERT_TRUE((*kb)->reindex().is_ok());
-  request.edition = "latest";
-  hits = search_or_die(**kb, request);
-  ASSERT_EQ(hits.size(), 1u);
-  EXPECT_EQ(hits[0].edition, 3);
-}
-
 TEST(Search, KeptIndexHandleFollowsCommitsAndARecreatedDatabase) {
   std::string db_path = testing::fresh_db_path("kept-handle");
   auto count = [](KnowledgeBase& kb, const std::string& query) {
@@ -281,7 +257,7 @@ TEST(Search, KeptIndexHandleFollowsCommitsAndARecreatedDatabase) {
     ASSERT_TRUE(kb.add_document(doc).is_ok());
   };
   {
-    auto kb = KnowledgeBase::open(db_path);
+    auto kb = testing::TestKnowledgeBase::open(db_path);
     ASSERT_TRUE(kb.is_ok());
     add(**kb, "first", "alpha quarantine");
     EXPECT_EQ(count(**kb, "alpha"), 1u);
@@ -292,7 +268,7 @@ TEST(Search, KeptIndexHandleFollowsCommitsAndARecreatedDatabase) {
   // The whole database deleted and made again at the same path: the kept handle is not reused.
   std::filesystem::remove_all(std::filesystem::path(db_path).parent_path());
   std::filesystem::create_directories(std::filesystem::path(db_path).parent_path());
-  auto kb = KnowledgeBase::open(db_path);
+  auto kb = testing::TestKnowledgeBase::open(db_path);
   ASSERT_TRUE(kb.is_ok());
   add(**kb, "third", "beta quarantine");
   EXPECT_EQ(count(**kb, "alpha"), 0u);

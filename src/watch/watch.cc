@@ -3,37 +3,36 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include "store/sqlite/sqlite_db.h"
-
 namespace shouwang::watch {
 namespace {
 
-constexpr std::string_view kSignalsSchema = R"sql(
+namespace sql = store::sql;
+
+// Step 1 is the table the previous binary made with CREATE TABLE IF NOT EXISTS (REAL and INTEGER
+// columns, which SQLite treats as DOUBLE PRECISION and BIGINT), so its files open unchanged.
+constexpr sql::Migration kSignalsSteps[] = {
+    {1, R"sql(
 CREATE TABLE IF NOT EXISTS signals(
   location TEXT NOT NULL, indicator TEXT NOT NULL, week TEXT NOT NULL, method TEXT NOT NULL,
-  observed REAL, upperbound REAL, alarm INTEGER, expected REAL, score REAL, computed_at INTEGER NOT NULL,
+  observed DOUBLE PRECISION, upperbound DOUBLE PRECISION, alarm BIGINT, expected DOUBLE PRECISION,
+  score DOUBLE PRECISION, computed_at BIGINT NOT NULL,
   PRIMARY KEY(location, indicator, week, method));
 CREATE INDEX IF NOT EXISTS signals_alarm ON signals(alarm, week);
-)sql";
+)sql"},
+};
+constexpr sql::Schema kSignalsSchema{"signals", kSignalsSteps};
 
-// SQLite has no NaN: missing numbers are NULL.
-void bind_number(store::sqlite::Statement& stmt, int index, double value) {
-  if (std::isnan(value)) stmt.bind_null(index);
-  else stmt.bind(index, value);
+// Neither database keeps a NaN portably: missing numbers are NULL.
+sql::Value number_value(double value) {
+  if (std::isnan(value)) return std::monostate{};
+  return value;
 }
-double column_number(const store::sqlite::Statement& stmt, int col) {
-  return stmt.column_is_null(col) ? detect::kMissing : stmt.column_double(col);
-}
-
-Result<std::unique_ptr<store::sqlite::Db>> open_signals_db(const std::string& path) {
-  ASSIGN_OR_RETURN(auto db, store::sqlite::Db::open(path));
-  RETURN_IF_ERROR(db->exec(kSignalsSchema));
-  return db;
-}
+double number_of(const sql::Row& row, int col) { return row.is_null(col) ? detect::kMissing : row.float8(col); }
 
 }  // namespace
 
@@ -163,65 +162,68 @@ Result<DetectionSummary> run_detection(store::Store& store, const DetectionReque
   return summary;
 }
 
-Status save_signals(const std::string& db_path, const std::vector<Signal>& signals) {
-  ASSIGN_OR_RETURN(auto db, open_signals_db(db_path));
-  ASSIGN_OR_RETURN(auto tx, store::sqlite::Transaction::begin(*db));
-  ASSIGN_OR_RETURN(auto stmt, db->prepare(
-      "INSERT INTO signals VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(location, indicator, week, method) DO UPDATE SET "
-      "observed=excluded.observed, upperbound=excluded.upperbound, alarm=excluded.alarm, expected=excluded.expected, "
-      "score=excluded.score, computed_at=excluded.computed_at"));
-  for (const auto& s : signals) {
-    stmt.bind(1, s.location).bind(2, s.indicator).bind(3, s.week.to_string()).bind(4, s.method);
-    bind_number(stmt, 5, s.observed);
-    bind_number(stmt, 6, s.upperbound);
-    if (s.alarm == detect::Alarm::kMissing) stmt.bind_null(7);
-    else stmt.bind(7, static_cast<int64_t>(s.alarm));
-    bind_number(stmt, 8, s.expected);
-    bind_number(stmt, 9, s.score);
-    stmt.bind(10, s.computed_at.micros());
-    RETURN_IF_ERROR(stmt.run());
-  }
-  return tx->commit();
+Result<std::unique_ptr<SignalStore>> SignalStore::open(store::sql::Database& db) {
+  RETURN_IF_ERROR(sql::migrate(db, kSignalsSchema));
+  return std::unique_ptr<SignalStore>(new SignalStore(db));
 }
 
-Result<std::vector<Signal>> read_signals(const std::string& db_path, const SignalQuery& query) {
-  ASSIGN_OR_RETURN(auto db, open_signals_db(db_path));
-  std::string sql =
-      "SELECT location, indicator, week, method, observed, upperbound, alarm, expected, score, computed_at "
-      "FROM signals WHERE 1=1 ";
-  if (query.location) sql += "AND location=?1 ";
-  if (query.indicator) sql += "AND indicator=?2 ";
-  if (query.method) sql += "AND method=?3 ";
-  if (query.from) sql += "AND week>=?4 ";
-  if (query.to) sql += "AND week<=?5 ";
-  if (query.alarms_only) sql += "AND alarm=1 ";
-  sql += "ORDER BY location, indicator, method, week LIMIT ?6";
-  ASSIGN_OR_RETURN(auto stmt, db->prepare(sql));
-  if (query.location) stmt.bind(1, *query.location);
-  if (query.indicator) stmt.bind(2, *query.indicator);
-  if (query.method) stmt.bind(3, *query.method);
-  if (query.from) stmt.bind(4, query.from->to_string());
-  if (query.to) stmt.bind(5, query.to->to_string());
-  stmt.bind(6, query.limit);
-  std::vector<Signal> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.step());
-    if (!row) break;
-    Signal s;
-    s.location = stmt.column_text(0);
-    s.indicator = stmt.column_text(1);
-    ASSIGN_OR_RETURN(s.week, IsoWeek::parse(stmt.column_text(2)));
-    s.method = stmt.column_text(3);
-    s.observed = column_number(stmt, 4);
-    s.upperbound = column_number(stmt, 5);
-    s.alarm = stmt.column_is_null(6) ? detect::Alarm::kMissing
-                                     : (stmt.column_int64(6) ? detect::Alarm::kYes : detect::Alarm::kNo);
-    s.expected = column_number(stmt, 7);
-    s.score = column_number(stmt, 8);
-    s.computed_at = Timestamp(stmt.column_int64(9));
-    out.push_back(std::move(s));
+Status SignalStore::save(const std::vector<Signal>& signals) {
+  ASSIGN_OR_RETURN(auto conn, db_.acquire());
+  ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin(*conn));
+  for (const auto& s : signals) {
+    const sql::Value alarm =
+        s.alarm == detect::Alarm::kMissing ? sql::Value{} : sql::Value{static_cast<int64_t>(s.alarm)};
+    const sql::Value values[] = {s.location,        s.indicator,   s.week.to_string(),
+                                 s.method,          number_value(s.observed), number_value(s.upperbound),
+                                 alarm,             number_value(s.expected), number_value(s.score),
+                                 s.computed_at.micros()};
+    RETURN_IF_ERROR(conn->query("INSERT INTO signals(location, indicator, week, method, observed, upperbound, alarm, "
+                                "expected, score, computed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT(location, indicator, week, method) DO UPDATE SET "
+                                "observed = excluded.observed, upperbound = excluded.upperbound, "
+                                "alarm = excluded.alarm, expected = excluded.expected, score = excluded.score, "
+                                "computed_at = excluded.computed_at",
+                                std::span<const sql::Value>(values))
+                        .status());
   }
-  return out;
+  return tx.commit();
+}
+
+Result<std::vector<Signal>> SignalStore::read(const SignalQuery& query) {
+  // Only the filters given are written into the statement, so no parameter needs a type of its own.
+  std::string text =
+      "SELECT location, indicator, week, method, observed, upperbound, alarm, expected, score, computed_at "
+      "FROM signals WHERE 1 = 1";
+  std::vector<sql::Value> params;
+  auto filter = [&](const char* condition, sql::Value value) {
+    text += condition;
+    params.push_back(std::move(value));
+  };
+  if (query.location) filter(" AND location = ?", *query.location);
+  if (query.indicator) filter(" AND indicator = ?", *query.indicator);
+  if (query.method) filter(" AND method = ?", *query.method);
+  if (query.from) filter(" AND week >= ?", query.from->to_string());
+  if (query.to) filter(" AND week <= ?", query.to->to_string());
+  if (query.alarms_only) text += " AND alarm = 1";
+  text += " ORDER BY location, indicator, method, week LIMIT ?";
+  params.push_back(query.limit);
+
+  ASSIGN_OR_RETURN(auto conn, db_.acquire());
+  ASSIGN_OR_RETURN(sql::Rows rows, conn->query(text, std::span<const sql::Value>(params)));
+  return sql::all_rows(rows, [](const sql::Row& row) -> Result<Signal> {
+    Signal s;
+    s.location = row.text(0);
+    s.indicator = row.text(1);
+    ASSIGN_OR_RETURN(s.week, IsoWeek::parse(row.text(2)));
+    s.method = row.text(3);
+    s.observed = number_of(row, 4);
+    s.upperbound = number_of(row, 5);
+    s.alarm = row.is_null(6) ? detect::Alarm::kMissing : (row.int64(6) ? detect::Alarm::kYes : detect::Alarm::kNo);
+    s.expected = number_of(row, 7);
+    s.score = number_of(row, 8);
+    s.computed_at = Timestamp(row.int64(9));
+    return s;
+  });
 }
 
 }  // namespace shouwang::watch

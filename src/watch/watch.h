@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "core/time.h"
 #include "detect/detector.h"
 #include "detect/weekly_series.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 namespace shouwang::watch {
@@ -70,15 +72,29 @@ struct DetectionSummary {
 Result<DetectionSummary> run_detection(store::Store& store, const DetectionRequest& request, const Clock& clock,
                                        const std::function<void(int64_t done, int64_t total)>& progress = {});
 
-// Signals in the database file: upserted by (location, indicator, week, method).
-Status save_signals(const std::string& db_path, const std::vector<Signal>& signals);
-
 struct SignalQuery {
   std::optional<std::string> location, indicator, method;
   std::optional<IsoWeek> from, to;
   bool alarms_only = false;
   int64_t limit = 10000;
 };
-Result<std::vector<Signal>> read_signals(const std::string& db_path, const SignalQuery& query);
+
+// The signals table of a database (SQLite file or PostgreSQL), one row per location, indicator,
+// week and method. Opening migrates the table once, so reads never take the schema lock; each call
+// leases a connection of the pool for its duration, so one instance serves every thread.
+class SignalStore {
+ public:
+  // `db` must outlive the store.
+  static Result<std::unique_ptr<SignalStore>> open(store::sql::Database& db);
+
+  // Upserts by (location, indicator, week, method), all in one transaction.
+  Status save(const std::vector<Signal>& signals);
+  // Ordered by location, indicator, method, week.
+  Result<std::vector<Signal>> read(const SignalQuery& query);
+
+ private:
+  explicit SignalStore(store::sql::Database& db) : db_(db) {}
+  store::sql::Database& db_;
+};
 
 }  // namespace shouwang::watch

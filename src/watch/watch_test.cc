@@ -3,35 +3,49 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
-
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
+#include "tests/support/backends.h"
 
 namespace shouwang::watch {
 namespace {
 
-class WatchTest : public ::testing::Test {
+using shouwang::testing::Backend;
+using shouwang::testing::FreshDatabase;
+
+class WatchTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("shouwang-watch-" + std::to_string(getpid()) + ".db")).string();
-    std::filesystem::remove(path_);
-    auto opened = store::open_sqlite_store(path_);
-    ASSERT_TRUE(opened.is_ok());
+    db_name_ = fresh_.create(GetParam());
+    ASSERT_FALSE(db_name_.empty());
+    auto opened = store::open_store(db_name_);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     store_ = std::move(opened).value();
     std::vector<Location> locations = {{"NGA", "Nigeria", "尼日利亚", "AFRO", 200'000'000, LocationLevel::kCountry},
                                        {"GHA", "Ghana", "加纳", "AFRO", 30'000'000, LocationLevel::kCountry}};
     ASSERT_TRUE(store_->upsert_locations(locations).is_ok());
+    auto database = store::sql::Database::open(db_name_);
+    ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+    database_ = std::move(database).value();
+    auto signals = SignalStore::open(*database_);
+    ASSERT_TRUE(signals.is_ok()) << signals.status().to_string();
+    signals_ = std::move(signals).value();
   }
   void TearDown() override {
+    signals_.reset();
+    database_.reset();
     store_.reset();
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
-  std::string path_;
+  FreshDatabase fresh_;
+  std::string db_name_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::sql::Database> database_;
+  std::unique_ptr<SignalStore> signals_;
   ManualClock clock_{*Timestamp::parse("2021-01-01T00:00:00Z")};
 };
 
-TEST_F(WatchTest, DailyReportsBecomeWholeWeeks) {
+INSTANTIATE_TEST_SUITE_P(Backends, WatchTest, shouwang::testing::kBothBackends, shouwang::testing::backend_test_name);
+
+TEST_P(WatchTest, DailyReportsBecomeWholeWeeks) {
   // 2020-01-06 is the Monday of 2020-W02; 3 full weeks and 2 days of a fourth.
   std::vector<store::ObservationWrite> rows;
   Date start = *Date::parse("2020-01-06");
@@ -48,7 +62,7 @@ TEST_F(WatchTest, DailyReportsBecomeWholeWeeks) {
   EXPECT_EQ(s.series.dates[1].to_string(), "2020-01-13");
 }
 
-TEST_F(WatchTest, FlagsASpikeAndKeepsTheSignals) {
+TEST_P(WatchTest, FlagsASpikeAndKeepsTheSignals) {
   std::vector<store::ObservationWrite> rows;
   IsoWeek week = *IsoWeek::parse("2020-W01");
   for (int i = 0; i < 20; ++i, week = week.next()) {
@@ -65,22 +79,99 @@ TEST_F(WatchTest, FlagsASpikeAndKeepsTheSignals) {
   ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
   EXPECT_EQ(summary->series, 2);
   EXPECT_EQ(summary->alarms, 1);
-  ASSERT_TRUE(save_signals(path_, summary->signals).is_ok());
+  ASSERT_TRUE(signals_->save(summary->signals).is_ok());
 
   SignalQuery query;
   query.alarms_only = true;
-  auto alarms = read_signals(path_, query);
+  auto alarms = signals_->read(query);
   ASSERT_TRUE(alarms.is_ok());
   ASSERT_EQ(alarms->size(), 1u);
   EXPECT_EQ((*alarms)[0].location, "NGA");
   EXPECT_EQ((*alarms)[0].week.to_string(), "2020-W20");
   EXPECT_EQ((*alarms)[0].observed, 400);
   // Saving again replaces, never duplicates.
-  ASSERT_TRUE(save_signals(path_, summary->signals).is_ok());
-  EXPECT_EQ(read_signals(path_, SignalQuery{})->size(), summary->signals.size());
+  ASSERT_TRUE(signals_->save(summary->signals).is_ok());
+  auto all = signals_->read(SignalQuery{});
+  ASSERT_TRUE(all.is_ok()) << all.status().to_string();
+  EXPECT_EQ(all->size(), summary->signals.size());
 }
 
-TEST_F(WatchTest, UnknownMethodIsAClearError) {
+TEST_P(WatchTest, MissingNumbersAndFiltersRoundTrip) {
+  IsoWeek w10 = *IsoWeek::parse("2020-W10");
+  Timestamp at = clock_.now();
+  std::vector<Signal> signals = {
+      {"NGA", "cases", w10, "noufaily", 12, 30.5, detect::Alarm::kNo, 10.25, 0.1, at},
+      {"NGA", "cases", w10.next(), "noufaily", 90, 30.5, detect::Alarm::kYes, 11, 2.75, at},
+      {"NGA", "deaths", w10, "noufaily", 1, detect::kMissing, detect::Alarm::kMissing, detect::kMissing,
+       detect::kMissing, at},
+      {"GHA", "cases", w10, "ears-c2", 5, 7, detect::Alarm::kNo, 4, 0.5, at},
+  };
+  ASSERT_TRUE(signals_->save(signals).is_ok());
+
+  auto missing = signals_->read(SignalQuery{.indicator = "deaths"});
+  ASSERT_TRUE(missing.is_ok()) << missing.status().to_string();
+  ASSERT_EQ(missing->size(), 1u);
+  EXPECT_EQ((*missing)[0].observed, 1);
+  EXPECT_TRUE(std::isnan((*missing)[0].upperbound));
+  EXPECT_TRUE(std::isnan((*missing)[0].expected));
+  EXPECT_TRUE(std::isnan((*missing)[0].score));
+  EXPECT_EQ((*missing)[0].alarm, detect::Alarm::kMissing);
+  EXPECT_EQ((*missing)[0].computed_at, at);
+
+  auto nga_cases = signals_->read(SignalQuery{.location = "NGA", .indicator = "cases", .method = "noufaily"});
+  ASSERT_TRUE(nga_cases.is_ok());
+  ASSERT_EQ(nga_cases->size(), 2u);
+  EXPECT_EQ((*nga_cases)[0].week, w10);
+  EXPECT_EQ((*nga_cases)[0].expected, 10.25);
+  EXPECT_EQ((*nga_cases)[1].alarm, detect::Alarm::kYes);
+  EXPECT_EQ((*nga_cases)[1].score, 2.75);
+
+  auto from_w11 = signals_->read(SignalQuery{.from = w10.next()});
+  ASSERT_TRUE(from_w11.is_ok());
+  ASSERT_EQ(from_w11->size(), 1u);
+  EXPECT_EQ((*from_w11)[0].week, w10.next());
+  auto to_w10 = signals_->read(SignalQuery{.to = w10});
+  ASSERT_TRUE(to_w10.is_ok());
+  EXPECT_EQ(to_w10->size(), 3u);
+  EXPECT_EQ((*to_w10)[0].location, "GHA");  // ordered by location first
+  auto limited = signals_->read(SignalQuery{.limit = 2});
+  ASSERT_TRUE(limited.is_ok());
+  EXPECT_EQ(limited->size(), 2u);
+  auto ears = signals_->read(SignalQuery{.method = "ears-c2"});
+  ASSERT_TRUE(ears.is_ok());
+  ASSERT_EQ(ears->size(), 1u);
+  EXPECT_EQ((*ears)[0].location, "GHA");
+}
+
+// A database file whose signals table the previous binary made (REAL and INTEGER columns, no
+// migration record) opens with its rows.
+TEST(WatchUpgrade, SignalsOfThePreviousBinaryAreKept) {
+  FreshDatabase fresh;
+  const std::string path = fresh.create(Backend::kSqlite);
+  {
+    auto conn = store::sql::connect(path);
+    ASSERT_TRUE(conn.is_ok()) << conn.status().to_string();
+    ASSERT_TRUE((*conn)->exec(R"sql(
+CREATE TABLE signals(
+  location TEXT NOT NULL, indicator TEXT NOT NULL, week TEXT NOT NULL, method TEXT NOT NULL,
+  observed REAL, upperbound REAL, alarm INTEGER, expected REAL, score REAL, computed_at INTEGER NOT NULL,
+  PRIMARY KEY(location, indicator, week, method));
+CREATE INDEX signals_alarm ON signals(alarm, week);
+INSERT INTO signals VALUES('NGA', 'cases', '2020-W10', 'noufaily', 12, 30.5, 0, 10.25, 0.1, 1577836800000000);
+)sql").is_ok());
+  }
+  auto database = store::sql::Database::open(path);
+  ASSERT_TRUE(database.is_ok());
+  auto signals = SignalStore::open(**database);
+  ASSERT_TRUE(signals.is_ok()) << signals.status().to_string();
+  auto kept = (*signals)->read(SignalQuery{});
+  ASSERT_TRUE(kept.is_ok()) << kept.status().to_string();
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].upperbound, 30.5);
+  EXPECT_EQ((*kept)[0].alarm, detect::Alarm::kNo);
+}
+
+TEST_P(WatchTest, UnknownMethodIsAClearError) {
   DetectionRequest request;
   request.method = "magic";
   auto summary = run_detection(*store_, request, clock_);

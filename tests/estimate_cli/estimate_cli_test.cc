@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "estimate/rt_csv.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace shouwang {
 namespace {
@@ -311,7 +311,7 @@ TEST_F(EstimateCliTest, BacktestDbForecastsFromTheDataAsKnownAtEachOrigin) {
   ASSERT_LT(first_target, italy.dates.size());
   const size_t days = first_target + 220;  // through early January 2021
   {
-    auto store = store::open_sqlite_store(db);
+    auto store = store::open_store(db);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     for (size_t i = 0; i < days; ++i) {
       const Date day = *Date::parse(italy.dates[i]);
