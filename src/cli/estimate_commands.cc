@@ -390,7 +390,7 @@ void register_estimate_commands(CLI::App& app) {
       "rt", "Time-varying reproduction number Rt by the Cori et al. (2013) method, as R EpiEstim 2.2-4 estimate_R");
   rt->add_option("--input", rt_options->input,
                  "daily incidence CSV: header `date` or `day`, then `I` or `local,imported`");
-  rt->add_option("--db", rt_options->db, "instead of --input: the Shouwang database (SQLite file)");
+  rt->add_option("--db", rt_options->db, std::string("instead of --input: the Shouwang database. ") + kDbHelp);
   rt->add_option("--location", rt_options->location,
                  "with --db: location code (ISO3 country, WHO region or WORLD; a region sums its countries)");
   rt->add_option("--indicator", rt_options->indicator, "with --db: daily incident indicator")->capture_default_str();

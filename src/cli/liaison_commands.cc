@@ -92,7 +92,7 @@ void register_liaison_commands(CLI::App& app) {
   auto sub = std::make_shared<SubscribeOptions>();
   auto* subscribe = liaison->add_subcommand(
       "subscribe", "Send alerts at a location (and everything below it) to a focal point's webhook");
-  subscribe->add_option("--db", sub->db, "Database file")->required();
+  subscribe->add_option("--db", sub->db, kDbHelp)->required();
   subscribe->add_option("--name", sub->name, "Focal point's name")->required();
   subscribe->add_option("--organisation", sub->organisation, "Focal point's organisation");
   subscribe->add_option("--location", sub->location, "WORLD, a WHO region (AFRO), a country (NGA) or a subdivision")
@@ -106,7 +106,7 @@ void register_liaison_commands(CLI::App& app) {
   auto esc = std::make_shared<EscalationOptions>();
   auto* escalation = liaison->add_subcommand(
       "escalation", "Notify a higher level when an alert at a location stays unacknowledged");
-  escalation->add_option("--db", esc->db, "Database file")->required();
+  escalation->add_option("--db", esc->db, kDbHelp)->required();
   escalation->add_option("--location", esc->location, "Alerts at this location and below")->required();
   escalation->add_option("--after", esc->after, "Delay without acknowledgement: 2s, 15m, 1h, 1d")->required();
   escalation->add_option("--webhook", esc->webhook, "http:// URL of the escalation target")->required();

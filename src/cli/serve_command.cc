@@ -19,6 +19,7 @@
 #include "api/signal_routes.h"
 #include "genome/sharing_routes.h"
 #include "store/sql.h"
+#include "watch/report_watch.h"
 #include "watch/watch.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -43,53 +44,11 @@ struct ServeOptions {
   size_t max_connections = 10'000;
 };
 
-// After an accepted report: run detection on the series it touched, keep the signals, and hand
-// the week of each series' latest result to the liaison service, which opens or joins alerts.
-// Runs on the request's thread after the report committed; failures are logged, never returned
-// to the reporter, whose figures are stored either way.
-void detect_after_report(api::StorePool& pool, watch::SignalStore& signals, const std::vector<std::string>& methods,
-                         alert::LiaisonService& liaison, const Clock& clock, const api::AcceptedReport& report) {
-  auto store = pool.acquire();
-  if (!store) {
-    std::cerr << "detection after report: " << store.status().to_string() << "\n";
-    return;
-  }
-  // One detection run per method and indicator over all the report's locations of that indicator.
-  std::map<std::string, std::vector<std::string>> locations_by_indicator;
-  for (const auto& [location, indicator] : report.series) locations_by_indicator[indicator].push_back(location);
-  std::vector<watch::Signal> computed;
-  for (const auto& method : methods) {
-    for (const auto& [indicator, locations] : locations_by_indicator) {
-      watch::DetectionRequest request;
-      request.method = method;
-      request.indicator = indicator;
-      request.locations = locations;
-      request.threads = 1;
-      auto summary = watch::run_detection(**store, request, clock);
-      if (!summary) continue;  // e.g. a method unknown to this build; series too short are skipped inside
-      computed.insert(computed.end(), summary->signals.begin(), summary->signals.end());
-    }
-  }
-  if (computed.empty()) return;
-  if (Status saved = signals.save(computed); !saved.is_ok()) {
-    std::cerr << "detection after report: " << saved.to_string() << "\n";
-  }
-  // Per series and method, the newest week with a verdict (a week still being reported has none).
-  std::map<std::tuple<std::string, std::string, std::string>, const watch::Signal*> newest;
-  for (const auto& s : computed) {
-    if (s.alarm == detect::Alarm::kMissing) continue;
-    const watch::Signal*& kept = newest[{s.location, s.indicator, s.method}];
-    if (kept == nullptr || kept->week < s.week) kept = &s;
-  }
-  std::vector<alert::Signal> latest;
-  for (const auto& [key, s] : newest) {
-    latest.push_back(alert::Signal{s->location, s->indicator, s->week.to_string(), s->method, s->observed,
-                                   std::isnan(s->upperbound) ? 0 : s->upperbound, s->alarm == detect::Alarm::kYes,
-                                   std::isnan(s->score) ? 0 : s->score});
-  }
-  if (latest.empty()) return;
-  auto updates = liaison.on_signals(latest, report.received_at);
-  if (!updates) std::cerr << "liaison: " << updates.status().to_string() << "\n";
+// The liaison's view of a detection verdict.
+alert::Signal liaison_signal(const watch::Signal& s) {
+  return alert::Signal{s.location, s.indicator, s.week.to_string(), s.method, s.observed,
+                       std::isnan(s.upperbound) ? 0 : s.upperbound, s.alarm == detect::Alarm::kYes,
+                       std::isnan(s.score) ? 0 : s.score};
 }
 
 // The built web UI: --web-root, else web/dist beside the build folder of this binary.
@@ -152,11 +111,20 @@ void run_serve(const ServeOptions& opt) {
   if (!liaison) fail(liaison.status());
   alert::add_alert_routes(*router, **liaison);
   (*liaison)->start();
-  std::vector<std::string> methods = opt.detect_methods;
+  // Report -> detection -> alert: after each accepted report, on the request's thread. A failure
+  // is logged, never returned to the reporter, whose figures are stored either way.
   alert::LiaisonService* liaison_service = liaison->get();
-  watch::SignalStore* signal_store = detection_signals->get();
-  api::add_report_routes(*router, context, [&pool, signal_store, methods, liaison_service, &clock](const api::AcceptedReport& report) {
-    detect_after_report(pool, *signal_store, methods, *liaison_service, clock, report);
+  watch::ReportWatch report_watch(**detection_signals, opt.detect_methods, clock,
+                                  [liaison_service](const std::vector<watch::Signal>& newest, Timestamp received_at) {
+                                    std::vector<alert::Signal> signals;
+                                    for (const auto& s : newest) signals.push_back(liaison_signal(s));
+                                    return liaison_service->on_signals(signals, received_at).status();
+                                  });
+  api::add_report_routes(*router, context, [&pool, &report_watch](const api::AcceptedReport& report) {
+    auto store = pool.acquire();
+    Status watched = store ? report_watch.on_report(**store, watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at})
+                           : store.status();
+    if (!watched.is_ok()) std::cerr << "detection after report: " << watched.to_string() << "\n";
   });
 
   api::ServerOptions server_options;
@@ -195,7 +163,7 @@ void run_serve(const ServeOptions& opt) {
 void register_serve_command(CLI::App& app) {
   auto opt = std::make_shared<ServeOptions>();
   auto* serve = app.add_subcommand("serve", "Serve the REST API (/api/v1/...) and the web dashboard");
-  serve->add_option("--db", opt->db, "Database file (created if absent)")->required();
+  serve->add_option("--db", opt->db, kDbHelp)->required();
   serve->add_option("--port", opt->port, "TCP port (0 picks a free one)")->capture_default_str();
   serve->add_option("--address", opt->address, "Address to listen on")->capture_default_str();
   serve->add_option("--web-root", opt->web_root, "Folder of the built web UI (default: web/dist of this checkout)");

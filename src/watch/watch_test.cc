@@ -1,4 +1,5 @@
 #include "watch/watch.h"
+#include "watch/report_watch.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -94,6 +95,66 @@ TEST_P(WatchTest, FlagsASpikeAndKeepsTheSignals) {
   auto all = signals_->read(SignalQuery{});
   ASSERT_TRUE(all.is_ok()) << all.status().to_string();
   EXPECT_EQ(all->size(), summary->signals.size());
+}
+
+// The pipeline after a report: detection on the series the report touched only, signals kept,
+// and for each series and method the newest week with a verdict announced, with the report's time.
+TEST_P(WatchTest, AReportIsDetectedKeptAndItsNewestVerdictsAnnounced) {
+  std::vector<store::ObservationWrite> rows;
+  IsoWeek week = *IsoWeek::parse("2020-W01");
+  for (int i = 0; i < 20; ++i, week = week.next()) {
+    rows.push_back({"NGA", "cases", Period::week(week), i == 19 ? 400 : 20.0 + (i % 3)});
+    rows.push_back({"GHA", "cases", Period::week(week), 10.0 + (i % 2)});
+  }
+  ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
+
+  std::vector<std::vector<Signal>> announced;
+  Timestamp announced_at;
+  ReportWatch watch(*signals_, {"ears-c2", "no-such-method"}, clock_,
+                    [&](const std::vector<Signal>& newest, Timestamp received_at) {
+                      announced.push_back(newest);
+                      announced_at = received_at;
+                      return Status::ok();
+                    });
+  const Timestamp received = *Timestamp::parse("2020-05-20T10:00:00Z");
+  ASSERT_TRUE(watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, received}).is_ok());
+
+  ASSERT_EQ(announced.size(), 1u);
+  ASSERT_EQ(announced[0].size(), 1u);  // NGA only (GHA was not in the report), ears-c2 only
+  const Signal& newest = announced[0][0];
+  EXPECT_EQ(newest.location, "NGA");
+  EXPECT_EQ(newest.method, "ears-c2");
+  EXPECT_EQ(newest.week.to_string(), "2020-W20");
+  EXPECT_EQ(newest.alarm, detect::Alarm::kYes);
+  EXPECT_EQ(announced_at, received);
+  auto kept = signals_->read(SignalQuery{.location = std::string("NGA")});
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_GT(kept->size(), 1u);  // every evaluated week, not only the newest
+  EXPECT_TRUE(signals_->read(SignalQuery{.location = std::string("GHA")})->empty());
+}
+
+TEST_P(WatchTest, AnAnnouncementFailureIsReturnedAndTheSignalsAreStillKept) {
+  std::vector<store::ObservationWrite> rows;
+  IsoWeek week = *IsoWeek::parse("2020-W01");
+  for (int i = 0; i < 20; ++i, week = week.next()) rows.push_back({"NGA", "cases", Period::week(week), 20.0 + (i % 3)});
+  ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
+  ReportWatch watch(*signals_, {"ears-c2"}, clock_,
+                    [](const std::vector<Signal>&, Timestamp) { return unavailable("liaison is down"); });
+  Status s = watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()});
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(signals_->read(SignalQuery{})->empty());
+}
+
+TEST_P(WatchTest, AReportOfSeriesTooShortAnnouncesNothing) {
+  std::vector<store::ObservationWrite> rows = {{"NGA", "cases", *Period::parse("2020-W01"), 5}};
+  ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
+  int calls = 0;
+  ReportWatch watch(*signals_, {"ears-c2"}, clock_, [&](const std::vector<Signal>&, Timestamp) {
+    ++calls;
+    return Status::ok();
+  });
+  EXPECT_TRUE(watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()}).is_ok());
+  EXPECT_EQ(calls, 0);
 }
 
 TEST_P(WatchTest, MissingNumbersAndFiltersRoundTrip) {

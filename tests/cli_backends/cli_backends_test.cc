@@ -1,0 +1,112 @@
+// `--db` takes a file or a postgresql:// URL, and the commands answer the same either way: the
+// real JHU and WHO files imported into both, then every read compared byte for byte.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "api/test_client.h"
+#include "core/time.h"
+#include "tests/support/backends.h"
+#include "tests/support/serve_process.h"
+
+namespace shouwang {
+namespace {
+
+using shouwang::testing::Backend;
+using shouwang::testing::FreshDatabase;
+
+const std::string kShared = SHOUWANG_SHARED_DIR;
+
+// Runs `shouwang ARGS`, giving its exit code and standard output.
+std::pair<int, std::string> shouwang(const std::string& arguments) {
+  std::string out;
+  FILE* pipe = popen((std::string(SHOUWANG_BIN) + " " + arguments + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, out};
+  char buffer[65536];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string ok(const std::string& arguments) {
+  auto [code, out] = shouwang(arguments);
+  EXPECT_EQ(code, 0) << arguments << "\n" << out;
+  return out;
+}
+
+TEST(CliBackends, SameCommandsSameAnswersOnSqliteAndPostgres) {
+  FreshDatabase sqlite_db, postgres_db;
+  const std::string dbs[2] = {sqlite_db.create(Backend::kSqlite), postgres_db.create(Backend::kPostgres)};
+  ASSERT_FALSE(dbs[1].empty());
+  api::testing::TempDir dir("cli-backends");
+  {
+    std::ofstream fix(dir.file("fix.csv"));
+    fix << "location,indicator,date,value\nITA,cases,2021-03-01,999999\n";
+  }
+
+  std::string answers[2];
+  for (int b = 0; b < 2; ++b) {
+    const std::string& db = dbs[b];
+    std::string first = ok("migrate --db " + db);
+    EXPECT_NE(first.find("alert: version"), std::string::npos) << first;
+    EXPECT_NE(first.find("(applied 1.."), std::string::npos) << first;
+    EXPECT_EQ(ok("migrate --db " + db).find("applied"), std::string::npos) << "a second run applies nothing";
+
+    std::string& a = answers[b];
+    a += ok("import --db " + db + " --format jhu --indicator cases " + kShared +
+            "/data/global/jhu_csse/time_series_covid19_confirmed_global.csv");
+    a += ok("import --db " + db + " --format who " + kShared + "/data/global/who/WHO-COVID-19-global-data.csv");
+    // Importing the same file again stores nothing new.
+    a += ok("import --db " + db + " --format jhu --indicator cases " + kShared +
+            "/data/global/jhu_csse/time_series_covid19_confirmed_global.csv");
+    const std::string before_fix = SystemClock().now().to_string();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    a += ok("import --db " + db + " --format csv --source jhu " + dir.file("fix.csv"));
+
+    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03");
+    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03 --as-of " +
+            before_fix);
+    a += ok("export --db " + db + " --location EURO --indicator cases --from 2021-03-01 --to 2021-03-07 --format json");
+    a += ok("export --db " + db + " --location CHN --indicator deaths --source who --to 2020-03-01");
+    // Nothing was known on the day itself (everything was reported years later): the same refusal.
+    auto [lag0_code, lag0_out] =
+        shouwang("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 0");
+    EXPECT_NE(lag0_code, 0);
+    a += std::to_string(lag0_code) + " " + lag0_out;
+    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 3650");
+    a += ok("locations --db " + db + " --level region");
+  }
+  EXPECT_EQ(answers[0], answers[1]);
+  // The answers say what they should, not just the same thing twice.
+  EXPECT_NE(answers[0].find("ITA,cases,2021-03-01,999999"), std::string::npos);
+  EXPECT_NE(answers[0].find(" 0 new revisions"), std::string::npos) << answers[0];  // the repeated import
+}
+
+// A database newer than the binary is refused, with a message that says what to do.
+TEST(CliBackends, MigrateRefusesADatabaseNewerThanTheBinary) {
+  FreshDatabase fresh;
+  const std::string db = fresh.create(Backend::kPostgres);
+  ASSERT_FALSE(db.empty());
+  ok("migrate --db " + db);
+  ASSERT_TRUE(shouwang::testing::PostgresEnvironment::cluster
+                  ->psql(fresh.postgres_name(),
+                         "INSERT INTO shouwang_migrations(module, version, applied_at_micros) VALUES('alert', 99, 0)")
+                  .is_ok());
+  auto [code, out] = shouwang("migrate --db " + db);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("upgrade shouwang"), std::string::npos) << out;
+}
+
+TEST(CliBackends, AnUnreachableServerIsAClearError) {
+  auto [code, out] = shouwang("export --db postgresql://postgres@127.0.0.1:1/none --location ITA");
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace shouwang
