@@ -355,6 +355,20 @@ class PostgresStoreTest : public StoreTest {
   }
 };
 
+// A server restart drops the store's connection: the call that meets it fails as Unavailable, the
+// next one reconnects by itself (a server's pooled stores and the liaison's store live for days).
+TEST_F(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 1}};
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z")).is_ok());
+  ASSERT_TRUE(PostgresEnvironment::cluster->restart().is_ok());
+  auto during = store_->read_series(SeriesQuery{.location = "ITA"});
+  EXPECT_EQ(during.status().code(), StatusCode::kUnavailable) << during.status().to_string();
+  std::vector<ObservationWrite> more = {{"ITA", "cases", day("2020-03-02"), 2}};
+  auto after = store_->write_observations(more, "csv", at("2020-03-03T00:00:00Z"));
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  EXPECT_EQ(points(SeriesQuery{.location = "ITA", .indicator = "cases"}).size(), 2u);
+}
+
 // Two servers importing the same keys at the same moment: every change is one revision, numbered
 // without gaps or repeats, and an equal value written twice is still one revision. The writers'
 // batches hold the series in opposite orders, which would deadlock a careless locking order.

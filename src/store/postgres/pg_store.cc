@@ -198,7 +198,7 @@ Period period_from_row(int64_t kind, int64_t start_day) {
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  PostgresStore(std::unique_ptr<Db> db, std::string url) : db_(std::move(db)), url_(std::move(url)) {}
 
   Status init() {
     {
@@ -234,7 +234,17 @@ class PostgresStore final : public Store {
     return db_->exec(kStagingTables);
   }
 
+  // A connection the server dropped (a restart, a failover, a network cut) is replaced before the
+  // next call, so a long-lived store (a server's pool, the liaison) recovers on its own; the call
+  // that met the drop has already failed as Unavailable and committed nothing.
+  Status reconnect_if_lost() {
+    if (!db_->connection_lost()) return Status::ok();
+    ASSIGN_OR_RETURN(db_, Db::connect(url_));
+    return db_->exec(kStagingTables);
+  }
+
   Result<std::vector<Location>> list_locations() override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, db_->query(
         "SELECT code, name_en, name_zh, parent, population, level FROM locations ORDER BY code"));
     std::vector<Location> out;
@@ -254,6 +264,7 @@ class PostgresStore final : public Store {
   }
 
   Status upsert_locations(std::span<const Location> locations) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     if (locations.empty()) return Status::ok();
     CopyData staged;
     for (size_t i = 0; i < locations.size(); ++i) {
@@ -276,6 +287,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<Indicator>> list_indicators() override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, db_->query("SELECT code, unit, kind, description FROM indicators ORDER BY code"));
     std::vector<Indicator> out;
     out.reserve(rows.size());
@@ -292,6 +304,7 @@ class PostgresStore final : public Store {
   }
 
   Status upsert_indicator(const Indicator& indicator) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     RETURN_IF_ERROR(validate_indicator_code(indicator.code));
     return db_->query("INSERT INTO indicators(code, unit, kind, description) VALUES($1, $2, $3, $4) "
                       "ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, kind = excluded.kind, "
@@ -302,6 +315,7 @@ class PostgresStore final : public Store {
 
   Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows, const std::string& source,
                                           Timestamp reported_at) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     WriteSummary summary;
     summary.observations = static_cast<int64_t>(rows.size());
     if (rows.empty()) return summary;
@@ -370,6 +384,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/true));
     std::vector<Series> out;
     int64_t current_series = -1;
@@ -385,6 +400,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<Revision>> read_revisions(const SeriesQuery& query) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/false));
     std::vector<Revision> out;
     out.reserve(rows.size());
@@ -397,6 +413,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::string> default_source(const std::string& location, const std::string& indicator) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, db_->query(
         "SELECT source FROM default_sources WHERE location = $1 AND indicator = $2", location, indicator));
     if (rows.size() == 0) return not_found("no data for " + location + " / " + indicator);
@@ -405,6 +422,7 @@ class PostgresStore final : public Store {
 
   Status set_default_source(const std::string& location, const std::string& indicator,
                             const std::string& source) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto exists, db_->query(
         "SELECT 1 FROM series WHERE location = $1 AND indicator = $2 AND source = $3 LIMIT 1",
         location, indicator, source));
@@ -418,6 +436,7 @@ class PostgresStore final : public Store {
   }
 
   Status create_token(const Token& token) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     return db_->query("INSERT INTO tokens(hash, role, location, label, created_at) "
                       "VALUES($1, $2, $3, $4, $5::timestamptz)",
                       token.token_hash, role_name(token.role), token.location, token.label, token.created_at)
@@ -425,6 +444,7 @@ class PostgresStore final : public Store {
   }
 
   Result<Token> find_token(const std::string& token_hash) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, db_->query(
         "SELECT hash, role, location, label, (extract(epoch FROM created_at) * 1000000)::bigint "
         "FROM tokens WHERE hash = $1", token_hash));
@@ -477,13 +497,14 @@ class PostgresStore final : public Store {
   }
 
   std::unique_ptr<Db> db_;
+  std::string url_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
   ASSIGN_OR_RETURN(auto db, Db::connect(url));
-  auto store = std::make_unique<PostgresStore>(std::move(db));
+  auto store = std::make_unique<PostgresStore>(std::move(db), url);
   RETURN_IF_ERROR(store->init());
   return std::unique_ptr<Store>(std::move(store));
 }
