@@ -1,6 +1,6 @@
 // A thin RAII layer over the SQLite C API: a connection, prepared statements with typed binds,
-// transactions and row-to-record readers, all reporting failures as Status. Shared by every module that keeps tables in
-// the Shouwang database file (store, knowledge, alert, aid, genome).
+// and transactions, all reporting failures as Status. Private to src/store: the figures' SQLite store
+// and sql::Connection's SQLite dialect are built on it.
 #pragma once
 
 #include <sqlite3.h>
@@ -94,47 +94,5 @@ class Transaction {
   Db& db_;
   bool done_ = false;
 };
-
-// Reading rows into records: a row reader takes the statement on a row and gives the record, or a
-// Result of it when a row can be refused; RowOf names the record.
-template <typename T>
-struct RecordOf {
-  using type = T;
-};
-template <typename T>
-struct RecordOf<Result<T>> {
-  using type = T;
-};
-template <typename Read>
-using RowOf = typename RecordOf<std::invoke_result_t<Read, const Statement&>>::type;
-
-template <typename T>
-Result<T> as_result(Result<T> record) {
-  return record;
-}
-template <typename T>
-Result<T> as_result(T record) {
-  return record;
-}
-
-// Every row the statement gives, in order.
-template <typename Read>
-Result<std::vector<RowOf<Read>>> all_rows(Statement& s, Read read) {
-  std::vector<RowOf<Read>> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) return out;
-    ASSIGN_OR_RETURN(auto record, as_result(read(s)));
-    out.push_back(std::move(record));
-  }
-}
-
-// The one row a lookup gives, or NotFound with `missing`.
-template <typename Read>
-Result<RowOf<Read>> the_row(Statement& s, Read read, const std::string& missing) {
-  ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return not_found(missing);
-  return as_result(read(s));
-}
 
 }  // namespace shouwang::store::sqlite
