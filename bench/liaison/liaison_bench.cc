@@ -34,7 +34,7 @@
 #include "alert/alert_routes.h"
 #include "alert/liaison_service.h"
 #include "alert/nats_server_process.h"
-#include "api/server.h"
+#include "http/server.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 
@@ -46,7 +46,7 @@ using Steady = std::chrono::steady_clock;
 namespace json = boost::json;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 
 struct Config {
   double rate = 10'000;
@@ -169,16 +169,16 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> webhook_posts{0};
 
   // The webhook receiver: a loopback HTTP server.
-  auto receiver_router = std::make_shared<api::Router>();
-  receiver_router->add("POST", "/api/hook/{n}", [&](const api::Request& request) {
+  auto receiver_router = std::make_shared<http::Router>();
+  receiver_router->add("POST", "/api/hook/{n}", [&](const http::Request& request) {
     ++webhook_posts;
     record(webhook, request.body);
-    return api::Response::json(json::object{{"ok", true}});
+    return http::Response::json(json::object{{"ok", true}});
   });
-  api::ServerOptions receiver_options;
+  http::ServerOptions receiver_options;
   receiver_options.port = 0;
   receiver_options.max_connections = 4096;
-  api::HttpServer receiver(receiver_options, receiver_router);
+  http::HttpServer receiver(receiver_options, receiver_router);
   if (!receiver.start().is_ok()) return 1;
 
   std::unique_ptr<alert::testing::NatsServerProcess> nats_server;
@@ -234,11 +234,12 @@ int main(int argc, char** argv) {
   int64_t bus_listener = service.bus().subscribe([&](const std::string& payload) { record(bus, payload); });
   service.start();
 
-  auto router = std::make_shared<api::Router>();
-  alert::add_alert_routes(*router, service);
-  api::ServerOptions server_options;
+  auto router = std::make_shared<http::Router>();
+  const http::RouteContext context{.clock = &clock, .authenticate = alert::liaison_authenticator(service)};
+  alert::add_alert_routes(*router, context, service);
+  http::ServerOptions server_options;
   server_options.port = 0;
-  api::HttpServer server(server_options, router);
+  http::HttpServer server(server_options, router);
   if (!server.start().is_ok()) return 1;
 
   // Senders: keep-alive connections, each paced to its share of the rate.
@@ -265,17 +266,17 @@ int main(int argc, char** argv) {
                            {"severity", severities[(seq / config.new_every) % 3]},
                            {"text", "bench-" + std::to_string(seq)},
                            {"disease", opens ? "outbreak-" + std::to_string(seq) : std::string("ongoing")}};
-        http::request<http::string_body> request{http::verb::post, "/api/v1/events", 11};
-        request.set(http::field::host, "127.0.0.1");
-        request.set(http::field::authorization, "Bearer " + admin);
-        request.set(http::field::content_type, "application/json");
+        beast_http::request<beast_http::string_body> request{beast_http::verb::post, "/api/v1/events", 11};
+        request.set(beast_http::field::host, "127.0.0.1");
+        request.set(beast_http::field::authorization, "Bearer " + admin);
+        request.set(beast_http::field::content_type, "application/json");
         request.keep_alive(true);
         request.body() = json::serialize(event);
         request.prepare_payload();
         g_sent[seq] = Steady::now();
-        http::write(stream, request);
-        http::response<http::string_body> response;
-        http::read(stream, buffer, response);
+        beast_http::write(stream, request);
+        beast_http::response<beast_http::string_body> response;
+        beast_http::read(stream, buffer, response);
         local_accept.push_back(std::chrono::duration<double, std::milli>(Steady::now() - g_sent[seq]).count());
         if (response.result_int() >= 300) ++failures;
         ++g_sent_count;

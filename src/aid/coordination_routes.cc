@@ -14,9 +14,9 @@
 
 namespace shouwang::aid {
 namespace json = boost::json;
-using api::ApiContext;
-using api::Request;
-using api::Response;
+using http::Request;
+using http::Response;
+using http::RouteContext;
 using store::Role;
 using store::Token;
 
@@ -30,11 +30,16 @@ std::string actor_of(const Token& token) {
 
 std::string role_text(const Token& token) { return std::string(store::role_name(token.role)); }
 
-// The token the route's guard checked: every writing route is registered with token_route(), which
-// refuses a request without a valid token before the handler runs, so it is always there.
+// The token the route's guard checked, with its role as the store names it: every writing route
+// is registered with token_route(), which refuses a request without a valid token before the
+// handler runs, so it is always there.
 Result<Token> guarded_token(const Request& request) {
-  if (!request.token) return internal_error("an aid writing route was registered without a token guard");
-  return *request.token;
+  if (!request.caller) return internal_error("an aid writing route was registered without a token guard");
+  ASSIGN_OR_RETURN(Role role, store::parse_role(request.caller->role));
+  return Token{.token_hash = request.caller->token_hash,
+               .role = role,
+               .location = request.caller->location,
+               .label = request.caller->label};
 }
 
 Result<json::object> body_object(const Request& request) {
@@ -90,7 +95,7 @@ Result<int64_t> required_integer(const json::object& o, const char* name) {
   return *v;
 }
 
-Result<int64_t> path_id(const Request& request) { return api::parse_id(request.path_params.at("id")); }
+Result<int64_t> path_id(const Request& request) { return http::parse_id(request.path_params.at("id")); }
 
 // item_kind with, for expert teams, specialty, team_size and dates.
 Status read_item(const json::object& o, std::string& item, ItemKind& kind, std::optional<ExpertTeam>& team) {
@@ -106,15 +111,15 @@ Status read_item(const json::object& o, std::string& item, ItemKind& kind, std::
   return Status::ok();
 }
 
-Result<int64_t> population_of(const ApiContext& ctx, const std::string& country) {
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  ASSIGN_OR_RETURN(auto locations, lease->list_locations());
+Result<int64_t> population_of(const LocationCatalogue& catalogue, const std::string& country) {
+  ASSIGN_OR_RETURN(auto locations, catalogue());
   for (const auto& l : locations)
     if (l.code == country && l.population && *l.population > 0) return *l.population;
   return invalid_argument("'population' is required: no population is known for " + country);
 }
 
-Result<json::object> post_need(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Result<json::object> post_need(const RouteContext& ctx, const LocationCatalogue& catalogue, CoordinationStore& store,
+                               const Request& request) {
   ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kReporter && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) +
@@ -132,7 +137,7 @@ Result<json::object> post_need(const ApiContext& ctx, CoordinationStore& store, 
   if (population) {
     need.population = *population;
   } else {
-    ASSIGN_OR_RETURN(need.population, population_of(ctx, need.country));
+    ASSIGN_OR_RETURN(need.population, population_of(catalogue, need.country));
   }
   ASSIGN_OR_RETURN(auto delivered, integer_field(body, "delivered"));
   need.delivered = delivered.value_or(0);
@@ -148,7 +153,7 @@ Result<json::object> post_need(const ApiContext& ctx, CoordinationStore& store, 
   return need_json(need);
 }
 
-Result<json::object> post_offer(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Result<json::object> post_offer(const RouteContext& ctx, CoordinationStore& store, const Request& request) {
   ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kDonor && token.role != Role::kCoordinator && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) + " token cannot post offers (donor, coordinator or admin)");
@@ -210,7 +215,7 @@ Result<std::vector<TransportCost>> costs_from(const json::object& body) {
   return costs;
 }
 
-Result<json::object> post_round(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Result<json::object> post_round(const RouteContext& ctx, CoordinationStore& store, const Request& request) {
   ASSIGN_OR_RETURN(Token token, guarded_token(request));
   if (token.role != Role::kCoordinator && token.role != Role::kAdmin)
     return permission_denied("a " + role_text(token) + " token cannot run allocation rounds (coordinator or admin)");
@@ -250,7 +255,7 @@ Status check_acts_for_donor(const Token& token, const std::string& donor) {
   return Status::ok();
 }
 
-Result<json::object> post_shipment(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Result<json::object> post_shipment(const RouteContext& ctx, CoordinationStore& store, const Request& request) {
   ASSIGN_OR_RETURN(Token token, guarded_token(request));
   ASSIGN_OR_RETURN(json::object body, body_object(request));
   ShipmentRequest shipment;
@@ -276,7 +281,7 @@ Result<json::object> post_shipment(const ApiContext& ctx, CoordinationStore& sto
   return shipment_json(stored);
 }
 
-Result<json::object> post_shipment_event(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Result<json::object> post_shipment_event(const RouteContext& ctx, CoordinationStore& store, const Request& request) {
   ASSIGN_OR_RETURN(Token token, guarded_token(request));
   ASSIGN_OR_RETURN(int64_t id, path_id(request));
   ASSIGN_OR_RETURN(json::object body, body_object(request));
@@ -306,7 +311,7 @@ Result<json::object> post_shipment_event(const ApiContext& ctx, CoordinationStor
   return shipment_json(updated);
 }
 
-Response report(const ApiContext& ctx, CoordinationStore& store, const Request& request) {
+Response report(const RouteContext& ctx, CoordinationStore& store, const Request& request) {
   auto data = read_transparency_data(store);
   if (!data) return Response::error(data.status());
   if (request.wants_csv()) {
@@ -332,7 +337,7 @@ Response report(const ApiContext& ctx, CoordinationStore& store, const Request& 
 // Runs `handler` on the coordination store (which leases a pooled connection per call); a JSON
 // object result is sent with `status`.
 template <typename F>
-api::Handler with_store(CoordinationStore* store, F handler, int status = 200) {
+http::Handler with_store(CoordinationStore* store, F handler, int status = 200) {
   return [store, handler, status](const Request& request) -> Response {
     auto result = handler(*store, request);
     if constexpr (std::is_same_v<decltype(result), Response>) {
@@ -354,14 +359,19 @@ json::object listing(const char* key, const std::vector<Record>& records, ToJson
 
 }  // namespace
 
-void add_aid_routes(api::Router& router, ApiContext ctx, CoordinationStore& coordination) {
+void add_aid_routes(http::Router& router, const RouteContext& ctx, CoordinationStore& coordination,
+                    LocationCatalogue locations) {
   CoordinationStore* store = &coordination;
   // Writing routes refuse callers without a fitting token before reading the body; the handlers
   // check what depends on the body (which country, which donor).
-  auto writer = [&ctx](std::vector<Role> roles) { return api::token_route(ctx.pool->authenticator(), std::move(roles)); };
+  auto writer = [&ctx](std::vector<Role> roles) {
+    std::vector<std::string> names;
+    for (Role role : roles) names.emplace_back(store::role_name(role));
+    return http::token_route(ctx.authenticate, std::move(names));
+  };
 
-  router.add("POST", "/api/v1/aid/needs", with_store(store, [ctx](CoordinationStore& s, const Request& r) {
-               return post_need(ctx, s, r);
+  router.add("POST", "/api/v1/aid/needs", with_store(store, [ctx, locations](CoordinationStore& s, const Request& r) {
+               return post_need(ctx, locations, s, r);
              }, 201), writer({Role::kReporter, Role::kAdmin}));
   router.add("GET", "/api/v1/aid/needs", with_store(store, [](CoordinationStore& s, const Request& r) -> Result<json::object> {
                ASSIGN_OR_RETURN(auto needs, s.list_needs(NeedFilter{r.param("country"), r.param("item"),

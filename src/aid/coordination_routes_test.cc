@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "aid/coordination_routes.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "api/store_pool.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 #include "store/sql.h"
@@ -16,10 +17,10 @@ namespace shouwang::aid {
 namespace {
 
 namespace json = boost::json;
-using api::testing::ClientResponse;
-using api::testing::expect_json_object;
-using api::testing::expect_refusal_message;
-using api::testing::http_request;
+using http::testing::ClientResponse;
+using http::testing::expect_json_object;
+using http::testing::expect_refusal_message;
+using http::testing::http_request;
 using shouwang::testing::Backend;
 
 class AidRoutesTest : public ::testing::TestWithParam<Backend> {
@@ -45,9 +46,11 @@ class AidRoutesTest : public ::testing::TestWithParam<Backend> {
     auto coordination = CoordinationStore::open(*database_);
     ASSERT_TRUE(coordination.is_ok()) << coordination.status().to_string();
     coordination_ = std::move(coordination).value();
-    auto router = std::make_shared<api::Router>();
-    add_aid_routes(*router, api::ApiContext{pool_.get(), &clock_}, *coordination_);
-    server_ = api::testing::start_loopback_server(router);
+    auto router = std::make_shared<http::Router>();
+    // Wired as `shouwang serve` wires it: tokens and locations through the figures' store pool.
+    const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
+    add_aid_routes(*router, context, *coordination_, pool_->location_catalogue());
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
@@ -88,7 +91,7 @@ class AidRoutesTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<api::StorePool> pool_;
   std::unique_ptr<store::sql::Database> database_;
   std::unique_ptr<CoordinationStore> coordination_;
-  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, AidRoutesTest, shouwang::testing::kBothBackends,

@@ -1,26 +1,34 @@
 // Handlers of the liaison endpoints: parse, check the token, call the service, answer JSON. Each
-// route's guard checks the token before the body is read; handlers read it from request.token.
+// route's guard checks the token before the body is read; handlers read the caller from
+// request.caller.
 #include "alert/alert_routes.h"
 
 namespace shouwang::alert {
 namespace json = boost::json;
-using api::Request;
-using api::Response;
+using http::Caller;
+using http::Request;
+using http::Response;
 
 namespace {
 
 // Who did it, for the transitions: the token's label, else its role and location.
-std::string actor_of(const store::Token& token) {
-  if (!token.label.empty()) return token.label;
-  return std::string(store::role_name(token.role)) + (token.location.empty() ? "" : ":" + token.location);
+std::string actor_of(const Caller& caller) {
+  if (!caller.label.empty()) return caller.label;
+  return caller.role + (caller.location.empty() ? "" : ":" + caller.location);
 }
 
 // Admins act anywhere; a focal point within its location (everywhere when it has none).
-Status check_token_covers(LiaisonService& service, const store::Token& token, const std::string& location) {
-  if (token.role == store::Role::kAdmin || token.location.empty()) return Status::ok();
-  ASSIGN_OR_RETURN(bool covered, service.covers(token.location, location));
-  if (!covered) return permission_denied("this token is for " + token.location + ", not " + location);
+Status check_caller_covers(LiaisonService& service, const Caller& caller, const std::string& location) {
+  if (caller.role == "admin" || caller.location.empty()) return Status::ok();
+  ASSIGN_OR_RETURN(bool covered, service.covers(caller.location, location));
+  if (!covered) return permission_denied("this token is for " + caller.location + ", not " + location);
   return Status::ok();
+}
+
+// What the caller may see of unpublished alerts: nothing when it presented no token.
+ConfidentialReach reach_of(const Request& request) {
+  if (!request.caller) return {};
+  return ConfidentialReach::of(request.caller->role, request.caller->location);
 }
 
 Result<json::object> parse_body_object(const Request& request) {
@@ -73,9 +81,9 @@ json::object subscription_json(const Subscription& s) {
 // The alert a token may act on: 404 for an id that does not exist, 403 when the token does not
 // cover the alert's location. Only focal points and admins get this far, so the 403 tells another
 // country's focal point that a confidential alert exists, but not where.
-Result<Alert> alert_to_change(LiaisonService& service, const store::Token& token, int64_t id) {
+Result<Alert> alert_to_change(LiaisonService& service, const Caller& caller, int64_t id) {
   ASSIGN_OR_RETURN(Alert alert, service.get_alert(id));
-  Status covered = check_token_covers(service, token, alert.location);
+  Status covered = check_caller_covers(service, caller, alert.location);
   if (covered.is_ok()) return alert;
   if (alert.published() || covered.code() != StatusCode::kPermissionDenied) return covered;
   return permission_denied("this token does not cover the location of alert " + std::to_string(id));
@@ -85,10 +93,10 @@ Result<Alert> alert_to_change(LiaisonService& service, const store::Token& token
 // caller and answers the alert.
 using AlertAction = Result<Alert> (LiaisonService::*)(int64_t, const std::string&, const std::string&);
 Response alert_action_route(LiaisonService& service, const Request& request, AlertAction action) {
-  const store::Token& token = *request.token;
-  auto id = api::parse_id(request.path_params.at("id"));
+  const Caller& caller = *request.caller;
+  auto id = http::parse_id(request.path_params.at("id"));
   if (!id) return Response::error(id.status());
-  if (auto alert = alert_to_change(service, token, *id); !alert) return Response::error(alert.status());
+  if (auto alert = alert_to_change(service, caller, *id); !alert) return Response::error(alert.status());
   std::string note;
   if (!request.body.empty()) {
     auto body = parse_body_object(request);
@@ -97,24 +105,33 @@ Response alert_action_route(LiaisonService& service, const Request& request, Ale
     if (!n) return Response::error(n.status());
     note = *n;
   }
-  auto changed = (service.*action)(*id, actor_of(token), note);
+  auto changed = (service.*action)(*id, actor_of(caller), note);
   if (!changed) return Response::error(changed.status());
   return Response::json(alert_json(*changed));
 }
 
 }  // namespace
 
-void add_alert_routes(api::Router& router, LiaisonService& service) {
+http::Authenticator liaison_authenticator(LiaisonService& service) {
+  return [svc = &service](const std::string& secret) -> Result<Caller> {
+    ASSIGN_OR_RETURN(store::Token token, svc->authenticate(secret));
+    return Caller{.role = std::string(store::role_name(token.role)),
+                  .location = token.location,
+                  .label = token.label,
+                  .token_hash = token.token_hash};
+  };
+}
+
+void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service) {
   LiaisonService* svc = &service;
-  api::Authenticator authenticate = [svc](const std::string& secret) { return svc->authenticate(secret); };
-  const api::RouteGuard liaison = api::token_route(authenticate, {store::Role::kAdmin, store::Role::kFocalPoint});
+  const http::RouteGuard liaison = http::token_route(context.authenticate, {"admin", "focal_point"});
   // Public, but a focal point's or an admin's token also shows the confidential alerts it covers.
-  api::RouteGuard reader = api::token_route(authenticate);
+  http::RouteGuard reader = http::token_route(context.authenticate);
   reader.token_optional = true;
 
   router.add("POST", "/api/v1/events", [svc](const Request& request) {
     Timestamp received = svc->clock().now();
-    const store::Token& token = *request.token;
+    const Caller& caller = *request.caller;
     auto body = parse_body_object(request);
     if (!body) return Response::error(body.status());
     EventReport report;
@@ -135,8 +152,8 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       if (!s) return Response::error(s.status());
       report.severity = *s;
     }
-    if (Status s = check_token_covers(*svc, token, report.location); !s.is_ok()) return Response::error(s);
-    auto update = svc->report_event(report, actor_of(token));
+    if (Status s = check_caller_covers(*svc, caller, report.location); !s.is_ok()) return Response::error(s);
+    auto update = svc->report_event(report, actor_of(caller));
     if (!update) return Response::error(update.status());
     return Response::json(json::object{{"alert_id", update->alert_id},
                                        {"opened", update->opened},
@@ -152,10 +169,10 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
       filter.state = *state;
     }
     filter.location = request.param("location");
-    auto limit = api::whole_number_param(request, "limit", filter.limit, 1, 10'000);
+    auto limit = http::whole_number_param(request, "limit", filter.limit, 1, 10'000);
     if (!limit) return Response::error(limit.status());
     filter.limit = *limit;
-    auto alerts = svc->list_visible_alerts(filter, ConfidentialReach::of(request.token));
+    auto alerts = svc->list_visible_alerts(filter, reach_of(request));
     if (!alerts) return Response::error(alerts.status());
     json::array out;
     for (const auto& a : *alerts) out.push_back(alert_json(a));
@@ -168,7 +185,7 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
     r.content_type = "text/event-stream";
     // What the caller may see is settled when it connects, from the token it presented then.
     r.stream = [bus = svc->shared_bus(), keepalive = svc->options().stream_keepalive,
-                reach = ConfidentialReach::of(request.token)](api::StreamWriter& writer) {
+                reach = reach_of(request)](http::StreamWriter& writer) {
       BusQueue queue(*bus);
       if (!writer.write(": connected\n\n")) return;
       auto last_write = std::chrono::steady_clock::now();
@@ -190,9 +207,9 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
   }, reader);
 
   router.add("GET", "/api/v1/alerts/{id}", [svc](const Request& request) {
-    auto id = api::parse_id(request.path_params.at("id"));
+    auto id = http::parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
-    auto alert = svc->get_visible_alert(*id, ConfidentialReach::of(request.token));
+    auto alert = svc->get_visible_alert(*id, reach_of(request));
     if (!alert) return Response::error(alert.status());
     auto transitions = svc->list_transitions(*id);
     if (!transitions) return Response::error(transitions.status());
@@ -261,7 +278,7 @@ void add_alert_routes(api::Router& router, LiaisonService& service) {
   }, liaison);
 
   router.add("DELETE", "/api/v1/subscriptions/{id}", [svc](const Request& request) {
-    auto id = api::parse_id(request.path_params.at("id"));
+    auto id = http::parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
     if (Status s = svc->delete_subscription(*id); !s.is_ok()) return Response::error(s);
     return Response::json(json::object{{"deleted", *id}});

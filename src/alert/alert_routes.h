@@ -20,10 +20,16 @@
 #pragma once
 
 #include "alert/liaison_service.h"
-#include "api/http.h"
+#include "http/http.h"
 
 namespace shouwang::alert {
 
-void add_alert_routes(api::Router& router, LiaisonService& service);
+// The guards check tokens with `context.authenticate`: give them liaison_authenticator(service),
+// whose lookups the service caches (a token lookup costs more than the rest of an event report).
+// `service` must outlive the router.
+void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service);
+
+// The service's own token lookups (LiaisonService::authenticate), as the http layer's Caller.
+http::Authenticator liaison_authenticator(LiaisonService& service);
 
 }  // namespace shouwang::alert

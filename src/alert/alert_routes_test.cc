@@ -15,8 +15,8 @@
 
 #include "alert/test_support.h"
 #include "alert/test_webhook_receiver.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 #include "tests/support/backends.h"
@@ -26,7 +26,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using api::testing::http_request;
+using http::testing::http_request;
 using Clock = std::chrono::steady_clock;
 using testing::Receiver;
 
@@ -97,16 +97,17 @@ class AlertRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backe
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     service_ = std::move(*service);
     service_->start();
-    auto router = std::make_shared<api::Router>();
-    add_alert_routes(*router, *service_);
-    api::ServerOptions server_options;
+    auto router = std::make_shared<http::Router>();
+    const http::RouteContext context{.clock = &clock_, .authenticate = liaison_authenticator(*service_)};
+    add_alert_routes(*router, context, *service_);
+    http::ServerOptions server_options;
     server_options.port = 0;
-    server_ = std::make_unique<api::HttpServer>(server_options, router);
+    server_ = std::make_unique<http::HttpServer>(server_options, router);
     ASSERT_TRUE(server_->start().is_ok());
   }
 
-  api::testing::ClientResponse call(const std::string& method, const std::string& target, const json::value& body,
-                                    const std::string& token) {
+  http::testing::ClientResponse call(const std::string& method, const std::string& target, const json::value& body,
+                                     const std::string& token) {
     std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
     if (!token.empty()) headers["Authorization"] = "Bearer " + token;
     return http_request(server_->port(), method, target, body.is_null() ? "" : json::serialize(body), headers);
@@ -126,7 +127,7 @@ class AlertRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backe
   SystemClock clock_;
   std::string admin_, focal_nga_, reporter_, focal_egy_, focal_afro_, focal_world_;
   std::unique_ptr<LiaisonService> service_;
-  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 TEST_P(AlertRoutesTest, RegionalWebhookReceivesASignedAlertWithinASecondThenEscalation) {

@@ -48,12 +48,11 @@ std::string bus_payload(json::object payload, const Alert& alert, const std::vec
 
 }  // namespace
 
-ConfidentialReach ConfidentialReach::of(const std::optional<store::Token>& viewer) {
-  if (!viewer) return {};
-  if (viewer->role == store::Role::kAdmin) return {.everywhere = true, .within = ""};
-  if (viewer->role != store::Role::kFocalPoint) return {};
-  // As check_token_covers in alert_routes.cc: a focal point without a location acts everywhere.
-  return {.everywhere = viewer->location.empty(), .within = viewer->location};
+ConfidentialReach ConfidentialReach::of(std::string_view role, const std::string& location) {
+  if (role == "admin") return {.everywhere = true, .within = ""};
+  if (role != "focal_point") return {};
+  // As check_caller_covers in alert_routes.cc: a focal point without a location acts everywhere.
+  return {.everywhere = location.empty(), .within = location};
 }
 
 bool bus_payload_visible(const std::string& payload, const ConfidentialReach& reach) {

@@ -86,7 +86,8 @@ struct ConfidentialReach {
   bool everywhere = false;
   std::string within;  // empty and not everywhere: nowhere
 
-  static ConfidentialReach of(const std::optional<store::Token>& viewer);
+  // For a caller of `role` (a role name; "" for an anonymous caller) acting for `location`.
+  static ConfidentialReach of(std::string_view role, const std::string& location);
 };
 
 // Whether the SSE stream may carry a payload of the in-process bus to a caller of `reach`: a

@@ -570,18 +570,15 @@ TEST_P(LiaisonTest, ASignalJoiningAnUnpublishedEventLeavesItConfidential) {
 
 TEST(ConfidentialReach, FollowsTheRoleAndLocationOfTheToken) {
   auto token = [](store::Role role, const std::string& location) {
-    store::Token t;
-    t.role = role;
-    t.location = location;
-    return std::optional<store::Token>(t);
+    return ConfidentialReach::of(store::role_name(role), location);
   };
   auto nowhere = [](const ConfidentialReach& r) { return !r.everywhere && r.within.empty(); };
-  EXPECT_TRUE(nowhere(ConfidentialReach::of(std::nullopt)));
-  EXPECT_TRUE(nowhere(ConfidentialReach::of(token(store::Role::kReporter, "NGA"))));
-  EXPECT_TRUE(nowhere(ConfidentialReach::of(token(store::Role::kEditor, ""))));
-  EXPECT_TRUE(ConfidentialReach::of(token(store::Role::kAdmin, "")).everywhere);
-  EXPECT_TRUE(ConfidentialReach::of(token(store::Role::kFocalPoint, "")).everywhere);
-  auto nigeria = ConfidentialReach::of(token(store::Role::kFocalPoint, "NGA"));
+  EXPECT_TRUE(nowhere(ConfidentialReach::of("", "")));  // anonymous
+  EXPECT_TRUE(nowhere(token(store::Role::kReporter, "NGA")));
+  EXPECT_TRUE(nowhere(token(store::Role::kEditor, "")));
+  EXPECT_TRUE(token(store::Role::kAdmin, "").everywhere);
+  EXPECT_TRUE(token(store::Role::kFocalPoint, "").everywhere);
+  auto nigeria = token(store::Role::kFocalPoint, "NGA");
   EXPECT_FALSE(nigeria.everywhere);
   EXPECT_EQ(nigeria.within, "NGA");
 }

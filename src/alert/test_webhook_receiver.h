@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/server.h"
+#include "http/server.h"
 
 namespace shouwang::alert::testing {
 
@@ -26,17 +26,17 @@ class Receiver {
   };
 
   explicit Receiver(uint16_t port = 0) {
-    auto router = std::make_shared<api::Router>();
+    auto router = std::make_shared<http::Router>();
     // Under /api/ because the Shouwang server routes only that prefix to its Router.
-    router->add("POST", "/api/hook/{name}", [this](const api::Request& request) {
+    router->add("POST", "/api/hook/{name}", [this](const http::Request& request) {
       std::lock_guard lock(mutex_);
       posts_.push_back({request.path, request.body, request.headers, Clock::now()});
       arrived_.notify_all();
-      return api::Response::json(boost::json::object{{"ok", true}});
+      return http::Response::json(boost::json::object{{"ok", true}});
     });
-    api::ServerOptions options;
+    http::ServerOptions options;
     options.port = port;
-    server_ = std::make_unique<api::HttpServer>(options, router);
+    server_ = std::make_unique<http::HttpServer>(options, router);
     started_ = server_->start();
   }
   bool started() const { return started_.is_ok(); }
@@ -64,7 +64,7 @@ class Receiver {
     }
     return out;
   }
-  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   Status started_;
   std::mutex mutex_;
   std::condition_variable arrived_;

@@ -6,6 +6,8 @@
 
 namespace shouwang::api {
 namespace json = boost::json;
+using http::Request;
+using http::Response;
 namespace {
 
 // Parses the one series a request names (location and indicator, both required) and its
@@ -31,7 +33,7 @@ Result<store::SeriesQuery> series_query_from(const Request& request) {
     query.as_of = *t;
   }
   if (!request.param("lag").empty()) {
-    ASSIGN_OR_RETURN(int64_t lag, whole_number_param(request, "lag", 0, 0, store::kMaxLagDays));
+    ASSIGN_OR_RETURN(int64_t lag, http::whole_number_param(request, "lag", 0, 0, store::kMaxLagDays));
     query.lag = static_cast<int>(lag);
   }
   return query;
@@ -49,17 +51,18 @@ json::object location_json(const Location& loc) {
 
 }  // namespace
 
-void add_data_routes(Router& router, ApiContext ctx) {
-  router.add("GET", "/api/v1/health", [ctx](const Request&) {
-    auto lease = ctx.pool->acquire();
+void add_data_routes(http::Router& router, const http::RouteContext& context, StorePool& pool) {
+  const Clock* clock = context.clock;
+  router.add("GET", "/api/v1/health", [&pool, clock](const Request&) {
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto indicators = (*lease)->list_indicators();
     if (!indicators) return Response::error(indicators.status());
-    return Response::json(json::object{{"status", "ok"}, {"time", ctx.clock->now().to_string()}});
+    return Response::json(json::object{{"status", "ok"}, {"time", clock->now().to_string()}});
   });
 
-  router.add("GET", "/api/v1/locations", [ctx](const Request& request) {
-    auto lease = ctx.pool->acquire();
+  router.add("GET", "/api/v1/locations", [&pool](const Request& request) {
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto locations = (*lease)->list_locations();
     if (!locations) return Response::error(locations.status());
@@ -74,8 +77,8 @@ void add_data_routes(Router& router, ApiContext ctx) {
     return Response::json(json::object{{"locations", std::move(out)}});
   });
 
-  router.add("GET", "/api/v1/indicators", [ctx](const Request&) {
-    auto lease = ctx.pool->acquire();
+  router.add("GET", "/api/v1/indicators", [&pool](const Request&) {
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto indicators = (*lease)->list_indicators();
     if (!indicators) return Response::error(indicators.status());
@@ -89,10 +92,10 @@ void add_data_routes(Router& router, ApiContext ctx) {
     return Response::json(json::object{{"indicators", std::move(out)}});
   });
 
-  router.add("GET", "/api/v1/series", [ctx](const Request& request) {
+  router.add("GET", "/api/v1/series", [&pool](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
-    auto lease = ctx.pool->acquire();
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto series = store::read_location_series(**lease, *query);
     if (!series) return Response::error(series.status());
@@ -116,10 +119,10 @@ void add_data_routes(Router& router, ApiContext ctx) {
     return Response::json(body);
   });
 
-  router.add("GET", "/api/v1/revisions", [ctx](const Request& request) {
+  router.add("GET", "/api/v1/revisions", [&pool](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
-    auto lease = ctx.pool->acquire();
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto revisions = (*lease)->read_revisions(*query);
     if (!revisions) return Response::error(revisions.status());

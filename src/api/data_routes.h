@@ -1,21 +1,13 @@
 // REST endpoints of the reporting & open-data core: health, locations, indicators, series
-// (JSON or CSV, with as_of), revisions, and report submission.
+// (JSON or CSV, with as_of) and revisions.
 #pragma once
 
-#include "api/http.h"
 #include "api/store_pool.h"
-#include "core/time.h"
+#include "http/http.h"
 
 namespace shouwang::api {
 
-struct ApiContext {
-  StorePool* pool = nullptr;
-  const Clock* clock = nullptr;
-  // Bulk uploads by an authenticated reporter (reports, sequences) may be this large; every other
-  // route takes at most kSmallBodyBytes.
-  uint64_t max_upload_bytes = uint64_t{256} << 20;
-};
-
-void add_data_routes(Router& router, ApiContext context);
+// `pool` serves every request and must outlive the router.
+void add_data_routes(http::Router& router, const http::RouteContext& context, StorePool& pool);
 
 }  // namespace shouwang::api

@@ -7,15 +7,15 @@
 #include <filesystem>
 
 #include "api/data_routes.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/open_store.h"
 #include "tests/support/backends.h"
 
 namespace shouwang::api {
 namespace {
 
-using testing::http_request;
+using http::testing::http_request;
 namespace json = boost::json;
 
 // Every data route on both backends: the HTTP API is the same whichever `--db` serves it.
@@ -43,9 +43,10 @@ class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backen
     ASSERT_TRUE((*store)->write_observations(fix, "csv", *Timestamp::parse("2020-03-05T00:00:00Z")).is_ok());
 
     pool_ = std::make_unique<StorePool>(path_);
-    auto router = std::make_shared<Router>();
-    add_data_routes(*router, ApiContext{pool_.get(), &clock_});
-    server_ = testing::start_loopback_server(router);
+    auto router = std::make_shared<http::Router>();
+    const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
+    add_data_routes(*router, context, *pool_);
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
@@ -59,7 +60,7 @@ class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backen
   shouwang::testing::FreshDatabase fresh_;
   std::string path_;
   std::unique_ptr<StorePool> pool_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, DataRoutesTest, shouwang::testing::kBothBackends,
@@ -146,18 +147,6 @@ TEST_P(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
       json::parse(http_request(port(), "GET", "/api/v1/revisions?location=ITA&indicator=cases").body).as_object();
   ASSERT_EQ(revisions["corrections"].as_array().size(), 1u);
   EXPECT_EQ(revisions["corrections"].as_array()[0].as_object()["value"].to_number<double>(), 340);
-}
-
-TEST(StatusToHttp, EveryCodeHasItsStatus) {
-  EXPECT_EQ(http_status_for(StatusCode::kOk), 200);
-  EXPECT_EQ(http_status_for(StatusCode::kInvalidArgument), 400);
-  EXPECT_EQ(http_status_for(StatusCode::kUnauthenticated), 401);
-  EXPECT_EQ(http_status_for(StatusCode::kPermissionDenied), 403);
-  EXPECT_EQ(http_status_for(StatusCode::kNotFound), 404);
-  EXPECT_EQ(http_status_for(StatusCode::kAlreadyExists), 409);
-  EXPECT_EQ(http_status_for(StatusCode::kFailedPrecondition), 422);
-  EXPECT_EQ(http_status_for(StatusCode::kInternal), 500);
-  EXPECT_EQ(http_status_for(StatusCode::kUnavailable), 503);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 
 namespace shouwang::api {
 namespace json = boost::json;
+using http::Request;
+using http::Response;
 namespace {
 
 struct DailySeries {
@@ -52,17 +54,17 @@ Result<DailySeries> read_daily(StorePool& pool, const Request& request) {
 
 }  // namespace
 
-void add_estimate_routes(Router& router, ApiContext ctx) {
-  router.add("GET", "/api/v1/rt", [ctx](const Request& request) {
-    auto daily = read_daily(*ctx.pool, request);
+void add_estimate_routes(http::Router& router, const http::RouteContext& context, StorePool& pool) {
+  router.add("GET", "/api/v1/rt", [&pool](const Request& request) {
+    auto daily = read_daily(pool, request);
     if (!daily) return Response::error(daily.status());
     estimate::RtConfig config;
     config.method = estimate::SerialIntervalMethod::kParametric;
     // COVID-19 serial interval (Nishiura, Linton & Akhmetzhanov 2020) unless given.
     // Ranges wide enough for any pathogen's serial interval, checked before any cast.
-    auto mean = number_param(request, "si_mean", 4.7, 1.0, 100);
-    auto sd = number_param(request, "si_sd", 2.9, 0.01, 100);
-    auto window = whole_number_param(request, "window", 7, 2, 365);
+    auto mean = http::number_param(request, "si_mean", 4.7, 1.0, 100);
+    auto sd = http::number_param(request, "si_sd", 2.9, 0.01, 100);
+    auto window = http::whole_number_param(request, "window", 7, 2, 365);
     if (!mean) return Response::error(mean.status());
     if (!sd) return Response::error(sd.status());
     if (!window) return Response::error(window.status());
@@ -114,8 +116,8 @@ void add_estimate_routes(Router& router, ApiContext ctx) {
     return Response::json(body);
   });
 
-  router.add("GET", "/api/v1/forecasts", [ctx](const Request& request) {
-    auto daily = read_daily(*ctx.pool, request);
+  router.add("GET", "/api/v1/forecasts", [&pool](const Request& request) {
+    auto daily = read_daily(pool, request);
     if (!daily) return Response::error(daily.status());
     estimate::ForecastConfig config;
     auto ours = estimate::forecast_weekly(daily->values, config);

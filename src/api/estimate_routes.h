@@ -2,10 +2,12 @@
 // stored daily series (a region's is the sum of its countries').
 #pragma once
 
-#include "api/data_routes.h"
+#include "api/store_pool.h"
+#include "http/http.h"
 
 namespace shouwang::api {
 
-void add_estimate_routes(Router& router, ApiContext context);
+// `pool` serves every request and must outlive the router.
+void add_estimate_routes(http::Router& router, const http::RouteContext& context, StorePool& pool);
 
 }  // namespace shouwang::api

@@ -6,15 +6,15 @@
 #include <filesystem>
 
 #include "api/estimate_routes.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/open_store.h"
 
 namespace shouwang::api {
 namespace {
 
 namespace json = boost::json;
-using testing::http_request;
+using http::testing::http_request;
 
 class EstimateRoutesTest : public ::testing::Test {
  protected:
@@ -31,9 +31,10 @@ class EstimateRoutesTest : public ::testing::Test {
     rows.push_back({"ITA", "deaths", *Period::parse("2020-W10"), 5});
     ASSERT_TRUE((*store)->write_observations(rows, "csv", clock_.now()).is_ok());
     pool_ = std::make_unique<StorePool>(path_);
-    auto router = std::make_shared<Router>();
-    add_estimate_routes(*router, ApiContext{pool_.get(), &clock_});
-    server_ = testing::start_loopback_server(router);
+    auto router = std::make_shared<http::Router>();
+    const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
+    add_estimate_routes(*router, context, *pool_);
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
@@ -41,10 +42,10 @@ class EstimateRoutesTest : public ::testing::Test {
     pool_.reset();
   }
   ManualClock clock_{*Timestamp::parse("2020-09-01T00:00:00Z")};
-  testing::TempDir dir_{"est"};
+  http::testing::TempDir dir_{"est"};
   std::string path_;
   std::unique_ptr<StorePool> pool_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 TEST_F(EstimateRoutesTest, RtOfAGrowingEpidemicIsAboveOne) {

@@ -8,16 +8,17 @@
 #include <fstream>
 
 #include "knowledge/knowledge.h"
-#include "store/auth.h"
 
 namespace shouwang::api {
 namespace json = boost::json;
+using http::Request;
+using http::Response;
 namespace {
 
 // A whole-number parameter from 0 to 1,000,000 (limits, offsets, editions).
 Result<int> int_param(const Request& request, const std::string& name, std::optional<int> fallback) {
   if (request.param(name).empty() && !fallback) return invalid_argument("parameter '" + name + "' is required");
-  ASSIGN_OR_RETURN(int64_t value, whole_number_param(request, name, fallback.value_or(0), 0, 1'000'000));
+  ASSIGN_OR_RETURN(int64_t value, http::whole_number_param(request, name, fallback.value_or(0), 0, 1'000'000));
   return static_cast<int>(value);
 }
 
@@ -28,7 +29,7 @@ std::optional<std::string> optional_param(const Request& request, const std::str
 
 }  // namespace
 
-void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBase& kb) {
+void add_knowledge_routes(http::Router& router, const http::RouteContext& context, knowledge::KnowledgeBase& kb) {
   router.add("GET", "/api/v1/kb/search", [&kb](const Request& request) {
     knowledge::SearchRequest search;
     search.query = request.param("q");
@@ -50,7 +51,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBa
   });
 
   router.add("GET", "/api/v1/kb/documents/{id}", [&kb](const Request& request) {
-    auto id = parse_id(request.path_params.at("id"));
+    auto id = http::parse_id(request.path_params.at("id"));
     if (!id) return Response::error(id.status());
     auto view = kb.get_document(*id);
     if (!view) return Response::error(view.status());
@@ -69,7 +70,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBa
 
   // POST /api/v1/kb/documents?family=&edition=&lang=&title=&topic=&format=md|txt|html: the body is
   // the document. Editors and admins only.
-  router.add("POST", "/api/v1/kb/documents", [ctx, &kb](const Request& request) {
+  router.add("POST", "/api/v1/kb/documents", [clock = context.clock, &kb](const Request& request) {
     auto edition = int_param(request, "edition", std::nullopt);
     if (!edition) return Response::error(edition.status());
     knowledge::DocumentMeta meta;
@@ -87,7 +88,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBa
     }
     // The importer reads files (it picks the parser by extension), so the body goes through one.
     auto path = std::filesystem::temp_directory_path() /
-                ("shouwang-kb-" + std::to_string(getpid()) + "-" + std::to_string(ctx.clock->now().micros()) + "." + format);
+                ("shouwang-kb-" + std::to_string(getpid()) + "-" + std::to_string(clock->now().micros()) + "." + format);
     {
       std::ofstream out(path, std::ios::binary);
       out << request.body;
@@ -100,7 +101,7 @@ void add_knowledge_routes(Router& router, ApiContext ctx, knowledge::KnowledgeBa
     auto id = kb.add_document(std::move(document).value());
     if (!id) return Response::error(id.status());
     return Response::json(json::object{{"id", *id}}, 201);
-  }, token_route(ctx.pool->authenticator(), {store::Role::kEditor, store::Role::kAdmin}));
+  }, http::token_route(context.authenticate, {"editor", "admin"}));
 }
 
 }  // namespace shouwang::api

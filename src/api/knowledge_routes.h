@@ -2,12 +2,12 @@
 // (public), and adding a document (editor or admin token).
 #pragma once
 
-#include "api/data_routes.h"
+#include "http/http.h"
 #include "knowledge/knowledge.h"
 
 namespace shouwang::api {
 
 // `kb` serves every request (it is safe to share between threads) and must outlive the router.
-void add_knowledge_routes(Router& router, ApiContext context, knowledge::KnowledgeBase& kb);
+void add_knowledge_routes(http::Router& router, const http::RouteContext& context, knowledge::KnowledgeBase& kb);
 
 }  // namespace shouwang::api

@@ -6,8 +6,9 @@
 #include <filesystem>
 
 #include "api/knowledge_routes.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "api/store_pool.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 #include "store/sql.h"
@@ -17,7 +18,7 @@ namespace shouwang::api {
 namespace {
 
 namespace json = boost::json;
-using testing::http_request;
+using http::testing::http_request;
 using shouwang::testing::Backend;
 
 class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
@@ -37,9 +38,10 @@ class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
     auto kb = knowledge::KnowledgeBase::open(*database_, dir_.file("kb-index"));
     ASSERT_TRUE(kb.is_ok()) << kb.status().to_string();
     kb_ = std::move(kb).value();
-    auto router = std::make_shared<Router>();
-    add_knowledge_routes(*router, ApiContext{pool_.get(), &clock_}, *kb_);
-    server_ = testing::start_loopback_server(router);
+    auto router = std::make_shared<http::Router>();
+    const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
+    add_knowledge_routes(*router, context, *kb_);
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
@@ -48,7 +50,7 @@ class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
     database_.reset();
     pool_.reset();
   }
-  testing::ClientResponse add(int edition, const std::string& body, const std::string& token) {
+  http::testing::ClientResponse add(int edition, const std::string& body, const std::string& token) {
     return http_request(server_->port(), "POST",
                         "/api/v1/kb/documents?family=protocol&lang=zh-Hans&format=md&title=%E6%96%B9%E6%A1%88&edition=" +
                             std::to_string(edition),
@@ -56,13 +58,13 @@ class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-03-04T00:00:00Z")};
-  testing::TempDir dir_{"kbapi"};
+  http::testing::TempDir dir_{"kbapi"};
   shouwang::testing::FreshDatabase fresh_;
   std::string path_, editor_, reporter_;
   std::unique_ptr<StorePool> pool_;
   std::unique_ptr<store::sql::Database> database_;
   std::unique_ptr<knowledge::KnowledgeBase> kb_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, KnowledgeRoutesTest, shouwang::testing::kBothBackends,

@@ -6,6 +6,8 @@
 
 namespace shouwang::api {
 namespace json = boost::json;
+using http::Request;
+using http::Response;
 namespace {
 
 json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
@@ -14,6 +16,16 @@ json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
     out.push_back(json::object{{"line", p.line}, {"column", p.column}, {"message", p.message}});
   }
   return out;
+}
+
+// The token the route's guard let in, as the store's may_report_for() reads it.
+Result<store::Token> reporting_token(const Request& request) {
+  if (!request.caller) return internal_error("the report route was registered without a token guard");
+  ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
+  return store::Token{.token_hash = request.caller->token_hash,
+                      .role = role,
+                      .location = request.caller->location,
+                      .label = request.caller->label};
 }
 
 Result<ingest::Format> format_of(const Request& request) {
@@ -27,13 +39,15 @@ Result<ingest::Format> format_of(const Request& request) {
 
 }  // namespace
 
-void add_report_routes(Router& router, ApiContext ctx, std::function<void(const AcceptedReport&)> on_accepted) {
+void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
+                       std::function<void(const AcceptedReport&)> on_accepted) {
   // The guard refuses a caller without a reporter or admin token before the body is read.
-  RouteGuard guard = token_route(ctx.pool->authenticator(), {store::Role::kReporter, store::Role::kAdmin},
-                                 ctx.max_upload_bytes);
-  router.add("POST", "/api/v1/reports", [ctx, on_accepted](const Request& request) {
-    Timestamp received_at = ctx.clock->now();
-    auto lease = ctx.pool->acquire();
+  http::RouteGuard guard = http::token_route(context.authenticate, {"reporter", "admin"}, context.max_upload_bytes);
+  router.add("POST", "/api/v1/reports", [clock = context.clock, &pool, on_accepted](const Request& request) {
+    Timestamp received_at = clock->now();
+    auto who = reporting_token(request);
+    if (!who) return Response::error(who.status());
+    auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto format = format_of(request);
     if (!format) return Response::error(format.status());
@@ -46,18 +60,17 @@ void add_report_routes(Router& router, ApiContext ctx, std::function<void(const 
     options.jhu_indicator = request.param("indicator");
     AcceptedReport accepted;
     accepted.received_at = received_at;
-    const store::Token& who = *request.token;
     options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
       for (const auto& o : batch.observations) {
-        if (!store::may_report_for(who, o.location)) {
-          return permission_denied("this token reports for " + (who.location.empty() ? "no location" : who.location) +
+        if (!store::may_report_for(*who, o.location)) {
+          return permission_denied("this token reports for " + (who->location.empty() ? "no location" : who->location) +
                                    ", not for " + o.location + " (line " + std::to_string(o.line) + ")");
         }
         accepted.series.emplace(o.location, o.indicator);
       }
       return Status::ok();
     };
-    auto report = ingest::import_content(**lease, request.body, *format, options, *ctx.clock);
+    auto report = ingest::import_content(**lease, request.body, *format, options, *clock);
     if (!report) return Response::error(report.status());
 
     json::object body{{"observations", report->observations},

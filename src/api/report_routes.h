@@ -8,7 +8,9 @@
 #include <string>
 #include <utility>
 
-#include "api/data_routes.h"
+#include "api/store_pool.h"
+#include "core/time.h"
+#include "http/http.h"
 
 namespace shouwang::api {
 
@@ -17,7 +19,8 @@ struct AcceptedReport {
   Timestamp received_at;
 };
 
-void add_report_routes(Router& router, ApiContext context,
+// `pool` serves every request and must outlive the router.
+void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
                        std::function<void(const AcceptedReport&)> on_accepted = {});
 
 }  // namespace shouwang::api

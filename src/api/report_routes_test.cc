@@ -6,9 +6,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/data_routes.h"
 #include "api/report_routes.h"
-#include "api/server.h"
-#include "api/test_client.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 
@@ -16,7 +17,7 @@ namespace shouwang::api {
 namespace {
 
 namespace json = boost::json;
-using testing::http_request;
+using http::testing::http_request;
 
 class ReportRoutesTest : public ::testing::Test {
  protected:
@@ -27,19 +28,20 @@ class ReportRoutesTest : public ::testing::Test {
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "test", clock_.now());
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "test", clock_.now());
     pool_ = std::make_unique<StorePool>(path_);
-    auto router = std::make_shared<Router>();
-    add_data_routes(*router, ApiContext{pool_.get(), &clock_});
-    add_report_routes(*router, ApiContext{pool_.get(), &clock_}, [this](const AcceptedReport& report) {
+    auto router = std::make_shared<http::Router>();
+    const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
+    add_data_routes(*router, context, *pool_);
+    add_report_routes(*router, context, *pool_, [this](const AcceptedReport& report) {
       accepted_series_ += static_cast<int>(report.series.size());
     });
-    server_ = testing::start_loopback_server(router);
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
   void TearDown() override {
     server_.reset();
     pool_.reset();
   }
-  testing::ClientResponse post(const std::string& body, const std::string& token,
+  http::testing::ClientResponse post(const std::string& body, const std::string& token,
                                const std::string& type = "text/csv") {
     std::map<std::string, std::string> headers{{"Content-Type", type}};
     if (!token.empty()) headers["Authorization"] = "Bearer " + token;
@@ -52,10 +54,10 @@ class ReportRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
-  testing::TempDir dir_{"rep"};
+  http::testing::TempDir dir_{"rep"};
   std::string path_, reporter_, editor_;
   std::unique_ptr<StorePool> pool_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   std::atomic<int> accepted_series_{0};
 };
 

@@ -7,6 +7,8 @@
 
 namespace shouwang::api {
 namespace json = boost::json;
+using http::Request;
+using http::Response;
 namespace {
 
 // A week parameter may be an ISO week or a date (the week containing it).
@@ -18,7 +20,7 @@ Result<IsoWeek> week_param(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-void add_signal_routes(Router& router, ApiContext ctx, watch::SignalStore& signal_store) {
+void add_signal_routes(http::Router& router, const http::RouteContext& context, watch::SignalStore& signal_store) {
   router.add("GET", "/api/v1/signals", [&signal_store](const Request& request) {
     watch::SignalQuery query;
     if (auto v = request.param("location"); !v.empty()) query.location = v;

@@ -1,4 +1,4 @@
-// Borrowing and returning store connections.
+// Borrowing and returning store connections; the tokens and locations the routes read through them.
 #include "api/store_pool.h"
 
 #include "store/auth.h"
@@ -19,16 +19,31 @@ Result<StorePool::Lease> StorePool::acquire() {
   return Lease(this, std::move(store));
 }
 
-Authenticator StorePool::authenticator() {
-  return [this](const std::string& secret) -> Result<store::Token> {
+http::Authenticator StorePool::authenticator() {
+  return [this](const std::string& secret) -> Result<http::Caller> {
     ASSIGN_OR_RETURN(auto lease, acquire());
-    return store::authenticate(*lease, secret);
+    ASSIGN_OR_RETURN(store::Token token, store::authenticate(*lease, secret));
+    return caller_of(token);
+  };
+}
+
+std::function<Result<std::vector<Location>>()> StorePool::location_catalogue() {
+  return [this]() -> Result<std::vector<Location>> {
+    ASSIGN_OR_RETURN(auto lease, acquire());
+    return lease->list_locations();
   };
 }
 
 void StorePool::give_back(std::unique_ptr<store::Store> store) {
   std::lock_guard lock(mutex_);
   if (idle_.size() < 64) idle_.push_back(std::move(store));
+}
+
+http::Caller caller_of(const store::Token& token) {
+  return http::Caller{.role = std::string(store::role_name(token.role)),
+                      .location = token.location,
+                      .label = token.label,
+                      .token_hash = token.token_hash};
 }
 
 }  // namespace shouwang::api

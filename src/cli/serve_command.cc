@@ -15,9 +15,10 @@
 #include "api/estimate_routes.h"
 #include "api/knowledge_routes.h"
 #include "api/report_routes.h"
-#include "api/server.h"
 #include "api/signal_routes.h"
+#include "api/store_pool.h"
 #include "genome/sharing_routes.h"
+#include "http/server.h"
 #include "store/sql.h"
 #include "watch/report_watch.h"
 #include "watch/watch.h"
@@ -80,23 +81,26 @@ void run_serve(const ServeOptions& opt) {
   // The modules' tables (store::sql): one bounded pool shared by every route, outliving the server.
   auto database = store::sql::Database::open(opt.db);
   if (!database) fail(database.status());
-  auto router = std::make_shared<api::Router>();
-  api::ApiContext context{&pool, &clock, opt.max_report_bytes};
-  api::add_data_routes(*router, context);
+  auto router = std::make_shared<http::Router>();
+  // What every module's routes share: the clock, the token check of their guards, the upload limit.
+  const http::RouteContext context{.clock = &clock, .authenticate = pool.authenticator(),
+                                   .max_upload_bytes = opt.max_report_bytes};
+  api::add_data_routes(*router, context, pool);
   auto detection_signals = watch::SignalStore::open(**database);
   if (!detection_signals) fail(detection_signals.status());
   api::add_signal_routes(*router, context, **detection_signals);
-  api::add_estimate_routes(*router, context);
+  api::add_estimate_routes(*router, context, pool);
   auto knowledge_base = knowledge::KnowledgeBase::open(
       **database, opt.kb_index.empty() ? knowledge::default_index_dir(opt.db) : opt.kb_index);
   if (!knowledge_base) fail(knowledge_base.status());
   api::add_knowledge_routes(*router, context, **knowledge_base);
   auto coordination = aid::CoordinationStore::open(**database);
   if (!coordination) fail(coordination.status());
-  aid::add_aid_routes(*router, context, **coordination);
+  aid::add_aid_routes(*router, context, **coordination, pool.location_catalogue());
   auto genomes = genome::GenomeStore::open(**database);
   if (!genomes) fail(genomes.status());
-  genome::add_genome_routes(*router, context, **genomes, genome::GenomeSharingOptions{.dataset_dir = opt.genome_dataset});
+  genome::add_genome_routes(*router, context, **genomes, pool.location_catalogue(),
+                            genome::GenomeSharingOptions{.dataset_dir = opt.genome_dataset});
 
   alert::LiaisonOptions liaison_options;
   liaison_options.db_path = opt.db;
@@ -109,7 +113,10 @@ void run_serve(const ServeOptions& opt) {
   }
   auto liaison = alert::LiaisonService::open(liaison_options);
   if (!liaison) fail(liaison.status());
-  alert::add_alert_routes(*router, **liaison);
+  // The liaison's routes check tokens through its cache (a lookup costs more than an event report).
+  http::RouteContext liaison_context = context;
+  liaison_context.authenticate = alert::liaison_authenticator(**liaison);
+  alert::add_alert_routes(*router, liaison_context, **liaison);
   (*liaison)->start();
   // Report -> detection -> alert: after each accepted report, on the request's thread. A failure
   // is logged, never returned to the reporter, whose figures are stored either way.
@@ -120,21 +127,21 @@ void run_serve(const ServeOptions& opt) {
                                     for (const auto& s : newest) signals.push_back(liaison_signal(s));
                                     return liaison_service->on_signals(signals, received_at).status();
                                   });
-  api::add_report_routes(*router, context, [&pool, &report_watch](const api::AcceptedReport& report) {
+  api::add_report_routes(*router, context, pool, [&pool, &report_watch](const api::AcceptedReport& report) {
     auto store = pool.acquire();
     Status watched = store ? report_watch.on_report(**store, watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at})
                            : store.status();
     if (!watched.is_ok()) std::cerr << "detection after report: " << watched.to_string() << "\n";
   });
 
-  api::ServerOptions server_options;
+  http::ServerOptions server_options;
   server_options.address = opt.address;
   server_options.port = opt.port;
   server_options.web_root = find_web_root(opt.web_root);
   server_options.tls_cert_file = opt.tls_cert;
   server_options.tls_key_file = opt.tls_key;
   server_options.max_connections = opt.max_connections;
-  api::HttpServer server(server_options, router);
+  http::HttpServer server(server_options, router);
   Status started = server.start();
   if (!started.is_ok()) fail(started);
 

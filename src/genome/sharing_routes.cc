@@ -25,8 +25,9 @@
 
 namespace shouwang::genome {
 namespace json = boost::json;
-using api::Request;
-using api::Response;
+using http::Request;
+using http::Response;
+using http::RouteContext;
 namespace {
 
 // The dataset is loaded once, on the first submission that needs it; a failed load is not kept, so
@@ -58,34 +59,45 @@ class DatasetCache {
   std::shared_ptr<const Dataset> dataset_;
 };
 
-struct Caller {
-  std::optional<store::Token> token;  // none: anonymous
+// Who reads: anonymous, or the holder of a valid token, and what that lets them see.
+struct Reader {
+  bool has_token = false;
   Viewer viewer;
 };
 
 // Reading is open to anyone; a presented token must be valid (401 otherwise, as elsewhere) and
 // widens what is visible: any reporter is a consortium member and owns its country's records.
-Result<Caller> identify_caller(api::ApiContext ctx, const Request& request) {
-  Caller caller;
+Result<Reader> identify_reader(const RouteContext& ctx, const Request& request) {
+  Reader reader;
   const std::string secret = request.bearer_token();
-  if (secret.empty()) return caller;
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  ASSIGN_OR_RETURN(store::Token token, store::authenticate(*lease, secret));
-  caller.viewer.sees_everything = token.role == store::Role::kAdmin;
-  caller.viewer.consortium_member = token.role == store::Role::kReporter;
-  if (token.role == store::Role::kReporter) caller.viewer.own_country = token.location;
-  caller.token = std::move(token);
-  return caller;
+  if (secret.empty()) return reader;
+  if (!ctx.authenticate) return internal_error("the sequence routes were registered without an authenticator");
+  ASSIGN_OR_RETURN(http::Caller caller, ctx.authenticate(secret));
+  reader.has_token = true;
+  reader.viewer.sees_everything = caller.role == "admin";
+  reader.viewer.consortium_member = caller.role == "reporter";
+  if (caller.role == "reporter") reader.viewer.own_country = caller.location;
+  return reader;
 }
 
 // Who may not see a record is told whether credentials would help (401) or these cannot (403).
-Status refusal_for(const Caller& caller, const SequenceRecord& record) {
+Status refusal_for(const Reader& reader, const SequenceRecord& record) {
   const std::string what = "sequence " + std::to_string(record.id) + " is shared with " +
                            (record.metadata.tier == AccessTier::kConsortium
                                 ? std::string("the consortium (reporter tokens)")
                                 : "its owner, " + record.metadata.country + ", only");
-  if (!caller.token) return unauthenticated(what + ": present a token");
+  if (!reader.has_token) return unauthenticated(what + ": present a token");
   return permission_denied(what);
+}
+
+// The token the submission route's guard let in, as the store's may_report_for() reads it.
+Result<store::Token> submitting_token(const Request& request) {
+  if (!request.caller) return unauthenticated("submitting sequences needs a reporter or admin token");
+  ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
+  return store::Token{.token_hash = request.caller->token_hash,
+                      .role = role,
+                      .location = request.caller->location,
+                      .label = request.caller->label};
 }
 
 
@@ -380,9 +392,8 @@ std::vector<NewSequence> analyze_records(const Dataset& dataset, std::vector<Fas
 }
 
 // A country of the location catalogue, when the database has one (a fresh test database may not).
-Status check_country_is_known(api::ApiContext ctx, const std::string& country) {
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  ASSIGN_OR_RETURN(auto locations, lease->list_locations());
+Status check_country_is_known(const LocationCatalogue& catalogue, const std::string& country) {
+  ASSIGN_OR_RETURN(auto locations, catalogue());
   const bool known = std::any_of(locations.begin(), locations.end(), [&](const Location& l) {
     return l.code == country && l.level == LocationLevel::kCountry;
   });
@@ -390,13 +401,14 @@ Status check_country_is_known(api::ApiContext ctx, const std::string& country) {
   return Status::ok();
 }
 
-Response submit_sequences(api::ApiContext ctx, GenomeStore& genomes, DatasetCache& datasets,
-                          const GenomeSharingOptions& options, const Request& request) {
+Response submit_sequences(const RouteContext& ctx, const LocationCatalogue& catalogue, GenomeStore& genomes,
+                          DatasetCache& datasets, const GenomeSharingOptions& options, const Request& request) {
   const Timestamp received_at = ctx.clock->now();
   // The route's guard has checked the token and its role (reporter or admin) before the body was
   // read, and hands it over: no second lookup.
-  if (!request.token) return Response::error(unauthenticated("submitting sequences needs a reporter or admin token"));
-  const store::Token& token = *request.token;
+  auto guarded = submitting_token(request);
+  if (!guarded) return Response::error(guarded.status());
+  const store::Token& token = *guarded;
   auto today = Date::parse(received_at.to_string().substr(0, 10));
   if (!today) return Response::error(today.status());
   auto submission = read_submission(request, *today);
@@ -407,7 +419,7 @@ Response submit_sequences(api::ApiContext ctx, GenomeStore& genomes, DatasetCach
         "this token submits for " + (token.location.empty() ? std::string("no country") : token.location) +
         ", not for " + metadata.country));
   }
-  if (Status known = check_country_is_known(ctx, metadata.country); !known.is_ok()) return Response::error(known);
+  if (Status known = check_country_is_known(catalogue, metadata.country); !known.is_ok()) return Response::error(known);
 
   auto records = read_fasta_records(submission->fasta, options.max_records_per_submission);
   if (!records) return Response::error(records.status());
@@ -447,9 +459,9 @@ Response submit_sequences(api::ApiContext ctx, GenomeStore& genomes, DatasetCach
                         201);
 }
 
-Response list_sequences(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
-  auto caller = identify_caller(ctx, request);
-  if (!caller) return Response::error(caller.status());
+Response list_sequences(const RouteContext& ctx, GenomeStore& genomes, const Request& request) {
+  auto reader = identify_reader(ctx, request);
+  if (!reader) return Response::error(reader.status());
   const std::string format = request.param("format").empty() ? "json" : request.param("format");
   if (format != "json" && format != "fasta" && format != "tsv") {
     return Response::error(invalid_argument("parameter 'format' must be json, fasta or tsv, got '" + format + "'"));
@@ -471,7 +483,7 @@ Response list_sequences(api::ApiContext ctx, GenomeStore& genomes, const Request
   query.offset = *offset;
   query.with_sequence = format == "fasta";
 
-  auto records = genomes.list(query, caller->viewer);
+  auto records = genomes.list(query, reader->viewer);
   if (!records) return Response::error(records.status());
 
   if (format == "fasta") {
@@ -491,11 +503,11 @@ Response list_sequences(api::ApiContext ctx, GenomeStore& genomes, const Request
   json::array items;
   for (const auto& record : *records) items.push_back(record_json(record));
   json::array tiers{"public"};
-  if (caller->viewer.sees_everything || caller->viewer.consortium_member) tiers.emplace_back("consortium");
-  if (caller->viewer.sees_everything) {
+  if (reader->viewer.sees_everything || reader->viewer.consortium_member) tiers.emplace_back("consortium");
+  if (reader->viewer.sees_everything) {
     tiers.emplace_back("owner");
-  } else if (!caller->viewer.own_country.empty()) {
-    tiers.emplace_back("owner:" + caller->viewer.own_country);
+  } else if (!reader->viewer.own_country.empty()) {
+    tiers.emplace_back("owner:" + reader->viewer.own_country);
   }
   return Response::json(json::object{{"count", static_cast<int64_t>(items.size())},
                                      {"limit", query.limit},
@@ -504,25 +516,25 @@ Response list_sequences(api::ApiContext ctx, GenomeStore& genomes, const Request
                                      {"records", std::move(items)}});
 }
 
-Response get_sequence(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
-  auto parsed_id = api::parse_id(request.path_params.at("id"));
+Response get_sequence(const RouteContext& ctx, GenomeStore& genomes, const Request& request) {
+  auto parsed_id = http::parse_id(request.path_params.at("id"));
   if (!parsed_id) return Response::error(parsed_id.status());
   const int64_t id = *parsed_id;
   const std::string format = request.param("format").empty() ? "json" : request.param("format");
   if (format != "json" && format != "fasta") {
     return Response::error(invalid_argument("parameter 'format' must be json or fasta, got '" + format + "'"));
   }
-  auto caller = identify_caller(ctx, request);
-  if (!caller) return Response::error(caller.status());
+  auto reader = identify_reader(ctx, request);
+  if (!reader) return Response::error(reader.status());
   auto record = genomes.find(id, true);
   if (!record) return Response::error(record.status());
-  if (!may_see(caller->viewer, record->metadata)) return Response::error(refusal_for(*caller, *record));
+  if (!may_see(reader->viewer, record->metadata)) return Response::error(refusal_for(*reader, *record));
   if (format == "fasta") return fasta_response(fasta_entry(*record), "shouwang-sequence-" + std::to_string(id) + ".fasta");
   return Response::json(record_json(*record));
 }
 
 // WORLD (or nothing): every country; a WHO region: its countries in the catalogue; a country: itself.
-Result<std::vector<std::string>> countries_of(api::ApiContext ctx, const std::string& location) {
+Result<std::vector<std::string>> countries_of(const LocationCatalogue& catalogue, const std::string& location) {
   if (location.empty() || location == "WORLD") return std::vector<std::string>{};
   ASSIGN_OR_RETURN(LocationLevel level, level_of_location_code(location));
   if (level == LocationLevel::kCountry) return std::vector<std::string>{location};
@@ -530,8 +542,7 @@ Result<std::vector<std::string>> countries_of(api::ApiContext ctx, const std::st
     return invalid_argument("variants are counted per country: 'location' must be WORLD, a WHO region or a country, "
                             "got '" + location + "'");
   }
-  ASSIGN_OR_RETURN(auto lease, ctx.pool->acquire());
-  ASSIGN_OR_RETURN(auto locations, lease->list_locations());
+  ASSIGN_OR_RETURN(auto locations, catalogue());
   std::vector<std::string> countries;
   for (const auto& l : locations) {
     if (l.level == LocationLevel::kCountry && l.parent == location) countries.push_back(l.code);
@@ -540,9 +551,9 @@ Result<std::vector<std::string>> countries_of(api::ApiContext ctx, const std::st
   return countries;
 }
 
-Response variants(api::ApiContext ctx, GenomeStore& genomes, const Request& request) {
+Response variants(const LocationCatalogue& catalogue, GenomeStore& genomes, const Request& request) {
   const std::string location = request.param("location").empty() ? "WORLD" : request.param("location");
-  auto countries = countries_of(ctx, location);
+  auto countries = countries_of(catalogue, location);
   if (!countries) return Response::error(countries.status());
   auto from = date_param(request, "from");
   if (!from) return Response::error(from.status());
@@ -602,18 +613,19 @@ std::filesystem::path default_genome_dataset_dir() {
   return relative;
 }
 
-void add_genome_routes(api::Router& router, api::ApiContext ctx, GenomeStore& genomes, GenomeSharingOptions options) {
+void add_genome_routes(http::Router& router, const RouteContext& ctx, GenomeStore& genomes, LocationCatalogue locations,
+                       GenomeSharingOptions options) {
   if (options.dataset_dir.empty()) options.dataset_dir = default_genome_dataset_dir();
   auto datasets = std::make_shared<DatasetCache>(options.dataset_dir);
-  router.add("POST", "/api/v1/sequences", [ctx, &genomes, datasets, options](const Request& request) {
-    return submit_sequences(ctx, genomes, *datasets, options, request);
-  }, api::token_route(ctx.pool->authenticator(), {store::Role::kReporter, store::Role::kAdmin}, ctx.max_upload_bytes));
+  router.add("POST", "/api/v1/sequences", [ctx, locations, &genomes, datasets, options](const Request& request) {
+    return submit_sequences(ctx, locations, genomes, *datasets, options, request);
+  }, http::token_route(ctx.authenticate, {"reporter", "admin"}, ctx.max_upload_bytes));
   router.add("GET", "/api/v1/sequences",
              [ctx, &genomes](const Request& request) { return list_sequences(ctx, genomes, request); });
   router.add("GET", "/api/v1/sequences/{id}",
              [ctx, &genomes](const Request& request) { return get_sequence(ctx, genomes, request); });
   router.add("GET", "/api/v1/variants",
-             [ctx, &genomes](const Request& request) { return variants(ctx, genomes, request); });
+             [locations, &genomes](const Request& request) { return variants(locations, genomes, request); });
 }
 
 }  // namespace shouwang::genome

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <vector>
 
-#include "api/data_routes.h"
+#include "core/location.h"
 #include "genome/sharing_store.h"
+#include "http/http.h"
 
 namespace shouwang::genome {
 
@@ -24,8 +27,13 @@ struct GenomeSharingOptions {
 // up from the executable to the source folder), else the same path from the current folder.
 std::filesystem::path default_genome_dataset_dir();
 
-// `genomes` serves every request (it leases a connection per call) and must outlive the router.
-void add_genome_routes(api::Router& router, api::ApiContext context, GenomeStore& genomes,
-                       GenomeSharingOptions options);
+// The location catalogue, read to check a submission's country and to list a region's countries
+// (api::StorePool::location_catalogue()).
+using LocationCatalogue = std::function<Result<std::vector<Location>>()>;
+
+// `genomes` serves every request (it leases a connection per call) and must outlive the router;
+// the submission guard and the readers' optional tokens use `context.authenticate`.
+void add_genome_routes(http::Router& router, const http::RouteContext& context, GenomeStore& genomes,
+                       LocationCatalogue locations, GenomeSharingOptions options);
 
 }  // namespace shouwang::genome

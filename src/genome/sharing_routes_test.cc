@@ -11,9 +11,10 @@
 #include <set>
 #include <sstream>
 
-#include "api/server.h"
-#include "api/test_client.h"
+#include "api/store_pool.h"
 #include "genome/sharing_routes.h"
+#include "http/server.h"
+#include "http/test_client.h"
 #include "store/auth.h"
 #include "store/open_store.h"
 #include "store/sql.h"
@@ -23,10 +24,10 @@ namespace shouwang::genome {
 namespace {
 
 namespace json = boost::json;
-using api::testing::ClientResponse;
-using api::testing::expect_json_object;
-using api::testing::expect_refusal_message;
-using api::testing::http_request;
+using http::testing::ClientResponse;
+using http::testing::expect_json_object;
+using http::testing::expect_refusal_message;
+using http::testing::http_request;
 using shouwang::testing::Backend;
 using shouwang::testing::FreshDatabase;
 
@@ -132,10 +133,11 @@ class GenomeSharingTest : public ::testing::TestWithParam<Backend> {
     auto genomes = GenomeStore::open(*database_);
     ASSERT_TRUE(genomes.is_ok()) << genomes.status().to_string();
     genomes_ = std::move(genomes).value();
-    auto router = std::make_shared<api::Router>();
-    add_genome_routes(*router, api::ApiContext{pool_.get(), &clock_}, *genomes_,
+    auto router = std::make_shared<http::Router>();
+    // Wired as `shouwang serve` wires it: tokens and locations through the figures' store pool.
+    add_genome_routes(*router, context(), *genomes_, pool_->location_catalogue(),
                       GenomeSharingOptions{.dataset_dir = kDataset});
-    server_ = api::testing::start_loopback_server(router);
+    server_ = http::testing::start_loopback_server(router);
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
@@ -144,6 +146,8 @@ class GenomeSharingTest : public ::testing::TestWithParam<Backend> {
     database_.reset();
     pool_.reset();
   }
+
+  http::RouteContext context() { return http::RouteContext{.clock = &clock_, .authenticate = pool_->authenticator()}; }
 
   ClientResponse call(const std::string& method, const std::string& target, const std::string& token,
                       const std::string& body = "", const std::string& content_type = "") {
@@ -208,7 +212,7 @@ class GenomeSharingTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<api::StorePool> pool_;
   std::unique_ptr<store::sql::Database> database_;
   std::unique_ptr<GenomeStore> genomes_;
-  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
   std::string gbr_, usa_, che_, donor_, admin_;
 };
 
@@ -432,19 +436,19 @@ TEST_P(GenomeSharingTest, VariantsCountPublicCladesPerIsoWeek) {
 }
 
 TEST_P(GenomeSharingTest, WithoutADatasetSubmissionsAnswer503AndReadsStillWork) {
-  api::Router router;
-  add_genome_routes(router, api::ApiContext{pool_.get(), &clock_}, *genomes_,
+  http::Router router;
+  add_genome_routes(router, context(), *genomes_, pool_->location_catalogue(),
                     GenomeSharingOptions{.dataset_dir = "/nonexistent/sars-cov-2"});
-  api::Request post;
+  http::Request post;
   post.method = "POST";
   post.path = "/api/v1/sequences";
   post.query = {{"country", "GBR"}, {"collection_date", "2021-01-05"}, {"lab", "L"}, {"tier", "public"}};
   post.headers["authorization"] = "Bearer " + gbr_;
   post.body = fasta_of({1});
-  api::Response answer = router.dispatch(post);
+  http::Response answer = router.dispatch(post);
   EXPECT_EQ(answer.status, 503) << answer.body;
   EXPECT_NE(answer.body.find("/nonexistent/sars-cov-2 does not exist"), std::string::npos) << answer.body;
-  api::Request list;
+  http::Request list;
   list.method = "GET";
   list.path = "/api/v1/sequences";
   EXPECT_EQ(router.dispatch(list).status, 200);

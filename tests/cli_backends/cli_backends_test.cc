@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "api/test_client.h"
 #include "core/time.h"
+#include "http/test_client.h"
 #include "tests/support/backends.h"
 #include "tests/support/serve_process.h"
 
@@ -43,7 +43,7 @@ TEST(CliBackends, SameCommandsSameAnswersOnSqliteAndPostgres) {
   FreshDatabase sqlite_db, postgres_db;
   const std::string dbs[2] = {sqlite_db.create(Backend::kSqlite), postgres_db.create(Backend::kPostgres)};
   ASSERT_FALSE(dbs[1].empty());
-  api::testing::TempDir dir("cli-backends");
+  http::testing::TempDir dir("cli-backends");
   {
     std::ofstream fix(dir.file("fix.csv"));
     fix << "location,indicator,date,value\nITA,cases,2021-03-01,999999\n";

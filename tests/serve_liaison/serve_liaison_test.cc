@@ -20,15 +20,15 @@
 
 #include <boost/json.hpp>
 
-#include "api/test_client.h"
+#include "http/test_client.h"
 #include "tests/support/serve_process.h"
 #include "core/period.h"
 
 namespace shouwang {
 namespace {
 
-using api::testing::http_request;
-using api::testing::TempDir;
+using http::testing::http_request;
+using http::testing::TempDir;
 
 using testing::last_line;
 using testing::run;
@@ -69,15 +69,15 @@ TEST(ServeLiaison, AReportThatTripsDetectionReachesTheRegionsWebhookSigned) {
   run("import --db " + db + " --format csv --source ministry " + dir.file("history.csv"));
 
   Receiver receiver;
-  auto router = std::make_shared<api::Router>();
+  auto router = std::make_shared<http::Router>();
   router->add("POST", "/api/hook",  // the server routes /api/ paths only
-              [&receiver](const api::Request& request) {
+              [&receiver](const http::Request& request) {
     std::lock_guard lock(receiver.mutex);
     receiver.posts.emplace_back(request.header("x-shouwang-signature"), request.body);
     receiver.arrived.notify_all();
-    return api::Response::text("ok", "text/plain");
+    return http::Response::text("ok", "text/plain");
   });
-  auto hook_server = api::testing::start_loopback_server(router);
+  auto hook_server = http::testing::start_loopback_server(router);
   ASSERT_NE(hook_server, nullptr);
   run("liaison subscribe --db " + db + " --name 'EURO office' --location EURO --secret s3cret --webhook http://127.0.0.1:" +
       std::to_string(hook_server->port()) + "/api/hook");

@@ -17,16 +17,16 @@
 
 #include <boost/json.hpp>
 
-#include "api/test_client.h"
 #include "core/period.h"
+#include "http/test_client.h"
 #include "tests/support/backends.h"
 #include "tests/support/serve_process.h"
 
 namespace shouwang {
 namespace {
 
-using api::testing::http_request;
-using api::testing::TempDir;
+using http::testing::http_request;
+using http::testing::TempDir;
 using testing::last_line;
 using testing::run;
 
@@ -67,17 +67,17 @@ TEST(ServeMulti, TwoServersOnOneDatabaseShareTheWorkAndDeliverEachTransitionOnce
   run("import --db " + db + " --format csv --source ministry " + dir.file("history.csv"));
 
   Receiver receiver;
-  auto router = std::make_shared<api::Router>();
-  router->add("POST", "/api/hook", [&receiver](const api::Request& request) {
+  auto router = std::make_shared<http::Router>();
+  router->add("POST", "/api/hook", [&receiver](const http::Request& request) {
     auto body = boost::json::parse(request.body).as_object();
     std::lock_guard lock(receiver.mutex);
     ++receiver.posts_by_key[std::string(body.at("idempotency_key").as_string())];
     ++receiver.posts_by_event[std::string(body.at("event").as_string())];
     ++receiver.total;
     receiver.arrived.notify_all();
-    return api::Response::text("ok", "text/plain");
+    return http::Response::text("ok", "text/plain");
   });
-  auto hook_server = api::testing::start_loopback_server(router);
+  auto hook_server = http::testing::start_loopback_server(router);
   ASSERT_NE(hook_server, nullptr);
   const std::string hook = "http://127.0.0.1:" + std::to_string(hook_server->port()) + "/api/hook";
   run("liaison subscribe --db " + db + " --name 'EURO office' --location EURO --webhook " + hook);
@@ -100,7 +100,7 @@ TEST(ServeMulti, TwoServersOnOneDatabaseShareTheWorkAndDeliverEachTransitionOnce
   std::atomic<int> failures{0};
   std::mutex failure_mutex;
   std::string first_failure;
-  auto failed = [&](const api::testing::ClientResponse& r) {
+  auto failed = [&](const http::testing::ClientResponse& r) {
     ++failures;
     std::lock_guard lock(failure_mutex);
     if (first_failure.empty()) first_failure = std::to_string(r.status) + " " + r.body;

@@ -9,13 +9,13 @@
 #include <fstream>
 #include <thread>
 
-#include "api/test_client.h"
+#include "http/test_client.h"
 #include "tests/support/serve_process.h"
 
 namespace shouwang {
 namespace {
 
-using api::testing::TempDir;
+using http::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
 // Sends `request` on a fresh loopback connection and returns what comes back until the server

@@ -4,7 +4,7 @@
 // headers alone (Router::admit); only an admitted request has its body read, up to the route's
 // limit. Handlers block on the database, so they run on a fixed worker pool; an event stream
 // (SSE) blocks for its whole life, so it gets a thread of its own, up to max_streams.
-#include "api/server.h"
+#include "http/server.h"
 
 #include <sys/resource.h>
 
@@ -23,11 +23,11 @@
 #include <sstream>
 #include <thread>
 
-namespace shouwang::api {
+namespace shouwang::http {
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -36,7 +36,7 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // The request line and headers as the router sees them, or the refusal of a malformed target.
-Result<Request> request_head(const http::request_parser<http::string_body>::value_type& raw) {
+Result<Request> request_head(const beast_http::request_parser<beast_http::string_body>::value_type& raw) {
   Request request;
   request.method = std::string(raw.method_string());
   auto target = boost::urls::parse_origin_form(raw.target());
@@ -226,7 +226,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(boost::none);
     lowest().expires_after(first_request_ ? server_.options.header_timeout : server_.options.idle_timeout);
     waiting_for_header_ = true;
-    http::async_read_header(stream_, buffer_, *parser_,
+    beast_http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
@@ -234,8 +234,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     waiting_for_header_ = false;
     if (ec) {
       // A header too large or malformed gets its answer; timeouts and closed sockets just end.
-      if (ec == http::error::header_limit) return refuse(431, "the request header is too large");
-      if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      if (ec == beast_http::error::header_limit) return refuse(431, "the request header is too large");
+      if (ec.category() == beast_http::make_error_code(beast_http::error::bad_target).category()) {
         return refuse(400, "malformed request");
       }
       return close();
@@ -243,7 +243,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto& raw = parser_->get();
     version_ = raw.version();
     keep_alive_ = raw.keep_alive();
-    is_head_ = raw.method() == http::verb::head;
+    is_head_ = raw.method() == beast_http::verb::head;
     auto head = request_head(raw);
     if (!head) {
       // Outside the API a bad path is just a file that does not exist.
@@ -275,13 +275,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     parser_->body_limit(admission_.max_body_bytes);
     if (parser_->is_done()) return run_handler();
-    if (beast::iequals(raw[http::field::expect], "100-continue")) {
-      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+    if (beast::iequals(raw[beast_http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_,
+                                                                                  version_);
       lowest().expires_after(server_.options.write_timeout);
-      return http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
-        if (ec) return self->close();
-        self->read_body();
-      });
+      return beast_http::async_write(stream_, *cont,
+                                     [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
+                                       if (ec) return self->close();
+                                       self->read_body();
+                                     });
     }
     read_body();
   }
@@ -290,8 +292,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // one is closed.
   void read_body() {
     lowest().expires_after(server_.options.body_stall_timeout);
-    http::async_read_some(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (ec == http::error::body_limit) {
+    auto on_read = [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == beast_http::error::body_limit) {
         self->keep_alive_ = false;
         return self->refuse(413, "the body is larger than this endpoint takes (" +
                                      std::to_string(self->admission_.max_body_bytes) + " bytes)");
@@ -299,7 +301,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (ec) return self->close();
       if (!self->parser_->is_done()) return self->read_body();
       self->run_handler();
-    });
+    };
+    beast_http::async_read_some(stream_, buffer_, *parser_, std::move(on_read));
   }
 
   void run_handler() {
@@ -335,10 +338,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write(Response response) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                   version_ ? version_ : 11);
-    res->set(http::field::server, "shouwang");
-    res->set(http::field::content_type, response.content_type);
+    auto res = std::make_shared<beast_http::response<beast_http::string_body>>(
+        static_cast<beast_http::status>(response.status), version_ ? version_ : 11);
+    res->set(beast_http::field::server, "shouwang");
+    res->set(beast_http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) res->insert(name, value);
     bool keep = keep_alive_ && !server_.stopping;
     res->keep_alive(keep);
@@ -349,7 +352,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       res->prepare_payload();
     }
     lowest().expires_after(server_.options.write_timeout);
-    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, size_t) {
+    beast_http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, size_t) {
       if (ec || !keep) return self->close();
       self->first_request_ = false;
       self->read_header();
@@ -411,7 +414,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   std::list<HttpServer::Impl::Closer>::iterator registration_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   Request request_;
   std::string encoded_path_;
   Router::Admission admission_;
@@ -575,4 +578,4 @@ void HttpServer::wait() {
   s.joined = true;
 }
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http

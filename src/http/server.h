@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "api/http.h"
+#include "http/http.h"
 #include "core/status.h"
 
-namespace shouwang::api {
+namespace shouwang::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -68,4 +68,4 @@ Response serve_static(const std::string& web_root, std::string_view encoded_path
 // Content-Security-Policy of the web UI's pages.
 void add_security_headers(Response& response, bool is_page);
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http

@@ -14,9 +14,9 @@
 #include <memory>
 #include <string>
 
-#include "api/server.h"
+#include "http/server.h"
 
-namespace shouwang::api::testing {
+namespace shouwang::http::testing {
 
 struct ClientResponse {
   int status = 0;
@@ -27,19 +27,19 @@ struct ClientResponse {
 inline ClientResponse http_request(uint16_t port, const std::string& method, const std::string& target,
                                    const std::string& body = "", std::map<std::string, std::string> headers = {}) {
   namespace beast = boost::beast;
-  namespace http = beast::http;
+  namespace beast_http = beast::http;
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
+  beast_http::request<beast_http::string_body> req{beast_http::string_to_verb(method), target, 11};
+  req.set(beast_http::field::host, "127.0.0.1");
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
-  http::write(socket, req);
+  beast_http::write(socket, req);
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(socket, buffer, res);
+  beast_http::response<beast_http::string_body> res;
+  beast_http::read(socket, buffer, res);
   ClientResponse out;
   out.status = static_cast<int>(res.result_int());
   out.body = res.body();
@@ -93,4 +93,4 @@ inline std::unique_ptr<HttpServer> start_loopback_server(std::shared_ptr<const R
   return server;
 }
 
-}  // namespace shouwang::api::testing
+}  // namespace shouwang::http::testing

@@ -9,9 +9,9 @@
 
 #include <boost/url.hpp>
 
-#include "api/server.h"
+#include "http/server.h"
 
-namespace shouwang::api {
+namespace shouwang::http {
 namespace fs = std::filesystem;
 namespace {
 
@@ -117,4 +117,4 @@ Response serve_static(const std::string& web_root, std::string_view encoded_path
   return response;
 }
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http

@@ -1,5 +1,5 @@
 // Request helpers, responses and the router.
-#include "api/http.h"
+#include "http/http.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include "core/json_text.h"
 
-namespace shouwang::api {
+namespace shouwang::http {
 namespace {
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -75,7 +75,13 @@ Response Response::error(const Status& status) {
 
 RouteGuard public_route(uint64_t max_body_bytes) { return RouteGuard{.max_body_bytes = max_body_bytes}; }
 
-RouteGuard token_route(Authenticator authenticate, std::vector<store::Role> roles, uint64_t max_body_bytes) {
+RouteGuard token_route(Authenticator authenticate, std::vector<std::string> roles, uint64_t max_body_bytes) {
+  // A token route is never public: one registered without an authenticator refuses every token.
+  if (!authenticate) {
+    authenticate = [](const std::string&) -> Result<Caller> {
+      return internal_error("this route needs a token but was registered without an authenticator");
+    };
+  }
   return RouteGuard{.authenticate = std::move(authenticate), .roles = std::move(roles), .max_body_bytes = max_body_bytes};
 }
 
@@ -99,8 +105,8 @@ bool Router::has_route(const std::string& path) const {
 
 namespace {
 
-// The guard's verdict on the request's credentials: OK (request.token set when one was given and
-// valid), or the Status to answer with.
+// The guard's verdict on the request's credentials: OK (request.caller set when a token was given
+// and valid), or the Status to answer with.
 Status check_guard(const RouteGuard& guard, Request& request) {
   if (!guard.authenticate) return Status::ok();
   std::string secret = request.bearer_token();
@@ -108,17 +114,16 @@ Status check_guard(const RouteGuard& guard, Request& request) {
     if (guard.token_optional) return Status::ok();
     return unauthenticated("this request needs a token (Authorization: Bearer <token>)");
   }
-  ASSIGN_OR_RETURN(store::Token token, guard.authenticate(secret));
+  ASSIGN_OR_RETURN(Caller caller, guard.authenticate(secret));
   if (!guard.roles.empty() &&
-      std::find(guard.roles.begin(), guard.roles.end(), token.role) == guard.roles.end()) {
+      std::find(guard.roles.begin(), guard.roles.end(), caller.role) == guard.roles.end()) {
     std::string allowed;
     for (size_t i = 0; i < guard.roles.size(); ++i) {
-      allowed += (i == 0 ? "" : i + 1 == guard.roles.size() ? " or " : ", ") + std::string(store::role_name(guard.roles[i]));
+      allowed += (i == 0 ? "" : i + 1 == guard.roles.size() ? " or " : ", ") + guard.roles[i];
     }
-    return permission_denied("a " + std::string(store::role_name(token.role)) + " token cannot do this (" + allowed +
-                             " needed)");
+    return permission_denied("a " + caller.role + " token cannot do this (" + allowed + " needed)");
   }
-  request.token = std::move(token);
+  request.caller = std::move(caller);
   return Status::ok();
 }
 
@@ -214,4 +219,4 @@ Result<int64_t> parse_id(const std::string& text) {
   return id;
 }
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http

@@ -1,8 +1,18 @@
-// The HTTP layer's own small vocabulary: a parsed request, a response, and a router by method and
-// path pattern ("/api/v1/alerts/{id}/ack"). Every module's REST endpoints are plain functions
-// Request -> Response registered on the Router with a RouteGuard (who may call it, how large its
-// body may be); the Beast server in server.h checks the guard from the headers alone, before it
-// reads a byte of the body, then runs the handler.
+// The http layer: the HTTP machinery every module's REST endpoints are built on, and nothing of any
+// module's data. A parsed Request, a Response, and a Router by method and path pattern
+// ("/api/v1/alerts/{id}/ack") whose routes are plain functions Request -> Response, each with a
+// RouteGuard (who may call it, how large its body may be); the Beast server in http/server.h checks
+// the guard from the headers alone, before it reads a byte of the body, then runs the handler.
+//
+// One way to register routes: every module that serves HTTP exposes
+//   void add_<module>_routes(http::Router& router, const http::RouteContext& context, <its own stores...>);
+// and `shouwang serve` (cli/serve_command.cc) calls each on one Router. The RouteContext is what
+// every module shares: the clock, the authenticator its token_route() guards use, the bulk upload
+// limit. Anything module-specific (a store, the location catalogue) is a further parameter.
+//
+// Callers are generic here: an Authenticator turns a bearer secret into a Caller (role name,
+// location, label); which roles exist and what they mean is the store's and the modules' business
+// (store/auth.h issues the tokens, api::StorePool::authenticator() checks them).
 #pragma once
 
 #include <cstdint>
@@ -17,9 +27,17 @@
 
 #include "core/json_text.h"
 #include "core/status.h"
-#include "store/store.h"
+#include "core/time.h"
 
-namespace shouwang::api {
+namespace shouwang::http {
+
+// Who made a request, as the route's authenticator found them from their bearer token.
+struct Caller {
+  std::string role;        // the role's name, as token_route() lists them ("admin", "reporter", ...)
+  std::string location;    // the location code the token acts for; may be empty
+  std::string label;       // the token's label (a donor's name, a person); may be empty
+  std::string token_hash;  // identifies the token without its secret
+};
 
 struct Request {
   std::string method;  // GET, POST, ...
@@ -28,8 +46,8 @@ struct Request {
   std::map<std::string, std::string> path_params;   // {name} segments of the matched route
   std::map<std::string, std::string> headers;       // lower-case names
   std::string body;
-  // The caller's token when the route's guard checked one (always set on a route that needs one).
-  std::optional<store::Token> token;
+  // The caller when the route's guard checked a token (always set on a route that needs one).
+  std::optional<Caller> caller;
 
   // The parameter or "" when absent.
   std::string param(const std::string& name) const;
@@ -72,23 +90,33 @@ using Handler = std::function<Response(const Request&)>;
 // Every route but the bulk uploads takes at most this much body.
 inline constexpr uint64_t kSmallBodyBytes = uint64_t{1} << 20;
 
-// Turns a bearer secret into its token: Unauthenticated for an unknown one, Unavailable when the
-// token store cannot be read (503, never a misleading 401).
-using Authenticator = std::function<Result<store::Token>(const std::string& secret)>;
+// Turns a bearer secret into its caller: Unauthenticated for an unknown one, Unavailable when the
+// tokens cannot be read (503, never a misleading 401).
+using Authenticator = std::function<Result<Caller>(const std::string& secret)>;
 
 // Who may call a route and how much body it takes, decided from the request line and headers.
 struct RouteGuard {
-  Authenticator authenticate;    // null: a public route
-  std::vector<store::Role> roles;  // with authenticate: the roles let in (empty: any valid token)
-  bool token_optional = false;   // public, but a valid token shows more (confidential alerts)
+  Authenticator authenticate;      // null: a public route
+  std::vector<std::string> roles;  // with authenticate: the role names let in (empty: any valid token)
+  bool token_optional = false;     // public, but a valid token shows more (confidential alerts)
   uint64_t max_body_bytes = kSmallBodyBytes;
 };
 
 // A public route whose body may be up to `max_body_bytes`.
 RouteGuard public_route(uint64_t max_body_bytes = kSmallBodyBytes);
-// A route for tokens of `roles` (any role when empty).
-RouteGuard token_route(Authenticator authenticate, std::vector<store::Role> roles = {},
+// A route for tokens whose role is one of `roles` (any role when empty).
+RouteGuard token_route(Authenticator authenticate, std::vector<std::string> roles = {},
                        uint64_t max_body_bytes = kSmallBodyBytes);
+
+// What every module's add_<module>_routes() is given (see the top of this file).
+struct RouteContext {
+  const Clock* clock = nullptr;
+  // Checks bearer secrets for the module's token_route() guards.
+  Authenticator authenticate;
+  // Bulk uploads by an authenticated caller (reports, sequences) may be this large; every other
+  // route takes at most kSmallBodyBytes.
+  uint64_t max_upload_bytes = uint64_t{256} << 20;
+};
 
 class Router {
  public:
@@ -103,7 +131,7 @@ class Router {
     const void* route = nullptr;
   };
   // Matches the route (404, 405), checks its guard from the headers (401, 403, 503) and the
-  // announced Content-Length against its limit (413). Fills request.path_params and request.token.
+  // announced Content-Length against its limit (413). Fills request.path_params and request.caller.
   Admission admit(Request& request, std::optional<uint64_t> content_length) const;
   // Runs the admitted route's handler on the request, body included.
   Response run(const Admission& admission, const Request& request) const;
@@ -131,4 +159,4 @@ Result<int64_t> whole_number_param(const Request& request, const std::string& na
 // A positive whole number from a path segment (an id), InvalidArgument otherwise.
 Result<int64_t> parse_id(const std::string& text);
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http

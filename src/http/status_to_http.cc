@@ -1,7 +1,7 @@
 // The one mapping from Status codes to HTTP statuses.
-#include "api/http.h"
+#include "http/http.h"
 
-namespace shouwang::api {
+namespace shouwang::http {
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -18,4 +18,4 @@ int http_status_for(StatusCode code) {
   return 500;
 }
 
-}  // namespace shouwang::api
+}  // namespace shouwang::http
