@@ -183,8 +183,38 @@ class SqliteStore final : public Store {
 
     ASSIGN_OR_RETURN(auto load_current, db_->prepare(
         "SELECT period, revision, value FROM observations WHERE series_id=? ORDER BY period, revision"));
-    ASSIGN_OR_RETURN(auto insert, db_->prepare(
-        "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES(?,?,?,?,?)"));
+    // Revisions are inserted kRowsPerInsert at a time by one multi-row statement: a bulk import
+    // then pays SQLite's per-statement cost (step, reset, VDBE start) once per batch, not per row.
+    struct PendingRevision {
+      int64_t series_id, period, revision;
+      double value;
+    };
+    constexpr size_t kRowsPerInsert = 64;
+    auto insert_sql = [](size_t rows) {
+      std::string sql = "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES";
+      for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+      return sql;
+    };
+    ASSIGN_OR_RETURN(auto insert_batch, db_->prepare(insert_sql(kRowsPerInsert)));
+    ASSIGN_OR_RETURN(auto insert_one, db_->prepare(insert_sql(1)));
+    std::vector<PendingRevision> pending;
+    pending.reserve(kRowsPerInsert);
+    auto flush = [&]() -> Status {
+      const bool full = pending.size() == kRowsPerInsert;
+      for (size_t start = 0; start < pending.size(); start += full ? kRowsPerInsert : 1) {
+        Statement& insert = full ? insert_batch : insert_one;
+        int n = 1;
+        for (size_t i = start; i < (full ? pending.size() : start + 1); ++i) {
+          const PendingRevision& r = pending[i];
+          insert.bind(n, r.series_id).bind(n + 1, r.period).bind(n + 2, r.revision).bind(n + 3, r.value);
+          insert.bind(n + 4, reported_at.micros());
+          n += 5;
+        }
+        RETURN_IF_ERROR(insert.run());
+      }
+      pending.clear();
+      return Status::ok();
+    };
     // Current value and revision of each period of the series being written.
     std::unordered_map<int64_t, std::pair<int64_t, double>> current;
     int64_t loaded_series = -1;
@@ -209,11 +239,12 @@ class SqliteStore final : public Store {
         if (found->second.second == row.value) continue;  // unchanged: no new revision
         revision = found->second.first + 1;
       }
-      insert.bind(1, series_id).bind(2, period).bind(3, revision).bind(4, row.value).bind(5, reported_at.micros());
-      RETURN_IF_ERROR(insert.run());
+      pending.push_back(PendingRevision{series_id, period, revision, row.value});
+      if (pending.size() == kRowsPerInsert) RETURN_IF_ERROR(flush());
       current[period] = {revision, row.value};
       ++summary.new_revisions;
     }
+    RETURN_IF_ERROR(flush());
     RETURN_IF_ERROR(tx->commit());
     return summary;
   }
