@@ -18,17 +18,9 @@
 namespace shouwang::cli {
 namespace {
 
-// Schema version of each module, as recorded in the database (none before the first migration).
 Result<std::map<std::string, int64_t>> module_versions(store::sql::Database& db) {
   ASSIGN_OR_RETURN(auto conn, db.acquire());
-  // Created here when absent so that a fresh database reads as "nothing applied".
-  RETURN_IF_ERROR(conn->exec(
-      "CREATE TABLE IF NOT EXISTS shouwang_migrations(module TEXT NOT NULL, version BIGINT NOT NULL, "
-      "applied_at_micros BIGINT NOT NULL, PRIMARY KEY(module, version))"));
-  ASSIGN_OR_RETURN(auto rows, conn->query("SELECT module, MAX(version) FROM shouwang_migrations GROUP BY module"));
-  std::map<std::string, int64_t> out;
-  for (size_t i = 0; i < rows.size(); ++i) out[rows[i].text(0)] = rows[i].int64(1);
-  return out;
+  return store::sql::module_versions(*conn);
 }
 
 template <typename ModuleStore>

@@ -33,6 +33,12 @@ std::string dialect_ddl(std::string_view sql, Dialect dialect) {
   return replace_all(std::move(text), "{blob}", pg ? "BYTEA" : "BLOB");
 }
 
+Status create_migrations_table(Connection& conn) {
+  return conn.exec(
+      "CREATE TABLE IF NOT EXISTS shouwang_migrations(module TEXT NOT NULL, version BIGINT NOT NULL, "
+      "applied_at_micros BIGINT NOT NULL, PRIMARY KEY(module, version))");
+}
+
 }  // namespace
 
 bool Row::is_null(int col) const { return std::holds_alternative<std::monostate>(cells_[col]); }
@@ -153,9 +159,7 @@ Database::Lease::~Lease() {
 Status migrate(Connection& conn, const Schema& schema) {
   ASSIGN_OR_RETURN(auto tx, Transaction::begin(conn));
   RETURN_IF_ERROR(conn.lock_for_migration());
-  RETURN_IF_ERROR(conn.exec(
-      "CREATE TABLE IF NOT EXISTS shouwang_migrations(module TEXT NOT NULL, version BIGINT NOT NULL, "
-      "applied_at_micros BIGINT NOT NULL, PRIMARY KEY(module, version))"));
+  RETURN_IF_ERROR(create_migrations_table(conn));
   ASSIGN_OR_RETURN(int64_t applied,
                    conn.scalar("SELECT COALESCE(MAX(version), 0) FROM shouwang_migrations WHERE module = ?",
                                std::string(schema.module)));
@@ -178,6 +182,14 @@ Status migrate(Connection& conn, const Schema& schema) {
     (void)ignored;
   }
   return tx.commit();
+}
+
+Result<std::map<std::string, int64_t>> module_versions(Connection& conn) {
+  RETURN_IF_ERROR(create_migrations_table(conn));
+  ASSIGN_OR_RETURN(Rows rows, conn.query("SELECT module, MAX(version) FROM shouwang_migrations GROUP BY module"));
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < rows.size(); ++i) out[rows[i].text(0)] = rows[i].int64(1);
+  return out;
 }
 
 Status migrate(Connection& conn, std::span<const Schema> schemas) {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -201,6 +202,8 @@ struct Schema {
 // whose schema is newer than this binary's is FailedPrecondition.
 Status migrate(Connection& conn, std::span<const Schema> schemas);
 Status migrate(Connection& conn, const Schema& schema);
+// The schema version of each module as this database records it (absent: nothing applied).
+Result<std::map<std::string, int64_t>> module_versions(Connection& conn);
 // Opens a connection from `db` and migrates it; for modules' open() functions.
 Status migrate(Database& db, const Schema& schema);
 

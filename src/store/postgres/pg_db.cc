@@ -98,6 +98,8 @@ std::string Rows::text(int row, int col) const {
 
 int64_t Rows::int64(int row, int col) const {
   const char* text = PQgetvalue(result_.get(), row, col);
+  // A boolean (EXISTS, comparisons) prints as "t" or "f".
+  if (PQgetlength(result_.get(), row, col) == 1 && (*text == 't' || *text == 'f')) return *text == 't';
   int64_t value = 0;
   std::from_chars(text, text + PQgetlength(result_.get(), row, col), value);
   return value;

@@ -51,7 +51,7 @@ class Rows {
   int columns() const;
   bool is_null(int row, int col) const;
   std::string text(int row, int col) const;
-  int64_t int64(int row, int col) const;
+  int64_t int64(int row, int col) const;  // booleans read as 0 and 1
   double float8(int row, int col) const;
   // How many rows an INSERT, UPDATE or DELETE touched.
   int64_t affected() const;

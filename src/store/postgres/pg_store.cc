@@ -116,7 +116,7 @@ ON CONFLICT DO NOTHING)sql";
 // After the lock: whether any of the locked series holds a revision yet. A batch of new series
 // (the usual bulk import) needs no comparison with stored values and is copied straight in.
 constexpr std::string_view kAnyStored = R"sql(
-SELECT CASE WHEN EXISTS(SELECT 1 FROM observations WHERE series_id = ANY($1::bigint[])) THEN 1 ELSE 0 END)sql";
+SELECT EXISTS(SELECT 1 FROM observations WHERE series_id = ANY($1::bigint[])))sql";
 
 // Staged rows carry their key's changes in batch order (see stage_changes): `step` numbers them
 // 1, 2, ... and `first_value` is step 1's value. Step 1 is a revision unless it equals the latest
