@@ -58,6 +58,7 @@ class Rows {
 
  private:
   friend class Db;
+  friend class BinaryCopy;
   struct Clear {
     void operator()(pg_result* result) const;
   };
@@ -85,6 +86,43 @@ class CopyData {
   void separate();
   std::string text_;
   bool row_open_ = false;
+};
+
+class Db;
+
+// Rows for COPY ... FROM STDIN WITH (FORMAT binary), handed to libpq a piece at a time as they are
+// encoded, so the server stores the first rows while later ones are still being built. Binary input
+// spares the server parsing each date, timestamp and number from text, about a third of its time in
+// a bulk import. libpq has no encoder for this format, so this follows PostgreSQL's documented
+// COPY BINARY layout (header, then per row a field count and length-prefixed big-endian values).
+class BinaryCopy {
+ public:
+  // Starts `copy_statement` on db. Until finish(), db runs nothing else.
+  static Result<std::unique_ptr<BinaryCopy>> start(Db& db, std::string_view copy_statement);
+  // Ends the COPY as failed if finish() was not reached, so the transaction rolls back.
+  ~BinaryCopy();
+  BinaryCopy(const BinaryCopy&) = delete;
+  BinaryCopy& operator=(const BinaryCopy&) = delete;
+
+  BinaryCopy& row(int fields);
+  BinaryCopy& int64(int64_t value);    // bigint
+  BinaryCopy& int32(int32_t value);    // integer
+  BinaryCopy& int16(int16_t value);    // smallint
+  BinaryCopy& float8(double value);    // double precision
+  BinaryCopy& date(int32_t days_since_1970);
+  BinaryCopy& timestamp(Timestamp value);  // timestamptz
+  BinaryCopy& text(std::string_view value);
+  // Sends the trailer and what is buffered, ends the COPY and gives its outcome.
+  Status finish();
+
+ private:
+  explicit BinaryCopy(Db& db);
+  void put_be(uint64_t value, int bytes);
+  void flush_if_full();
+  Db& db_;
+  std::string buffer_;
+  const char* failure_ = nullptr;
+  bool ended_ = false;
 };
 
 // One connection; like a SQLite handle, used by one thread at a time.
@@ -115,6 +153,7 @@ class Db {
   bool connection_lost() const;
 
  private:
+  friend class BinaryCopy;
   explicit Db(pg_conn* conn) : conn_(conn) {}
   // The Status for a failed result (nullptr when libpq gave none).
   Status error(pg_result* result) const;

@@ -28,6 +28,7 @@
 namespace shouwang::store {
 namespace {
 
+using postgres::BinaryCopy;
 using postgres::CopyData;
 using postgres::Db;
 using postgres::Params;
@@ -349,17 +350,23 @@ class PostgresStore final : public Store {
     RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
     ASSIGN_OR_RETURN(Rows any_stored, db_->query(kAnyStored, text_array(ids)));
     if (any_stored.int64(0, 0) == 0) {
-      // Nothing stored for these series: every change is a revision numbered by its step.
-      CopyData revisions;
-      std::string reported = reported_at.to_string();
+      // Nothing stored for these series: every change is a revision numbered by its step. Staged
+      // changes come in key order, so the series id changes only between runs of one series.
+      ASSIGN_OR_RETURN(auto copy, BinaryCopy::start(
+          *db_, "COPY observations(series_id, period, revision, value, reported_at) FROM STDIN WITH (FORMAT binary)"));
+      const ObservationWrite* run = nullptr;
+      int64_t series_id = 0;
       for (const auto& change : staged) {
         const ObservationWrite& row = *change.row;
-        revisions.field(series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}]);
-        revisions.field(row.period.start().to_string()).field(change.step).field(row.value).field(reported);
-        revisions.end_row();
+        if (run == nullptr || row.location != run->location || row.indicator != run->indicator ||
+            row.period.kind() != run->period.kind()) {
+          run = &row;
+          series_id = series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}];
+        }
+        copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
+        copy->float8(row.value).timestamp(reported_at);
       }
-      RETURN_IF_ERROR(db_->copy_in(
-          "COPY observations(series_id, period, revision, value, reported_at) FROM STDIN", revisions));
+      RETURN_IF_ERROR(copy->finish());
       summary.new_revisions = static_cast<int64_t>(staged.size());
     } else {
       CopyData changes;
