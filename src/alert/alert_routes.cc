@@ -122,7 +122,8 @@ http::Authenticator liaison_authenticator(LiaisonService& service) {
   };
 }
 
-void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service) {
+void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service,
+                      std::function<std::string()> more_metrics) {
   LiaisonService* svc = &service;
   const http::RouteGuard liaison = http::token_route(context.authenticate, {"admin", "focal_point"});
   // Public, but a focal point's or an admin's token also shows the confidential alerts it covers.
@@ -284,8 +285,10 @@ void add_alert_routes(http::Router& router, const http::RouteContext& context, L
     return Response::json(json::object{{"deleted", *id}});
   }, liaison);
 
-  router.add("GET", "/api/v1/metrics", [svc](const Request&) {
-    return Response::text(svc->render_metrics(), "text/plain; version=0.0.4; charset=utf-8");
+  router.add("GET", "/api/v1/metrics", [svc, more_metrics](const Request&) {
+    std::string text = svc->render_metrics();
+    if (more_metrics) text += more_metrics();
+    return Response::text(text, "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

@@ -19,6 +19,9 @@
 // the stream). Alert JSON says "published" (with published_at and published_by once it is).
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "alert/liaison_service.h"
 #include "http/http.h"
 
@@ -27,7 +30,10 @@ namespace shouwang::alert {
 // The guards check tokens with `context.authenticate`: give them liaison_authenticator(service),
 // whose lookups the service caches (a token lookup costs more than the rest of an event report).
 // `service` must outlive the router.
-void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service);
+// GET /api/v1/metrics renders the service's metrics followed by `more_metrics` (other services of
+// the same server, in Prometheus' text format).
+void add_alert_routes(http::Router& router, const http::RouteContext& context, LiaisonService& service,
+                      std::function<std::string()> more_metrics = {});
 
 // The service's own token lookups (LiaisonService::authenticate), as the http layer's Caller.
 http::Authenticator liaison_authenticator(LiaisonService& service);

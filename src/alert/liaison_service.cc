@@ -16,6 +16,15 @@ namespace json = boost::json;
 
 namespace {
 
+// A figure of an alert's text: up to six significant digits, "unknown" where the method gave none
+// (a week without a fitted model has no threshold; it must not read as a threshold of 0).
+std::string number_text(double value) {
+  if (!std::isfinite(value)) return "unknown";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
 double seconds_between(Timestamp from, Timestamp to) {
   return static_cast<double>(to.micros() - from.micros()) / 1e6;
 }
@@ -329,9 +338,9 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
         candidate.indicator = signal.indicator;
         candidate.severity = severity_of_signal(signal);
         candidate.origin = "signal";
-        candidate.text = signal.method + ": " + std::to_string(static_cast<int64_t>(signal.observed)) + " " +
-                         signal.indicator + " in " + signal.period + " above the threshold " +
-                         std::to_string(signal.upperbound) + " (score " + std::to_string(signal.score) + ")";
+        candidate.text = signal.method + ": " + number_text(signal.observed) + " " + signal.indicator + " in " +
+                         signal.period + " above the threshold " + number_text(signal.upperbound) + " (score " +
+                         number_text(signal.score) + ")";
         candidate.report_received_at = received;
         candidate.opened_by = "detection:" + signal.method;
         // Detection runs on figures that are already public: its alerts are published as they open.

@@ -51,14 +51,21 @@ json::object location_json(const Location& loc) {
 
 }  // namespace
 
-void add_data_routes(http::Router& router, const http::RouteContext& context, StorePool& pool) {
+void add_data_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
+                     std::function<std::optional<std::string>()> service_problem) {
   const Clock* clock = context.clock;
-  router.add("GET", "/api/v1/health", [&pool, clock](const Request&) {
+  router.add("GET", "/api/v1/health", [&pool, clock, service_problem](const Request&) {
     auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto indicators = (*lease)->list_indicators();
     if (!indicators) return Response::error(indicators.status());
-    return Response::json(json::object{{"status", "ok"}, {"time", clock->now().to_string()}});
+    json::object body{{"status", "ok"}, {"time", clock->now().to_string()}};
+    if (auto problem = service_problem ? service_problem() : std::nullopt) {
+      body["status"] = "degraded";
+      body["problems"] = json::array{json::value(*problem)};
+      return Response::json(body, 503);
+    }
+    return Response::json(body);
   });
 
   router.add("GET", "/api/v1/locations", [&pool](const Request& request) {

@@ -8,7 +8,8 @@
 #include "estimate/growth.h"
 #include "estimate/rt.h"
 #include "estimate/scoring.h"
-#include "store/aggregate.h"
+#include "core/incidence.h"
+#include "watch/analysis_series.h"
 
 namespace shouwang::api {
 namespace json = boost::json;
@@ -16,18 +17,17 @@ using http::Request;
 using http::Response;
 namespace {
 
-struct DailySeries {
-  std::string source;
-  Date first_day;
-  std::vector<double> values;  // one per day from first_day; NaN where nothing was reported
-};
-
-Result<DailySeries> read_daily(StorePool& pool, const Request& request) {
+// The incident daily series of the request's location and indicator (watch/analysis_series.h:
+// a cumulative indicator is refused, and a location reporting only the cumulative counterpart is
+// analysed through its differences).
+Result<watch::AnalysisSeries> read_daily(StorePool& pool, const Request& request) {
   std::string location = request.param("location");
   std::string indicator = request.param("indicator");
   if (indicator.empty()) indicator = "cases";
   if (location.empty()) return invalid_argument("parameter 'location' is required");
-  store::SeriesQuery query{.location = location, .indicator = indicator};
+  store::SeriesQuery query;
+  query.location = location;
+  query.indicator = indicator;
   if (auto v = request.param("source"); !v.empty()) query.source = v;
   if (auto v = request.param("to"); !v.empty()) {
     auto d = Date::parse(v);
@@ -35,21 +35,20 @@ Result<DailySeries> read_daily(StorePool& pool, const Request& request) {
     query.to = *d;
   }
   ASSIGN_OR_RETURN(auto lease, pool.acquire());
-  ASSIGN_OR_RETURN(auto series, store::read_location_series(*lease, query));
-  if (series.points.empty()) return not_found("no " + indicator + " data for " + location);
-  if (series.points.front().period.is_week()) {
+  ASSIGN_OR_RETURN(auto series, watch::read_analysis_series(*lease, query, watch::Hierarchy::kSummed));
+  if (!series) return not_found("no " + indicator + " data for " + location);
+  if (series->counts.kind == Period::Kind::kWeek) {
     return failed_precondition("Rt and forecasts need a daily series; " + location + " " + indicator +
                                " is reported weekly");
   }
-  DailySeries out;
-  out.source = series.source;
-  out.first_day = series.points.front().period.start();
-  int32_t days = series.points.back().period.start().days_since_epoch() - out.first_day.days_since_epoch() + 1;
-  out.values.assign(static_cast<size_t>(days), std::nan(""));
-  for (const auto& p : series.points) {
-    out.values[static_cast<size_t>(p.period.start().days_since_epoch() - out.first_day.days_since_epoch())] = p.value;
-  }
-  return out;
+  return std::move(*series);
+}
+
+// What the one rule for corrections and gaps (core/incidence.h) did to the series.
+void describe_counts(json::object& body, const watch::AnalysisSeries& series) {
+  body["derived_from"] = series.counts.derived_from.empty() ? json::value(nullptr) : json::value(series.counts.derived_from);
+  body["corrections"] = series.counts.corrections();
+  body["missing_days"] = series.counts.missing();
 }
 
 }  // namespace
@@ -71,16 +70,9 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
     config.si_mean = *mean;
     config.si_sd = *sd;
     config.window_days = static_cast<int>(*window);
-    // Reported counts can be negative after corrections (JHU); EpiEstim refuses negative
-    // incidence, so they count as 0 here and the response says how many days that touched.
-    std::vector<double> cases = daily->values;
-    int64_t negative_days = 0;
-    for (auto& v : cases) {
-      if (v < 0) {
-        v = 0;
-        ++negative_days;
-      }
-    }
+    // Corrections (negative counts) and missing days are zero incidence (core/incidence.h); the
+    // response says how many days each touched.
+    std::vector<double> cases = daily_for_renewal(daily->counts);
     auto incidence = estimate::incidence_from_total(cases);
     if (!incidence) return Response::error(incidence.status());
     auto rt = estimate::estimate_rt(*incidence, config);
@@ -90,8 +82,8 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
       if (!w.estimated) continue;
       json::object o{{"t_start", w.t_start},
                      {"t_end", w.t_end},
-                     {"date_start", daily->first_day.plus_days(w.t_start - 1).to_string()},
-                     {"date_end", daily->first_day.plus_days(w.t_end - 1).to_string()},
+                     {"date_start", daily->counts.first.plus_days(w.t_start - 1).to_string()},
+                     {"date_end", daily->counts.first.plus_days(w.t_end - 1).to_string()},
                      {"mean", json_number(w.mean)},
                      {"std", json_number(w.sd)}};
       static const char* kNames[] = {"q0.025", "q0.05", "q0.25", "median", "q0.75", "q0.95", "q0.975"};
@@ -104,8 +96,9 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
                       {"method", "Cori et al. 2013 (EpiEstim parametric_si)"},
                       {"si_mean", config.si_mean},
                       {"si_sd", config.si_sd},
-                      {"negative_days_set_to_zero", negative_days},
+                      {"negative_days_set_to_zero", daily->counts.corrections()},
                       {"windows", std::move(windows)}};
+    describe_counts(body, *daily);
     auto growth = estimate::estimate_growth(cases, cases.size() - 1);
     if (growth) {
       body["growth"] = json::object{{"rate_per_day", json_number(growth->rate)},
@@ -120,14 +113,15 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
     auto daily = read_daily(pool, request);
     if (!daily) return Response::error(daily.status());
     estimate::ForecastConfig config;
-    auto ours = estimate::forecast_weekly(daily->values, config);
+    const std::vector<double> values = daily_for_renewal(daily->counts);
+    auto ours = estimate::forecast_weekly(values, config);
     if (!ours) return Response::error(ours.status());
     // The baseline samples past changes; a fixed seed gives the same answer for the same data.
     std::mt19937_64 rng(20200311);
-    auto baseline = estimate::naive_baseline_weekly(daily->values, config.horizons, config.samples, rng);
+    auto baseline = estimate::naive_baseline_weekly(values, config.horizons, config.samples, rng);
     auto as_json = [&](const std::vector<estimate::WeeklyQuantileForecast>& forecasts) {
       json::array out;
-      Date origin = daily->first_day.plus_days(static_cast<int32_t>(daily->values.size()) - 1);
+      Date origin = daily->counts.first.plus_days(static_cast<int32_t>(values.size()) - 1);
       for (const auto& f : forecasts) {
         json::array quantiles;
         for (size_t q = 0; q < f.values.size(); ++q) {
@@ -140,13 +134,14 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
       }
       return out;
     };
-    Date origin = daily->first_day.plus_days(static_cast<int32_t>(daily->values.size()) - 1);
+    Date origin = daily->counts.first.plus_days(static_cast<int32_t>(values.size()) - 1);
     json::object body{{"location", request.param("location")},
                       {"indicator", request.param("indicator").empty() ? "cases" : request.param("indicator")},
                       {"source", daily->source},
                       {"origin", origin.to_string()},
                       {"model", "renewal projection at the posterior mean of Rt, spread calibrated on the series' own past errors"},
                       {"forecasts", as_json(*ours)}};
+    describe_counts(body, *daily);
     if (baseline) body["baseline"] = as_json(*baseline);
     return Response::json(body);
   });

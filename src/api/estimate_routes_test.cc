@@ -87,5 +87,40 @@ TEST_F(EstimateRoutesTest, ClearErrorsForMissingOrWeeklyData) {
   EXPECT_EQ(http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&si_mean=abc").status, 400);
 }
 
+// Rt and forecasts run on incident counts: a cumulative indicator is refused, and a location that
+// reports only running totals is analysed through their differences, which the answer says, as it
+// says how many days were corrections (counted as zero incidence, core/incidence.h).
+TEST_F(EstimateRoutesTest, CumulativeFiguresAreRefusedOrAnalysedThroughTheirDifferences) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<Location> locations = {{"FRA", "France", "法国", "EURO", 68'000'000, LocationLevel::kCountry}};
+    ASSERT_TRUE((*store)->upsert_locations(locations).is_ok());
+    std::vector<store::ObservationWrite> rows;
+    Date start = *Date::parse("2020-02-01");
+    double total = 0;
+    for (int d = 0; d < 200; ++d) {
+      total += d == 100 ? -30 : std::round(10 * std::exp(0.03 * d));  // day 100: a correction
+      rows.push_back({"FRA", "cases_cumulative", Period::day(start.plus_days(d)), total});
+    }
+    ASSERT_TRUE((*store)->write_observations(rows, "csv", clock_.now()).is_ok());
+  }
+  auto refused = http_request(server_->port(), "GET", "/api/v1/rt?location=FRA&indicator=cases_cumulative");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("ask for cases"), std::string::npos) << refused.body;
+
+  for (const char* path : {"/api/v1/rt?location=FRA", "/api/v1/forecasts?location=FRA"}) {
+    auto r = http_request(server_->port(), "GET", path);
+    ASSERT_EQ(r.status, 200) << path << ": " << r.body.substr(0, 300);
+    auto body = json::parse(r.body).as_object();
+    EXPECT_EQ(body["derived_from"], "cases_cumulative") << path;
+    EXPECT_EQ(body["corrections"].to_number<int64_t>(), 1) << path;
+    EXPECT_EQ(body["missing_days"].to_number<int64_t>(), 1) << path;  // day 1 has no earlier total
+  }
+  auto own = json::parse(http_request(server_->port(), "GET", "/api/v1/rt?location=ITA").body).as_object();
+  EXPECT_TRUE(own["derived_from"].is_null());
+  EXPECT_EQ(own["corrections"].to_number<int64_t>(), 0);
+}
+
 }  // namespace
 }  // namespace shouwang::api

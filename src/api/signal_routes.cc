@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "watch/analysis_series.h"
 #include "watch/watch.h"
 
 namespace shouwang::api {
@@ -20,11 +21,17 @@ Result<IsoWeek> week_param(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-void add_signal_routes(http::Router& router, const http::RouteContext& context, watch::SignalStore& signal_store) {
-  router.add("GET", "/api/v1/signals", [&signal_store](const Request& request) {
+void add_signal_routes(http::Router& router, const http::RouteContext& context, watch::SignalStore& signal_store,
+                       StorePool& pool) {
+  router.add("GET", "/api/v1/signals", [&signal_store, &pool](const Request& request) {
     watch::SignalQuery query;
     if (auto v = request.param("location"); !v.empty()) query.location = v;
-    if (auto v = request.param("indicator"); !v.empty()) query.indicator = v;
+    if (auto v = request.param("indicator"); !v.empty()) {
+      auto lease = pool.acquire();
+      if (!lease) return Response::error(lease.status());
+      if (Status incident = watch::require_incident(**lease, v); !incident.is_ok()) return Response::error(incident);
+      query.indicator = v;
+    }
     if (auto v = request.param("method"); !v.empty()) query.method = v;
     for (const char* name : {"from", "to"}) {
       std::string v = request.param(name);
@@ -51,6 +58,7 @@ void add_signal_routes(http::Router& router, const http::RouteContext& context, 
                      {"score", json_number(s.score)}};
       o["alarm"] = s.alarm == detect::Alarm::kMissing ? json::value(nullptr) : json::value(s.alarm == detect::Alarm::kYes);
       o["computed_at"] = s.computed_at.to_string();
+      o["derived_from"] = s.derived_from.empty() ? json::value(nullptr) : json::value(s.derived_from);
       out.push_back(std::move(o));
     }
     return Response::json(json::object{{"signals", std::move(out)}});

@@ -20,7 +20,9 @@
 #include "estimate/backtest.h"
 #include "estimate/rt.h"
 #include "estimate/rt_csv.h"
+#include "core/incidence.h"
 #include "store/aggregate.h"
+#include "watch/analysis_series.h"
 
 namespace shouwang::cli {
 namespace {
@@ -133,30 +135,22 @@ struct StoredDailySeries {
   Date first_day;
   std::vector<double> values;  // NaN where nothing was reported
   std::vector<Timestamp> reported_at;  // of each day's current value; Timestamp() where none
+  std::string derived_from;            // the cumulative indicator differenced, if any
 };
 
-// The series of a location (a region or the world is the sum of its countries, see
-// store/aggregate.h). NotFound when there is none, FailedPrecondition when it is weekly.
+// The incident series of a location (a region or the world is the sum of its countries, see
+// store/aggregate.h; a location reporting only the cumulative counterpart is analysed through its
+// differences, see watch/analysis_series.h). NotFound when there is none, FailedPrecondition when
+// it is weekly, InvalidArgument for a cumulative indicator.
 Result<StoredDailySeries> read_stored_daily_series(store::Store& db, const store::SeriesQuery& query) {
-  ASSIGN_OR_RETURN(const store::Series series, store::read_location_series(db, query));
-  if (series.points.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
-  if (series.points.front().period.is_week()) {
+  ASSIGN_OR_RETURN(auto series, watch::read_analysis_series(db, query, watch::Hierarchy::kSummed));
+  if (!series) return not_found("no " + *query.indicator + " data for " + *query.location);
+  if (series->counts.kind == Period::Kind::kWeek) {
     return failed_precondition(*query.location + " " + *query.indicator +
                                " is reported weekly; Rt and forecasts need a daily series");
   }
-  StoredDailySeries out;
-  out.source = series.source;
-  out.first_day = series.points.front().period.start();
-  const int32_t first = out.first_day.days_since_epoch();
-  const size_t days = static_cast<size_t>(series.points.back().period.start().days_since_epoch() - first + 1);
-  out.values.assign(days, std::nan(""));
-  out.reported_at.assign(days, Timestamp());
-  for (const store::SeriesPoint& point : series.points) {
-    const size_t day = static_cast<size_t>(point.period.start().days_since_epoch() - first);
-    out.values[day] = point.value;
-    out.reported_at[day] = point.reported_at;
-  }
-  return out;
+  return StoredDailySeries{series->source, series->counts.first, series->counts.values, series->reported_at,
+                           series->counts.derived_from};
 }
 
 Result<estimate::RtEstimate> estimate_rt_logged(const estimate::Incidence& incidence, const estimate::RtConfig& config,
@@ -200,24 +194,21 @@ void run_rt(const RtOptions& options) {
     if (!options.source.empty()) query.source = options.source;
     auto series = read_stored_daily_series(**db, query);
     if (!series) fail(series.status());
-    // Reported counts go negative after corrections (JHU does this); EpiEstim refuses negative
-    // incidence, so they count as 0, as the API does, and the user is told.
-    int64_t negative_days = 0, missing_days = 0;
-    for (double& value : series->values) {
-      if (value < 0) {
-        value = 0;
-        ++negative_days;
-      } else if (std::isnan(value)) {
-        ++missing_days;
-      }
+    // One rule for corrections and gaps (core/incidence.h): zero incidence for a renewal model,
+    // as EpiEstim counts NA; the user is told how many days each touched.
+    const ReportedCounts counts{Period::Kind::kDay, series->first_day, series->values, series->derived_from};
+    if (!counts.derived_from.empty()) {
+      std::cerr << "note: " << options.location << " reports no " << options.indicator << "; using the daily differences of "
+                << counts.derived_from << "\n";
     }
-    if (negative_days > 0) {
-      std::cerr << "note: " << negative_days << " day(s) of " << options.location << " " << options.indicator
+    if (counts.corrections() > 0) {
+      std::cerr << "note: " << counts.corrections() << " day(s) of " << options.location << " " << options.indicator
                 << " have negative counts (corrections); counted as 0\n";
     }
-    if (missing_days > 0) {
-      std::cerr << "note: " << missing_days << " day(s) without a value; counted as 0, as EpiEstim counts NA\n";
+    if (counts.missing() > 0) {
+      std::cerr << "note: " << counts.missing() << " day(s) without a value; counted as 0, as EpiEstim counts NA\n";
     }
+    series->values = daily_for_renewal(counts);
     auto incidence = estimate::incidence_from_total(series->values);
     if (!incidence) fail(incidence.status());
     auto result = estimate_rt_logged(*incidence, *config, options);

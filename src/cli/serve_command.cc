@@ -20,6 +20,7 @@
 #include "genome/sharing_routes.h"
 #include "http/server.h"
 #include "store/sql.h"
+#include "watch/detection_queue.h"
 #include "watch/report_watch.h"
 #include "watch/watch.h"
 #include "cli/cli_support.h"
@@ -45,11 +46,10 @@ struct ServeOptions {
   size_t max_connections = 10'000;
 };
 
-// The liaison's view of a detection verdict.
+// The liaison's view of a detection verdict (NaN stays NaN: "unknown", never a threshold of 0).
 alert::Signal liaison_signal(const watch::Signal& s) {
-  return alert::Signal{s.location, s.indicator, s.week.to_string(), s.method, s.observed,
-                       std::isnan(s.upperbound) ? 0 : s.upperbound, s.alarm == detect::Alarm::kYes,
-                       std::isnan(s.score) ? 0 : s.score};
+  return alert::Signal{s.location, s.indicator, s.week.to_string(), s.method, s.observed, s.upperbound,
+                       s.alarm == detect::Alarm::kYes, s.score};
 }
 
 // The built web UI: --web-root, else web/dist beside the build folder of this binary.
@@ -85,10 +85,9 @@ void run_serve(const ServeOptions& opt) {
   // What every module's routes share: the clock, the token check of their guards, the upload limit.
   const http::RouteContext context{.clock = &clock, .authenticate = pool.authenticator(),
                                    .max_upload_bytes = opt.max_report_bytes};
-  api::add_data_routes(*router, context, pool);
   auto detection_signals = watch::SignalStore::open(**database);
   if (!detection_signals) fail(detection_signals.status());
-  api::add_signal_routes(*router, context, **detection_signals);
+  api::add_signal_routes(*router, context, **detection_signals, pool);
   api::add_estimate_routes(*router, context, pool);
   auto knowledge_base = knowledge::KnowledgeBase::open(
       **database, opt.kb_index.empty() ? knowledge::default_index_dir(opt.db) : opt.kb_index);
@@ -116,10 +115,11 @@ void run_serve(const ServeOptions& opt) {
   // The liaison's routes check tokens through its cache (a lookup costs more than an event report).
   http::RouteContext liaison_context = context;
   liaison_context.authenticate = alert::liaison_authenticator(**liaison);
-  alert::add_alert_routes(*router, liaison_context, **liaison);
   (*liaison)->start();
-  // Report -> detection -> alert: after each accepted report, on the request's thread. A failure
-  // is logged, never returned to the reporter, whose figures are stored either way.
+  // Report -> detection -> alert. A report is answered once committed; its series wait on a
+  // background queue (coalesced per series) whose problems are counted on /api/v1/metrics, logged
+  // with the series, and whose backlog the health check watches. Never returned to the reporter,
+  // whose figures are stored either way.
   alert::LiaisonService* liaison_service = liaison->get();
   watch::ReportWatch report_watch(**detection_signals, opt.detect_methods, clock,
                                   [liaison_service](const std::vector<watch::Signal>& newest, Timestamp received_at) {
@@ -127,11 +127,19 @@ void run_serve(const ServeOptions& opt) {
                                     for (const auto& s : newest) signals.push_back(liaison_signal(s));
                                     return liaison_service->on_signals(signals, received_at).status();
                                   });
-  api::add_report_routes(*router, context, pool, [&pool, &report_watch](const api::AcceptedReport& report) {
-    auto store = pool.acquire();
-    Status watched = store ? report_watch.on_report(**store, watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at})
-                           : store.status();
-    if (!watched.is_ok()) std::cerr << "detection after report: " << watched.to_string() << "\n";
+  watch::DetectionQueue detection_queue(
+      report_watch,
+      [&pool](const std::function<void(store::Store&)>& work) -> Status {
+        ASSIGN_OR_RETURN(auto store, pool.acquire());
+        work(*store);
+        return Status::ok();
+      },
+      clock, watch::DetectionQueue::Options{});
+  alert::add_alert_routes(*router, liaison_context, **liaison, [&detection_queue] { return detection_queue.render_metrics(); });
+  api::add_data_routes(*router, context, pool, [&detection_queue] { return detection_queue.backlog_problem(); });
+  api::add_report_routes(*router, context, pool, [&detection_queue](const api::AcceptedReport& report) {
+    Status queued = detection_queue.enqueue(watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at});
+    if (!queued.is_ok()) std::cerr << "detection after report: " << queued.to_string() << "\n";
   });
 
   http::ServerOptions server_options;

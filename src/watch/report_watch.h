@@ -1,7 +1,8 @@
-// The report -> detection -> alert pipeline: after a report is stored, detection runs on the series
-// it touched, the signals are kept, and the newest verdict of each series and method is handed to
-// whoever announces alerts (the liaison service in `serve`). Failures are returned as a Status for
-// the caller to log: the reporter's figures are stored either way.
+// The report -> detection -> alert pipeline: after a report is stored, detection runs on the
+// incident series it touched (a cumulative report is analysed through its incident counterpart,
+// see analysis_series.h), the signals are kept, and the newest verdict of each series and method
+// is handed to whoever announces alerts (the liaison service in `serve`). What went wrong is
+// returned for the caller to count and log: the reporter's figures are stored either way.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,15 @@ struct ReportedSeries {
   Timestamp received_at;
 };
 
+// One thing that went wrong while watching a report. `method` is the detection method, or
+// "signals" (storing them) or "announce" (handing them on); `reason` a short machine-readable word
+// (a status code name, or "series_skipped" for a series the method could not evaluate).
+struct WatchProblem {
+  std::string method;
+  std::string reason;
+  std::string detail;  // names the series: "ITA cases: ..."
+};
+
 class ReportWatch {
  public:
   // Receives, per series and method, the signal of the newest week that has a verdict.
@@ -31,10 +41,10 @@ class ReportWatch {
   ReportWatch(SignalStore& signals, std::vector<std::string> methods, const Clock& clock, Announce announce)
       : signals_(signals), methods_(std::move(methods)), clock_(clock), announce_(std::move(announce)) {}
 
-  // Runs every method over the report's series in `store` (one run per method and indicator).
-  // A method that cannot run (unknown to this build) is skipped; series too short are skipped
-  // inside detection. Returns the first failure of saving or announcing.
-  Status on_report(store::Store& store, const ReportedSeries& report);
+  // Runs every method over the report's incident series in `store` (one run per method and
+  // indicator), saves the signals and announces the newest verdicts. Series too short for a method
+  // are reported as problems, as is every failure; one failure does not stop the other runs.
+  std::vector<WatchProblem> on_report(store::Store& store, const ReportedSeries& report);
 
  private:
   SignalStore& signals_;

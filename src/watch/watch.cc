@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "watch/analysis_series.h"
+
 namespace shouwang::watch {
 namespace {
 
@@ -24,6 +26,7 @@ CREATE TABLE IF NOT EXISTS signals(
   PRIMARY KEY(location, indicator, week, method));
 CREATE INDEX IF NOT EXISTS signals_alarm ON signals(alarm, week);
 )sql"},
+    {2, "ALTER TABLE signals ADD COLUMN derived_from TEXT NOT NULL DEFAULT ''"},
 };
 constexpr sql::Schema kSignalsSchema{"signals", kSignalsSteps};
 
@@ -38,33 +41,19 @@ double number_of(const sql::Row& row, int col) { return row.is_null(col) ? detec
 
 Result<std::optional<StoredWeeklySeries>> read_weekly_series(store::Store& store, const std::string& location,
                                                              const std::string& indicator) {
-  store::SeriesQuery query{.location = location, .indicator = indicator};
-  ASSIGN_OR_RETURN(auto all, store.read_series(query));
-  const store::Series* chosen = nullptr;
-  for (const auto& s : all) {
-    if (s.points.empty()) continue;
-    // Prefer a series reported weekly: it needs no summing and has no partial weeks.
-    if (!chosen || (s.points.front().period.is_week() && !chosen->points.front().period.is_week())) chosen = &s;
-  }
-  if (!chosen) return std::optional<StoredWeeklySeries>();
-
-  std::map<IsoWeek, std::pair<double, int>> by_week;  // sum, days reported
-  for (const auto& p : chosen->points) {
-    auto& slot = by_week[p.period.iso_week()];
-    slot.first += p.value;
-    slot.second += p.period.is_week() ? 7 : 1;
-  }
+  store::SeriesQuery query;
+  query.location = location;
+  query.indicator = indicator;
+  ASSIGN_OR_RETURN(auto analysed, read_analysis_series(store, query, Hierarchy::kStoredOnly));
+  if (!analysed) return std::optional<StoredWeeklySeries>();
+  WeeklyCounts weekly = weekly_for_detection(analysed->counts);
   StoredWeeklySeries out;
   out.location = location;
   out.indicator = indicator;
-  for (IsoWeek w = by_week.begin()->first; w <= by_week.rbegin()->first; w = w.next()) {
-    auto it = by_week.find(w);
-    // A week counts only when every day of it was reported: a partial week would look like a drop.
-    double value = it != by_week.end() && it->second.second >= 7 ? it->second.first : detect::kMissing;
-    out.weeks.push_back(w);
-    out.series.observed.push_back(value);
-    out.series.dates.push_back(w.monday());
-  }
+  out.derived_from = analysed->counts.derived_from;
+  out.weeks = std::move(weekly.weeks);
+  out.series.observed = std::move(weekly.values);
+  for (const auto& week : out.weeks) out.series.dates.push_back(week.monday());
   return std::optional<StoredWeeklySeries>(std::move(out));
 }
 
@@ -75,6 +64,7 @@ Result<DetectionSummary> run_detection(store::Store& store, const DetectionReque
     return invalid_argument("unknown method '" + request.method + "' (" + detect::detector_names() + ")");
   }
   detect::DetectorOptions base_options = request.options_set ? request.options : method->default_options;
+  RETURN_IF_ERROR(require_incident(store, request.indicator));
 
   ASSIGN_OR_RETURN(auto locations, store.list_locations());
   std::map<std::string, std::optional<int64_t>> population;
@@ -127,7 +117,8 @@ Result<DetectionSummary> run_detection(store::Store& store, const DetectionReque
         } else {
           for (const auto& week : *result) {
             Signal signal{s.location, s.indicator, s.weeks[static_cast<size_t>(week.t - 1)], std::string(method->name),
-                          week.observed, week.upperbound, week.alarm, week.expected, week.score, now};
+                          week.observed, week.upperbound, week.alarm, week.expected, week.score, now,
+                          s.derived_from};
             per_series[i].push_back(std::move(signal));
           }
         }
@@ -176,13 +167,13 @@ Status SignalStore::save(const std::vector<Signal>& signals) {
     const sql::Value values[] = {s.location,        s.indicator,   s.week.to_string(),
                                  s.method,          number_value(s.observed), number_value(s.upperbound),
                                  alarm,             number_value(s.expected), number_value(s.score),
-                                 s.computed_at.micros()};
+                                 s.computed_at.micros(), s.derived_from};
     RETURN_IF_ERROR(conn->query("INSERT INTO signals(location, indicator, week, method, observed, upperbound, alarm, "
-                                "expected, score, computed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                "expected, score, computed_at, derived_from) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                                 "ON CONFLICT(location, indicator, week, method) DO UPDATE SET "
                                 "observed = excluded.observed, upperbound = excluded.upperbound, "
                                 "alarm = excluded.alarm, expected = excluded.expected, score = excluded.score, "
-                                "computed_at = excluded.computed_at",
+                                "computed_at = excluded.computed_at, derived_from = excluded.derived_from",
                                 std::span<const sql::Value>(values))
                         .status());
   }
@@ -192,7 +183,8 @@ Status SignalStore::save(const std::vector<Signal>& signals) {
 Result<std::vector<Signal>> SignalStore::read(const SignalQuery& query) {
   // Only the filters given are written into the statement, so no parameter needs a type of its own.
   std::string text =
-      "SELECT location, indicator, week, method, observed, upperbound, alarm, expected, score, computed_at "
+      "SELECT location, indicator, week, method, observed, upperbound, alarm, expected, score, computed_at, "
+      "derived_from "
       "FROM signals WHERE 1 = 1";
   std::vector<sql::Value> params;
   auto filter = [&](const char* condition, sql::Value value) {
@@ -222,6 +214,7 @@ Result<std::vector<Signal>> SignalStore::read(const SignalQuery& query) {
     s.expected = number_of(row, 7);
     s.score = number_of(row, 8);
     s.computed_at = Timestamp(row.int64(9));
+    s.derived_from = row.text(10);
     return s;
   });
 }

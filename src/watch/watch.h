@@ -1,5 +1,5 @@
 // Keeping watch over stored series: builds the weekly series the detection methods need from the
-// store (daily reports summed by ISO week), runs a method over many series in parallel, and keeps
+// store (incident counts by ISO week, see analysis_series.h), runs a method over many series in parallel, and keeps
 // the resulting signals (one row per location, indicator, week and method) in the database, where
 // the API and the liaison service read them.
 #pragma once
@@ -34,16 +34,22 @@ struct Signal {
   double expected = detect::kMissing;
   double score = detect::kMissing;
   Timestamp computed_at;
+  // The cumulative indicator whose differences were analysed, when the location reports no
+  // incident series; empty otherwise.
+  std::string derived_from;
 };
 
-// A stored series as whole ISO weeks: daily points summed by week (a week with no reported day
-// is missing, NaN), weekly points used as they are. `weeks[i]` is the week of observed[i].
+// A stored incident series as whole ISO weeks (core/incidence.h's weekly_for_detection: a week
+// with a missing day or a correction is NaN). `weeks[i]` is the week of observed[i].
 struct StoredWeeklySeries {
   std::string location;
   std::string indicator;
+  std::string derived_from;  // see Signal
   std::vector<IsoWeek> weeks;
   detect::WeeklySeries series;
 };
+
+// InvalidArgument for a cumulative indicator (see require_incident).
 
 Result<std::optional<StoredWeeklySeries>> read_weekly_series(store::Store& store, const std::string& location,
                                                              const std::string& indicator);
@@ -69,6 +75,7 @@ struct DetectionSummary {
 };
 
 // Reads the series, runs the method in parallel over them and returns the signals (not stored).
+// A cumulative indicator is refused (InvalidArgument).
 Result<DetectionSummary> run_detection(store::Store& store, const DetectionRequest& request, const Clock& clock,
                                        const std::function<void(int64_t done, int64_t total)>& progress = {});
 

@@ -1,8 +1,12 @@
 #include "watch/watch.h"
 #include "watch/report_watch.h"
+#include "watch/detection_queue.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <cmath>
+#include <future>
 
 #include "store/open_store.h"
 #include "tests/support/backends.h"
@@ -117,7 +121,11 @@ TEST_P(WatchTest, AReportIsDetectedKeptAndItsNewestVerdictsAnnounced) {
                       return Status::ok();
                     });
   const Timestamp received = *Timestamp::parse("2020-05-20T10:00:00Z");
-  ASSERT_TRUE(watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, received}).is_ok());
+  auto problems = watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, received});
+  ASSERT_EQ(problems.size(), 1u);  // the unknown method, counted and named, not silently skipped
+  EXPECT_EQ(problems[0].method, "no-such-method");
+  EXPECT_EQ(problems[0].reason, "invalid_argument");
+  EXPECT_NE(problems[0].detail.find("NGA cases"), std::string::npos) << problems[0].detail;
 
   ASSERT_EQ(announced.size(), 1u);
   ASSERT_EQ(announced[0].size(), 1u);  // NGA only (GHA was not in the report), ears-c2 only
@@ -140,8 +148,10 @@ TEST_P(WatchTest, AnAnnouncementFailureIsReturnedAndTheSignalsAreStillKept) {
   ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
   ReportWatch watch(*signals_, {"ears-c2"}, clock_,
                     [](const std::vector<Signal>&, Timestamp) { return unavailable("liaison is down"); });
-  Status s = watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()});
-  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  auto problems = watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].method, "announce");
+  EXPECT_EQ(problems[0].reason, "unavailable");
   EXPECT_FALSE(signals_->read(SignalQuery{})->empty());
 }
 
@@ -153,8 +163,168 @@ TEST_P(WatchTest, AReportOfSeriesTooShortAnnouncesNothing) {
     ++calls;
     return Status::ok();
   });
-  EXPECT_TRUE(watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()}).is_ok());
+  for (const auto& problem : watch.on_report(*store_, ReportedSeries{{{"NGA", "cases"}}, clock_.now()})) {
+    EXPECT_EQ(problem.reason, "series_skipped") << problem.detail;
+  }
   EXPECT_EQ(calls, 0);
+}
+
+// Steady growth of a running total is not an outbreak: a report of cases_cumulative is analysed
+// through its daily differences (the location reports no incident series), marked as derived.
+TEST_P(WatchTest, ACumulativeReportIsAnalysedThroughItsDifferencesAndRaisesNoAlarmFromGrowth) {
+  std::vector<store::ObservationWrite> rows;
+  Date start = *Date::parse("2020-01-06");
+  double total = 1000;
+  for (int d = 0; d < 20 * 7; ++d) {
+    total += 50 + (d * 37) % 11;  // a steady 50-60 new cases a day
+    rows.push_back({"NGA", "cases_cumulative", Period::day(start.plus_days(d)), total});
+  }
+  ASSERT_TRUE(store_->write_observations(rows, "csv", clock_.now()).is_ok());
+  std::vector<Signal> announced;
+  ReportWatch watch(*signals_, {"ears-c3"}, clock_, [&](const std::vector<Signal>& newest, Timestamp) {
+    announced.insert(announced.end(), newest.begin(), newest.end());
+    return Status::ok();
+  });
+  auto problems = watch.on_report(*store_, ReportedSeries{{{"NGA", "cases_cumulative"}}, clock_.now()});
+  for (const auto& problem : problems) ADD_FAILURE() << problem.method << " " << problem.reason << " " << problem.detail;
+  auto kept = signals_->read(SignalQuery{.location = std::string("NGA")});
+  ASSERT_TRUE(kept.is_ok());
+  ASSERT_FALSE(kept->empty());
+  for (const auto& signal : *kept) {
+    EXPECT_EQ(signal.indicator, "cases");
+    EXPECT_EQ(signal.derived_from, "cases_cumulative");
+    EXPECT_NE(signal.alarm, detect::Alarm::kYes) << signal.week.to_string();
+  }
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].derived_from, "cases_cumulative");
+  // The running totals summed into weeks (what detection did before) alarm on growth alone.
+  detect::WeeklySeries running;
+  for (int w = 0; w < 20; ++w) {
+    double week = 0;
+    for (int d = 0; d < 7; ++d) week += rows[static_cast<size_t>(w * 7 + d)].value;
+    running.observed.push_back(week);
+  }
+  const detect::Detector* c3 = detect::find_detector("ears-c3");
+  auto naive = c3->run(running, c3->default_options);
+  ASSERT_TRUE(naive.is_ok());
+  bool any_alarm = false;
+  for (const auto& week : *naive) any_alarm = any_alarm || week.alarm == detect::Alarm::kYes;
+  EXPECT_TRUE(any_alarm);
+}
+
+TEST_P(WatchTest, DetectionRefusesACumulativeIndicatorNamingTheIncidentOne) {
+  DetectionRequest request;
+  request.indicator = "deaths_cumulative";
+  request.method = "ears-c2";
+  auto summary = run_detection(*store_, request, clock_);
+  ASSERT_FALSE(summary.is_ok());
+  EXPECT_EQ(summary.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(summary.status().message().find("ask for deaths"), std::string::npos) << summary.status().message();
+}
+
+// One rule for corrections: a week holding a negative day has no value for detection (it is
+// neither a drop nor a baseline week), instead of a sum that may be negative.
+TEST_P(WatchTest, AWeekWithACorrectionIsMissingForDetection) {
+  std::vector<store::ObservationWrite> rows;
+  Date start = *Date::parse("2020-01-06");
+  for (int d = 0; d < 21; ++d) rows.push_back({"NGA", "cases", Period::day(start.plus_days(d)), d == 9 ? -40.0 : 5.0});
+  ASSERT_TRUE(store_->write_observations(rows, "csv", clock_.now()).is_ok());
+  auto weekly = read_weekly_series(*store_, "NGA", "cases");
+  ASSERT_TRUE(weekly.is_ok() && weekly->has_value());
+  ASSERT_EQ((*weekly)->series.observed.size(), 3u);
+  EXPECT_EQ((*weekly)->series.observed[0], 35);
+  EXPECT_TRUE(std::isnan((*weekly)->series.observed[1]));
+  EXPECT_EQ((*weekly)->series.observed[2], 35);
+  EXPECT_TRUE((*weekly)->derived_from.empty());
+}
+
+// The worker of a DetectionQueue held inside its first run until release() is called.
+class HeldStore {
+ public:
+  explicit HeldStore(store::Store& store) : store_(store) {}
+  DetectionQueue::WithStore with_store() {
+    return [this](const std::function<void(store::Store&)>& work) {
+      if (first_) {
+        first_ = false;
+        entered_.set_value();
+        released_.get_future().wait();
+      }
+      work(store_);
+      return Status::ok();
+    };
+  }
+  void wait_entered() { entered_.get_future().wait(); }
+  void release() { released_.set_value(); }
+
+ private:
+  store::Store& store_;
+  bool first_ = true;
+  std::promise<void> entered_, released_;
+};
+
+TEST_P(WatchTest, TheQueueAnswersAtOnceAndRunsDetectionOncePerSeriesHoweverOftenItIsReported) {
+  std::vector<store::ObservationWrite> rows;
+  IsoWeek week = *IsoWeek::parse("2020-W01");
+  for (int i = 0; i < 20; ++i, week = week.next()) {
+    rows.push_back({"NGA", "cases", Period::week(week), 20.0 + (i % 3)});
+    rows.push_back({"GHA", "cases", Period::week(week), 10.0 + (i % 2)});
+  }
+  ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
+  int announcements = 0;
+  ReportWatch watch(*signals_, {"ears-c2"}, clock_, [&](const std::vector<Signal>&, Timestamp) {
+    ++announcements;
+    return Status::ok();
+  });
+  HeldStore held(*store_);
+  std::vector<std::string> log;
+  DetectionQueue queue(watch, held.with_store(), clock_, {.log = [&](const std::string& line) { log.push_back(line); }});
+  ASSERT_TRUE(queue.enqueue(ReportedSeries{{{"NGA", "cases"}}, clock_.now()}).is_ok());
+  held.wait_entered();
+  // While the first run is held, a burst of reports of two series is queued as two entries.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(queue.enqueue(ReportedSeries{{{"NGA", "cases"}, {"GHA", "cases"}}, clock_.now()}).is_ok());
+  }
+  EXPECT_EQ(queue.counters().waiting_series, 2);
+  held.release();
+  queue.wait_idle();
+  auto counters = queue.counters();
+  EXPECT_EQ(counters.runs, 2);
+  EXPECT_EQ(counters.series_analysed, 3);
+  EXPECT_EQ(counters.waiting_series, 0);
+  EXPECT_EQ(announcements, 2);
+  EXPECT_TRUE(counters.problems.empty());
+  EXPECT_TRUE(log.empty());
+}
+
+TEST_P(WatchTest, TheQueueCountsAndLogsProblemsAndReportsAnOldBacklog) {
+  ReportWatch watch(*signals_, {"no-such-method"}, clock_, [](const std::vector<Signal>&, Timestamp) { return Status::ok(); });
+  HeldStore held(*store_);
+  std::vector<std::string> log;
+  DetectionQueue queue(watch, held.with_store(), clock_,
+                       {.max_waiting_series = 1, .stale_after_seconds = 300, .log = [&](const std::string& line) { log.push_back(line); }});
+  ASSERT_TRUE(queue.enqueue(ReportedSeries{{{"NGA", "cases"}}, clock_.now()}).is_ok());
+  held.wait_entered();
+  ASSERT_TRUE(queue.enqueue(ReportedSeries{{{"GHA", "cases"}}, clock_.now()}).is_ok());
+  // Full: one series waits already.
+  EXPECT_EQ(queue.enqueue(ReportedSeries{{{"NGA", "deaths"}}, clock_.now()}).code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(queue.backlog_problem().has_value());
+  clock_.advance_micros(301'000'000);
+  auto backlog = queue.backlog_problem();
+  ASSERT_TRUE(backlog.has_value());
+  EXPECT_NE(backlog->find("1 series waiting, the oldest for 301 s"), std::string::npos) << *backlog;
+  held.release();
+  queue.wait_idle();
+  EXPECT_FALSE(queue.backlog_problem().has_value());
+  auto counters = queue.counters();
+  EXPECT_EQ(counters.refused_series, 1);
+  EXPECT_EQ((counters.problems[{"no-such-method", "invalid_argument"}]), 2);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_NE(log[0].find("NGA cases"), std::string::npos) << log[0];
+  EXPECT_NE(log[1].find("GHA cases"), std::string::npos) << log[1];
+  std::string metrics = queue.render_metrics();
+  EXPECT_NE(metrics.find("shouwang_detection_problems_total{method=\"no-such-method\",reason=\"invalid_argument\"} 2"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("shouwang_detection_refused_series_total 1"), std::string::npos) << metrics;
 }
 
 TEST_P(WatchTest, MissingNumbersAndFiltersRoundTrip) {

@@ -111,5 +111,58 @@ TEST(ServeLiaison, AReportThatTripsDetectionReachesTheRegionsWebhookSigned) {
   EXPECT_FALSE(alert.at("idempotency_key").as_string().empty());
 }
 
+// Running totals grow every day without any outbreak: a report of cases_cumulative is analysed
+// through its daily differences, in the background (the report is answered first), and raises no
+// alert. The detection queue's work is visible on /api/v1/metrics and its signals say what they
+// were derived from.
+TEST(ServeLiaison, CumulativeReportsAreAnalysedAsIncidenceAfterTheAnswerAndRaiseNoAlertFromGrowth) {
+  TempDir dir("serve-cumulative");
+  const std::string db = dir.file("store.db");
+  const Date first = *Date::parse("2026-06-01");  // a Monday
+  std::ofstream csv(dir.file("history.csv"));
+  csv << "location,indicator,date,value\n";
+  double total = 50'000;
+  auto next_total = [&](int day) { return total += 1000 + (day * 37) % 11 * 10; };
+  for (int day = 0; day < 14 * 7; ++day) {
+    csv << "FRA,cases_cumulative," << first.plus_days(day).to_string() << "," << next_total(day) << "\n";
+  }
+  csv.close();
+  run("import --db " + db + " --format csv --source ministry " + dir.file("history.csv"));
+  const std::string token = last_line(run("token create --db " + db + " --role reporter --location FRA"));
+  ASSERT_FALSE(token.empty());
+
+  testing::ServeProcess serve(db, {"--detect-methods", "ears-c3"});
+  ASSERT_NE(serve.port(), 0) << "shouwang serve did not start";
+  std::string report = "location,indicator,date,value\n";
+  for (int day = 14 * 7; day < 15 * 7; ++day) {
+    report += "FRA,cases_cumulative," + first.plus_days(day).to_string() + "," + std::to_string(static_cast<int64_t>(next_total(day))) + "\n";
+  }
+  auto response = http_request(serve.port(), "POST", "/api/v1/reports?source=ministry", report,
+                               {{"Authorization", "Bearer " + token}, {"Content-Type", "text/csv"}});
+  ASSERT_TRUE(response.status == 200 || response.status == 201) << response.status << " " << response.body;
+
+  std::string metrics;
+  for (int i = 0; i < 200 && metrics.find("shouwang_detection_runs_total 1") == std::string::npos; ++i) {
+    if (i > 0) usleep(100'000);
+    metrics = http_request(serve.port(), "GET", "/api/v1/metrics").body;
+  }
+  ASSERT_NE(metrics.find("shouwang_detection_runs_total 1"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("shouwang_detection_problems_total{"), std::string::npos) << metrics;
+
+  auto signals = http_request(serve.port(), "GET", "/api/v1/signals?location=FRA&indicator=cases");
+  ASSERT_EQ(signals.status, 200) << signals.body;
+  auto list = boost::json::parse(signals.body).at("signals").as_array();
+  ASSERT_FALSE(list.empty());
+  for (const auto& signal : list) {
+    EXPECT_EQ(signal.at("derived_from"), "cases_cumulative");
+    EXPECT_NE(signal.at("alarm"), boost::json::value(true)) << signal.at("week");
+  }
+  auto alerts = http_request(serve.port(), "GET", "/api/v1/alerts?limit=5");
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  EXPECT_TRUE(boost::json::parse(alerts.body).at("alerts").as_array().empty()) << alerts.body;
+  EXPECT_EQ(http_request(serve.port(), "GET", "/api/v1/signals?indicator=cases_cumulative").status, 400);
+  EXPECT_EQ(http_request(serve.port(), "GET", "/api/v1/health").status, 200);
+}
+
 }  // namespace
 }  // namespace shouwang
