@@ -1,6 +1,9 @@
 // HTTP tests of the data endpoints against a server started on loopback.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <optional>
+
 #include <map>
 #include <unistd.h>
 
@@ -45,7 +48,10 @@ class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backen
     pool_ = std::make_unique<StorePool>(path_);
     auto router = std::make_shared<http::Router>();
     const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
-    add_data_routes(*router, context, *pool_);
+    add_data_routes(*router, context, *pool_, [this]() -> std::optional<std::string> {
+      std::lock_guard lock(problem_mutex_);
+      return service_problem_;
+    });
     server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
@@ -57,6 +63,8 @@ class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backen
   uint16_t port() const { return server_->port(); }
 
   ManualClock clock_{*Timestamp::parse("2020-03-10T00:00:00Z")};
+  std::mutex problem_mutex_;
+  std::optional<std::string> service_problem_;  // what the server's services report to the health check
   shouwang::testing::FreshDatabase fresh_;
   std::string path_;
   std::unique_ptr<StorePool> pool_;
@@ -143,6 +151,15 @@ TEST_P(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
   auto indicators = json::parse(http_request(port(), "GET", "/api/v1/indicators").body).as_object();
   EXPECT_EQ(indicators["indicators"].as_array().size(), 7u);
   EXPECT_EQ(http_request(port(), "GET", "/api/v1/health").status, 200);
+  {
+    std::lock_guard lock(problem_mutex_);
+    service_problem_ = "detection backlog: 3 series waiting, the oldest for 400 s (limit 300 s)";
+  }
+  auto degraded = http_request(port(), "GET", "/api/v1/health");
+  EXPECT_EQ(degraded.status, 503);
+  auto health = json::parse(degraded.body).as_object();
+  EXPECT_EQ(health["status"], "degraded");
+  EXPECT_EQ(health["problems"].as_array().at(0), "detection backlog: 3 series waiting, the oldest for 400 s (limit 300 s)");
   auto revisions =
       json::parse(http_request(port(), "GET", "/api/v1/revisions?location=ITA&indicator=cases").body).as_object();
   ASSERT_EQ(revisions["corrections"].as_array().size(), 1u);

@@ -101,7 +101,7 @@ std::vector<double> trailing_average(const ReportedCounts& counts, int window) {
       double leaving = counts.values[i - static_cast<size_t>(window)];
       if (usable(leaving)) sum -= leaving, --n;
     }
-    if (n > 0) out[i] = sum / n;
+    if (n > 0 && i + 1 >= static_cast<size_t>(window)) out[i] = sum / n;
   }
   return out;
 }

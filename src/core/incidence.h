@@ -62,7 +62,8 @@ WeeklyCounts weekly_for_detection(const ReportedCounts& counts);
 std::vector<double> daily_for_renewal(const ReportedCounts& counts);
 
 // The mean of the usable days (reported, not a correction) among the `window` days ending at each
-// day; NaN where the window holds none. The dashboard's 7-day average.
+// day; NaN where the window holds none and for the first window - 1 days (not an average of fewer
+// reports). The dashboard's 7-day average (web/src/series.ts follows the same rule).
 std::vector<double> trailing_average(const ReportedCounts& counts, int window);
 
 }  // namespace shouwang

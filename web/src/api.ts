@@ -193,15 +193,23 @@ export async function fetch_rt(location: string, indicator: string): Promise<RtE
   return out;
 }
 
-export async function fetch_alarms(location: string, indicator: string): Promise<Signal[]> {
-  const body = await get_json<unknown>(`/api/v1/signals?${query({ location, indicator, alarm: 'true' })}`);
-  return first_array(body, ['signals']).map((row) => ({
+// The detection verdicts of a series: whether it has been analysed at all (any signal, alarm or
+// not) and its alarms, so a page can tell "not analysed yet" from "analysed, no alarm".
+export interface Verdicts {
+  analysed: boolean;
+  alarms: Signal[];
+}
+
+export async function fetch_alarms(location: string, indicator: string): Promise<Verdicts> {
+  const body = await get_json<unknown>(`/api/v1/signals?${query({ location, indicator })}`);
+  const rows = first_array(body, ['signals']);
+  return { analysed: rows.length > 0, alarms: rows.map((row) => ({
     period: String(row.week ?? row.period ?? row.date ?? ''),
     observed: number_or_null(row.observed),
     threshold: number_or_null(row.upperbound ?? row.threshold),
     method: String(row.method ?? ''),
-    alarm: row.alarm === undefined ? true : Boolean(row.alarm),
-  })).filter((s) => s.period && s.alarm);
+    alarm: row.alarm === true,
+  })).filter((s) => s.period && s.alarm) };
 }
 
 export interface WeekForecast {

@@ -3,7 +3,7 @@
 // subnational area, and Rt with its credible band and detection alarms when the API offers them.
 import {
   fetch_alarms, fetch_corrections, fetch_forecast, fetch_rt, fetch_series, has_feature, map_limited,
-  type Correction, type Location, type Point, type RtEstimate, type Series, type Signal,
+  type Correction, type Location, type Point, type RtEstimate, type Series, type Signal, type Verdicts,
 } from './api';
 import { chart_on } from './charts';
 import { download_text, h } from './dom';
@@ -126,14 +126,17 @@ export async function render_country_view(container: HTMLElement, code: string):
     summary.textContent = t('loading');
     let corrections: Correction[] = [];
     let alarms: Signal[] = [];
+    let verdicts: Verdicts = { analysed: false, alarms: [] };
     try {
       shown = await shown_series(code);
-      [corrections, alarms] = await Promise.all([
+      [corrections, verdicts] = await Promise.all([
         cached(`rev:${code}:${shown.indicator}:${options.source}`, () => fetch_corrections(code, shown!.indicator)),
         signals_available && !options.cumulative
-          ? cached(`alarms:${code}:${options.indicator}`, () => fetch_alarms(code, options.indicator)).catch(() => [])
-          : Promise.resolve([] as Signal[]),
+          ? cached(`alarms:${code}:${options.indicator}`, () => fetch_alarms(code, options.indicator))
+            .catch(() => ({ analysed: false, alarms: [] }))
+          : Promise.resolve({ analysed: false, alarms: [] } as Verdicts),
       ]);
+      alarms = verdicts.alarms;
     } catch (e) {
       summary.textContent = t('error', { message: (e as Error).message });
       return;
@@ -141,7 +144,7 @@ export async function render_country_view(container: HTMLElement, code: string):
     const indicator_label = t(options.indicator === 'cases' ? 'ind_cases' : 'ind_deaths');
     const points = shown.points;
     const values = points.map((p) => p.value);
-    averages = options.cumulative || shown.weekly ? [] : trailing_mean(values, 7);
+    averages = options.cumulative || shown.weekly ? [] : trailing_mean(points, 7);
     const chart = chart_on(chart_el);
     chart.clear();
     if (!points.length) {
@@ -150,7 +153,7 @@ export async function render_country_view(container: HTMLElement, code: string):
       chart_el.dataset.lastValue = '';
       table_details.replaceChildren();
       draw_revisions(corrections);
-      draw_alarms(alarms);
+      draw_alarms(alarms, verdicts.analysed);
       return;
     }
     const last = points[points.length - 1];
@@ -239,7 +242,7 @@ export async function render_country_view(container: HTMLElement, code: string):
           h('td', {}, format_period(p.date)), h('td', { class: 'num' }, format_number(p.value)),
           averages.length ? h('td', { class: 'num' }, format_number(averages[points.length - 1 - k], 1)) : null)))));
     draw_revisions(corrections);
-    draw_alarms(alarms);
+    draw_alarms(alarms, verdicts.analysed);
   }
 
   function draw_revisions(corrections: Correction[]): void {
@@ -256,7 +259,7 @@ export async function render_country_view(container: HTMLElement, code: string):
           h('td', {}, format_timestamp(c.reported_at))))))) : '');
   }
 
-  function draw_alarms(alarms: Signal[]): void {
+  function draw_alarms(alarms: Signal[], analysed: boolean): void {
     if (!signals_available) return;
     alarms_section.replaceChildren(
       h('h2', { id: 'alarms-title' }, t('alarms')),
@@ -264,7 +267,7 @@ export async function render_country_view(container: HTMLElement, code: string):
         ? h('ul', { id: 'alarms-list' }, ...alarms.slice(-50).reverse().map((a) => h('li', {},
           t('alarm_row', { period: format_period(a.period), observed: format_number(a.observed),
                            threshold: format_number(a.threshold, 1), method: a.method }))))
-        : h('p', { class: 'muted' }, t('alarm_none')));
+        : h('p', { class: 'muted', id: 'alarms-verdict' }, t(analysed ? 'alarm_none' : 'alarm_not_analysed')));
   }
 
   async function draw_rt(): Promise<void> {

@@ -13,15 +13,22 @@ export function date_of_day(day: number): string {
   return new Date(day * kDayMs).toISOString().slice(0, 10);
 }
 
-// Trailing mean over `window` periods; null until a full window exists, as epidemiological
-// dashboards do, so the first days are not an average of fewer reports.
-export function trailing_mean(values: number[], window: number): (number | null)[] {
-  const out: (number | null)[] = new Array(values.length).fill(null);
-  let sum = 0;
-  for (let i = 0; i < values.length; ++i) {
-    sum += values[i];
-    if (i >= window) sum -= values[i - window];
-    if (i >= window - 1) out[i] = sum / window;
+// The trailing average of a daily series, by the platform's one rule for corrections and gaps
+// (docs/methods/corrections.md, core/incidence.h): the mean of the usable days (reported, not a
+// negative correction) among the `window` days ending at each point; null where there are none,
+// and for the first window - 1 days of the series, so they are not an average of fewer reports.
+export function trailing_mean(points: Point[], window: number): (number | null)[] {
+  const out: (number | null)[] = new Array(points.length).fill(null);
+  if (!points.length) return out;
+  const first = day_number(points[0].date);
+  let sum = 0, count = 0, start = 0;
+  for (let i = 0; i < points.length; ++i) {
+    const day = day_number(points[i].date);
+    if (points[i].value >= 0) sum += points[i].value, ++count;
+    for (; day_number(points[start].date) <= day - window; ++start) {
+      if (points[start].value >= 0) sum -= points[start].value, --count;
+    }
+    if (day - first >= window - 1 && count > 0) out[i] = sum / count;
   }
   return out;
 }
