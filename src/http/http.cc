@@ -94,7 +94,11 @@ Response Response::error(const Status& status) {
   return json(boost::json::object{{"error", std::move(error)}}, http_status_for(status.code()));
 }
 
-RouteGuard public_route(uint64_t max_body_bytes) { return RouteGuard{.max_body_bytes = max_body_bytes}; }
+RouteGuard public_route(uint64_t max_body_bytes) {
+  RouteGuard guard;
+  guard.max_body_bytes = max_body_bytes;
+  return guard;
+}
 
 RouteGuard token_route(Authenticator authenticate, std::vector<std::string> roles, uint64_t max_body_bytes) {
   // A token route is never public: one registered without an authenticator refuses every token.

@@ -249,7 +249,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (request_.path.starts_with("/api/")) {
       admission_ = server_.router->admit(request_, length);
     } else if (request_.method == "GET" || request_.method == "HEAD") {
-      admission_ = Router::Admission{.max_body_bytes = kSmallBodyBytes};
+      admission_ = Router::Admission{};
+      admission_.max_body_bytes = kSmallBodyBytes;
     } else {
       admission_ = Router::Admission{.refusal = Response::error(not_found("no such endpoint: " + request_.path))};
     }
