@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <boost/url.hpp>
+
 #include "core/json_text.h"
 
 namespace shouwang::http {
@@ -23,6 +25,25 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 }  // namespace
+
+Result<Request> request_from_target(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return invalid_argument("malformed request target");
+  Request request;
+  request.path = parsed->path();
+  // A decoded path with NUL or a backslash, or a segment that was an encoded slash, is never a
+  // route; refused here so that no handler sees it.
+  if (request.path.find('\0') != std::string::npos || request.path.find('\\') != std::string::npos) {
+    return invalid_argument("malformed request path");
+  }
+  for (auto segment : parsed->encoded_segments()) {
+    if (segment.find("%2F") != std::string_view::npos || segment.find("%2f") != std::string_view::npos) {
+      return invalid_argument("malformed request path");
+    }
+  }
+  for (auto param : parsed->params()) request.query[param.key] = param.value;
+  return request;
+}
 
 std::string Request::param(const std::string& name) const {
   auto it = query.find(name);
@@ -73,7 +94,11 @@ Response Response::error(const Status& status) {
   return json(boost::json::object{{"error", std::move(error)}}, http_status_for(status.code()));
 }
 
-RouteGuard public_route(uint64_t max_body_bytes) { return RouteGuard{.max_body_bytes = max_body_bytes}; }
+RouteGuard public_route(uint64_t max_body_bytes) {
+  RouteGuard guard;
+  guard.max_body_bytes = max_body_bytes;
+  return guard;
+}
 
 RouteGuard token_route(Authenticator authenticate, std::vector<std::string> roles, uint64_t max_body_bytes) {
   // A token route is never public: one registered without an authenticator refuses every token.

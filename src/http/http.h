@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -57,6 +58,12 @@ struct Request {
   // Whether the client asked for CSV (Accept: text/csv or ?format=csv).
   bool wants_csv() const;
 };
+
+// The request as its origin-form target ("/api/v1/data?location=ITA&from=2020-W01") gives it: the
+// decoded path and query. invalid_argument for a malformed target and for a path no route may see
+// (NUL or a backslash once decoded, or an encoded slash inside a segment). The server calls this on
+// every request line; method, headers and body are the caller's to fill.
+Result<Request> request_from_target(std::string_view target);
 
 // Writes chunks of a long-lived response (server-sent events). write() returns false once the
 // client has gone away; the producer should then return.

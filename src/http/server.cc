@@ -37,22 +37,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // The request line and headers as the router sees them, or the refusal of a malformed target.
 Result<Request> request_head(const beast_http::request_parser<beast_http::string_body>::value_type& raw) {
-  Request request;
+  ASSIGN_OR_RETURN(Request request, request_from_target(raw.target()));
   request.method = std::string(raw.method_string());
-  auto target = boost::urls::parse_origin_form(raw.target());
-  if (!target) return invalid_argument("malformed request target");
-  request.path = target->path();
-  // A decoded path with NUL or a backslash, or a segment that was an encoded slash, is never a
-  // route; refused here so that no handler sees it.
-  if (request.path.find('\0') != std::string::npos || request.path.find('\\') != std::string::npos) {
-    return invalid_argument("malformed request path");
-  }
-  for (auto segment : target->encoded_segments()) {
-    if (segment.find("%2F") != std::string_view::npos || segment.find("%2f") != std::string_view::npos) {
-      return invalid_argument("malformed request path");
-    }
-  }
-  for (auto param : target->params()) request.query[param.key] = param.value;
   for (const auto& field : raw) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -263,7 +249,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (request_.path.starts_with("/api/")) {
       admission_ = server_.router->admit(request_, length);
     } else if (request_.method == "GET" || request_.method == "HEAD") {
-      admission_ = Router::Admission{.max_body_bytes = kSmallBodyBytes};
+      admission_ = Router::Admission{};
+      admission_.max_body_bytes = kSmallBodyBytes;
     } else {
       admission_ = Router::Admission{.refusal = Response::error(not_found("no such endpoint: " + request_.path))};
     }

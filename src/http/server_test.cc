@@ -237,6 +237,19 @@ TEST(ServerPaths, EncodedSlashesAndNulNeverReachARoute) {
   EXPECT_EQ(status_of(get(server->port(), "/api/v1/health%00")), 400);
 }
 
+TEST(ServerPaths, ARequestTargetIsDecodedIntoPathAndQuery) {
+  auto request = request_from_target("/api/v1/data%20x?location=IT%41&location=CHN&empty=&flag&=v");
+  ASSERT_TRUE(request.is_ok()) << request.status().to_string();
+  EXPECT_EQ(request->path, "/api/v1/data x");
+  EXPECT_EQ(request->param("location"), "CHN");  // the last one wins
+  EXPECT_TRUE(request->query.contains("empty"));
+  EXPECT_TRUE(request->query.contains("flag"));
+  EXPECT_EQ(request->param(""), "v");
+  for (const char* refused : {"api/v1/data", "/a%2fb", "/a%5Cb", "/a%00", "/a b", "/%zz"}) {
+    EXPECT_FALSE(request_from_target(refused).is_ok()) << refused;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Connections: floods of idle and half-sent connections, deadlines, the cap.
 

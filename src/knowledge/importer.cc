@@ -6,10 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/regex.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "knowledge/text_normalizer.h"
@@ -67,10 +68,19 @@ Status check_is_text(std::string_view bytes) {
   return validate_utf8(bytes);
 }
 
+// The line patterns use Boost.Regex, not std::regex: libstdc++'s matcher recurses once per character,
+// so one 50 kB line overflowed the stack (fuzz/corpus/knowledge_*/crash-*). Boost's matcher keeps its
+// state on the heap and, on a match that would take quadratic time (thousands of unclosed '['),
+// throws std::runtime_error instead; the parsers refuse such a file with the line's number.
+Status too_intricate(size_t line_number) {
+  return invalid_argument("line " + std::to_string(line_number) +
+                          " is too intricate to read (thousands of unclosed brackets?)");
+}
+
 // Word exports leave "[bookmark: _Toc123]" markers in plain text; they are not part of the prose.
 std::string strip_export_artefacts(const std::string& line) {
-  static const std::regex kBookmark(R"(\[bookmark: [^\]]*\])");
-  return std::regex_replace(line, kBookmark, "");
+  static const boost::regex kBookmark(R"(\[bookmark: [^\]]*\])");
+  return boost::regex_replace(line, kBookmark, "");
 }
 
 // A plain-text line is taken as a heading when it is numbered the way Chinese guidance numbers its
@@ -142,7 +152,13 @@ Result<FileFormat> format_from_path(std::string_view path) {
 Result<ImportedText> parse_plain_text(std::string_view bytes) {
   RETURN_IF_ERROR(check_is_text(bytes));
   std::vector<std::string> lines;
-  for (std::string& raw : split_lines(bytes)) lines.push_back(trim(strip_export_artefacts(raw)));
+  for (std::string& raw : split_lines(bytes)) {
+    try {
+      lines.push_back(trim(strip_export_artefacts(raw)));
+    } catch (const std::runtime_error&) {
+      return too_intricate(lines.size() + 1);
+    }
+  }
   // Blank-line separated blocks whose lines wrap are paragraphs; otherwise a paragraph a line.
   size_t blocks = 0, multi_line_blocks = 0, run = 0;
   for (size_t i = 0; i <= lines.size(); ++i) {
@@ -198,9 +214,10 @@ Result<ImportedText> parse_plain_text(std::string_view bytes) {
 
 Result<ImportedText> parse_markdown(std::string_view bytes) {
   RETURN_IF_ERROR(check_is_text(bytes));
-  static const std::regex kLink(R"(!?\[([^\]]*)\]\([^)]*\))");
-  static const std::regex kEmphasis(R"((\*\*|__|\*|`))");
-  static const std::regex kListItem(R"(^([-*+]|\d+[.)])\s+)");
+  static const boost::regex kLink(R"(!?\[([^\]]*)\]\([^)]*\))");
+  static const boost::regex kEmphasis(R"((\*\*|__|\*|`))");
+  // no_mod_m: '^' is the start of the line only, not the place after a stray '\r' within it.
+  static const boost::regex kListItem(R"(^([-*+]|\d+[.)])\s+)", boost::regex::perl | boost::regex::no_mod_m);
   ImportedText imported;
   std::string current;
   bool in_code = false;
@@ -208,12 +225,22 @@ Result<ImportedText> parse_markdown(std::string_view bytes) {
     if (!current.empty()) add_paragraph(imported.sections, std::move(current));
     current.clear();
   };
+  size_t line_number = 0;
   for (const std::string& raw : split_lines(bytes)) {
+    ++line_number;
     std::string line = trim(raw);
     if (line.rfind("```", 0) == 0) { flush(); in_code = !in_code; continue; }
     if (in_code) { if (!line.empty()) add_paragraph(imported.sections, line); continue; }
     if (line.empty()) { flush(); continue; }
-    line = std::regex_replace(std::regex_replace(line, kLink, "$1"), kEmphasis, "");
+    bool list_item = false;
+    std::string item_text;
+    try {
+      line = boost::regex_replace(boost::regex_replace(line, kLink, "$1"), kEmphasis, "");
+      list_item = boost::regex_search(line, kListItem);
+      if (list_item) item_text = boost::regex_replace(line, kListItem, "");
+    } catch (const std::runtime_error&) {
+      return too_intricate(line_number);
+    }
     if (line[0] == '#') {
       flush();
       size_t level = 0;
@@ -226,9 +253,9 @@ Result<ImportedText> parse_markdown(std::string_view bytes) {
       add_heading(imported.sections, heading, static_cast<int>(std::min<size_t>(level, 6)));
       continue;
     }
-    if (std::regex_search(line, kListItem) || line[0] == '>') {
+    if (list_item || line[0] == '>') {
       flush();
-      std::string item = line[0] == '>' ? trim(std::string_view(line).substr(1)) : std::regex_replace(line, kListItem, "");
+      std::string item = line[0] == '>' ? trim(std::string_view(line).substr(1)) : item_text;
       current = item;
       continue;
     }

@@ -59,6 +59,36 @@ TEST(Importer, MarkdownHeadingsMakeSections) {
   EXPECT_EQ(imported->sections[1].paragraphs, (std::vector<std::string>{"Rest", "Oxygen therapy"}));
 }
 
+TEST(Importer, ALongLineIsReadWithoutOverflowingTheStack) {
+  // std::regex recursed once per character: a line of ~50 000 characters after an unclosed '['
+  // (Markdown) or "[bookmark: " (plain text) overflowed the stack (fuzz/corpus/knowledge_*/crash-*).
+  const std::string long_text(300000, 'a');
+  auto markdown = parse_markdown("# Guide\n\n[" + long_text + "\n\n- [x](" + long_text + "\n");
+  ASSERT_TRUE(markdown.is_ok()) << markdown.status().to_string();
+  ASSERT_EQ(markdown->sections.size(), 1u);
+  ASSERT_EQ(markdown->sections[0].paragraphs.size(), 2u);
+  EXPECT_EQ(markdown->sections[0].paragraphs[0], "[" + long_text);
+  EXPECT_EQ(markdown->sections[0].paragraphs[1], "[x](" + long_text);
+  auto plain = parse_plain_text("Guide\n[bookmark: " + long_text + "\n");
+  ASSERT_TRUE(plain.is_ok()) << plain.status().to_string();
+  // A link and a bookmark still go as before.
+  auto link = parse_markdown("See [the guide](http://example.org/g) now\n");
+  ASSERT_TRUE(link.is_ok());
+  EXPECT_EQ(link->sections.at(0).paragraphs, std::vector<std::string>{"See the guide now"});
+}
+
+TEST(Importer, AMatchThatWouldTakeQuadraticTimeIsRefusedWithItsLine) {
+  // 300 000 unclosed '[' make the link pattern try each one to the end of the line; Boost.Regex
+  // gives up, and the file is refused rather than read for minutes.
+  auto imported = parse_markdown("# Guide\n\n" + std::string(300000, '[') + "\n");
+  ASSERT_FALSE(imported.is_ok());
+  EXPECT_NE(imported.status().message().find("line 3"), std::string::npos) << imported.status().to_string();
+  // A list marker after a stray carriage return inside a line is not a list item.
+  auto item = parse_markdown("# G\n\nx\r- y\n");
+  ASSERT_TRUE(item.is_ok());
+  EXPECT_EQ(item->sections.at(0).paragraphs, std::vector<std::string>{"x\r- y"});
+}
+
 TEST(Importer, HtmlHeadingsParagraphsAndEntitiesWithoutScripts) {
   auto imported = parse_html(
       "<html><head><title>Guide</title><script>var x = 1;</script></head><body><h1>防控方案</h1>"

@@ -1,0 +1,25 @@
+// Fuzz target: ingest::parse_dhis2, a DHIS2 dataValueSets JSON file, read with a fixed mapping of
+// DHIS2 identifiers (the ones the seed corpus uses) to our codes. Both settings of
+// allow_corrections run: they take different branches on negative values.
+#include "fuzz/ingest_support.h"
+
+namespace {
+
+const shouwang::ingest::Dhis2Mapping& fuzz_mapping() {
+  static const shouwang::ingest::Dhis2Mapping mapping = *shouwang::ingest::parse_dhis2_mapping(R"({
+    "dataElements": {"fbfJHSPpUQD": "cases", "cYeuwXTCPkU": "deaths", "hfdmMSPBgLG": "cases_cumulative"},
+    "orgUnits": {"DiszpKrYNg8": "ITA", "O6uvpzGd5pu": "ZZZ-21", "Pq7r": "ITA-21", "ImspTQPwCqd": "CHN"}})");
+  return mapping;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace shouwang;
+  auto context = fuzz::fuzz_context();
+  context.dhis2_mapping = &fuzz_mapping();
+  ingest::parse_dhis2(fuzz::as_text(data, size), context);
+  context.allow_corrections = true;
+  ingest::parse_dhis2(fuzz::as_text(data, size), context);
+  return 0;
+}
