@@ -102,9 +102,10 @@ void register_genome_command(CLI::App& app) {
       "analyze",
       "Align sequences to the reference and report mutations, amino-acid changes, QC and clade as "
       "Nextclade 1.4's TSV. Exit status 1 when some sequence could not be analysed.");
-  analyze->add_option("--dataset", options->dataset_dir,
+  analyze->add_option("--dataset,--genome-dataset", options->dataset_dir,
                       "Dataset folder: reference.fasta, genemap.gff, qc.json, primers.csv, clades_*.tsv, "
                       "clade_hierarchy.tsv")
+      ->envname("SHOUWANG_GENOME_DATASET")
       ->required()
       ->check(CLI::ExistingDirectory);
   analyze->add_option("--input", options->input_path, "Sequences in FASTA")->required()->check(CLI::ExistingFile);

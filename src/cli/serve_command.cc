@@ -37,7 +37,7 @@ struct ServeOptions {
   std::string web_root;
   std::string nats_url;
   std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
-  std::string genome_dataset;  // empty: genome::default_genome_dataset_dir()
+  std::string genome_dataset;  // empty: submissions answer 503 naming --genome-dataset
   std::string kb_index;        // empty: knowledge::default_index_dir(db)
   std::string tls_cert;
   std::string tls_key;
@@ -192,8 +192,9 @@ void register_serve_command(CLI::App& app) {
                     "Folder of the knowledge centre's search index, rebuilt from the database when missing "
                     "or stale (default: beside a SQLite --db; ./shouwang-kb-<database> for a PostgreSQL URL)");
   serve->add_option("--genome-dataset", opt->genome_dataset,
-                    "SARS-CoV-2 dataset submitted sequences are analysed against "
-                    "(default: ../shared/data/genome/sars-cov-2 beside this checkout)");
+                    "SARS-CoV-2 dataset folder submitted sequences are analysed against (Nextclade's "
+                    "sars-cov-2 dataset). Without it the server runs, and POST /api/v1/sequences answers 503")
+      ->envname("SHOUWANG_GENOME_DATASET");
   serve->add_option("--tls-cert", opt->tls_cert,
                     "PEM certificate (chain) to serve HTTPS with (TLS 1.2+); needs --tls-key");
   serve->add_option("--tls-key", opt->tls_key, "PEM private key of --tls-cert");

@@ -79,12 +79,15 @@ bool primer_reports(const PcrPrimer& primer, const NucleotideSubstitution& subst
   return true;
 }
 
-QcRuleResult scored(bool enabled, double score) { return {enabled, enabled ? score : 0.0}; }
-
 std::string qc_status(double score) {
   if (score >= 100) return "bad";
   if (score >= 30) return "mediocre";
   return "good";
+}
+
+QcRuleResult scored(bool enabled, double score) {
+  if (!enabled) return {};
+  return {true, score, qc_status(score)};
 }
 
 // Private substitutions: those not explained by the alleles of the assigned clade and its ancestors (our
@@ -156,13 +159,17 @@ QcResult run_qc(const Dataset& dataset, const SequenceAnalysis& analysis) {
 
   const std::vector<int> private_positions = private_substitution_positions(dataset, analysis);
   qc.total_private_mutations = static_cast<int>(private_positions.size());
+  qc.private_mutations_excess = qc.total_private_mutations - config.private_mutations_typical;
   qc.private_mutations = scored(
       config.private_mutations_enabled,
       std::max(0.0, qc.total_private_mutations - config.private_mutations_typical) * 100.0 /
           config.private_mutations_cutoff);
 
   const auto clusters = find_snp_clusters(private_positions, config.snp_cluster_window, config.snp_cluster_cutoff);
-  for (const auto& cluster : clusters) qc.total_clustered_snps += static_cast<int>(cluster.size());
+  for (const auto& cluster : clusters) {
+    qc.clusters.push_back({cluster.front(), cluster.back(), static_cast<int>(cluster.size())});
+    qc.total_clustered_snps += static_cast<int>(cluster.size());
+  }
   qc.snp_clusters = scored(config.snp_clusters_enabled,
                            std::max(0.0, static_cast<double>(clusters.size()) * config.snp_cluster_score_weight));
 
@@ -171,8 +178,9 @@ QcResult run_qc(const Dataset& dataset, const SequenceAnalysis& analysis) {
                                      [&](const IgnoredFrameShift& known) {
                                        return known.gene == shift.gene && known.codons == shift.codons;
                                      });
-    if (!ignored) ++qc.total_frame_shifts_reported;
+    (ignored ? qc.frame_shifts_ignored : qc.frame_shifts_reported).push_back(shift);
   }
+  qc.total_frame_shifts_reported = static_cast<int>(qc.frame_shifts_reported.size());
   qc.frame_shifts = scored(config.frame_shifts_enabled, qc.total_frame_shifts_reported * 75.0);
 
   for (const Peptide& peptide : analysis.peptides) {
@@ -182,10 +190,11 @@ QcResult run_qc(const Dataset& dataset, const SequenceAnalysis& analysis) {
       const GeneCodonLocation location{peptide.gene, codon};
       if (std::find(config.ignored_stop_codons.begin(), config.ignored_stop_codons.end(), location) ==
           config.ignored_stop_codons.end()) {
-        ++qc.total_stop_codons;
+        qc.stop_codons_found.push_back(location);
       }
     }
   }
+  qc.total_stop_codons = static_cast<int>(qc.stop_codons_found.size());
   qc.stop_codons = scored(config.stop_codons_enabled, qc.total_stop_codons * 75.0);
 
   for (const QcRuleResult* rule : {&qc.missing_data, &qc.mixed_sites, &qc.private_mutations, &qc.snp_clusters,

@@ -46,8 +46,18 @@ struct PcrPrimerChange {
 struct QcRuleResult {
   bool enabled = false;
   double score = 0;
+  std::string status;  // "good", "mediocre" or "bad" by the score, as the overall status
 };
 
+// Private substitutions closer together than qc.json's window: first and last reference position
+// (0-based) and how many there are.
+struct SnpCluster {
+  int first = 0;
+  int last = 0;
+  int substitutions = 0;
+};
+
+// The QC rules' results with what Nextclade reports of each (its qc.* TSV columns).
 struct QcResult {
   QcRuleResult missing_data;
   int total_missing = 0;
@@ -55,11 +65,16 @@ struct QcResult {
   int total_mixed_sites = 0;
   QcRuleResult private_mutations;
   int total_private_mutations = 0;
+  double private_mutations_excess = 0;  // total minus qc.json's "typical"
   QcRuleResult snp_clusters;
+  std::vector<SnpCluster> clusters;
   int total_clustered_snps = 0;
   QcRuleResult frame_shifts;
+  std::vector<FrameShift> frame_shifts_reported;  // those qc.json does not list as known
+  std::vector<FrameShift> frame_shifts_ignored;
   int total_frame_shifts_reported = 0;
   QcRuleResult stop_codons;
+  std::vector<GeneCodonLocation> stop_codons_found;  // premature stops qc.json does not list as known
   int total_stop_codons = 0;
   double overall_score = 0;
   std::string overall_status;  // "good", "mediocre" or "bad"

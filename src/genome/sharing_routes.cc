@@ -39,6 +39,10 @@ class DatasetCache {
   Result<std::shared_ptr<const Dataset>> get() {
     std::lock_guard lock(mutex_);
     if (dataset_) return dataset_;
+    if (directory_.empty()) {
+      return unavailable("sequence analysis is unavailable: the server was started without a SARS-CoV-2 dataset "
+                         "(give it with --genome-dataset DIR or SHOUWANG_GENOME_DATASET)");
+    }
     std::error_code ec;
     if (!std::filesystem::is_directory(directory_, ec)) {
       return unavailable("sequence analysis is unavailable: the SARS-CoV-2 dataset folder " + directory_.string() +
@@ -97,7 +101,8 @@ Result<store::Token> submitting_token(const Request& request) {
   return store::Token{.token_hash = request.caller->token_hash,
                       .role = role,
                       .location = request.caller->location,
-                      .label = request.caller->label};
+                      .label = request.caller->label,
+                      .created_at = {}};
 }
 
 
@@ -391,13 +396,14 @@ std::vector<NewSequence> analyze_records(const Dataset& dataset, std::vector<Fas
   return analysed;
 }
 
-// A country of the location catalogue, when the database has one (a fresh test database may not).
+// A country of the location catalogue: a submission names one of the catalogue's countries, and an
+// empty catalogue knows none (`shouwang serve` fills it when it creates the database).
 Status check_country_is_known(const LocationCatalogue& catalogue, const std::string& country) {
   ASSIGN_OR_RETURN(auto locations, catalogue());
   const bool known = std::any_of(locations.begin(), locations.end(), [&](const Location& l) {
     return l.code == country && l.level == LocationLevel::kCountry;
   });
-  if (!locations.empty() && !known) return invalid_argument("unknown country '" + country + "'");
+  if (!known) return invalid_argument("unknown country '" + country + "'");
   return Status::ok();
 }
 
@@ -599,23 +605,8 @@ Response variants(const LocationCatalogue& catalogue, GenomeStore& genomes, cons
 
 }  // namespace
 
-std::filesystem::path default_genome_dataset_dir() {
-  namespace fs = std::filesystem;
-  const fs::path relative = fs::path("..") / "shared" / "data" / "genome" / "sars-cov-2";
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.parent_path(); dir = dir.parent_path()) {
-      // The checkout, not a build folder (which has a src/genome of its own, without sources).
-      if (fs::is_regular_file(dir / "src" / "genome" / "sharing_routes.h", ec)) return (dir / relative).lexically_normal();
-    }
-  }
-  return relative;
-}
-
 void add_genome_routes(http::Router& router, const RouteContext& ctx, GenomeStore& genomes, LocationCatalogue locations,
                        GenomeSharingOptions options) {
-  if (options.dataset_dir.empty()) options.dataset_dir = default_genome_dataset_dir();
   auto datasets = std::make_shared<DatasetCache>(options.dataset_dir);
   router.add("POST", "/api/v1/sequences", [ctx, locations, &genomes, datasets, options](const Request& request) {
     return submit_sequences(ctx, locations, genomes, *datasets, options, request);

@@ -15,17 +15,14 @@
 namespace shouwang::genome {
 
 struct GenomeSharingOptions {
-  // The Nextclade dataset submissions are analysed against; empty means default_genome_dataset_dir().
-  // It is loaded on the first submission (and retried on the next one while it cannot be loaded):
-  // the server starts and serves reads without it, and submissions answer 503 until it is there.
+  // The Nextclade dataset submissions are analysed against, as the operator gave it (no folder is
+  // guessed). It is loaded on the first submission (and retried on the next one while it cannot be
+  // loaded): the server starts and serves reads without it, and submissions answer 503 until it is
+  // there, or for good when this is empty.
   std::filesystem::path dataset_dir;
   int analysis_threads = 1;             // threads analysing the records of one submission
   size_t max_records_per_submission = 10000;
 };
-
-// ../shared/data/genome/sars-cov-2 beside the checkout this executable was built in (found by walking
-// up from the executable to the source folder), else the same path from the current folder.
-std::filesystem::path default_genome_dataset_dir();
 
 // The location catalogue, read to check a submission's country and to list a region's countries
 // (api::StorePool::location_catalogue()).

@@ -13,12 +13,47 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_protocol_row(const ProtocolRow& row) { return row.id < "a0216"; }
+// A top-level heading numbered as the protocol numbers its sections: Chinese numerals, then "、".
+bool is_numbered_section_heading(const ProtocolRow& row) {
+  if (row.kind != "T1") return false;
+  static constexpr std::string_view kNumerals[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"};
+  std::string_view text = row.zh;
+  size_t numerals = 0;
+  for (bool found = true; found;) {
+    found = false;
+    for (std::string_view numeral : kNumerals) {
+      if (text.starts_with(numeral)) {
+        text.remove_prefix(numeral.size());
+        ++numerals;
+        found = true;
+        break;
+      }
+    }
+  }
+  return numerals > 0 && text.starts_with("、");
+}
+
+// Marks the rows of the self-protection guide: those from the first top-level heading after the
+// protocol's last numbered section (the protocol has unnumbered top-level headings of its own,
+// such as 中医治疗, but only before its last numbered one).
+Status mark_guide_rows(std::vector<ProtocolRow>& rows, const std::string& path) {
+  const auto last_numbered = std::find_if(rows.rbegin(), rows.rend(), is_numbered_section_heading);
+  if (last_numbered == rows.rend()) {
+    return invalid_argument(path + ": no top-level heading numbered as the protocol's sections (一、 ...)");
+  }
+  const auto guide = std::find_if(last_numbered.base(), rows.end(), [](const ProtocolRow& r) { return r.kind == "T1"; });
+  if (guide == rows.end()) {
+    return invalid_argument(path + ": no top-level heading after the protocol's last section (" + last_numbered->id +
+                            ") to open the self-protection guide");
+  }
+  for (auto row = guide; row != rows.end(); ++row) row->in_protocol = false;
+  return Status::ok();
+}
 
 Document document_from_rows(const std::vector<ProtocolRow>& rows, bool protocol_part, const std::string& lang) {
   Document document;
   for (const ProtocolRow& row : rows) {
-    if (is_protocol_row(row) != protocol_part) continue;
+    if (row.in_protocol != protocol_part) continue;
     const std::string& text = lang == "en" ? row.en : row.zh;
     if (text.empty()) continue;
     if (row.kind.size() == 2 && row.kind[0] == 'T') {
@@ -54,6 +89,7 @@ Result<std::vector<ProtocolRow>> read_protocol_rows(const std::string& corpus_di
     }
     rows.push_back({std::string(fields[0]), std::string(fields[1]), std::string(fields[2]), std::string(fields[3])});
   }
+  RETURN_IF_ERROR(mark_guide_rows(rows, path));
   return rows;
 }
 
@@ -113,18 +149,22 @@ Document protocol_document(const std::vector<ProtocolRow>& rows, int edition, co
   meta.family = kProtocolFamily;
   meta.edition = edition;
   meta.lang = lang;
-  bool seventh = edition == 7;
-  if (lang == "en") {
-    meta.title = std::string("Diagnosis and Treatment Protocol for COVID-19 (Trial Version ") + (seventh ? "7" : "6") + ")";
-    meta.source = "National Health Commission of China; volunteer English translation (covid.websage.cn)";
-  } else {
-    meta.title = std::string("新型冠状病毒肺炎诊疗方案（试行第") + (seventh ? "七" : "六") + "版）";
-    meta.source = "国家卫生健康委员会";
-  }
-  // The 7th edition is dated 2020-03-04 in the corpus; the derived 6th carries the real 6th's date.
-  meta.published = seventh ? "2020-03-04" : "2020-02-19";
+  const bool seventh = edition == 7;
   meta.topics = {"covid-19", "diagnosis", "treatment"};
-  if (!seventh) meta.source += " (edition derived for tests from the 7th)";
+  if (seventh) {
+    meta.title = lang == "en" ? "Diagnosis and Treatment Protocol for COVID-19 (Trial Version 7)"
+                              : "新型冠状病毒肺炎诊疗方案（试行第七版）";
+    meta.source = lang == "en" ? "National Health Commission of China; volunteer English translation (covid.websage.cn)"
+                               : "国家卫生健康委员会";
+    meta.published = "2020-03-04";
+    return document;
+  }
+  // Not the official 6th edition: text made from the 7th by edition_6_edits(), so it carries neither
+  // the official title nor the 6th edition's date (2020-02-19), and a date filter never selects it.
+  meta.title = lang == "en" ? "COVID-19 protocol, edition 6 derived from Trial Version 7 for the demo (not an official text)"
+                            : "新冠肺炎诊疗方案第六版（据试行第七版改写的演示文本，非官方文本）";
+  meta.source = "derived by Shouwang's demo corpus loader from the 7th edition (edition_6_edits in demo_corpus.cc)";
+  meta.published = "";
   return document;
 }
 

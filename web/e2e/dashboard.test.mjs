@@ -3,7 +3,9 @@
 // free loopback port, then uses the page as a person would and compares what it shows with the API.
 // Environment: SHOUWANG_BIN (the shouwang binary), SHOUWANG_SHARED_DIR, SHOUWANG_WEB_ROOT (web/dist),
 // SCREENSHOT_DIR (build/screenshots), CHROMIUM (default /usr/bin/chromium).
-import { after, before, describe, test } from 'node:test';
+// Any 5xx answer, to the page or to the test's own API calls, fails the test it happened in: a panel
+// that hides itself when its endpoint fails must not make a server error look like a pass.
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,19 +30,40 @@ const kCorrectedDate = '2023-03-01';
 
 let work, db, server, base_url, context, page;
 
+// Server errors seen since the last check, as "STATUS METHOD URL (who asked)".
+const server_errors = [];
+
+function note_server_error(status, method, url, who) {
+  if (status >= 500) server_errors.push(`${status} ${method} ${url} (${who})`);
+}
+
+// fetch for the test's own calls to the server: every answer's status is checked for 5xx.
+async function fetch_api(url, init = {}) {
+  const response = await fetch(url, init);
+  note_server_error(response.status, init.method ?? 'GET', url, 'test');
+  return response;
+}
+
+function expect_no_server_errors() {
+  const seen = server_errors.splice(0);
+  assert.deepEqual(seen, [], `the server answered 5xx:\n${seen.join('\n')}`);
+}
+
 function shouwang(...args) {
   return execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 async function api(path) {
-  const response = await fetch(base_url + path);
+  const response = await fetch_api(base_url + path);
   assert.equal(response.status, 200, `${path}: HTTP ${response.status}`);
   return response.json();
 }
 
 function start_server() {
   return new Promise((resolve_url, reject) => {
-    server = spawn(binary, ['serve', '--db', db, '--port', '0', '--web-root', web_root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(binary, ['serve', '--db', db, '--port', '0', '--web-root', web_root,
+                            '--genome-dataset', join(shared, 'data', 'genome', 'sars-cov-2')],
+                   { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
     server.stdout.on('data', (chunk) => {
@@ -105,7 +128,11 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     });
     page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
+    page.on('response', (r) => note_server_error(r.status(), r.request().method(), r.url(), 'page'));
+    expect_no_server_errors();
   });
+
+  afterEach(() => expect_no_server_errors());
 
   after(async () => {
     await context?.close();
@@ -186,7 +213,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
 
   test('Rt band and alarms panels follow the API', async () => {
     await go(`/country/${kCountry}`);
-    const rt = await fetch(`${base_url}/api/v1/rt?location=${kCountry}&indicator=cases`);
+    const rt = await fetch_api(`${base_url}/api/v1/rt?location=${kCountry}&indicator=cases`);
     if (rt.status === 404 && !(await rt.text()).includes('no such endpoint')) return;
     if (rt.status === 200) {
       const body = await rt.json();
@@ -203,7 +230,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
 
   test('the forecast panel shows the API quantiles', async () => {
     await go(`/country/${kCountry}`);
-    const response = await fetch(`${base_url}/api/v1/forecasts?location=${kCountry}&indicator=cases`);
+    const response = await fetch_api(`${base_url}/api/v1/forecasts?location=${kCountry}&indicator=cases`);
     if (response.status !== 200) {
       assert.ok(await page.locator('#forecast-panel').isHidden());
       return;
@@ -266,7 +293,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
   });
 
   test('an unverified event reaches only a signed-in focal point, live, who acknowledges and publishes it', async (t) => {
-    const probe = await fetch(`${base_url}/api/v1/alerts`);
+    const probe = await fetch_api(`${base_url}/api/v1/alerts`);
     if (probe.status === 404 && (await probe.text()).includes('no such endpoint')) {
       t.skip('the server has no liaison service');
       return;
@@ -275,7 +302,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
                            '--label', 'e2e focal point').trim();
     const as_focal_point = { Authorization: `Bearer ${token}` };
     async function report(text, disease) {
-      const response = await fetch(`${base_url}/api/v1/events`, {
+      const response = await fetch_api(`${base_url}/api/v1/events`, {
         method: 'POST',
         headers: { ...as_focal_point, 'Content-Type': 'application/json' },
         body: JSON.stringify({ location: kCountry, severity: 'high', text, disease }),
@@ -295,7 +322,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     await page.waitForTimeout(1500);
     assert.equal(await page.locator(`#alerts-list li[data-alert-id="${first}"]`).count(), 0);
     assert.ok(!(await page.locator('#alerts-list').textContent()).includes(unverified));
-    assert.equal((await fetch(`${base_url}/api/v1/alerts/${first}`)).status, 404);
+    assert.equal((await fetch_api(`${base_url}/api/v1/alerts/${first}`)).status, 404);
 
     // Signing in reads the list and the stream again with the token: the first report is listed,
     // and a report posted now arrives live.
@@ -315,7 +342,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
     // The focal point acknowledges it, then publishes it; the server records both.
     await item.locator('button[data-action="ack"]').click();
     await page.waitForSelector(`#alerts-list li[data-alert-id="${id}"][data-state="acknowledged"]`);
-    const stored = await (await fetch(`${base_url}/api/v1/alerts/${id}`, { headers: as_focal_point })).json();
+    const stored = await (await fetch_api(`${base_url}/api/v1/alerts/${id}`, { headers: as_focal_point })).json();
     assert.equal(stored.state, 'acknowledged');
     await item.locator('button[data-action="publish"]').click();
     await page.waitForSelector(`#alerts-list li[data-alert-id="${id}"][data-published="true"]`);
@@ -329,7 +356,7 @@ describe('web dashboard', { timeout: 300_000 }, () => {
   });
 
   test('knowledge search shows highlighted snippets when the knowledge centre is served', async (t) => {
-    const probe = await fetch(`${base_url}/api/v1/kb/search?q=incubation`);
+    const probe = await fetch_api(`${base_url}/api/v1/kb/search?q=incubation`);
     if (probe.status === 404 && (await probe.text()).includes('no such endpoint')) {
       t.skip('the server has no knowledge centre');
       return;
