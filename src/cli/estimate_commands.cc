@@ -129,28 +129,18 @@ Result<estimate::RtConfig> rt_config_from(const RtOptions& options) {
   return config;
 }
 
-// A stored daily series laid out one value per day from its first to its last reported day.
-struct StoredDailySeries {
-  std::string source;
-  Date first_day;
-  std::vector<double> values;  // NaN where nothing was reported
-  std::vector<Timestamp> reported_at;  // of each day's current value; Timestamp() where none
-  std::string derived_from;            // the cumulative indicator differenced, if any
-};
-
 // The incident series of a location (a region or the world is the sum of its countries, see
 // store/aggregate.h; a location reporting only the cumulative counterpart is analysed through its
 // differences, see watch/analysis_series.h). NotFound when there is none, FailedPrecondition when
 // it is weekly, InvalidArgument for a cumulative indicator.
-Result<StoredDailySeries> read_stored_daily_series(store::Store& db, const store::SeriesQuery& query) {
+Result<watch::AnalysisSeries> read_stored_daily_series(store::Store& db, const store::SeriesQuery& query) {
   ASSIGN_OR_RETURN(auto series, watch::read_analysis_series(db, query, watch::Hierarchy::kSummed));
   if (!series) return not_found("no " + *query.indicator + " data for " + *query.location);
   if (series->counts.kind == Period::Kind::kWeek) {
     return failed_precondition(*query.location + " " + *query.indicator +
                                " is reported weekly; Rt and forecasts need a daily series");
   }
-  return StoredDailySeries{series->source, series->counts.first, series->counts.values, series->reported_at,
-                           series->counts.derived_from};
+  return std::move(*series);
 }
 
 Result<estimate::RtEstimate> estimate_rt_logged(const estimate::Incidence& incidence, const estimate::RtConfig& config,
@@ -196,7 +186,7 @@ void run_rt(const RtOptions& options) {
     if (!series) fail(series.status());
     // One rule for corrections and gaps (core/incidence.h): zero incidence for a renewal model,
     // as EpiEstim counts NA; the user is told how many days each touched.
-    const ReportedCounts counts{Period::Kind::kDay, series->first_day, series->values, series->derived_from};
+    const ReportedCounts& counts = series->counts;
     if (!counts.derived_from.empty()) {
       std::cerr << "note: " << options.location << " reports no " << options.indicator << "; using the daily differences of "
                 << counts.derived_from << "\n";
@@ -208,16 +198,15 @@ void run_rt(const RtOptions& options) {
     if (counts.missing() > 0) {
       std::cerr << "note: " << counts.missing() << " day(s) without a value; counted as 0, as EpiEstim counts NA\n";
     }
-    series->values = daily_for_renewal(counts);
-    auto incidence = estimate::incidence_from_total(series->values);
+    auto incidence = estimate::incidence_from_total(daily_for_renewal(counts));
     if (!incidence) fail(incidence.status());
     auto result = estimate_rt_logged(*incidence, *config, options);
     if (!result) fail(result.status());
     std::cerr << options.location << " " << options.indicator << " from " << series->source << ", "
-              << series->first_day.to_string() << " to "
-              << series->first_day.plus_days(static_cast<int32_t>(series->values.size()) - 1).to_string()
-              << " (day 1 = " << series->first_day.to_string() << ")\n";
-    csv = estimate::format_rt_csv(*result, series->first_day);
+              << series->counts.first.to_string() << " to "
+              << series->counts.first.plus_days(static_cast<int32_t>(series->counts.values.size()) - 1).to_string()
+              << " (day 1 = " << series->counts.first.to_string() << ")\n";
+    csv = estimate::format_rt_csv(*result, series->counts.first);
   }
   if (options.output.empty()) {
     std::fwrite(csv.data(), 1, csv.size(), stdout);
@@ -251,18 +240,18 @@ Timestamp end_of_day(Date day) {
 // series as of the end of the origin day (SeriesQuery.as_of). Reads are serialised: the backtest
 // calls this from its worker threads and a Store is one connection.
 estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, const std::string& location,
-                                    const std::string& indicator, const StoredDailySeries& latest) {
+                                    const std::string& indicator, const watch::AnalysisSeries& latest) {
   Timestamp first_reported = Timestamp(std::numeric_limits<int64_t>::max());
   std::vector<Timestamp> last_reported_up_to(latest.reported_at.size());
   Timestamp running;
   for (size_t day = 0; day < latest.reported_at.size(); ++day) {
-    if (!std::isnan(latest.values[day])) first_reported = std::min(first_reported, latest.reported_at[day]);
+    if (!std::isnan(latest.counts.values[day])) first_reported = std::min(first_reported, latest.reported_at[day]);
     running = std::max(running, latest.reported_at[day]);
     last_reported_up_to[day] = running;
   }
   const std::optional<std::string> source =
       latest.source.rfind("aggregate:", 0) == 0 ? std::nullopt : std::optional<std::string>(latest.source);
-  const Date first_day = latest.first_day;
+  const Date first_day = latest.counts.first;
   return [&db, &db_mutex, location, indicator, source, first_day, first_reported,
           last_reported_up_to = std::move(last_reported_up_to)](Date origin) -> Result<std::optional<std::vector<double>>> {
     const int64_t index = origin.days_since_epoch() - first_day.days_since_epoch();
@@ -280,9 +269,9 @@ estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, cons
     auto then = read_stored_daily_series(db, query);
     if (!then && then.status().code() == StatusCode::kNotFound) return std::optional<std::vector<double>>(std::vector<double>());
     if (!then) return then.status();
-    std::vector<double> values(static_cast<size_t>(then->first_day.days_since_epoch() - first_day.days_since_epoch()),
+    std::vector<double> values(static_cast<size_t>(then->counts.first.days_since_epoch() - first_day.days_since_epoch()),
                                std::nan(""));
-    values.insert(values.end(), then->values.begin(), then->values.end());
+    values.insert(values.end(), then->counts.values.begin(), then->counts.values.end());
     return std::optional<std::vector<double>>(std::move(values));
   };
 }
@@ -319,7 +308,7 @@ Result<std::vector<estimate::DailySeries>> stored_country_series(store::Store& d
       continue;
     }
     if (!latest) return latest.status();
-    estimate::DailySeries series{code, latest->first_day, latest->values, {}};
+    estimate::DailySeries series{code, latest->counts.first, latest->counts.values, {}};
     series.known_at = data_known_at(db, db_mutex, code, indicator, *latest);
     out.push_back(std::move(series));
   }
