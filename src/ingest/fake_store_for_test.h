@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <tuple>
 
 #include "store/store.h"
@@ -48,6 +49,32 @@ class FakeStore final : public store::Store {
     }
     return summary;
   }
+  // Keeps the parts and writes them at commit, through write_observations.
+  class Writer final : public store::ObservationWriter {
+   public:
+    Writer(FakeStore& store, std::string source, Timestamp reported_at)
+        : store_(store), source_(std::move(source)), reported_at_(reported_at) {}
+    Status add(std::span<const store::ObservationWrite> rows) override {
+      ++store_.parts_given;
+      if (store_.fail_parts) return unavailable("connection lost");
+      rows_.insert(rows_.end(), rows.begin(), rows.end());
+      return Status::ok();
+    }
+    Result<store::WriteSummary> commit(std::span<const Location> list) override {
+      RETURN_IF_ERROR(store_.upsert_locations(list));
+      return store_.write_observations(rows_, source_, reported_at_);
+    }
+
+   private:
+    FakeStore& store_;
+    std::string source_;
+    Timestamp reported_at_;
+    std::vector<store::ObservationWrite> rows_;
+  };
+  Result<std::unique_ptr<store::ObservationWriter>> begin_write(const std::string& source,
+                                                                Timestamp reported_at) override {
+    return std::unique_ptr<store::ObservationWriter>(std::make_unique<Writer>(*this, source, reported_at));
+  }
   Result<std::vector<store::Series>> read_series(const store::SeriesQuery&) override { return std::vector<store::Series>{}; }
   Result<std::vector<store::Revision>> read_revisions(const store::SeriesQuery&) override {
     return std::vector<store::Revision>{};
@@ -69,7 +96,9 @@ class FakeStore final : public store::Store {
   std::map<std::string, Indicator> indicators;
   std::map<Key, double> values;
   int write_calls = 0;
+  int parts_given = 0;  // parts a Writer received (an import writing while it parses)
   bool fail_writes = false;
+  bool fail_parts = false;  // a Writer's add() fails
 };
 
 }  // namespace shouwang::ingest::testing

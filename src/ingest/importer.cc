@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "core/indicator.h"
@@ -47,13 +51,95 @@ std::string describe_problem(const RowProblem& problem) {
   return out;
 }
 
+namespace {
+
+// Writes the rows a parse gives (ParseContext::on_rows) on a thread of its own, while the parse
+// goes on, into one open Store::begin_write transaction. Nothing is visible until commit(); the
+// importer commits only when the finished parse found the file clean, and otherwise destroys
+// this, which rolls the write back. The parse thread and the writing thread overlap: on a large
+// import each has a core, and the database server works on what it was sent meanwhile.
+class WriteWhileParsing {
+ public:
+  static std::unique_ptr<WriteWhileParsing> start(store::Store& store, const std::string& source,
+                                                  Timestamp reported_at) {
+    auto writer = store.begin_write(source, reported_at);
+    if (!writer.is_ok()) return nullptr;  // the import then writes after parsing, as a small one does
+    return std::unique_ptr<WriteWhileParsing>(new WriteWhileParsing(std::move(*writer)));
+  }
+
+  ~WriteWhileParsing() {
+    (void)finish();
+    writer_.reset();  // without commit: rolled back
+  }
+
+  // Parse thread: queues a copy of `rows`; waits while the writer is kMaxQueuedParts behind.
+  void give(std::span<const ParsedObservation> rows) {
+    std::vector<store::ObservationWrite> part;
+    part.reserve(rows.size());
+    for (const auto& o : rows) part.push_back(store::ObservationWrite{o.location, o.indicator, o.period, o.value});
+    std::unique_lock lock(mutex_);
+    space_.wait(lock, [&] { return parts_.size() < kMaxQueuedParts; });
+    parts_.push_back(std::move(part));
+    ready_.notify_one();
+  }
+
+  // Waits until every given part is written; the first failure, if any.
+  Status finish() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+      ready_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+  Result<store::WriteSummary> commit(std::span<const Location> locations) {
+    RETURN_IF_ERROR(finish());
+    return writer_->commit(locations);
+  }
+
+ private:
+  static constexpr size_t kMaxQueuedParts = 4;
+
+  explicit WriteWhileParsing(std::unique_ptr<store::ObservationWriter> writer)
+      : writer_(std::move(writer)), thread_([this] { write_parts(); }) {}
+
+  void write_parts() {
+    while (true) {
+      std::vector<store::ObservationWrite> part;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return done_ || !parts_.empty(); });
+        if (parts_.empty()) return;
+        part = std::move(parts_.front());
+        parts_.pop_front();
+        space_.notify_one();
+      }
+      // After a failure the rest is only drained, so the parse never waits on a dead writer.
+      if (status_.is_ok()) status_ = writer_->add(part);
+    }
+  }
+
+  std::unique_ptr<store::ObservationWriter> writer_;
+  std::mutex mutex_;
+  std::condition_variable ready_, space_;
+  std::deque<std::vector<store::ObservationWrite>> parts_;
+  bool done_ = false;
+  Status status_;  // written by the writing thread only, read after join
+  std::thread thread_;
+};
+
+}  // namespace
+
 Result<ImportReport> import_content(store::Store& store, std::string_view content, Format format,
                                     const ImportOptions& options, const Clock& clock,
                                     const ImportProgress& progress) {
   std::string source = options.source.empty() ? std::string(format_name(format)) : options.source;
 
   // The catalogue: what the store knows plus the compiled-in reference locations and built-in
-  // indicators (a fresh database starts with no locations).
+  // indicators. A fresh database starts with no locations (those the file needs are added with
+  // its rows) and with the built-in indicators (a store lacking one gets it now).
   ASSIGN_OR_RETURN(auto stored_locations, store.list_locations());
   ASSIGN_OR_RETURN(auto stored_indicators, store.list_indicators());
   MemoryCatalog catalog(stored_locations, stored_indicators);
@@ -61,7 +147,9 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   for (const auto& l : stored_locations) in_store.insert(l.code);
   for (const auto& l : reference_locations()) catalog.add_location(l.code);
   for (const auto& i : builtin_indicators()) {
-    if (!catalog.indicator_kind(i.code)) catalog.add_indicator(i.code, i.kind);
+    if (catalog.indicator_kind(i.code)) continue;
+    catalog.add_indicator(i.code, i.kind);
+    RETURN_IF_ERROR(store.upsert_indicator(i));
   }
 
   ParseContext context{catalog, Date(static_cast<int32_t>(clock.now().micros() / 86'400'000'000LL)), {}, {}, nullptr};
@@ -69,6 +157,11 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   context.jhu_indicator = options.jhu_indicator;
   context.allow_corrections = options.allow_corrections;
   if (options.dhis2_mapping) context.dhis2_mapping = &*options.dhis2_mapping;
+  std::unique_ptr<WriteWhileParsing> early_write;
+  if (format == Format::kCsv && content.size() >= options.write_while_parsing_from_bytes) {
+    early_write = WriteWhileParsing::start(store, source, clock.now());
+    if (early_write) context.on_rows = [&](std::span<const ParsedObservation> rows) { early_write->give(rows); };
+  }
 
   ParsedBatch batch = parse_file(format, content, context);
   if (options.authorize) RETURN_IF_ERROR(options.authorize(batch));
@@ -77,8 +170,8 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   report.warnings = std::move(batch.warnings);
   if ((!report.errors.empty() && !options.partial) || batch.observations.empty()) return report;
 
-  // Catalogue first (reference locations the store lacks, then the file's own), so every
-  // observation's location exists when the observations are written.
+  // Catalogue entries the store lacks (reference locations, then the file's own), so every
+  // observation's location exists once the observations are visible.
   std::vector<Location> to_add;
   for (const auto& l : reference_locations()) {
     if (!in_store.contains(l.code)) to_add.push_back(l);
@@ -86,14 +179,26 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   for (auto& l : batch.new_locations) {
     if (!in_store.contains(l.code)) to_add.push_back(std::move(l));
   }
+  const int64_t total = static_cast<int64_t>(batch.observations.size());
+
+  // The rows written while parsing are exactly the batch when no row was rejected (the
+  // whole-file checks drop only rows they report); otherwise, or when that write failed, it is
+  // rolled back and the batch is written below.
+  if (early_write && report.errors.empty() && early_write->finish().is_ok()) {
+    if (progress) progress("writing", 0, total);
+    ASSIGN_OR_RETURN(auto summary, early_write->commit(to_add));
+    if (progress) progress("writing", total, total);
+    report.new_locations = static_cast<int64_t>(to_add.size());
+    report.observations = summary.observations;
+    report.new_revisions = summary.new_revisions;
+    report.written = true;
+    return report;
+  }
+  early_write.reset();
+
   if (!to_add.empty()) {
     RETURN_IF_ERROR(store.upsert_locations(to_add));
     report.new_locations = static_cast<int64_t>(to_add.size());
-  }
-  for (const auto& i : builtin_indicators()) {
-    bool stored = false;
-    for (const auto& s : stored_indicators) stored = stored || s.code == i.code;
-    if (!stored) RETURN_IF_ERROR(store.upsert_indicator(i));
   }
 
   std::vector<store::ObservationWrite> rows;
@@ -103,7 +208,6 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   }
   batch.observations.clear();
   batch.observations.shrink_to_fit();
-  const int64_t total = static_cast<int64_t>(rows.size());
   if (progress) progress("writing", 0, total);
   ASSIGN_OR_RETURN(auto summary, store.write_observations(rows, source, clock.now()));
   if (progress) progress("writing", total, total);

@@ -1,6 +1,7 @@
 // The import pipeline: read a file, parse and validate it against the store's catalogue, and,
-// when it is clean (or --partial), write its valid rows in one Store::write_observations call,
-// which is one transaction: an import is applied whole or not at all.
+// when it is clean (or --partial), write its valid rows in one transaction: an import is applied
+// whole or not at all. A large CSV file is written while it is parsed, on a second thread, and
+// that write is committed only if the finished parse finds the file clean.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct ImportOptions {
   // Checked on the parsed rows before anything is written (e.g. a reporter's token may write only
   // its own country); a non-OK Status refuses the whole import with that Status.
   std::function<Status(const ParsedBatch&)> authorize;
+  // CSV content at least this large is written while it is parsed (smaller files gain nothing
+  // from the second thread).
+  size_t write_while_parsing_from_bytes = size_t{4} << 20;
 };
 
 struct ImportReport {

@@ -105,6 +105,77 @@ TEST_F(ImporterTest, ReportsProgressAndReadsFiles) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+// 144,000 rows: cases and deaths of 18 reference countries over 4,000 days, optionally ending
+// with a repeat of its first row (which only the whole-file check finds).
+std::vector<std::string> first_countries(size_t n) {
+  std::vector<std::string> codes;
+  for (const auto& l : reference_locations()) {
+    if (l.level == LocationLevel::kCountry && codes.size() < n) codes.push_back(l.code);
+  }
+  return codes;
+}
+std::string long_csv(bool repeat_first_row) {
+  std::string csv = "location,indicator,date,value\n";
+  const Date start = *Date::parse("2000-01-01");
+  for (const auto& location : first_countries(18)) {
+    for (const char* indicator : {"cases", "deaths"}) {
+      for (int d = 0; d < 4000; ++d) {
+        csv += location + "," + indicator + "," + Date(start.days_since_epoch() + d).to_string() + "," +
+               std::to_string(d % 1000) + "\n";
+      }
+    }
+  }
+  if (repeat_first_row) csv += first_countries(1)[0] + ",cases,2000-01-01,0\n";
+  return csv;
+}
+
+TEST_F(ImporterTest, LargeCsvIsWrittenWhileParsedInOneTransaction) {
+  const std::string csv = long_csv(false);
+  ImportOptions options;
+  options.write_while_parsing_from_bytes = 0;
+  auto report = run(csv, Format::kCsv, options);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->written);
+  EXPECT_EQ(report->observations, 144'000);
+  EXPECT_EQ(store_.parts_given, 3);  // 65,536 + 65,536 + the rest
+  EXPECT_EQ(store_.write_calls, 1);
+  EXPECT_EQ(store_.value(first_countries(1)[0], "deaths", "csv", "2010-12-13"), 999);
+  EXPECT_EQ(report->new_locations, static_cast<int64_t>(reference_locations().size()));
+}
+
+TEST_F(ImporterTest, RowsWrittenWhileParsingAreDroppedWhenTheFileTurnsOutBad) {
+  const std::string csv = long_csv(true);
+  ImportOptions options;
+  options.write_while_parsing_from_bytes = 0;
+  auto report = run(csv, Format::kCsv, options);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_GT(store_.parts_given, 0);
+  EXPECT_FALSE(report->written);
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_EQ(report->errors[0].line, 144'002);
+  EXPECT_EQ(store_.write_calls, 0);
+  EXPECT_TRUE(store_.values.empty());
+
+  options.partial = true;  // the valid rows, written once, from the checked batch
+  auto partial = run(csv, Format::kCsv, options);
+  ASSERT_TRUE(partial.is_ok());
+  EXPECT_TRUE(partial->written);
+  EXPECT_EQ(partial->observations, 144'000);
+  EXPECT_EQ(store_.write_calls, 1);
+}
+
+TEST_F(ImporterTest, FailedWriteWhileParsingFallsBackToWritingAfterParsing) {
+  store_.fail_parts = true;
+  ImportOptions options;
+  options.write_while_parsing_from_bytes = 0;
+  auto report = run(kGood, Format::kCsv, options);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->written);
+  EXPECT_EQ(store_.parts_given, 1);
+  EXPECT_EQ(store_.write_calls, 1);
+  EXPECT_EQ(store_.value("ITA", "cases", "csv", "2020-03-02"), 600);
+}
+
 TEST(DescribeProblem, FormatsLineColumnAndReason) {
   EXPECT_EQ(describe_problem({4, "date", "bad"}), "line 4, column date: bad");
   EXPECT_EQ(describe_problem({4, "", "bad"}), "line 4: bad");

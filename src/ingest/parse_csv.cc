@@ -41,6 +41,15 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
   const size_t expected = kNames.size();
   const int64_t total = static_cast<int64_t>(reader.size());
   int64_t rows = 0, data_rows = 0;
+  // Rows go to on_rows in parts of this many: large enough that a part is worth a round trip to
+  // the store, small enough that writing starts early.
+  constexpr size_t kRowsPerPart = 1 << 16;
+  size_t given = 0;
+  auto give_rows = [&] {
+    if (!context.on_rows || given == batch.observations.size()) return;
+    context.on_rows(std::span<const ParsedObservation>(batch.observations).subspan(given));
+    given = batch.observations.size();
+  };
   while (reader.next(fields)) {
     const int64_t line = reader.line();
     if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
@@ -58,7 +67,9 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     auto period = check.check_period(date, line, "date");
     auto value = check.check_reported_value(value_text, line, "value", kind);
     if (location_ok && indicator_ok && period && value) check.add(location, indicator, *period, *value, line);
+    if (batch.observations.size() - given >= kRowsPerPart) give_rows();
   }
+  give_rows();
   if (context.progress) context.progress(total, total);
   if (data_rows == 0) check.error(0, "", "the file has a header but no rows");
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ struct ParseContext {
   // csv, json, dhis2: a negative value of an incident indicator is a correction (kept, with a
   // warning) instead of an error. jhu and who always treat negative daily/weekly counts so.
   bool allow_corrections = false;
+  // csv: called while parsing goes on with the rows accepted so far that were not yet given, in
+  // file order (each row once; the last call comes before the whole-file checks, which may still
+  // reject some). The importer writes them meanwhile and keeps the write only if the file is clean.
+  std::function<void(std::span<const ParsedObservation> rows)> on_rows = nullptr;
 };
 
 // Long format: header location,indicator,date,value (any order), date YYYY-MM-DD or YYYY-Www.

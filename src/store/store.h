@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -88,6 +89,18 @@ struct Revision {
   Timestamp reported_at;
 };
 
+// The rows of one write arriving in parts (see Store::begin_write).
+class ObservationWriter {
+ public:
+  // Destroyed without commit(): nothing is written.
+  virtual ~ObservationWriter() = default;
+  // Writes rows as write_observations would, inside the writer's transaction. A key (location,
+  // indicator, period) appears in one part at most.
+  virtual Status add(std::span<const ObservationWrite> rows) = 0;
+  // Upserts `locations` (catalogue entries the rows need) and makes everything visible at once.
+  virtual Result<WriteSummary> commit(std::span<const Location> locations) = 0;
+};
+
 enum class Role : uint8_t { kAdmin, kReporter, kFocalPoint, kEditor, kDonor, kCoordinator };
 std::string_view role_name(Role role);
 Result<Role> parse_role(std::string_view name);
@@ -114,6 +127,12 @@ class Store {
   // (location, indicator) becomes its default source unless one is set.
   virtual Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows,
                                                   const std::string& source, Timestamp reported_at) = 0;
+
+  // The same all-or-nothing write, its rows given in parts: a caller can write what it has while
+  // it still reads the rest of its input (a large import parses on one thread while another
+  // writes). While the writer is open, use the store only through it.
+  virtual Result<std::unique_ptr<ObservationWriter>> begin_write(const std::string& source,
+                                                                 Timestamp reported_at) = 0;
 
   // Series stored directly for the query (no aggregation; see store/aggregate.h for that).
   virtual Result<std::vector<Series>> read_series(const SeriesQuery& query) = 0;

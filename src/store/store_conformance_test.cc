@@ -138,6 +138,66 @@ TEST_P(StoreConformance, RepeatedKeyInOneWriteRevisesInRowOrder) {
   EXPECT_EQ(unchanged->new_revisions, 0);
 }
 
+// A write given in parts: a series created by one part goes on in the next (not compared with
+// the earlier part's rows), a stored series is revised, locations come with the commit, and
+// nothing is visible until then.
+TEST_P(StoreConformance, WriteInPartsIsOneTransaction) {
+  std::vector<ObservationWrite> stored = {{"ITA", "cases", day("2020-03-01"), 5}};
+  ASSERT_TRUE(store_->write_observations(stored, "csv", at("2020-03-02T00:00:00Z")).is_ok());
+  auto reader = open_store(db_);  // another connection: the open write is invisible to it
+  ASSERT_TRUE(reader.is_ok());
+
+  auto writer = store_->begin_write("csv", at("2020-03-05T00:00:00Z"));
+  ASSERT_TRUE(writer.is_ok()) << writer.status().to_string();
+  std::vector<ObservationWrite> part1 = {{"ITA", "cases", day("2020-03-01"), 6},
+                                         {"ITA", "deaths", day("2020-03-01"), 1},
+                                         {"ITA", "deaths", day("2020-03-02"), 2}};
+  std::vector<ObservationWrite> part2 = {{"ITA", "cases", day("2020-03-02"), 7},
+                                         {"ITA", "deaths", day("2020-03-03"), 3},
+                                         {"FRA", "cases", day("2020-03-01"), 9}};
+  ASSERT_TRUE((*writer)->add(part1).is_ok());
+  ASSERT_TRUE((*writer)->add(part2).is_ok());
+  auto before = (*reader)->read_revisions(SeriesQuery{});
+  ASSERT_TRUE(before.is_ok()) << before.status().to_string();
+  EXPECT_EQ(before->size(), 1u);
+
+  Location fra{"FRA", "France", "法国", "EURO", 68'000'000, LocationLevel::kCountry};
+  auto summary = (*writer)->commit(std::span<const Location>(&fra, 1));
+  ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
+  EXPECT_EQ(summary->observations, 6);
+  EXPECT_EQ(summary->new_revisions, 6);
+  EXPECT_EQ((*writer)->add(part1).code(), StatusCode::kFailedPrecondition);
+
+  auto cases = points(SeriesQuery{.location = "ITA", .indicator = "cases"});
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].value, 6);
+  EXPECT_EQ(cases[0].revision, 2);
+  EXPECT_EQ(cases[1].revision, 1);
+  auto deaths = points(SeriesQuery{.location = "ITA", .indicator = "deaths"});
+  ASSERT_EQ(deaths.size(), 3u);
+  for (const auto& p : deaths) EXPECT_EQ(p.revision, 1);
+  EXPECT_EQ(deaths[2].value, 3);
+  auto locations = store_->list_locations();
+  ASSERT_TRUE(locations.is_ok());
+  ASSERT_EQ(locations->size(), 2u);
+  EXPECT_EQ((*locations)[0].code, "FRA");
+  EXPECT_EQ((*reader)->read_revisions(SeriesQuery{})->size(), 7u);
+}
+
+TEST_P(StoreConformance, WriteInPartsAbandonedWritesNothing) {
+  {
+    auto writer = store_->begin_write("csv", at("2020-03-05T00:00:00Z"));
+    ASSERT_TRUE(writer.is_ok());
+    std::vector<ObservationWrite> part = {{"ITA", "cases", day("2020-03-01"), 6}};
+    ASSERT_TRUE((*writer)->add(part).is_ok());
+  }
+  EXPECT_EQ(store_->read_revisions(SeriesQuery{})->size(), 0u);
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 6}};
+  auto again = store_->write_observations(rows, "csv", at("2020-03-06T00:00:00Z"));
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(again->new_revisions, 1);
+}
+
 TEST_P(StoreConformance, AsOfIsExactToTheMicrosecondAndFiltersPeriods) {
   Timestamp reported = at("2020-03-10T08:30:00.123456Z");
   std::vector<ObservationWrite> rows;

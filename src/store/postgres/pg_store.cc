@@ -22,6 +22,7 @@
 #include <map>
 #include <numeric>
 #include <tuple>
+#include <unordered_set>
 
 #include "store/postgres/pg_db.h"
 
@@ -95,7 +96,8 @@ INSERT INTO series(location, indicator, source, period_kind)
 SELECT k.location, k.indicator, $1::text, k.period_kind
 FROM unnest($2::text[], $3::text[], $4::smallint[]) AS k(location, indicator, period_kind)
 ORDER BY k.location COLLATE "C", k.indicator COLLATE "C", k.period_kind
-ON CONFLICT DO NOTHING)sql";
+ON CONFLICT DO NOTHING
+RETURNING id)sql";
 
 // Locks the batch's series (writers of the same series queue here, so each numbers revisions
 // after the other's) and gives their ids.
@@ -114,8 +116,9 @@ FROM unnest($2::text[], $3::text[]) AS k(location, indicator)
 ORDER BY 1, 2
 ON CONFLICT DO NOTHING)sql";
 
-// After the lock: whether any of the locked series holds a revision yet. A batch of new series
-// (the usual bulk import) needs no comparison with stored values and is copied straight in.
+// After the lock: whether any of the locked series that existed before this write holds a
+// revision yet. A batch of new series (the usual bulk import) needs no comparison with stored
+// values and is copied straight in.
 constexpr std::string_view kAnyStored = R"sql(
 SELECT EXISTS(SELECT 1 FROM observations WHERE series_id = ANY($1::bigint[])))sql";
 
@@ -267,23 +270,8 @@ class PostgresStore final : public Store {
   Status upsert_locations(std::span<const Location> locations) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     if (locations.empty()) return Status::ok();
-    CopyData staged;
-    for (size_t i = 0; i < locations.size(); ++i) {
-      const auto& loc = locations[i];
-      staged.field(static_cast<int64_t>(i)).field(loc.code).field(loc.name_en).field(loc.name_zh);
-      staged.field(loc.parent).field(loc.population).field(location_level_name(loc.level));
-      staged.end_row();
-    }
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-    RETURN_IF_ERROR(db_->copy_in(
-        "COPY location_staging(ord, code, name_en, name_zh, parent, population, level) FROM STDIN", staged));
-    // The last entry for a code wins, as when each is upserted in turn.
-    RETURN_IF_ERROR(db_->query(
-        "INSERT INTO locations(code, name_en, name_zh, parent, population, level) "
-        "SELECT DISTINCT ON (code) code, name_en, name_zh, parent, population, level FROM location_staging "
-        "ORDER BY code, ord DESC "
-        "ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, "
-        "parent = excluded.parent, population = excluded.population, level = excluded.level").status());
+    RETURN_IF_ERROR(upsert_locations_in_transaction(locations));
     return tx->commit();
   }
 
@@ -316,78 +304,18 @@ class PostgresStore final : public Store {
 
   Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows, const std::string& source,
                                           Timestamp reported_at) override {
+    if (rows.empty()) return WriteSummary{};
+    ASSIGN_OR_RETURN(auto writer, begin_write(source, reported_at));
+    RETURN_IF_ERROR(writer->add(rows));
+    return writer->commit({});
+  }
+
+  Result<std::unique_ptr<ObservationWriter>> begin_write(const std::string& source, Timestamp reported_at) override {
     RETURN_IF_ERROR(reconnect_if_lost());
-    WriteSummary summary;
-    summary.observations = static_cast<int64_t>(rows.size());
-    if (rows.empty()) return summary;
     if (source.empty()) return invalid_argument("a write needs a source name");
-    ASSIGN_OR_RETURN(std::vector<StagedChange> staged, stage_changes(rows));
-    // The batch's series keys, in key order (staged rows are sorted by location and indicator).
-    std::vector<std::string> locations, indicators, kinds;
-    std::map<std::tuple<std::string, std::string, int>, int64_t> series_ids;
-    for (const auto& change : staged) {
-      auto key = std::make_tuple(change.row->location, change.row->indicator,
-                                 static_cast<int>(change.row->period.kind()));
-      if (series_ids.try_emplace(key, 0).second) {
-        locations.push_back(std::get<0>(key));
-        indicators.push_back(std::get<1>(key));
-        kinds.push_back(std::to_string(std::get<2>(key)));
-      }
-    }
-    Params keys;
-    keys.add(source);
-    keys.add(text_array(locations));
-    keys.add(text_array(indicators));
-    keys.add(text_array(kinds));
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-    RETURN_IF_ERROR(db_->query(kCreateMissingSeries, keys).status());
-    ASSIGN_OR_RETURN(Rows locked, db_->query(kLockSeries, keys));
-    std::vector<std::string> ids;
-    for (int r = 0; r < locked.size(); ++r) {
-      series_ids[{locked.text(r, 1), locked.text(r, 2), static_cast<int>(locked.int64(r, 3))}] = locked.int64(r, 0);
-      ids.push_back(locked.text(r, 0));
-    }
-    RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
-    ASSIGN_OR_RETURN(Rows any_stored, db_->query(kAnyStored, text_array(ids)));
-    if (any_stored.int64(0, 0) == 0) {
-      // Nothing stored for these series: every change is a revision numbered by its step. Staged
-      // changes come in key order, so the series id changes only between runs of one series.
-      ASSIGN_OR_RETURN(auto copy, BinaryCopy::start(
-          *db_, "COPY observations(series_id, period, revision, value, reported_at) FROM STDIN WITH (FORMAT binary)"));
-      const ObservationWrite* run = nullptr;
-      int64_t series_id = 0;
-      for (const auto& change : staged) {
-        const ObservationWrite& row = *change.row;
-        if (run == nullptr || row.location != run->location || row.indicator != run->indicator ||
-            row.period.kind() != run->period.kind()) {
-          run = &row;
-          series_id = series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}];
-        }
-        copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
-        copy->float8(row.value).timestamp(reported_at);
-      }
-      RETURN_IF_ERROR(copy->finish());
-      summary.new_revisions = static_cast<int64_t>(staged.size());
-    } else {
-      CopyData changes;
-      for (const auto& change : staged) {
-        const ObservationWrite& row = *change.row;
-        changes.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
-        changes.field(row.period.start().days_since_epoch()).field(row.value).field(change.step);
-        changes.field(change.first_value);
-        changes.end_row();
-      }
-      RETURN_IF_ERROR(db_->copy_in(
-          "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
-          "FROM STDIN", changes));
-      // Temporary tables are never analysed by autovacuum: without this the planner guesses the
-      // batch's size.
-      RETURN_IF_ERROR(db_->exec("ANALYZE observation_staging"));
-      ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
-      summary.new_revisions = inserted.affected();
-    }
-    RETURN_IF_ERROR(tx->commit());
-    return summary;
+    return std::unique_ptr<ObservationWriter>(
+        std::make_unique<Writer>(*this, std::move(tx), source, reported_at));
   }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
@@ -466,6 +394,132 @@ class PostgresStore final : public Store {
   }
 
  private:
+  // Each part is written as it comes, in the transaction begun by begin_write.
+  class Writer final : public ObservationWriter {
+   public:
+    Writer(PostgresStore& store, std::unique_ptr<Transaction> tx, std::string source, Timestamp reported_at)
+        : store_(store), tx_(std::move(tx)), source_(std::move(source)), reported_at_(reported_at) {}
+
+    Status add(std::span<const ObservationWrite> rows) override {
+      if (tx_ == nullptr) return failed_precondition("this write was already committed");
+      ASSIGN_OR_RETURN(int64_t revisions, store_.write_part(rows, source_, reported_at_, created_in_write_));
+      summary_.observations += static_cast<int64_t>(rows.size());
+      summary_.new_revisions += revisions;
+      return Status::ok();
+    }
+
+    Result<WriteSummary> commit(std::span<const Location> locations) override {
+      if (tx_ == nullptr) return failed_precondition("this write was already committed");
+      if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
+      RETURN_IF_ERROR(tx_->commit());
+      tx_.reset();
+      return summary_;
+    }
+
+   private:
+    PostgresStore& store_;
+    std::unique_ptr<Transaction> tx_;
+    std::string source_;
+    Timestamp reported_at_;
+    WriteSummary summary_;
+    std::unordered_set<int64_t> created_in_write_;
+  };
+
+  Status upsert_locations_in_transaction(std::span<const Location> locations) {
+    CopyData staged;
+    for (size_t i = 0; i < locations.size(); ++i) {
+      const auto& loc = locations[i];
+      staged.field(static_cast<int64_t>(i)).field(loc.code).field(loc.name_en).field(loc.name_zh);
+      staged.field(loc.parent).field(loc.population).field(location_level_name(loc.level));
+      staged.end_row();
+    }
+    RETURN_IF_ERROR(db_->exec("TRUNCATE location_staging"));
+    RETURN_IF_ERROR(db_->copy_in(
+        "COPY location_staging(ord, code, name_en, name_zh, parent, population, level) FROM STDIN", staged));
+    // The last entry for a code wins, as when each is upserted in turn.
+    return db_->query(
+        "INSERT INTO locations(code, name_en, name_zh, parent, population, level) "
+        "SELECT DISTINCT ON (code) code, name_en, name_zh, parent, population, level FROM location_staging "
+        "ORDER BY code, ord DESC "
+        "ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, "
+        "parent = excluded.parent, population = excluded.population, level = excluded.level").status();
+  }
+
+  // Writes one part inside the open transaction; gives the number of new revisions.
+  // `created_in_write`: ids of the series the write's earlier parts created, added to here.
+  Result<int64_t> write_part(std::span<const ObservationWrite> rows, const std::string& source,
+                             Timestamp reported_at, std::unordered_set<int64_t>& created_in_write) {
+    if (rows.empty()) return int64_t{0};
+    ASSIGN_OR_RETURN(std::vector<StagedChange> staged, stage_changes(rows));
+    // The batch's series keys, in key order (staged rows are sorted by location and indicator).
+    std::vector<std::string> locations, indicators, kinds;
+    std::map<std::tuple<std::string, std::string, int>, int64_t> series_ids;
+    for (const auto& change : staged) {
+      auto key = std::make_tuple(change.row->location, change.row->indicator,
+                                 static_cast<int>(change.row->period.kind()));
+      if (series_ids.try_emplace(key, 0).second) {
+        locations.push_back(std::get<0>(key));
+        indicators.push_back(std::get<1>(key));
+        kinds.push_back(std::to_string(std::get<2>(key)));
+      }
+    }
+    Params keys;
+    keys.add(source);
+    keys.add(text_array(locations));
+    keys.add(text_array(indicators));
+    keys.add(text_array(kinds));
+    ASSIGN_OR_RETURN(Rows created, db_->query(kCreateMissingSeries, keys));
+    for (int r = 0; r < created.size(); ++r) created_in_write.insert(created.int64(r, 0));
+    ASSIGN_OR_RETURN(Rows locked, db_->query(kLockSeries, keys));
+    // A series this write created holds only rows of its earlier parts, whose keys never come
+    // again: like a new one, it needs no comparison.
+    std::vector<std::string> ids;
+    for (int r = 0; r < locked.size(); ++r) {
+      series_ids[{locked.text(r, 1), locked.text(r, 2), static_cast<int>(locked.int64(r, 3))}] = locked.int64(r, 0);
+      if (!created_in_write.contains(locked.int64(r, 0))) ids.push_back(locked.text(r, 0));
+    }
+    RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
+    ASSIGN_OR_RETURN(Rows any_stored, db_->query(kAnyStored, text_array(ids)));
+    if (any_stored.int64(0, 0) == 0) {
+      // Nothing stored for these series: every change is a revision numbered by its step. Staged
+      // changes come in key order, so the series id changes only between runs of one series.
+      ASSIGN_OR_RETURN(auto copy, BinaryCopy::start(
+          *db_, "COPY observations(series_id, period, revision, value, reported_at) FROM STDIN WITH (FORMAT binary)"));
+      const ObservationWrite* run = nullptr;
+      int64_t series_id = 0;
+      for (const auto& change : staged) {
+        const ObservationWrite& row = *change.row;
+        if (run == nullptr || row.location != run->location || row.indicator != run->indicator ||
+            row.period.kind() != run->period.kind()) {
+          run = &row;
+          series_id = series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}];
+        }
+        copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
+        copy->float8(row.value).timestamp(reported_at);
+      }
+      RETURN_IF_ERROR(copy->finish());
+      return static_cast<int64_t>(staged.size());
+    }
+    CopyData changes;
+    for (const auto& change : staged) {
+      const ObservationWrite& row = *change.row;
+      changes.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
+      changes.field(row.period.start().days_since_epoch()).field(row.value).field(change.step);
+      changes.field(change.first_value);
+      changes.end_row();
+    }
+    // An earlier part of the same write may have staged rows (emptied only at commit).
+    RETURN_IF_ERROR(db_->exec("TRUNCATE observation_staging"));
+    RETURN_IF_ERROR(db_->copy_in(
+        "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
+        "FROM STDIN", changes));
+    // Temporary tables are never analysed by autovacuum: without this the planner guesses the
+    // batch's size.
+    RETURN_IF_ERROR(db_->exec("ANALYZE observation_staging"));
+    ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
+    return inserted.affected();
+  }
+
   // The stored revisions visible to `query` (as_of applied), series by series sorted by location,
   // indicator, source and period kind, then by period and revision; with `latest_only`, only the
   // last visible revision of each period. Columns: series id, location, indicator, source, period

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace shouwang::store {
 namespace {
@@ -92,6 +93,11 @@ class SqliteStore final : public Store {
 
   Status upsert_locations(std::span<const Location> locations) override {
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    RETURN_IF_ERROR(upsert_locations_in_transaction(locations));
+    return tx->commit();
+  }
+
+  Status upsert_locations_in_transaction(std::span<const Location> locations) {
     ASSIGN_OR_RETURN(auto stmt, db_->prepare(
         "INSERT INTO locations(code, name_en, name_zh, parent, population, level) VALUES(?,?,?,?,?,?) "
         "ON CONFLICT(code) DO UPDATE SET name_en=excluded.name_en, name_zh=excluded.name_zh, "
@@ -101,7 +107,7 @@ class SqliteStore final : public Store {
       stmt.bind(5, loc.population).bind(6, location_level_name(loc.level));
       RETURN_IF_ERROR(stmt.run());
     }
-    return tx->commit();
+    return Status::ok();
   }
 
   Result<std::vector<Indicator>> list_indicators() override {
@@ -133,120 +139,16 @@ class SqliteStore final : public Store {
 
   Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows, const std::string& source,
                                           Timestamp reported_at) override {
-    WriteSummary summary;
-    summary.observations = static_cast<int64_t>(rows.size());
-    if (rows.empty()) return summary;
+    if (rows.empty()) return WriteSummary{};
+    ASSIGN_OR_RETURN(auto writer, begin_write(source, reported_at));
+    RETURN_IF_ERROR(writer->add(rows));
+    return writer->commit({});
+  }
+
+  Result<std::unique_ptr<ObservationWriter>> begin_write(const std::string& source, Timestamp reported_at) override {
     if (source.empty()) return invalid_argument("a write needs a source name");
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-
-    // Resolve every distinct series once, then write rows grouped by series in period order so
-    // the B-tree is filled sequentially.
-    std::map<SeriesKey, int64_t> series_ids;
-    std::vector<std::pair<int64_t, uint32_t>> order;  // (series id, row index)
-    order.reserve(rows.size());
-    std::unordered_map<int64_t, bool> series_is_new;
-    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
-        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=?"));
-    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
-        "INSERT INTO series(location, indicator, source, period_kind) VALUES(?,?,?,?)"));
-    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
-        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
-    for (uint32_t i = 0; i < rows.size(); ++i) {
-      const auto& row = rows[i];
-      SeriesKey key{row.location, row.indicator, row.period.kind()};
-      auto it = series_ids.find(key);
-      if (it == series_ids.end()) {
-        int kind = static_cast<int>(key.kind);
-        find_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
-        ASSIGN_OR_RETURN(bool found, find_series.step());
-        int64_t id = 0;
-        bool is_new = !found;
-        if (found) {
-          id = find_series.column_int64(0);
-        } else {
-          insert_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
-          RETURN_IF_ERROR(insert_series.run());
-          id = db_->last_insert_rowid();
-        }
-        find_series.reset();
-        insert_default.bind(1, key.location).bind(2, key.indicator).bind(3, source);
-        RETURN_IF_ERROR(insert_default.run());
-        it = series_ids.emplace(std::move(key), id).first;
-        series_is_new[id] = is_new;
-      }
-      order.emplace_back(it->second, i);
-    }
-    std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first < b.first;
-      return rows[a.second].period.start() < rows[b.second].period.start();
-    });
-
-    ASSIGN_OR_RETURN(auto load_current, db_->prepare(
-        "SELECT period, revision, value FROM observations WHERE series_id=? ORDER BY period, revision"));
-    // Revisions are inserted kRowsPerInsert at a time by one multi-row statement: a bulk import
-    // then pays SQLite's per-statement cost (step, reset, VDBE start) once per batch, not per row.
-    struct PendingRevision {
-      int64_t series_id, period, revision;
-      double value;
-    };
-    constexpr size_t kRowsPerInsert = 64;
-    auto insert_sql = [](size_t rows) {
-      std::string sql = "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES";
-      for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
-      return sql;
-    };
-    ASSIGN_OR_RETURN(auto insert_batch, db_->prepare(insert_sql(kRowsPerInsert)));
-    ASSIGN_OR_RETURN(auto insert_one, db_->prepare(insert_sql(1)));
-    std::vector<PendingRevision> pending;
-    pending.reserve(kRowsPerInsert);
-    auto flush = [&]() -> Status {
-      const bool full = pending.size() == kRowsPerInsert;
-      for (size_t start = 0; start < pending.size(); start += full ? kRowsPerInsert : 1) {
-        Statement& insert = full ? insert_batch : insert_one;
-        int n = 1;
-        for (size_t i = start; i < (full ? pending.size() : start + 1); ++i) {
-          const PendingRevision& r = pending[i];
-          insert.bind(n, r.series_id).bind(n + 1, r.period).bind(n + 2, r.revision).bind(n + 3, r.value);
-          insert.bind(n + 4, reported_at.micros());
-          n += 5;
-        }
-        RETURN_IF_ERROR(insert.run());
-      }
-      pending.clear();
-      return Status::ok();
-    };
-    // Current value and revision of each period of the series being written.
-    std::unordered_map<int64_t, std::pair<int64_t, double>> current;
-    int64_t loaded_series = -1;
-    for (const auto& [series_id, index] : order) {
-      if (series_id != loaded_series) {
-        current.clear();
-        loaded_series = series_id;
-        if (!series_is_new[series_id]) {
-          load_current.bind(1, series_id);
-          while (true) {
-            ASSIGN_OR_RETURN(bool row, load_current.step());
-            if (!row) break;
-            current[load_current.column_int64(0)] = {load_current.column_int64(1), load_current.column_double(2)};
-          }
-          load_current.reset();
-        }
-      }
-      const auto& row = rows[index];
-      int64_t period = row.period.start().days_since_epoch();
-      int64_t revision = 1;
-      if (auto found = current.find(period); found != current.end()) {
-        if (found->second.second == row.value) continue;  // unchanged: no new revision
-        revision = found->second.first + 1;
-      }
-      pending.push_back(PendingRevision{series_id, period, revision, row.value});
-      if (pending.size() == kRowsPerInsert) RETURN_IF_ERROR(flush());
-      current[period] = {revision, row.value};
-      ++summary.new_revisions;
-    }
-    RETURN_IF_ERROR(flush());
-    RETURN_IF_ERROR(tx->commit());
-    return summary;
+    return std::unique_ptr<ObservationWriter>(std::make_unique<Writer>(*this, std::move(tx), source, reported_at));
   }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
@@ -323,6 +225,153 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Each part is written as it comes, in the transaction begun by begin_write.
+  class Writer final : public ObservationWriter {
+   public:
+    Writer(SqliteStore& store, std::unique_ptr<Transaction> tx, std::string source, Timestamp reported_at)
+        : store_(store), tx_(std::move(tx)), source_(std::move(source)), reported_at_(reported_at) {}
+
+    Status add(std::span<const ObservationWrite> rows) override {
+      if (tx_ == nullptr) return failed_precondition("this write was already committed");
+      ASSIGN_OR_RETURN(int64_t revisions, store_.write_part(rows, source_, reported_at_, created_in_write_));
+      summary_.observations += static_cast<int64_t>(rows.size());
+      summary_.new_revisions += revisions;
+      return Status::ok();
+    }
+
+    Result<WriteSummary> commit(std::span<const Location> locations) override {
+      if (tx_ == nullptr) return failed_precondition("this write was already committed");
+      if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
+      RETURN_IF_ERROR(tx_->commit());
+      tx_.reset();
+      return summary_;
+    }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<Transaction> tx_;
+    std::string source_;
+    Timestamp reported_at_;
+    WriteSummary summary_;
+    std::unordered_set<int64_t> created_in_write_;
+  };
+
+  // Writes one part inside the open transaction; gives the number of new revisions.
+  // `created_in_write`: ids of the series the write's earlier parts created, added to here; their
+  // stored rows came from those parts, whose keys never come again, so they are not loaded.
+  Result<int64_t> write_part(std::span<const ObservationWrite> rows, const std::string& source,
+                             Timestamp reported_at, std::unordered_set<int64_t>& created_in_write) {
+    int64_t new_revisions = 0;
+    // Resolve every distinct series once, then write rows grouped by series in period order so
+    // the B-tree is filled sequentially.
+    std::map<SeriesKey, int64_t> series_ids;
+    std::vector<std::pair<int64_t, uint32_t>> order;  // (series id, row index)
+    order.reserve(rows.size());
+    std::unordered_map<int64_t, bool> series_is_new;
+    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
+        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=?"));
+    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
+        "INSERT INTO series(location, indicator, source, period_kind) VALUES(?,?,?,?)"));
+    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
+        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
+    for (uint32_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      SeriesKey key{row.location, row.indicator, row.period.kind()};
+      auto it = series_ids.find(key);
+      if (it == series_ids.end()) {
+        int kind = static_cast<int>(key.kind);
+        find_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+        ASSIGN_OR_RETURN(bool found, find_series.step());
+        int64_t id = 0;
+        bool is_new = !found || created_in_write.contains(find_series.column_int64(0));
+        if (found) {
+          id = find_series.column_int64(0);
+        } else {
+          insert_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+          RETURN_IF_ERROR(insert_series.run());
+          id = db_->last_insert_rowid();
+          created_in_write.insert(id);
+        }
+        find_series.reset();
+        insert_default.bind(1, key.location).bind(2, key.indicator).bind(3, source);
+        RETURN_IF_ERROR(insert_default.run());
+        it = series_ids.emplace(std::move(key), id).first;
+        series_is_new[id] = is_new;
+      }
+      order.emplace_back(it->second, i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return rows[a.second].period.start() < rows[b.second].period.start();
+    });
+
+    ASSIGN_OR_RETURN(auto load_current, db_->prepare(
+        "SELECT period, revision, value FROM observations WHERE series_id=? ORDER BY period, revision"));
+    // Revisions are inserted kRowsPerInsert at a time by one multi-row statement: a bulk import
+    // then pays SQLite's per-statement cost (step, reset, VDBE start) once per batch, not per row.
+    struct PendingRevision {
+      int64_t series_id, period, revision;
+      double value;
+    };
+    constexpr size_t kRowsPerInsert = 64;
+    auto insert_sql = [](size_t rows) {
+      std::string sql = "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES";
+      for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+      return sql;
+    };
+    ASSIGN_OR_RETURN(auto insert_batch, db_->prepare(insert_sql(kRowsPerInsert)));
+    ASSIGN_OR_RETURN(auto insert_one, db_->prepare(insert_sql(1)));
+    std::vector<PendingRevision> pending;
+    pending.reserve(kRowsPerInsert);
+    auto flush = [&]() -> Status {
+      const bool full = pending.size() == kRowsPerInsert;
+      for (size_t start = 0; start < pending.size(); start += full ? kRowsPerInsert : 1) {
+        Statement& insert = full ? insert_batch : insert_one;
+        int n = 1;
+        for (size_t i = start; i < (full ? pending.size() : start + 1); ++i) {
+          const PendingRevision& r = pending[i];
+          insert.bind(n, r.series_id).bind(n + 1, r.period).bind(n + 2, r.revision).bind(n + 3, r.value);
+          insert.bind(n + 4, reported_at.micros());
+          n += 5;
+        }
+        RETURN_IF_ERROR(insert.run());
+      }
+      pending.clear();
+      return Status::ok();
+    };
+    // Current value and revision of each period of the series being written.
+    std::unordered_map<int64_t, std::pair<int64_t, double>> current;
+    int64_t loaded_series = -1;
+    for (const auto& [series_id, index] : order) {
+      if (series_id != loaded_series) {
+        current.clear();
+        loaded_series = series_id;
+        if (!series_is_new[series_id]) {
+          load_current.bind(1, series_id);
+          while (true) {
+            ASSIGN_OR_RETURN(bool row, load_current.step());
+            if (!row) break;
+            current[load_current.column_int64(0)] = {load_current.column_int64(1), load_current.column_double(2)};
+          }
+          load_current.reset();
+        }
+      }
+      const auto& row = rows[index];
+      int64_t period = row.period.start().days_since_epoch();
+      int64_t revision = 1;
+      if (auto found = current.find(period); found != current.end()) {
+        if (found->second.second == row.value) continue;  // unchanged: no new revision
+        revision = found->second.first + 1;
+      }
+      pending.push_back(PendingRevision{series_id, period, revision, row.value});
+      if (pending.size() == kRowsPerInsert) RETURN_IF_ERROR(flush());
+      current[period] = {revision, row.value};
+      ++new_revisions;
+    }
+    RETURN_IF_ERROR(flush());
+    return new_revisions;
+  }
+
   struct SeriesRef {
     int64_t id;
     std::string location, indicator, source;
