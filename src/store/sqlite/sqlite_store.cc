@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS default_sources(
 CREATE TABLE IF NOT EXISTS tokens(
   hash TEXT PRIMARY KEY, role TEXT NOT NULL, location TEXT NOT NULL DEFAULT '',
   label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+-- Revisions each series received since this table exists (series_marks): kept by a trigger, so
+-- every writer counts, whatever process or code path writes.
+CREATE TABLE IF NOT EXISTS series_changes(series_id INTEGER PRIMARY KEY, revisions INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS observations_series_changes AFTER INSERT ON observations BEGIN
+  INSERT INTO series_changes(series_id, revisions) VALUES(NEW.series_id, 1)
+  ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + 1;
+END;
 )sql";
 
 struct SeriesKey {
@@ -286,6 +293,24 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(bool row, stmt.step());
     if (!row) return not_found("no data for " + location + " / " + indicator);
     return stmt.column_text(0);
+  }
+
+  Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "SELECT s.location, s.source, s.period_kind, coalesce(c.revisions, 0), d.source IS NOT NULL "
+        "FROM series s LEFT JOIN series_changes c ON c.series_id = s.id "
+        "LEFT JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator AND d.source = s.source "
+        "WHERE s.indicator = ? ORDER BY s.id"));
+    stmt.bind(1, indicator);
+    std::vector<SeriesMark> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      out.push_back(SeriesMark{stmt.column_text(0), stmt.column_text(1),
+                               static_cast<Period::Kind>(stmt.column_int64(2)), stmt.column_int64(3),
+                               stmt.column_int64(4) != 0});
+    }
+    return out;
   }
 
   Status set_default_source(const std::string& location, const std::string& indicator,
