@@ -170,12 +170,14 @@ Status FiguresCache::refresh(IndicatorState& state, const std::string& indicator
   std::map<std::string, int64_t> marks;
   for (const auto& mark : mark_list) marks[mark_key(mark)] = mark.revisions;
 
-  if (state.version.empty() || !same_figures_catalogue(catalogue, state.catalogue)) {
+  // The stored series do not depend on the catalogue; what is derived from them (sums, the map's
+  // rates) does.
+  if (!same_figures_catalogue(catalogue, state.catalogue)) state.shown.clear();
+  if (state.version.empty()) {
     store::SeriesQuery all;
     all.indicator = indicator;
     ASSIGN_OR_RETURN(auto series, store.read_series(all));
     state.stored.clear();
-    state.shown.clear();
     series_loads_ += static_cast<int64_t>(series.size());
     for (auto& s : series) state.stored[s.location].push_back(std::move(s));
   } else {
