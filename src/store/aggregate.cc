@@ -1,7 +1,8 @@
 // Summing children up the location hierarchy.
 #include "store/aggregate.h"
 
-#include <map>
+#include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace shouwang::store {
@@ -56,25 +57,38 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
   bool use_daily = !daily.empty();
   auto& chosen = use_daily ? daily : weekly;
 
-  std::map<Period, SeriesPoint> sums;
+  // Sums per period start day in one flat array (a sum over the world touches every point of every
+  // country: a tree keyed by period was most of a WORLD request). Children are added in
+  // contributor order, so each period's floating-point sum is the same whatever the layout.
+  std::optional<int32_t> first, last;
   std::string source;
   for (const auto& c : contributors) {
     auto it = chosen.find(c);
     if (it == chosen.end()) continue;
     if (source.empty()) source = it->second->source;
     else if (source != it->second->source) source = "mixed";
+    int32_t a = it->second->points.front().period.start().days_since_epoch();
+    int32_t b = it->second->points.back().period.start().days_since_epoch();
+    first = first ? std::min(*first, a) : a;
+    last = last ? std::max(*last, b) : b;
+  }
+  if (!first) return not_found("no " + indicator + " data for " + location);
+  std::vector<SeriesPoint> sums(static_cast<size_t>(*last - *first) + 1);
+  for (const auto& c : contributors) {
+    auto it = chosen.find(c);
+    if (it == chosen.end()) continue;
     for (const auto& p : it->second->points) {
-      auto& sum = sums[p.period];
+      auto& sum = sums[static_cast<size_t>(p.period.start().days_since_epoch() - *first)];
       sum.period = p.period;
       sum.value += p.value;
       sum.revision += 1;
       if (p.reported_at > sum.reported_at) sum.reported_at = p.reported_at;
     }
   }
-  if (sums.empty()) return not_found("no " + indicator + " data for " + location);
   Series out{location, indicator, "aggregate:" + source, {}};
-  out.points.reserve(sums.size());
-  for (auto& [period, point] : sums) out.points.push_back(point);
+  for (auto& point : sums) {
+    if (point.revision > 0) out.points.push_back(point);
+  }
   return out;
 }
 
