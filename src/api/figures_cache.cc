@@ -26,6 +26,63 @@ bool same_figures_catalogue(const std::vector<Location>& a, const std::vector<Lo
   });
 }
 
+using StoredByLocation = std::unordered_map<std::string, std::vector<store::Series>>;
+
+store::StoredSeriesOf stored_series_of(const StoredByLocation& stored) {
+  return [&stored](const std::string& code) {
+    std::vector<const store::Series*> out;
+    if (auto it = stored.find(code); it != stored.end()) {
+      for (const auto& s : it->second) out.push_back(&s);
+    }
+    return out;
+  };
+}
+
+bool same_point(const store::SeriesPoint& a, const store::SeriesPoint& b) {
+  return a.period == b.period && a.value == b.value && a.revision == b.revision && a.reported_at == b.reported_at;
+}
+
+// How a location's stored series changed: on the days `days` (none: on no day), or as a `whole`
+// when a series appeared or went or changed source or kind, which a sum cannot patch by days.
+struct Change {
+  bool whole = false;
+  std::optional<store::DayRange> days;
+};
+
+Change change_between(const std::vector<store::Series>& before, const std::vector<store::Series>& after) {
+  if (before.size() != after.size()) return {true, {}};
+  Change change;
+  auto cover = [&](const store::SeriesPoint& p) {
+    const int32_t day = p.period.start().days_since_epoch();
+    if (!change.days) change.days = store::DayRange{day, day};
+    change.days->first = std::min(change.days->first, day);
+    change.days->last = std::max(change.days->last, day);
+  };
+  for (size_t i = 0; i < before.size(); ++i) {
+    const auto& a = before[i].points;
+    const auto& b = after[i].points;
+    if (before[i].source != after[i].source || a.empty() || b.empty() ||
+        a.front().period.is_week() != b.front().period.is_week()) {
+      return {true, {}};
+    }
+    // Both are in period order: what differs lies between the common head and the common tail.
+    size_t head = 0;
+    while (head < a.size() && head < b.size() && same_point(a[head], b[head])) ++head;
+    size_t tail = 0;
+    while (tail < a.size() - head && tail < b.size() - head &&
+           same_point(a[a.size() - 1 - tail], b[b.size() - 1 - tail])) {
+      ++tail;
+    }
+    for (const auto* points : {&a, &b}) {
+      if (head < points->size() - tail) {
+        cover((*points)[head]);
+        cover((*points)[points->size() - 1 - tail]);
+      }
+    }
+  }
+  return change;
+}
+
 std::shared_ptr<const CachedBody> cached_body(http::Response response) {
   auto body = std::make_shared<CachedBody>();
   body->etag = http::entity_tag(response.body);
@@ -124,6 +181,11 @@ int64_t FiguresCache::series_loads() const {
   return series_loads_;
 }
 
+int64_t FiguresCache::whole_sums() const {
+  std::lock_guard lock(mutex_);
+  return whole_sums_;
+}
+
 size_t FiguresCache::held_entries() const {
   std::lock_guard lock(mutex_);
   size_t n = 0;
@@ -191,27 +253,79 @@ Status FiguresCache::refresh(IndicatorState& state, const std::string& indicator
     for (const auto& [key, revisions] : state.marks) {
       if (!marks.contains(key)) note(key);
     }
-    std::sort(changed.begin(), changed.end());
-    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    std::map<std::string, std::vector<store::Series>> before;  // the changed locations' series as they were
     for (const auto& location : changed) {
+      if (before.contains(location)) continue;
       store::SeriesQuery one;
       one.location = location;
       one.indicator = indicator;
       ASSIGN_OR_RETURN(auto series, store.read_series(one));
       series_loads_ += static_cast<int64_t>(series.size());
+      auto& old = before[location];
+      if (auto it = state.stored.find(location); it != state.stored.end()) old = std::move(it->second);
       if (series.empty()) state.stored.erase(location);
       else state.stored[location] = std::move(series);
     }
-    if (!changed.empty()) {
-      // What was shown for a changed location, and every sum (any may include one), is derived again.
-      std::erase_if(state.shown, [&](const auto& entry) {
-        return !state.stored.contains(entry.first) || std::binary_search(changed.begin(), changed.end(), entry.first);
-      });
-    }
+    if (!before.empty()) update_shown(state, indicator, before);
   }
   state.catalogue = std::move(catalogue);
   state.marks = std::move(marks);
   return Status::ok();
+}
+
+void FiguresCache::update_shown(IndicatorState& state, const std::string& indicator,
+                                const std::map<std::string, std::vector<store::Series>>& before) {
+  static const std::vector<store::Series> kNone;
+  std::map<std::string, Change> changes;
+  for (const auto& [location, series] : before) {
+    auto now = state.stored.find(location);
+    changes[location] = change_between(series, now == state.stored.end() ? kNone : now->second);
+  }
+  for (auto it = state.shown.begin(); it != state.shown.end();) {
+    auto& [location, entry] = *it;
+    bool keep = true;
+    if (changes.contains(location) || !entry.series) {
+      keep = false;  // its own series changed, or it had none and may have one now
+    } else if (!entry.contributors.empty()) {
+      std::optional<store::DayRange> days;
+      for (const auto& c : entry.contributors) {
+        auto change = changes.find(c);
+        if (change == changes.end()) continue;
+        if (change->second.whole) {
+          keep = false;
+          break;
+        }
+        if (const auto& d = change->second.days) {
+          days = days ? store::DayRange{std::min(days->first, d->first), std::max(days->last, d->last)} : *d;
+        }
+      }
+      if (keep && days) {
+        // Those days summed again, in contributor order as a whole sum adds them, replace the
+        // sum's points on those days.
+        auto window = store::sum_of_contributors(location, indicator, entry.contributors,
+                                                 stored_series_of(state.stored), days);
+        if (!window) {
+          keep = false;
+        } else {
+          std::vector<store::SeriesPoint> points;
+          points.reserve(entry.series->points.size() + window->points.size());
+          auto day = [](const store::SeriesPoint& p) { return p.period.start().days_since_epoch(); };
+          for (const auto& p : entry.series->points) {
+            if (day(p) < days->first) points.push_back(p);
+          }
+          points.insert(points.end(), window->points.begin(), window->points.end());
+          for (const auto& p : entry.series->points) {
+            if (day(p) > days->last) points.push_back(p);
+          }
+          entry.series->points = std::move(points);
+          entry.series->source = std::move(window->source);
+          entry.json.reset();
+          entry.csv.reset();
+        }
+      }
+    }
+    it = keep ? std::next(it) : state.shown.erase(it);
+  }
 }
 
 FiguresCache::Shown& FiguresCache::shown(IndicatorState& state, const std::string& location,
@@ -226,13 +340,9 @@ FiguresCache::Shown& FiguresCache::shown(IndicatorState& state, const std::strin
     if (!contributors) {
       entry.series = contributors.status();
     } else {
-      entry.series = store::sum_of_contributors(location, indicator, *contributors, [&](const std::string& code) {
-        std::vector<const store::Series*> out;
-        if (auto it = state.stored.find(code); it != state.stored.end()) {
-          for (const auto& s : it->second) out.push_back(&s);
-        }
-        return out;
-      });
+      entry.series = store::sum_of_contributors(location, indicator, *contributors, stored_series_of(state.stored));
+      entry.contributors = std::move(*contributors);
+      ++whole_sums_;
     }
   }
   return state.shown.emplace(location, std::move(entry)).first->second;

@@ -62,6 +62,9 @@ class FiguresCache {
   // Series (re)loaded from the store since the cache began: tests show with it that an unchanged
   // store is answered from memory and that a commit reloads only what it touched.
   int64_t series_loads() const;
+  // Sums over the whole of their contributors' series since the cache began (a sum brought up to
+  // date on a few days does not count): tests show with it that a report re-sums only days.
+  int64_t whole_sums() const;
   // Locations' entries held over every indicator: bounded by the catalogue, whatever clients ask.
   size_t held_entries() const;
 
@@ -69,6 +72,7 @@ class FiguresCache {
   // One location's series as shown, or why there is none, and its bodies once rendered.
   struct Shown {
     Result<store::Series> series = not_found("");
+    std::vector<std::string> contributors;  // for a sum (a region, WORLD): what it adds up, in order
     std::shared_ptr<const CachedBody> json, csv;
   };
   // Everything held for one indicator, valid at `version`.
@@ -83,6 +87,11 @@ class FiguresCache {
   // The indicator's state brought up to the store's current data version. Needs mutex_.
   Result<IndicatorState*> current_state(const std::string& indicator);
   Status refresh(IndicatorState& state, const std::string& indicator, store::Store& store);
+  // After `changed` locations' stored series were reloaded (`before`: what they were), every shown
+  // entry that depended on them is dropped, except sums whose contributors changed only on some
+  // days: those days are summed again in place, so a report does not cost a whole WORLD sum.
+  void update_shown(IndicatorState& state, const std::string& indicator,
+                    const std::map<std::string, std::vector<store::Series>>& before);
   // The shown series of a location, summed from the stored ones when it has none of its own. Needs mutex_.
   Shown& shown(IndicatorState& state, const std::string& location, const std::string& indicator);
 
@@ -91,6 +100,7 @@ class FiguresCache {
   std::unique_ptr<store::DataVersionWatch> watch_;
   std::unordered_map<std::string, IndicatorState> states_;
   int64_t series_loads_ = 0;
+  int64_t whole_sums_ = 0;
 };
 
 }  // namespace shouwang::api

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/aggregate.h"
+#include "store/export.h"
 #include "store/open_store.h"
 #include "tests/support/backends.h"
 
@@ -31,10 +33,23 @@ class FiguresCacheTest : public ::testing::TestWithParam<shouwang::testing::Back
     cache_ = std::make_unique<FiguresCache>(*pool_);
   }
 
-  void write(const std::vector<store::ObservationWrite>& rows) {
+  void write(const std::vector<store::ObservationWrite>& rows, const std::string& source = "csv") {
     auto store = store::open_store(path_);
     ASSERT_TRUE(store.is_ok());
-    ASSERT_TRUE((*store)->write_observations(rows, "csv", *Timestamp::parse("2020-03-05T00:00:00Z")).is_ok());
+    ASSERT_TRUE((*store)->write_observations(rows, source, *Timestamp::parse("2020-03-05T00:00:00Z")).is_ok());
+  }
+
+  // The series as the store path gives it (read and summed on the spot), in the cache's CSV.
+  std::string store_answer(const std::string& location) {
+    auto store = store::open_store(path_);
+    EXPECT_TRUE(store.is_ok());
+    if (!store) return "";
+    store::SeriesQuery query;
+    query.location = location;
+    query.indicator = "cases";
+    auto series = store::read_location_series(**store, query);
+    EXPECT_TRUE(series.is_ok()) << series.status().to_string();
+    return series ? store::series_to_csv({*series}) : "";
   }
 
   std::string body(const std::string& location) {
@@ -74,6 +89,51 @@ TEST_P(FiguresCacheTest, ACommitReloadsOnlyTheSeriesItTouched) {
   write({{"FRA", "cases", *Period::parse("2020-03-02"), 5}});
   body("WORLD");
   EXPECT_EQ(cache_->series_loads(), loads + 1);
+}
+
+TEST_P(FiguresCacheTest, ACommitResumsOnlyTheDaysItChangedInTheSumsThatIncludeIt) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<Location> more = {{"AFRO", "WHO African Region", "", "WORLD", std::nullopt, LocationLevel::kRegion},
+                                  {"NGA", "Nigeria", "", "AFRO", 220'000'000, LocationLevel::kCountry}};
+    ASSERT_TRUE((*store)->upsert_locations(more).is_ok());
+  }
+  std::vector<store::ObservationWrite> days;
+  for (int d = 2; d <= 9; ++d) {
+    for (const char* country : {"ITA", "FRA", "DEU", "NGA"}) {
+      days.push_back({country, "cases", *Period::parse("2020-03-0" + std::to_string(d)), 10.5 * d});
+    }
+  }
+  write(days);
+  auto all_as_the_store_answers = [&](const std::string& after) {
+    for (const char* location : {"WORLD", "EURO", "AFRO", "FRA", "DEU"}) {
+      EXPECT_EQ(body(location), store_answer(location)) << location << " after " << after;
+    }
+  };
+  all_as_the_store_answers("the first reads");
+  const int64_t sums = cache_->whole_sums();
+  EXPECT_EQ(sums, 3);  // WORLD, EURO and AFRO, summed once each
+
+  // Changes on some days: a correction inside the series, a day after the last, a day before the
+  // first, two countries in two regions at once, and a source that is not the default.
+  write({{"FRA", "cases", *Period::parse("2020-03-05"), 77}});
+  all_as_the_store_answers("a correction");
+  write({{"FRA", "cases", *Period::parse("2020-03-10"), 5}});
+  all_as_the_store_answers("a new last day");
+  write({{"DEU", "cases", *Period::parse("2020-02-20"), 1}});
+  all_as_the_store_answers("a new first day");
+  write({{"NGA", "cases", *Period::parse("2020-03-03"), 9}, {"ITA", "cases", *Period::parse("2020-03-07"), 0.25}});
+  all_as_the_store_answers("two regions");
+  write({{"FRA", "cases", *Period::parse("2020-03-05"), 1e6}}, "who");
+  all_as_the_store_answers("another source");
+  EXPECT_EQ(cache_->whole_sums(), sums);
+
+  // A series of another kind changes what a sum adds up: the sums that include it are summed
+  // whole again (EURO and WORLD), AFRO is not.
+  write({{"DEU", "cases", *Period::parse("2020-W12"), 70}});
+  all_as_the_store_answers("a weekly series");
+  EXPECT_EQ(cache_->whole_sums(), sums + 2);
 }
 
 TEST_P(FiguresCacheTest, NamesOutsideTheCatalogueAreAnsweredButNotKept) {

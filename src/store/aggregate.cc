@@ -46,7 +46,8 @@ Result<std::vector<std::string>> contributors_of(std::span<const Location> catal
 }
 
 Result<Series> sum_of_contributors(const std::string& location, const std::string& indicator,
-                                   std::span<const std::string> contributors, const StoredSeriesOf& stored_of) {
+                                   std::span<const std::string> contributors, const StoredSeriesOf& stored_of,
+                                   std::optional<DayRange> days) {
   if (contributors.empty()) return not_found("no " + indicator + " data for " + location);
   std::unordered_map<std::string, const Series*> daily, weekly;
   for (const auto& c : contributors) {
@@ -62,30 +63,38 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
   // contributor order, so each period's floating-point sum is the same whatever the layout.
   std::optional<int32_t> first, last;
   std::string source;
+  bool any = false;
   for (const auto& c : contributors) {
     auto it = chosen.find(c);
     if (it == chosen.end()) continue;
+    any = true;
     if (source.empty()) source = it->second->source;
     else if (source != it->second->source) source = "mixed";
     int32_t a = it->second->points.front().period.start().days_since_epoch();
     int32_t b = it->second->points.back().period.start().days_since_epoch();
+    if (days) a = std::max(a, days->first), b = std::min(b, days->last);
+    if (a > b) continue;
     first = first ? std::min(*first, a) : a;
     last = last ? std::max(*last, b) : b;
   }
-  if (!first) return not_found("no " + indicator + " data for " + location);
+  if (!any) return not_found("no " + indicator + " data for " + location);
+  Series out{location, indicator, "aggregate:" + source, {}};
+  if (!first) return out;  // nothing on the days asked for
   std::vector<SeriesPoint> sums(static_cast<size_t>(*last - *first) + 1);
   for (const auto& c : contributors) {
     auto it = chosen.find(c);
     if (it == chosen.end()) continue;
     for (const auto& p : it->second->points) {
-      auto& sum = sums[static_cast<size_t>(p.period.start().days_since_epoch() - *first)];
+      const int32_t day = p.period.start().days_since_epoch();
+      if (day < *first) continue;
+      if (day > *last) break;  // points are in period order
+      auto& sum = sums[static_cast<size_t>(day - *first)];
       sum.period = p.period;
       sum.value += p.value;
       sum.revision += 1;
       if (p.reported_at > sum.reported_at) sum.reported_at = p.reported_at;
     }
   }
-  Series out{location, indicator, "aggregate:" + source, {}};
   for (auto& point : sums) {
     if (point.revision > 0) out.points.push_back(point);
   }

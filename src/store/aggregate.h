@@ -2,7 +2,9 @@
 // countries' figures, each country taken from its default source.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,8 +33,17 @@ Series preferred_series(std::vector<Series> stored);
 Result<std::vector<std::string>> contributors_of(std::span<const Location> catalogue, const std::string& location);
 // The sum over `contributors` of their series (`stored_of` gives a contributor's default-source
 // series, possibly none), as read_location_series describes; NotFound when none has a point.
+// With `days`, only the periods starting on those days are summed (the result may have no point):
+// what a cache needs to bring a sum up to date when one contributor changed on those days. The
+// choice of daily or weekly children and the source are still made over the whole series, so
+// those periods come out exactly as in the whole sum.
 using StoredSeriesOf = std::function<std::vector<const Series*>(const std::string& location)>;
+struct DayRange {
+  int32_t first = 0;  // days since the epoch, both included
+  int32_t last = 0;
+};
 Result<Series> sum_of_contributors(const std::string& location, const std::string& indicator,
-                                   std::span<const std::string> contributors, const StoredSeriesOf& stored_of);
+                                   std::span<const std::string> contributors, const StoredSeriesOf& stored_of,
+                                   std::optional<DayRange> days = std::nullopt);
 
 }  // namespace shouwang::store
