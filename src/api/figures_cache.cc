@@ -216,9 +216,19 @@ Result<FiguresCache::IndicatorState*> FiguresCache::current_state(const std::str
     found = states_.emplace(indicator, IndicatorState{}).first;
   }
   IndicatorState& state = found->second;
-  // Marks and series are read after the version was taken, so they are at least as new as it: a
-  // commit that lands in between is seen now and makes the next version differ, never missed.
-  if (Status status = refresh(state, indicator, *lease); !status.is_ok()) {
+  // The catalogue, marks and series are read after the version was taken, so they are at least as
+  // new as it: a commit that lands in between is seen now and makes the next version differ, never
+  // missed.
+  if (catalogue_version_ != *version) {
+    auto catalogue = lease->list_locations();
+    if (!catalogue) {
+      states_.erase(found);
+      return catalogue.status();
+    }
+    catalogue_ = std::move(*catalogue);
+    catalogue_version_ = *version;
+  }
+  if (Status status = refresh(state, indicator, *lease, catalogue_); !status.is_ok()) {
     states_.erase(found);
     return status;
   }
@@ -226,8 +236,8 @@ Result<FiguresCache::IndicatorState*> FiguresCache::current_state(const std::str
   return &state;
 }
 
-Status FiguresCache::refresh(IndicatorState& state, const std::string& indicator, store::Store& store) {
-  ASSIGN_OR_RETURN(auto catalogue, store.list_locations());
+Status FiguresCache::refresh(IndicatorState& state, const std::string& indicator, store::Store& store,
+                             const std::vector<Location>& catalogue) {
   ASSIGN_OR_RETURN(auto mark_list, store.series_marks(indicator));
   std::map<std::string, int64_t> marks;
   for (const auto& mark : mark_list) marks[mark_key(mark)] = mark.revisions;
@@ -268,7 +278,7 @@ Status FiguresCache::refresh(IndicatorState& state, const std::string& indicator
     }
     if (!before.empty()) update_shown(state, indicator, before);
   }
-  state.catalogue = std::move(catalogue);
+  state.catalogue = catalogue;
   state.marks = std::move(marks);
   return Status::ok();
 }

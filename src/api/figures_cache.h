@@ -86,7 +86,8 @@ class FiguresCache {
 
   // The indicator's state brought up to the store's current data version. Needs mutex_.
   Result<IndicatorState*> current_state(const std::string& indicator);
-  Status refresh(IndicatorState& state, const std::string& indicator, store::Store& store);
+  Status refresh(IndicatorState& state, const std::string& indicator, store::Store& store,
+                 const std::vector<Location>& catalogue);
   // After `changed` locations' stored series were reloaded (`before`: what they were), every shown
   // entry that depended on them is dropped, except sums whose contributors changed only on some
   // days: those days are summed again in place, so a report does not cost a whole WORLD sum.
@@ -99,6 +100,10 @@ class FiguresCache {
   mutable std::mutex mutex_;
   std::unique_ptr<store::DataVersionWatch> watch_;
   std::unordered_map<std::string, IndicatorState> states_;
+  // The location catalogue as of catalogue_version_: read once per data version, not once per
+  // indicator brought up to it.
+  std::string catalogue_version_;
+  std::vector<Location> catalogue_;
   int64_t series_loads_ = 0;
   int64_t whole_sums_ = 0;
 };
