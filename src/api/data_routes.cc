@@ -1,6 +1,7 @@
-// Handlers for /api/v1/{health,locations,indicators,series,revisions}.
+// Handlers for /api/v1/{health,locations,indicators,series,map,revisions}.
 #include "api/data_routes.h"
 
+#include "api/figures_cache.h"
 #include "store/aggregate.h"
 #include "store/export.h"
 
@@ -99,9 +100,19 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
     return Response::json(json::object{{"indicators", std::move(out)}});
   });
 
-  router.add("GET", "/api/v1/series", [&pool](const Request& request) {
+  // Series as published (no from/to/as_of/lag/source) come from memory, checked against the
+  // store's data version on each request; everything else is read from the store.
+  auto cache = std::make_shared<FiguresCache>(pool);
+  router.add("GET", "/api/v1/series", [&pool, cache](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
+    if (!query->from && !query->to && !query->as_of && !query->lag && !query->source) {
+      auto cached = cache->series(*query->location, *query->indicator, request.wants_csv());
+      if (!cached) return Response::error(cached.status());
+      Response r = Response::text((*cached)->body, (*cached)->content_type);
+      r.headers = (*cached)->headers;
+      return http::conditional(request, std::move(r), (*cached)->etag);
+    }
     auto lease = pool.acquire();
     if (!lease) return Response::error(lease.status());
     auto series = store::read_location_series(**lease, *query);
@@ -110,20 +121,26 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
       Response r = Response::text(store::series_to_csv({*series}), "text/csv; charset=utf-8");
       r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + *query->location + "-" +
                                                         *query->indicator + ".csv\"");
-      return r;
+      return http::conditional(request, std::move(r));
     }
-    json::array points;
-    points.reserve(series->points.size());
-    for (const auto& p : series->points) {
-      points.push_back(json::object{{"date", p.period.to_string()}, {"value", json_number(p.value)}});
+    return http::conditional(request, Response::json(series_json(*series, *query)));
+  });
+
+  // The dashboard's map in one request: every country's metric on one day.
+  router.add("GET", "/api/v1/map", [cache](const Request& request) {
+    std::string indicator = request.param("indicator");
+    if (indicator.empty()) return Response::error(invalid_argument("parameter 'indicator' is required"));
+    auto metric = parse_map_metric(request.param("metric"));
+    if (!metric) return Response::error(metric.status());
+    std::optional<Date> date;
+    if (auto v = request.param("date"); !v.empty()) {
+      auto period = Period::parse(v);
+      if (!period || period->is_week()) return Response::error(invalid_argument("parameter 'date': a day, YYYY-MM-DD"));
+      date = period->start();
     }
-    json::object body{{"location", series->location},
-                      {"indicator", series->indicator},
-                      {"source", series->source},
-                      {"points", std::move(points)}};
-    if (query->as_of) body["as_of"] = query->as_of->to_string();
-    if (query->lag) body["lag"] = *query->lag;
-    return Response::json(body);
+    auto cached = cache->map(indicator, *metric, date);
+    if (!cached) return Response::error(cached.status());
+    return http::conditional(request, Response::text((*cached)->body, (*cached)->content_type), (*cached)->etag);
   });
 
   router.add("GET", "/api/v1/revisions", [&pool](const Request& request) {

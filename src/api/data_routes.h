@@ -1,5 +1,6 @@
 // REST endpoints of the reporting & open-data core: health, locations, indicators, series
-// (JSON or CSV, with as_of) and revisions.
+// (JSON or CSV, with as_of; published series from memory, api/figures_cache.h, with ETags), the
+// dashboard's map of every country on one day, and revisions.
 #pragma once
 
 #include <functional>

@@ -166,5 +166,139 @@ TEST_P(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
   EXPECT_EQ(revisions["corrections"].as_array()[0].as_object()["value"].to_number<double>(), 340);
 }
 
+// Another writer: its own connection, as another server on the same database or `shouwang import`
+// in another process would be. The server's cache has no part in its commits.
+void write_elsewhere(const std::string& path, const std::vector<store::ObservationWrite>& rows,
+                     const std::string& source = "csv") {
+  auto other = store::open_store(path);
+  ASSERT_TRUE(other.is_ok()) << other.status().to_string();
+  ASSERT_TRUE((*other)->write_observations(rows, source, *Timestamp::parse("2020-03-06T00:00:00Z")).is_ok());
+}
+
+double last_value(const http::testing::ClientResponse& r) {
+  return json::parse(r.body).as_object()["points"].as_array().back().as_object()["value"].to_number<double>();
+}
+
+TEST_P(DataRoutesTest, PublishedSeriesAreNeverOlderThanAnotherWritersCommit) {
+  // Read twice (the second from memory), then another writer commits: every later read shows it,
+  // the country's own series and every sum that includes it, in JSON and in CSV.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases")), 340);
+    EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=WORLD&indicator=cases")), 340);
+  }
+  write_elsewhere(path_, {{"ITA", "cases", *Period::parse("2020-03-02"), 350}});
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases")), 350);
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases")), 350);
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=WORLD&indicator=cases")), 350);
+  auto csv = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&format=csv");
+  EXPECT_NE(csv.body.find("ITA,cases,2020-03-02,350"), std::string::npos) << csv.body;
+
+  // A new day for another country, and a series that did not exist before.
+  write_elsewhere(path_, {{"FRA", "cases", *Period::parse("2020-03-02"), 57}, {"FRA", "deaths", *Period::parse("2020-03-02"), 2}});
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases")), 350 + 57);
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=WORLD&indicator=deaths")), 2);
+
+  // The default source changes elsewhere: the published series follows it.
+  write_elsewhere(path_, {{"ITA", "cases", *Period::parse("2020-03-02"), 999}}, "who");
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases")), 350);
+  {
+    auto other = store::open_store(path_);
+    ASSERT_TRUE(other.is_ok());
+    ASSERT_TRUE((*other)->set_default_source("ITA", "cases", "who").is_ok());
+  }
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases")), 999);
+  EXPECT_EQ(last_value(http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases")), 999 + 57);
+}
+
+TEST_P(DataRoutesTest, PublishedSeriesFromMemoryEqualTheStoresAnswer) {
+  // The uncached path (any from/to filter) reads the store and sums on each request.
+  for (const char* location : {"ITA", "FRA", "EURO", "WORLD"}) {
+    std::string target = std::string("/api/v1/series?location=") + location + "&indicator=cases";
+    auto cached = http_request(port(), "GET", target);
+    auto direct = http_request(port(), "GET", target + "&from=2000-01-01");
+    ASSERT_EQ(cached.status, 200) << location;
+    EXPECT_EQ(cached.body, direct.body) << location;
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=no_such").status, 404);
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/series?location=NOWHERE&indicator=cases").status, 404);
+}
+
+TEST_P(DataRoutesTest, SeriesAndMapAnswer304WhileUnchangedAndNewBodiesAfterACommit) {
+  for (std::string target : {"/api/v1/series?location=EURO&indicator=cases",
+                             "/api/v1/series?location=ITA&indicator=cases&as_of=2020-03-06T00:00:00Z",
+                             "/api/v1/map?indicator=cases&metric=value&date=2020-03-02"}) {
+    auto first = http_request(port(), "GET", target);
+    ASSERT_EQ(first.status, 200) << target;
+    std::string etag = first.headers["ETag"];
+    ASSERT_FALSE(etag.empty()) << target;
+    EXPECT_EQ(first.headers["Cache-Control"], "no-cache");
+    auto again = http_request(port(), "GET", target, "", {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304) << target;
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(again.headers["ETag"], etag);
+    EXPECT_EQ(http_request(port(), "GET", target, "", {{"If-None-Match", "\"other\", W/" + etag}}).status, 304);
+    EXPECT_EQ(http_request(port(), "GET", target, "", {{"If-None-Match", "\"other\""}}).status, 200);
+  }
+  auto before = http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases");
+  write_elsewhere(path_, {{"FRA", "cases", *Period::parse("2020-03-01"), 44}});
+  auto after = http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases", "",
+                            {{"If-None-Match", before.headers["ETag"]}});
+  EXPECT_EQ(after.status, 200);
+  EXPECT_NE(after.headers["ETag"], before.headers["ETag"]);
+}
+
+TEST_P(DataRoutesTest, MapGivesEveryCountrysMetricOnOneDay) {
+  // ITA and FRA report every day to 7 March, so the 7-day metrics have a value on 2020-03-07.
+  std::vector<store::ObservationWrite> rows;
+  for (int d = 1; d <= 7; ++d) {
+    std::string day = "2020-03-0" + std::to_string(d);
+    if (d > 2) rows.push_back({"ITA", "cases", *Period::parse(day), 100.0 * d});
+    if (d > 1) rows.push_back({"FRA", "cases", *Period::parse(day), d == 4 ? -20.0 : 10.0});
+  }
+  write_elsewhere(path_, rows);
+  auto map = [&](const std::string& query) {
+    auto r = http_request(port(), "GET", "/api/v1/map?" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return json::parse(r.body).as_object();
+  };
+  auto latest = map("indicator=cases");
+  EXPECT_EQ(latest["metric"], "per100k_7d");
+  EXPECT_EQ(latest["date"], "2020-03-07");
+  EXPECT_EQ(latest["first_date"], "2020-03-01");
+  EXPECT_EQ(latest["last_date"], "2020-03-07");
+  const double ita_week = 573 + 340 + 300 + 400 + 500 + 600 + 700;
+  EXPECT_DOUBLE_EQ(latest["values"].as_object()["ITA"].to_number<double>(), ita_week / 59'000'000 * 1e5);
+  // FRA reports 43 on 1 March (first write) and then 10, 10, -20, 10, 10, 10: a correction counts.
+  EXPECT_DOUBLE_EQ(latest["values"].as_object()["FRA"].to_number<double>(), (43.0 + 5 * 10 - 20) / 68'000'000 * 1e5);
+  // Regions are not countries: the map shows countries only.
+  EXPECT_FALSE(latest["values"].as_object().contains("EURO"));
+
+  auto value = map("indicator=cases&metric=value&date=2020-03-04");
+  EXPECT_EQ(value["values"].as_object()["FRA"].to_number<double>(), -20);
+  // The 7-day average leaves the correction out (docs/methods/corrections.md): six usable days.
+  auto average = map("indicator=cases&metric=avg_7d&date=2020-03-07");
+  EXPECT_DOUBLE_EQ(average["values"].as_object()["FRA"].to_number<double>(), (43.0 + 5 * 10) / 6);
+  // A window reaching before the first report has no value; neither has a day after the last.
+  auto early = map("indicator=cases&metric=per100k_7d&date=2020-03-06");
+  EXPECT_TRUE(early["values"].as_object().empty()) << json::serialize(early);
+  EXPECT_TRUE(map("indicator=cases&metric=value&date=2020-04-01")["values"].as_object().empty());
+  EXPECT_TRUE(map("indicator=cases&metric=per100k_14d&date=2020-03-07")["values"].as_object().empty());
+
+  // A population changed elsewhere is on the next map.
+  {
+    auto other = store::open_store(path_);
+    ASSERT_TRUE(other.is_ok());
+    Location ita{"ITA", "Italy", "意大利", "EURO", 1'000'000, LocationLevel::kCountry};
+    ASSERT_TRUE((*other)->upsert_locations({&ita, 1}).is_ok());
+  }
+  EXPECT_DOUBLE_EQ(map("indicator=cases")["values"].as_object()["ITA"].to_number<double>(), ita_week / 1'000'000 * 1e5);
+
+  for (const char* bad : {"metric=value", "indicator=cases&metric=rate", "indicator=cases&date=2020-W10",
+                          "indicator=cases&date=soon"}) {
+    EXPECT_EQ(http_request(port(), "GET", std::string("/api/v1/map?") + bad).status, 400) << bad;
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/map?indicator=no_such").status, 404);
+}
+
 }  // namespace
 }  // namespace shouwang::api

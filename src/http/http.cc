@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <boost/url.hpp>
+#include <openssl/sha.h>
 
 #include "core/json_text.h"
 
@@ -75,6 +76,49 @@ Response Response::json(const boost::json::value& value, int status) {
   r.status = status;
   r.body = json_text(value);
   return r;
+}
+
+std::string entity_tag(std::string_view body) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "\"";
+  for (int i = 0; i < 16; ++i) tag += {kHex[digest[i] >> 4], kHex[digest[i] & 15]};
+  return tag + "\"";
+}
+
+namespace {
+// Whether an If-None-Match value ("*", or tags separated by commas, weak ones W/-prefixed) names
+// `etag`. The weak comparison RFC 9110 asks for with If-None-Match: W/"x" matches "x".
+bool names_tag(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    size_t comma = if_none_match.find(',');
+    std::string_view one = if_none_match.substr(0, comma);
+    while (!one.empty() && (one.front() == ' ' || one.front() == '\t')) one.remove_prefix(1);
+    while (!one.empty() && (one.back() == ' ' || one.back() == '\t')) one.remove_suffix(1);
+    if (one.starts_with("W/")) one.remove_prefix(2);
+    if (one == "*" || one == etag) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+}  // namespace
+
+Response conditional(const Request& request, Response response, const std::string& etag) {
+  if (response.status != 200) return response;
+  response.headers.emplace_back("ETag", etag);
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  if (names_tag(request.header("if-none-match"), etag)) {
+    response.status = 304;
+    response.body.clear();
+  }
+  return response;
+}
+
+Response conditional(const Request& request, Response response) {
+  std::string etag = entity_tag(response.body);
+  return conditional(request, std::move(response), etag);
 }
 
 Response Response::text(std::string body, std::string content_type, int status) {

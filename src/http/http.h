@@ -89,6 +89,14 @@ struct Response {
   static Response error(const Status& status);
 };
 
+// Conditional GET: a strong entity tag for a body (a hash of its bytes, quoted), and the response to
+// send for it: `response` with its ETag and `Cache-Control: no-cache` (a client may keep it but
+// revalidates), or 304 Not Modified without a body when the request's If-None-Match names the tag.
+std::string entity_tag(std::string_view body);
+Response conditional(const Request& request, Response response, const std::string& etag);
+// conditional() with the tag of the response's own body.
+Response conditional(const Request& request, Response response);
+
 // Maps a Status code to its HTTP status: the only place that does (see status_to_http.cc).
 int http_status_for(StatusCode code);
 

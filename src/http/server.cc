@@ -334,6 +334,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep);
     if (is_head_) {
       res->content_length(response.body.size());  // what a GET would send, without the body
+    } else if (response.status == 304) {
+      // No body and no Content-Length: a 304 may only announce the length of the 200 it stands for.
     } else {
       res->body() = std::move(response.body);
       res->prepare_payload();

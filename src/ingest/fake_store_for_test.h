@@ -79,6 +79,9 @@ class FakeStore final : public store::Store {
   Result<std::vector<store::Revision>> read_revisions(const store::SeriesQuery&) override {
     return std::vector<store::Revision>{};
   }
+  Result<std::vector<store::SeriesMark>> series_marks(const std::string&) override {
+    return std::vector<store::SeriesMark>{};
+  }
   Result<std::string> default_source(const std::string&, const std::string&) override { return not_found("none"); }
   Status set_default_source(const std::string&, const std::string&, const std::string&) override { return Status::ok(); }
   Status create_token(const store::Token&) override { return Status::ok(); }

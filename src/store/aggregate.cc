@@ -1,38 +1,36 @@
 // Summing children up the location hierarchy.
 #include "store/aggregate.h"
 
-#include <map>
+#include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace shouwang::store {
 
-Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
-  if (!query.location || !query.indicator) return invalid_argument("a series needs a location and an indicator");
-  ASSIGN_OR_RETURN(auto direct, store.read_series(query));
-  if (!direct.empty()) {
-    // A location may have a daily and a weekly series from one source; prefer the daily one.
-    for (auto& s : direct) {
-      if (!s.points.empty() && !s.points.front().period.is_week()) return std::move(s);
-    }
-    return std::move(direct.front());
+Series preferred_series(std::vector<Series> stored) {
+  // A location may have a daily and a weekly series from one source; prefer the daily one.
+  for (auto& s : stored) {
+    if (!s.points.empty() && !s.points.front().period.is_week()) return std::move(s);
   }
+  return std::move(stored.front());
+}
 
-  ASSIGN_OR_RETURN(auto locations, store.list_locations());
+Result<std::vector<std::string>> contributors_of(std::span<const Location> catalogue, const std::string& location) {
   std::unordered_map<std::string, LocationLevel> level_of;
   std::unordered_map<std::string, std::vector<std::string>> children_of;
   bool known = false;
-  for (const auto& loc : locations) {
+  for (const auto& loc : catalogue) {
     level_of[loc.code] = loc.level;
     children_of[loc.parent].push_back(loc.code);
-    known = known || loc.code == *query.location;
+    known = known || loc.code == location;
   }
-  if (!known) return not_found("unknown location '" + *query.location + "'");
+  if (!known) return not_found("unknown location '" + location + "'");
 
   // The contributing children: countries below a region/world, subdivisions below a country.
   std::vector<std::string> contributors;
-  LocationLevel own = level_of[*query.location];
+  LocationLevel own = level_of[location];
   LocationLevel wanted = own == LocationLevel::kCountry ? LocationLevel::kSubnational : LocationLevel::kCountry;
-  std::vector<std::string> stack = {*query.location};
+  std::vector<std::string> stack = {location};
   while (!stack.empty()) {
     std::string code = std::move(stack.back());
     stack.pop_back();
@@ -44,43 +42,84 @@ Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
       }
     }
   }
+  return contributors;
+}
 
-  if (contributors.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
-  // One indexed read per contributor: cheaper than reading every series of the indicator.
-  std::vector<Series> children;
+Result<Series> sum_of_contributors(const std::string& location, const std::string& indicator,
+                                   std::span<const std::string> contributors, const StoredSeriesOf& stored_of,
+                                   std::optional<DayRange> days) {
+  if (contributors.empty()) return not_found("no " + indicator + " data for " + location);
   std::unordered_map<std::string, const Series*> daily, weekly;
   for (const auto& c : contributors) {
-    SeriesQuery one = query;
-    one.location = c;
-    ASSIGN_OR_RETURN(auto found, store.read_series(one));
-    for (auto& s : found) {
-      if (!s.points.empty()) children.push_back(std::move(s));
+    for (const Series* s : stored_of(c)) {
+      if (!s->points.empty()) (s->points.front().period.is_week() ? weekly : daily)[s->location] = s;
     }
   }
-  for (const auto& s : children) (s.points.front().period.is_week() ? weekly : daily)[s.location] = &s;
   bool use_daily = !daily.empty();
   auto& chosen = use_daily ? daily : weekly;
 
-  std::map<Period, SeriesPoint> sums;
+  // Sums per period start day in one flat array (a sum over the world touches every point of every
+  // country: a tree keyed by period was most of a WORLD request). Children are added in
+  // contributor order, so each period's floating-point sum is the same whatever the layout.
+  std::optional<int32_t> first, last;
   std::string source;
+  bool any = false;
   for (const auto& c : contributors) {
     auto it = chosen.find(c);
     if (it == chosen.end()) continue;
+    any = true;
     if (source.empty()) source = it->second->source;
     else if (source != it->second->source) source = "mixed";
+    int32_t a = it->second->points.front().period.start().days_since_epoch();
+    int32_t b = it->second->points.back().period.start().days_since_epoch();
+    if (days) a = std::max(a, days->first), b = std::min(b, days->last);
+    if (a > b) continue;
+    first = first ? std::min(*first, a) : a;
+    last = last ? std::max(*last, b) : b;
+  }
+  if (!any) return not_found("no " + indicator + " data for " + location);
+  Series out{location, indicator, "aggregate:" + source, {}};
+  if (!first) return out;  // nothing on the days asked for
+  std::vector<SeriesPoint> sums(static_cast<size_t>(*last - *first) + 1);
+  for (const auto& c : contributors) {
+    auto it = chosen.find(c);
+    if (it == chosen.end()) continue;
     for (const auto& p : it->second->points) {
-      auto& sum = sums[p.period];
+      const int32_t day = p.period.start().days_since_epoch();
+      if (day < *first) continue;
+      if (day > *last) break;  // points are in period order
+      auto& sum = sums[static_cast<size_t>(day - *first)];
       sum.period = p.period;
       sum.value += p.value;
       sum.revision += 1;
       if (p.reported_at > sum.reported_at) sum.reported_at = p.reported_at;
     }
   }
-  if (sums.empty()) return not_found("no " + *query.indicator + " data for " + *query.location);
-  Series out{*query.location, *query.indicator, "aggregate:" + source, {}};
-  out.points.reserve(sums.size());
-  for (auto& [period, point] : sums) out.points.push_back(point);
+  for (auto& point : sums) {
+    if (point.revision > 0) out.points.push_back(point);
+  }
   return out;
+}
+
+Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
+  if (!query.location || !query.indicator) return invalid_argument("a series needs a location and an indicator");
+  ASSIGN_OR_RETURN(auto direct, store.read_series(query));
+  if (!direct.empty()) return preferred_series(std::move(direct));
+
+  ASSIGN_OR_RETURN(auto locations, store.list_locations());
+  ASSIGN_OR_RETURN(auto contributors, contributors_of(locations, *query.location));
+  // One indexed read per contributor: cheaper than reading every series of the indicator.
+  std::unordered_map<std::string, std::vector<Series>> stored;
+  for (const auto& c : contributors) {
+    SeriesQuery one = query;
+    one.location = c;
+    ASSIGN_OR_RETURN(stored[c], store.read_series(one));
+  }
+  return sum_of_contributors(*query.location, *query.indicator, contributors, [&](const std::string& code) {
+    std::vector<const Series*> out;
+    for (const auto& s : stored[code]) out.push_back(&s);
+    return out;
+  });
 }
 
 }  // namespace shouwang::store

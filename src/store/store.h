@@ -101,6 +101,16 @@ class ObservationWriter {
   virtual Result<WriteSummary> commit(std::span<const Location> locations) = 0;
 };
 
+// A mark of one stored series that moves whenever the series gains a revision or becomes, or stops
+// being, its location's default.
+struct SeriesMark {
+  std::string location;
+  std::string source;
+  Period::Kind kind = Period::Kind::kDay;
+  int64_t revisions = 0;  // revisions written since the store began keeping marks
+  bool is_default = false;  // the source is the (location, indicator)'s default source
+};
+
 enum class Role : uint8_t { kAdmin, kReporter, kFocalPoint, kEditor, kDonor, kCoordinator };
 std::string_view role_name(Role role);
 Result<Role> parse_role(std::string_view name);
@@ -143,6 +153,11 @@ class Store {
   virtual Result<std::string> default_source(const std::string& location, const std::string& indicator) = 0;
   virtual Status set_default_source(const std::string& location, const std::string& indicator,
                                     const std::string& source) = 0;
+
+  // Every stored series of `indicator` (all sources and period kinds) with its mark: a cache of
+  // series (api/figures_cache.h) reloads only the series whose mark moved. The database keeps the
+  // marks itself (a trigger on the revisions), so writes by every process and code path count.
+  virtual Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) = 0;
 
   virtual Status create_token(const Token& token) = 0;
   virtual Result<Token> find_token(const std::string& token_hash) = 0;

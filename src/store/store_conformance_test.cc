@@ -22,6 +22,7 @@
 #include <thread>
 #include <tuple>
 
+#include "store/data_version.h"
 #include "store/open_store.h"
 #include "tests/support/backends.h"
 
@@ -111,6 +112,58 @@ TEST_P(StoreConformance, RewritingIdenticalValuesCreatesNoRevision) {
   EXPECT_EQ(again->observations, 1);
   EXPECT_EQ(again->new_revisions, 0);
   EXPECT_EQ(store_->read_revisions(SeriesQuery{})->size(), 1u);
+}
+
+// Series marks move with every revision (from any connection) and with the default source, never
+// on a write that changes nothing.
+TEST_P(StoreConformance, SeriesMarksMoveWithEveryRevisionAndTheDefaultSource) {
+  auto marks = [&] {
+    std::map<std::string, std::pair<int64_t, bool>> out;
+    auto list = store_->series_marks("cases");
+    EXPECT_TRUE(list.is_ok()) << list.status().to_string();
+    if (list.is_ok()) {
+      for (const auto& m : *list) out[m.location + "/" + m.source] = {m.revisions, m.is_default};
+    }
+    return out;
+  };
+  EXPECT_TRUE(marks().empty());
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 1}, {"ITA", "cases", day("2020-03-02"), 2}};
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-03T00:00:00Z")).is_ok());
+  EXPECT_EQ(marks()["ITA/csv"], std::make_pair(int64_t{2}, true));
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-04T00:00:00Z")).is_ok());
+  EXPECT_EQ(marks()["ITA/csv"].first, 2);  // nothing new: no revision, no move
+  {
+    auto other = open_store(db_);  // another connection, as another process would write
+    ASSERT_TRUE(other.is_ok());
+    std::vector<ObservationWrite> fix = {{"ITA", "cases", day("2020-03-02"), 3}};
+    ASSERT_TRUE((*other)->write_observations(fix, "csv", at("2020-03-05T00:00:00Z")).is_ok());
+    ASSERT_TRUE((*other)->write_observations(fix, "who", at("2020-03-05T00:00:00Z")).is_ok());
+  }
+  EXPECT_EQ(marks()["ITA/csv"], std::make_pair(int64_t{3}, true));
+  EXPECT_EQ(marks()["ITA/who"], std::make_pair(int64_t{1}, false));
+  ASSERT_TRUE(store_->set_default_source("ITA", "cases", "who").is_ok());
+  EXPECT_FALSE(marks()["ITA/csv"].second);
+  EXPECT_TRUE(marks()["ITA/who"].second);
+}
+
+// The data version stays put while nothing is committed and moves with any commit of another
+// connection, including a connection of this process.
+TEST_P(StoreConformance, DataVersionMovesWithEveryCommitOfAnotherConnection) {
+  auto watch = DataVersionWatch::open(db_);
+  ASSERT_TRUE(watch.is_ok()) << watch.status().to_string();
+  auto first = (*watch)->current();
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  ASSERT_TRUE(store_->read_series(SeriesQuery{}).is_ok());
+  EXPECT_EQ(*(*watch)->current(), *first);
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 1}};
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-03T00:00:00Z")).is_ok());
+  auto second = (*watch)->current();
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_NE(*second, *first);
+  EXPECT_EQ(*(*watch)->current(), *second);
+  Location fra{"FRA", "France", "", "EURO", 68'000'000, LocationLevel::kCountry};
+  ASSERT_TRUE(store_->upsert_locations(std::span<const Location>(&fra, 1)).is_ok());
+  EXPECT_NE(*(*watch)->current(), *second);
 }
 
 // Within one write the rows of a key are taken in order: each change is a revision, a repeat is not.
@@ -599,7 +652,7 @@ TEST_F(PostgresStoreTest, MigrationsAppliedConcurrentlyRunOnce) {
   auto applied = PostgresEnvironment::cluster->psql(
       fresh, "SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations");
   ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
-  EXPECT_EQ(*applied, "1|1|1");
+  EXPECT_EQ(*applied, "2|2|1");  // each of the store's two migrations once
 }
 
 TEST_F(PostgresStoreTest, RefusesASchemaNewerThanItKnows) {

@@ -107,6 +107,23 @@ export async function fetch_series(location: string, indicator: string, source?:
   }
 }
 
+// The dashboard's map: every country's metric on one day (the last reported one when `date` is
+// absent), and the days any country reported. Countries without a value are absent from `values`.
+export interface MapValues {
+  indicator: string;
+  metric: string;
+  date: string | null;
+  first_date: string | null;
+  last_date: string | null;
+  values: Record<string, number>;
+}
+
+export type MapMetric = 'value' | 'avg_7d' | 'per100k_7d' | 'per100k_14d';
+
+export async function fetch_map(indicator: string, metric: MapMetric, date?: string): Promise<MapValues> {
+  return await get_json<MapValues>(`/api/v1/map?${query({ indicator, metric, date })}`);
+}
+
 export function series_csv_url(location: string, indicator: string, source?: string): string {
   return `/api/v1/series?${query({ location, indicator, source, format: 'csv' })}`;
 }

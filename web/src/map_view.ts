@@ -9,10 +9,10 @@ import type { Feature as GeoFeature, FeatureCollection, Geometry } from 'geojson
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import countries_topology from 'world-atlas/countries-110m.json';
 
-import { fetch_rt, fetch_series, has_feature, map_limited, type Location, type RtEstimate } from './api';
+import { fetch_map, fetch_rt, has_feature, map_limited, type Location, type MapMetric, type RtEstimate } from './api';
 import { h } from './dom';
 import { format_number, format_period, t } from './i18n';
-import { date_of_day, day_number, WindowSums } from './series';
+import { date_of_day, day_number } from './series';
 import { location_name, locations } from './state';
 import numeric_to_iso3 from './data/iso_numeric_to_iso3.json';
 
@@ -21,11 +21,6 @@ type Metric = 'cases' | 'deaths' | 'rt';
 interface Axis {
   first_day: number;
   length: number;
-}
-
-interface MetricData {
-  axis: Axis;
-  sums: Map<string, WindowSums>;
 }
 
 const kWidth = 960, kHeight = 500;  // the height before the outlines are fitted
@@ -37,7 +32,10 @@ const state = {
   window: 7,
   day: -1,  // index on the axis; -1 = the latest day
 };
-const loaded = new Map<'cases' | 'deaths', Promise<MetricData>>();
+// The day axis of each indicator, and each map fetched (by indicator, metric and day): the server
+// computes the whole map in one request (GET /api/v1/map), so only the days looked at are loaded.
+const axes = new Map<'cases' | 'deaths', Promise<Axis>>();
+const maps = new Map<string, Promise<Map<string, number>>>();
 let rt_loaded: Promise<Map<string, RtEstimate[]>> | null = null;
 let shapes: { iso3: string; d: string }[] | null = null;
 let map_height = kHeight;
@@ -69,34 +67,29 @@ function countries_of(all: Map<string, Location>): Location[] {
   return [...all.values()].filter((l) => l.level === 'country');
 }
 
-// Loads every country's daily series of one indicator (the API serves one series per request).
-function load_metric(indicator: 'cases' | 'deaths', progress: (done: number, total: number) => void): Promise<MetricData> {
-  let p = loaded.get(indicator);
+function load_axis(indicator: 'cases' | 'deaths'): Promise<Axis> {
+  let p = axes.get(indicator);
   if (!p) {
-    p = (async () => {
-      // Rates need a population: territories without one are left out, which also spares the
-      // server the requests most likely to find no series.
-      const countries = countries_of(await locations()).filter((c) => c.population);
-      const series = await map_limited(countries, 6, (c) => fetch_series(c.code, indicator).catch(() => null),
-                                       (done) => progress(done, countries.length));
-      let first = Infinity, last = -Infinity;
-      for (const s of series) {
-        for (const point of s?.points ?? []) {
-          const d = day_number(point.date);
-          if (Number.isNaN(d)) continue;
-          if (d < first) first = d;
-          if (d > last) last = d;
-        }
-      }
-      const axis: Axis = Number.isFinite(first) ? { first_day: first, length: last - first + 1 } : { first_day: 0, length: 0 };
-      const sums = new Map<string, WindowSums>();
-      series.forEach((s, i) => {
-        if (s && s.points.length) sums.set(countries[i].code, new WindowSums(s.points, axis.first_day, axis.length));
-      });
-      return { axis, sums };
-    })();
-    p.catch(() => loaded.delete(indicator));
-    loaded.set(indicator, p);
+    p = fetch_map(indicator, 'value').then((m) => {
+      const first = m.first_date ? day_number(m.first_date) : NaN;
+      const last = m.last_date ? day_number(m.last_date) : NaN;
+      return Number.isFinite(first) && Number.isFinite(last) ? { first_day: first, length: last - first + 1 }
+                                                              : { first_day: 0, length: 0 };
+    });
+    p.catch(() => axes.delete(indicator));
+    axes.set(indicator, p);
+  }
+  return p;
+}
+
+function load_map(indicator: Metric, metric: MapMetric, day: number): Promise<Map<string, number>> {
+  const date = date_of_day(day);
+  const key = `${indicator}:${metric}:${date}`;
+  let p = maps.get(key);
+  if (!p) {
+    p = fetch_map(indicator, metric, date).then((m) => new Map(Object.entries(m.values)));
+    p.catch(() => maps.delete(key));
+    maps.set(key, p);
   }
   return p;
 }
@@ -203,39 +196,45 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
     status.textContent = t('loading_countries', { done, total });
   };
 
-  let data: MetricData | null = null;
+  let axis: Axis | null = null;
   let rt: Map<string, RtEstimate[]> | null = null;
-
-  function value_of(code: string, day: number): number | null {
-    if (state.metric === 'rt') return rt_on(rt?.get(code), day);
-    const population = all.get(code)?.population;
-    const sum = data ? data.sums.get(code)?.sum(day - data.axis.first_day, state.window) : null;
-    if (sum === null || sum === undefined || !population) return null;
-    return Math.max(0, sum) / population * 1e5;
-  }
+  let drawing = 0;  // the latest draw asked for; an older one that finishes later draws nothing
 
   function metric_label(): string {
     if (state.metric === 'rt') return t('metric_rt');
     return `${t(state.metric === 'cases' ? 'metric_cases' : 'metric_deaths')}, ${t('window_days', { n: state.window })}`;
   }
 
-  function draw(): void {
-    if (!data) return;
-    const day_index = state.day < 0 || state.day >= data.axis.length ? data.axis.length - 1 : state.day;
+  async function draw(): Promise<void> {
+    if (!axis) return;
+    const ticket = ++drawing;
+    const day_index = state.day < 0 || state.day >= axis.length ? axis.length - 1 : state.day;
+    const day = axis.first_day + day_index;
+    let of_day: Map<string, number> | null = null;
+    if (state.metric !== 'rt') {
+      try {
+        of_day = await load_map(state.metric, state.window === 14 ? 'per100k_14d' : 'per100k_7d', day);
+      } catch (e) {
+        if (ticket === drawing) status.textContent = t('error', { message: (e as Error).message });
+        return;
+      }
+      if (ticket !== drawing) return;
+    }
+    const value_of = (code: string): number | null =>
+      state.metric === 'rt' ? rt_on(rt?.get(code), day) : of_day?.get(code) ?? null;
     slider.value = String(day_index);
-    const day = data.axis.first_day + day_index;
     const date = date_of_day(day);
     date_output.textContent = format_period(date);
     slider.setAttribute('aria-valuetext', format_period(date));
     svg.setAttribute('aria-label', t('map_label', { metric: metric_label(), date: format_period(date) }));
     svg.dataset.date = date;
-    // The slider redraws on the next animation frame; this tells a reader which step is drawn.
+    // The slider redraws once the day's map has arrived; this tells a reader which step is drawn.
     svg.dataset.dayIndex = String(day_index);
     const scale = colour_scale(state.metric, state.window);
     const colour = scaleThreshold<number, string>().domain(scale.thresholds).range(scale.colours);
     const values: { code: string; value: number }[] = [];
     for (const [code, elements] of paths) {
-      const value = value_of(code, day);
+      const value = value_of(code);
       for (const el of elements) {
         el.setAttribute('fill', value === null ? kNoDataColour : colour(value));
         el.dataset.value = value === null ? '' : String(value);
@@ -243,9 +242,9 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
       if (value !== null) values.push({ code, value });
     }
     // Countries too small for the 110m borders still appear in the table below.
-    for (const code of data.sums.keys()) {
+    for (const code of (state.metric === 'rt' ? rt?.keys() : of_day?.keys()) ?? []) {
       if (paths.has(code)) continue;
-      const value = value_of(code, day);
+      const value = value_of(code);
       if (value !== null) values.push({ code, value });
     }
     legend.replaceChildren(
@@ -271,15 +270,11 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
   async function load_and_draw(): Promise<void> {
     status.textContent = t('loading');
     try {
-      const base = load_metric(state.metric === 'deaths' ? 'deaths' : 'cases', progress);
-      if (state.metric === 'rt') {
-        data = await base;  // the day axis of the Rt map is the cases axis
-        rt = await load_rt(progress);
-      } else {
-        data = await base;
-      }
-      slider.max = String(Math.max(0, data.axis.length - 1));
-      draw();
+      // The day axis of the Rt map is the cases axis.
+      axis = await load_axis(state.metric === 'deaths' ? 'deaths' : 'cases');
+      if (state.metric === 'rt') rt = await load_rt(progress);
+      slider.max = String(Math.max(0, axis.length - 1));
+      await draw();
     } catch (e) {
       status.textContent = t('error', { message: (e as Error).message });
     }
@@ -293,13 +288,13 @@ export async function render_map_view(container: HTMLElement, navigate: (path: s
   (controls.querySelector('#map-window-field') as HTMLElement).hidden = state.metric === 'rt';
   window_select.addEventListener('change', () => {
     state.window = Number(window_select.value);
-    draw();
+    void draw();
   });
   let frame = 0;
   slider.addEventListener('input', () => {
     state.day = Number(slider.value) === Number(slider.max) ? -1 : Number(slider.value);
     cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(draw);
+    frame = requestAnimationFrame(() => void draw());
   });
 
   // Hover and click on the map; the finder and the table give the same access by keyboard.

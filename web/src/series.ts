@@ -1,4 +1,4 @@
-// Arithmetic on reported series: trailing averages, running totals, window sums on a shared day axis.
+// Arithmetic on reported series: trailing averages, running totals.
 import type { Point } from './api';
 
 const kDayMs = 86_400_000;
@@ -36,35 +36,4 @@ export function trailing_mean(points: Point[], window: number): (number | null)[
 export function running_total(points: Point[]): Point[] {
   let sum = 0;
   return points.map((p) => ({ date: p.date, value: (sum += p.value) }));
-}
-
-// A daily series laid on a day axis [first_day, first_day + length) as prefix sums, so the sum over
-// any window is one subtraction. Days without a report count as zero; days before the series
-// began or after it ended are marked so windows there have no value.
-export class WindowSums {
-  private readonly prefix: Float64Array;
-  private readonly first_reported: number;
-  private readonly last_reported: number;
-
-  constructor(points: Point[], readonly first_day: number, length: number) {
-    const daily = new Float64Array(length);
-    let first = Infinity, last = -Infinity;
-    for (const p of points) {
-      const i = day_number(p.date) - first_day;
-      if (!(i >= 0 && i < length)) continue;
-      daily[i] += p.value;
-      first = Math.min(first, i);
-      last = Math.max(last, i);
-    }
-    this.prefix = new Float64Array(length + 1);
-    for (let i = 0; i < length; ++i) this.prefix[i + 1] = this.prefix[i] + daily[i];
-    this.first_reported = first;
-    this.last_reported = last;
-  }
-
-  // Sum of the `window` days ending at day index `end` (inclusive), or null outside the reports.
-  sum(end: number, window: number): number | null {
-    if (end > this.last_reported || end - window + 1 < this.first_reported) return null;
-    return this.prefix[end + 1] - this.prefix[end + 1 - window];
-  }
 }

@@ -70,6 +70,22 @@ CREATE TABLE tokens(
   hash text COLLATE "C" PRIMARY KEY, role text NOT NULL, location text NOT NULL DEFAULT '',
   label text NOT NULL DEFAULT '', created_at timestamptz NOT NULL);
 )sql"},
+    // Revisions each series received since this migration (series_marks), kept by a trigger so
+    // every writer counts. Once per statement, not per row: a bulk COPY adds one upsert per series.
+    // Writers hold their series' locks (kLockSeries) when they insert, so the counter rows are
+    // taken by one writer at a time and in no new order.
+    Migration{2, R"sql(
+CREATE TABLE series_changes(series_id bigint PRIMARY KEY, revisions bigint NOT NULL);
+CREATE FUNCTION note_series_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO series_changes(series_id, revisions)
+  SELECT series_id, count(*) FROM added GROUP BY series_id ORDER BY series_id
+  ON CONFLICT (series_id) DO UPDATE SET revisions = series_changes.revisions + excluded.revisions;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER observations_series_changes AFTER INSERT ON observations
+  REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION note_series_changes();
+)sql"},
 };
 
 // The advisory lock openers take while migrating: "shouwang" in ASCII.
@@ -343,6 +359,21 @@ class PostgresStore final : public Store {
       out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3),
                              period_from_row(rows.int64(r, 4), rows.int64(r, 5)), rows.float8(r, 7),
                              rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
+    }
+    return out;
+  }
+
+  Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
+    ASSIGN_OR_RETURN(auto rows, db_->query(
+        "SELECT s.location, s.source, s.period_kind, coalesce(c.revisions, 0), d.source IS NOT NULL "
+        "FROM series s LEFT JOIN series_changes c ON c.series_id = s.id "
+        "LEFT JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator AND d.source = s.source "
+        "WHERE s.indicator = $1 ORDER BY s.id", indicator));
+    std::vector<SeriesMark> out;
+    for (int r = 0; r < rows.size(); ++r) {
+      out.push_back(SeriesMark{rows.text(r, 0), rows.text(r, 1), static_cast<Period::Kind>(rows.int64(r, 2)),
+                               rows.int64(r, 3), rows.int64(r, 4) != 0});
     }
     return out;
   }
