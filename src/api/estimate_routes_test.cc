@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -76,6 +77,33 @@ TEST_F(EstimateRoutesTest, ForecastsHaveFourHorizonsOfOrderedQuantiles) {
     for (size_t i = 1; i < quantiles.size(); ++i) {
       EXPECT_LE(quantiles[i - 1].as_object().at("value").to_number<double>(),
                 quantiles[i].as_object().at("value").to_number<double>());
+    }
+  }
+}
+
+// The forecast served is the ensemble: each combined quantile is the median of the members' quantiles
+// at that level, and the members are listed beside it.
+TEST_F(EstimateRoutesTest, ForecastsServeTheEnsembleAndListItsMembers) {
+  auto r = http_request(server_->port(), "GET", "/api/v1/forecasts?location=ITA&indicator=cases");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = json::parse(r.body).as_object();
+  auto members = body["members"].as_array();
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0].as_object().at("model"), "renewal");
+  EXPECT_EQ(members[1].as_object().at("model"), "damped_trend");
+  EXPECT_EQ(members[2].as_object().at("model"), "damped_holt");
+  auto combined = body["forecasts"].as_array();
+  for (size_t h = 0; h < combined.size(); ++h) {
+    auto quantiles = combined[h].as_object().at("quantiles").as_array();
+    for (size_t q = 0; q < quantiles.size(); ++q) {
+      std::vector<double> values;
+      for (const auto& member : members) {
+        values.push_back(member.as_object().at("forecasts").as_array()[h].as_object().at("quantiles").as_array()[q]
+                             .as_object().at("value").to_number<double>());
+      }
+      std::sort(values.begin(), values.end());
+      EXPECT_NEAR(quantiles[q].as_object().at("value").to_number<double>(), values[1], 1e-6 * (1 + values[1]))
+          << "horizon " << h + 1 << ", level " << q;
     }
   }
 }
