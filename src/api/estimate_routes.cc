@@ -134,11 +134,12 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
   router.add("GET", "/api/v1/forecasts", [&pool](const Request& request) {
     auto daily = read_daily(pool, request);
     if (!daily) return Response::error(daily.status());
-    const estimate::EnsembleConfig config;
+    const std::string indicator = request.param("indicator").empty() ? "cases" : request.param("indicator");
+    const estimate::EnsembleConfig config = estimate::chosen_ensemble_config(indicator);
     const std::vector<double> values = daily_for_renewal(daily->counts);
     // Deaths follow cases: the location's cases feed the ensemble's lagged-ratio member.
     std::vector<double> leading;
-    if (request.param("indicator") == "deaths") {
+    if (indicator == "deaths") {
       auto cases = leading_cases(pool, request, *daily);
       if (!cases) return Response::error(cases.status());
       leading = std::move(cases).value();
@@ -165,11 +166,12 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
     };
     Date origin = daily->counts.first.plus_days(static_cast<int32_t>(values.size()) - 1);
     json::object body{{"location", request.param("location")},
-                      {"indicator", request.param("indicator").empty() ? "cases" : request.param("indicator")},
+                      {"indicator", indicator},
                       {"source", daily->source},
                       {"origin", origin.to_string()},
-                      {"model", "ensemble: per-level median of the quantiles of the members below, each with a spread "
-                                "calibrated on the series' own past errors (docs/methods/forecast.md)"},
+                      {"model", "ensemble: per-level median of the quantiles of the members listed in 'members', each "
+                                "with a spread calibrated on the series' own past errors, settings chosen on 2020 data "
+                                "(docs/methods/forecast.md)"},
                       {"forecasts", as_json(ours->combined)}};
     json::array members;
     for (const estimate::MemberForecast& member : ours->members) {

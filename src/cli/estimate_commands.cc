@@ -427,19 +427,34 @@ void run_backtest(BacktestOptions options, const CLI::App& command) {
   }
   auto model = estimate::forecast_model_from_name(options.model);
   if (!model) fail(invalid_argument("--model: " + model.status().message()));
-  if (!options.members.empty()) {
+  // The indicator's chosen settings, each replaced by its flag when the flag is given.
+  estimate::EnsembleConfig ensemble = estimate::chosen_ensemble_config(options.indicator);
+  const auto given = [&](const char* flag) { return command.count(flag) > 0; };
+  if (given("--members")) {
     auto names = split_codes(options.members);
     if (!names) fail(invalid_argument("--members: " + names.status().message()));
-    options.ensemble.members.clear();
+    ensemble.members.clear();
     for (const std::string& name : *names) {
       auto member = estimate::forecast_model_from_name(name);
       if (!member || *member == estimate::ForecastModel::kEnsemble) fail(invalid_argument("--members: '" + name + "' is not a member"));
-      options.ensemble.members.push_back(*member);
+      ensemble.members.push_back(*member);
     }
   }
-  if (options.combination != "median" && options.combination != "mean") {
-    fail(invalid_argument("--combination must be median or mean"));
+  if (given("--combination")) {
+    if (options.combination != "median" && options.combination != "mean") {
+      fail(invalid_argument("--combination must be median or mean"));
+    }
+    ensemble.combination =
+        options.combination == "mean" ? estimate::EnsembleCombination::kMean : estimate::EnsembleCombination::kMedian;
   }
+  if (given("--interval-scale")) ensemble.interval_scale = options.ensemble.interval_scale;
+  if (given("--trend-weeks")) ensemble.trend.fit_weeks = options.ensemble.trend.fit_weeks;
+  if (given("--trend-damping")) ensemble.trend.damping = options.ensemble.trend.damping;
+  if (given("--holt-level")) ensemble.holt.level_smoothing = options.ensemble.holt.level_smoothing;
+  if (given("--holt-trend")) ensemble.holt.trend_smoothing = options.ensemble.holt.trend_smoothing;
+  if (given("--holt-damping")) ensemble.holt.damping = options.ensemble.holt.damping;
+  if (given("--lag-weeks")) ensemble.lagged.lag_weeks = options.ensemble.lagged.lag_weeks;
+  if (given("--ratio-weeks")) ensemble.lagged.ratio_weeks = options.ensemble.lagged.ratio_weeks;
   if (options.input.empty() == options.db.empty()) fail(invalid_argument("give either --input FILE.csv or --db PATH"));
   if (!options.leading_input.empty() && options.input.empty()) fail(invalid_argument("--leading-input goes with --input"));
   std::unique_ptr<store::Store> db;
@@ -471,9 +486,7 @@ void run_backtest(BacktestOptions options, const CLI::App& command) {
   config.last_target = *to;
   config.last_origin = last_origin;
   config.model = *model;
-  config.forecast = options.ensemble;
-  config.forecast.combination =
-      options.combination == "mean" ? estimate::EnsembleCombination::kMean : estimate::EnsembleCombination::kMedian;
+  config.forecast = ensemble;
   config.forecast.renewal.damping_per_week = options.damping;
   config.forecast.renewal.first_week_log_r_factor = options.first_week_factor;
   ProgressBar progress("backtest", static_cast<int64_t>(series.size()));
@@ -571,12 +584,15 @@ void register_estimate_commands(CLI::App& app) {
       ->capture_default_str();
   auto& members = backtest_options->ensemble;
   backtest->add_option("--members", backtest_options->members,
-                       "ensemble: comma-separated members (default: renewal,damped_trend,damped_holt,lagged_ratio)");
-  backtest->add_option("--combination", backtest_options->combination, "ensemble: median or mean of the members' quantiles")
-      ->capture_default_str();
-  backtest->add_option("--interval-scale", members.interval_scale, "ensemble: factor on the log distance of each quantile from the median")
-      ->check(CLI::Range(0.1, 10.0))
-      ->capture_default_str();
+                       "ensemble: comma-separated members of renewal, damped_trend, damped_holt, lagged_ratio "
+                       "(default: those chosen for the indicator, docs/methods/forecast.md)");
+  backtest->add_option("--combination", backtest_options->combination,
+                       "ensemble: median or mean of the members' quantiles (default: median)");
+  backtest
+      ->add_option("--interval-scale", members.interval_scale,
+                   "ensemble: factor on the log distance of each quantile from the median (default: the one chosen "
+                   "for the indicator)")
+      ->check(CLI::Range(0.1, 10.0));
   backtest->add_option("--trend-weeks", members.trend.fit_weeks, "damped trend: weeks in the log-linear fit")
       ->check(CLI::Range(2, 52))
       ->capture_default_str();

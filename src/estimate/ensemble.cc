@@ -62,6 +62,15 @@ std::string_view forecast_model_name(ForecastModel model) {
   return "unknown";
 }
 
+EnsembleConfig chosen_ensemble_config(std::string_view indicator) {
+  EnsembleConfig config;
+  config.members = indicator == "deaths"
+                       ? std::vector<ForecastModel>{ForecastModel::kDampedTrend, ForecastModel::kLaggedRatio}
+                       : std::vector<ForecastModel>{ForecastModel::kDampedTrend, ForecastModel::kDampedHolt};
+  config.interval_scale = 0.9;
+  return config;
+}
+
 Result<std::vector<double>> damped_trend_projection(std::span<const double> daily, const DampedTrendConfig& config,
                                                     int horizons) {
   RETURN_IF_ERROR(check_horizons(horizons));

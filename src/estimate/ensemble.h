@@ -19,7 +19,7 @@ namespace shouwang::estimate {
 // log1p(weekly total) at week T + h is fitted + slope·(φ + φ² + ... + φ^h), where slope and the fitted
 // value at T come from least squares over the latest `fit_weeks` weekly log totals.
 struct DampedTrendConfig {
-  int fit_weeks = 3;
+  int fit_weeks = 2;
   double damping = 0.5;  // φ
 };
 
@@ -28,9 +28,9 @@ struct DampedTrendConfig {
 // h weeks ahead is ℓ + (φ + ... + φ^h)·b.
 struct DampedHoltConfig {
   int window_weeks = 16;
-  double level_smoothing = 0.7;  // α
-  double trend_smoothing = 0.3;  // β
-  double damping = 0.6;          // φ
+  double level_smoothing = 1.0;  // α
+  double trend_smoothing = 0.8;  // β
+  double damping = 0.4;          // φ
 };
 
 // Weekly total of the series at week t ≈ ratio · weekly total of the leading series at week
@@ -38,7 +38,7 @@ struct DampedHoltConfig {
 // series after the origin come from its own damped-trend forecast.
 struct LaggedRatioConfig {
   int lag_weeks = 2;
-  int ratio_weeks = 2;
+  int ratio_weeks = 1;
 };
 
 enum class EnsembleCombination { kMedian, kMean };
@@ -60,10 +60,16 @@ struct EnsembleConfig {
                                         ForecastModel::kDampedHolt, ForecastModel::kLaggedRatio};
   EnsembleCombination combination = EnsembleCombination::kMedian;
   // Each ensemble quantile's distance from the ensemble median on the log1p scale is multiplied
-  // by this: quantile averaging of correlated members gives intervals whose coverage can differ
-  // from nominal, and this factor, chosen on 2020 data, corrects it.
+  // by this: combining members whose spreads were each calibrated alone gives intervals whose
+  // coverage can differ from nominal (chosen_ensemble_config sets the factor chosen on 2020 data).
   double interval_scale = 1.0;
 };
+
+// The settings chosen for an indicator on the European Forecast Hub's countries with forecast dates
+// in 2020 only (docs/methods/forecast.md): the member parameters above, and for "deaths" the damped
+// trend and the lagged ratio to cases, for anything else the damped trend and damped Holt, each
+// with interval_scale 0.9.
+EnsembleConfig chosen_ensemble_config(std::string_view indicator);
 
 // A member's forecasts, named.
 struct MemberForecast {
