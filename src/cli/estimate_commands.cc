@@ -481,6 +481,17 @@ void run_backtest(BacktestOptions options, const CLI::App& command) {
     series = std::move(stored).value();
   }
   if (series.empty()) fail(not_found("no daily " + options.indicator + " series to evaluate"));
+  const bool wants_leading =
+      *model == estimate::ForecastModel::kLaggedRatio ||
+      (*model == estimate::ForecastModel::kEnsemble &&
+       std::find(ensemble.members.begin(), ensemble.members.end(), estimate::ForecastModel::kLaggedRatio) !=
+           ensemble.members.end());
+  const size_t without_leading = static_cast<size_t>(
+      std::count_if(series.begin(), series.end(), [](const estimate::DailySeries& s) { return s.leading.empty(); }));
+  if (wants_leading && without_leading > 0) {
+    std::cerr << "note: " << without_leading << " series have no cases to lead them"
+              << (options.input.empty() ? "" : " (give --leading-input)") << "; the lagged-ratio member is left out there\n";
+  }
   estimate::BacktestConfig config;
   config.first_origin = *from;
   config.last_target = *to;

@@ -262,6 +262,8 @@ TEST_F(EstimateCliTest, BacktestEuroHubPresetAndEnsembleFlags) {
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   ASSERT_EQ(led.exit_code, 0) << led.err;
   EXPECT_NE(alone.out, led.out) << "the lagged ratio must take part when the cases are given";
+  EXPECT_NE(alone.err.find("32 series have no cases to lead them (give --leading-input)"), std::string::npos) << alone.err;
+  EXPECT_EQ(led.err.find("no cases to lead them"), std::string::npos) << led.err;
 
   EXPECT_EQ(shouwang("backtest --preset euro-hub-2020 --model arima" + cases).exit_code, 2);
   EXPECT_EQ(shouwang("backtest --preset euro-hub-2020 --members renewal,ensemble" + cases).exit_code, 2);
