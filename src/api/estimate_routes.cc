@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "estimate/ensemble.h"
 #include "estimate/forecast.h"
 #include "estimate/growth.h"
 #include "estimate/rt.h"
@@ -42,6 +43,27 @@ Result<watch::AnalysisSeries> read_daily(StorePool& pool, const Request& request
                                " is reported weekly");
   }
   return std::move(*series);
+}
+
+// The location's daily cases over the days of `series` (from its first day, as many days), the
+// leading indicator of a deaths forecast; empty when the location has no daily cases.
+Result<std::vector<double>> leading_cases(StorePool& pool, const Request& request, const watch::AnalysisSeries& series) {
+  store::SeriesQuery query;
+  query.location = request.param("location");
+  query.indicator = "cases";
+  query.from = series.counts.first;
+  query.to = series.counts.first.plus_days(static_cast<int32_t>(series.counts.values.size()) - 1);
+  ASSIGN_OR_RETURN(auto lease, pool.acquire());
+  ASSIGN_OR_RETURN(auto cases, watch::read_analysis_series(*lease, query, watch::Hierarchy::kSummed));
+  if (!cases || cases->counts.kind != Period::Kind::kDay) return std::vector<double>();
+  const std::vector<double> counts = daily_for_renewal(cases->counts);
+  std::vector<double> aligned(series.counts.values.size(), 0.0);
+  const int64_t offset = cases->counts.first.days_since_epoch() - series.counts.first.days_since_epoch();
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const int64_t day = offset + static_cast<int64_t>(i);
+    if (day >= 0 && day < static_cast<int64_t>(aligned.size())) aligned[static_cast<size_t>(day)] = counts[i];
+  }
+  return aligned;
 }
 
 // What the one rule for corrections and gaps (core/incidence.h) did to the series.
@@ -112,13 +134,21 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
   router.add("GET", "/api/v1/forecasts", [&pool](const Request& request) {
     auto daily = read_daily(pool, request);
     if (!daily) return Response::error(daily.status());
-    estimate::ForecastConfig config;
+    const std::string indicator = request.param("indicator").empty() ? "cases" : request.param("indicator");
+    const estimate::EnsembleConfig config = estimate::chosen_ensemble_config(indicator);
     const std::vector<double> values = daily_for_renewal(daily->counts);
-    auto ours = estimate::forecast_weekly(values, config);
+    // Deaths follow cases: the location's cases feed the ensemble's lagged-ratio member.
+    std::vector<double> leading;
+    if (indicator == "deaths") {
+      auto cases = leading_cases(pool, request, *daily);
+      if (!cases) return Response::error(cases.status());
+      leading = std::move(cases).value();
+    }
+    auto ours = estimate::ensemble_forecast_weekly(values, leading, config);
     if (!ours) return Response::error(ours.status());
     // The baseline samples past changes; a fixed seed gives the same answer for the same data.
     std::mt19937_64 rng(20200311);
-    auto baseline = estimate::naive_baseline_weekly(values, config.horizons, config.samples, rng);
+    auto baseline = estimate::naive_baseline_weekly(values, config.renewal.horizons, config.renewal.samples, rng);
     auto as_json = [&](const std::vector<estimate::WeeklyQuantileForecast>& forecasts) {
       json::array out;
       Date origin = daily->counts.first.plus_days(static_cast<int32_t>(values.size()) - 1);
@@ -136,11 +166,18 @@ void add_estimate_routes(http::Router& router, const http::RouteContext& context
     };
     Date origin = daily->counts.first.plus_days(static_cast<int32_t>(values.size()) - 1);
     json::object body{{"location", request.param("location")},
-                      {"indicator", request.param("indicator").empty() ? "cases" : request.param("indicator")},
+                      {"indicator", indicator},
                       {"source", daily->source},
                       {"origin", origin.to_string()},
-                      {"model", "renewal projection at the posterior mean of Rt, spread calibrated on the series' own past errors"},
-                      {"forecasts", as_json(*ours)}};
+                      {"model", "ensemble: per-level median of the quantiles of the members listed in 'members', each "
+                                "with a spread calibrated on the series' own past errors, settings chosen on 2020 data "
+                                "(docs/methods/forecast.md)"},
+                      {"forecasts", as_json(ours->combined)}};
+    json::array members;
+    for (const estimate::MemberForecast& member : ours->members) {
+      members.push_back(json::object{{"model", member.model}, {"forecasts", as_json(member.forecasts)}});
+    }
+    body["members"] = std::move(members);
     describe_counts(body, *daily);
     if (baseline) body["baseline"] = as_json(*baseline);
     return Response::json(body);

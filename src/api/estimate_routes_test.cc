@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "api/estimate_routes.h"
+#include "estimate/ensemble.h"
 #include "http/server.h"
 #include "http/test_client.h"
 #include "store/open_store.h"
@@ -76,6 +78,69 @@ TEST_F(EstimateRoutesTest, ForecastsHaveFourHorizonsOfOrderedQuantiles) {
     for (size_t i = 1; i < quantiles.size(); ++i) {
       EXPECT_LE(quantiles[i - 1].as_object().at("value").to_number<double>(),
                 quantiles[i].as_object().at("value").to_number<double>());
+    }
+  }
+}
+
+// The members' forecasts as served.
+std::vector<estimate::MemberForecast> served_members(const json::array& members) {
+  std::vector<estimate::MemberForecast> out;
+  for (const auto& member : members) {
+    estimate::MemberForecast one{std::string(member.as_object().at("model").as_string()), {}};
+    for (const auto& horizon : member.as_object().at("forecasts").as_array()) {
+      estimate::WeeklyQuantileForecast forecast;
+      forecast.horizon_weeks = static_cast<int>(horizon.as_object().at("horizon_weeks").to_number<int64_t>());
+      const auto& quantiles = horizon.as_object().at("quantiles").as_array();
+      for (size_t q = 0; q < quantiles.size() && q < forecast.values.size(); ++q) {
+        forecast.values[q] = quantiles[q].as_object().at("value").to_number<double>();
+      }
+      one.forecasts.push_back(forecast);
+    }
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+// The forecast served is the ensemble chosen for the indicator: its members are listed beside it
+// and each combined quantile is their combination at that level. Deaths get the lagged ratio to
+// the location's cases.
+TEST_F(EstimateRoutesTest, ForecastsServeTheChosenEnsembleAndListItsMembers) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<Location> locations = {{"DEU", "Germany", "德国", "EURO", 83'000'000, LocationLevel::kCountry}};
+    ASSERT_TRUE((*store)->upsert_locations(locations).is_ok());
+    std::vector<store::ObservationWrite> rows;
+    Date start = *Date::parse("2020-02-01");
+    for (int d = 0; d < 200; ++d) {
+      rows.push_back({"DEU", "cases", Period::day(start.plus_days(d)), std::round(10 * std::exp(0.03 * d))});
+      rows.push_back({"DEU", "deaths", Period::day(start.plus_days(d)), std::round(0.1 * std::exp(0.03 * (d - 14)))});
+    }
+    ASSERT_TRUE((*store)->write_observations(rows, "csv", clock_.now()).is_ok());
+  }
+  for (const std::string indicator : {"cases", "deaths"}) {
+    SCOPED_TRACE(indicator);
+    auto r = http_request(server_->port(), "GET", "/api/v1/forecasts?location=DEU&indicator=" + indicator);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto body = json::parse(r.body).as_object();
+    const estimate::EnsembleConfig config = estimate::chosen_ensemble_config(indicator);
+    const auto members = served_members(body["members"].as_array());
+    ASSERT_EQ(members.size(), config.members.size());
+    for (size_t i = 0; i < members.size(); ++i) {
+      EXPECT_EQ(members[i].model, estimate::forecast_model_name(config.members[i]));
+    }
+    if (indicator == "deaths") EXPECT_EQ(members.back().model, "lagged_ratio");
+    auto expected = estimate::combine_quantile_forecasts(members, config.combination, config.interval_scale);
+    ASSERT_TRUE(expected.is_ok()) << expected.status().to_string();
+    auto combined = body["forecasts"].as_array();
+    ASSERT_EQ(combined.size(), expected->size());
+    for (size_t h = 0; h < combined.size(); ++h) {
+      auto quantiles = combined[h].as_object().at("quantiles").as_array();
+      for (size_t q = 0; q < quantiles.size(); ++q) {
+        const double want = (*expected)[h].values[q];
+        EXPECT_NEAR(quantiles[q].as_object().at("value").to_number<double>(), want, 1e-6 * (1 + want))
+            << "horizon " << h + 1 << ", level " << q;
+      }
     }
   }
 }

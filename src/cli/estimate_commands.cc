@@ -1,6 +1,7 @@
 // `shouwang rt` (Rt by EpiEstim's Cori method from a CSV file or from a stored series) and
-// `shouwang backtest` (rolling-origin evaluation of the weekly forecasts against the hub baseline,
-// over a JHU file or over every stored country series, with the data as known at each origin).
+// `shouwang backtest` (rolling-origin evaluation of the weekly forecasts, the ensemble or one member,
+// against the hub baseline, over a JHU file or over every stored country series, with the data as
+// known at each origin; `--preset euro-hub` is the European Forecast Hub's setting).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/database.h"
 #include "estimate/backtest.h"
+#include "estimate/ensemble.h"
 #include "estimate/rt.h"
 #include "estimate/rt_csv.h"
 #include "core/incidence.h"
@@ -225,9 +227,37 @@ struct BacktestOptions {
   std::string locations = "all";
   std::string from = "2020-06-01";
   std::string to = "2022-12-31";
+  std::string last_origin;
+  std::string preset;
+  std::string leading_input;
+  std::string model = "ensemble";
+  std::string combination = "median";
+  std::string members;
   double damping = estimate::ForecastConfig{}.damping_per_week;
   double first_week_factor = estimate::ForecastConfig{}.first_week_log_r_factor;
+  estimate::EnsembleConfig ensemble;
 };
+
+// The European COVID-19 Forecast Hub's setting (Sherratt et al., eLife 2023): 32 countries (EU/EEA
+// and Switzerland and the United Kingdom), weekly forecast dates on Mondays with data up to the
+// Saturday before (the origin), 1-4 weeks ahead. `euro-hub` is its evaluation year (forecast dates
+// 2021-03-08 .. 2022-03-07); `euro-hub-2020` the forecast dates of 2020 on which our settings
+// were chosen (the first origin with enough history for every member to 2020-12-26).
+struct BacktestPreset {
+  std::string_view name;
+  std::string_view first_origin, last_origin, last_target;
+};
+constexpr BacktestPreset kBacktestPresets[] = {
+    {"euro-hub", "2021-03-06", "2022-03-05", "2022-04-02"},
+    {"euro-hub-2020", "2020-06-13", "2020-12-26", "2021-01-23"},
+};
+constexpr std::string_view kEuroHubJhuNames =
+    "Austria,Belgium,Bulgaria,Croatia,Cyprus,Czechia,Denmark,Estonia,Finland,France,Germany,Greece,Hungary,"
+    "Iceland,Ireland,Italy,Latvia,Liechtenstein,Lithuania,Luxembourg,Malta,Netherlands,Norway,Poland,Portugal,"
+    "Romania,Slovakia,Slovenia,Spain,Sweden,Switzerland,United Kingdom";
+constexpr std::string_view kEuroHubIso3 =
+    "AUT,BEL,BGR,HRV,CYP,CZE,DNK,EST,FIN,FRA,DEU,GRC,HUN,ISL,IRL,ITA,LVA,LIE,LTU,LUX,MLT,NLD,NOR,POL,PRT,ROU,SVK,"
+    "SVN,ESP,SWE,CHE,GBR";
 
 // End of a day in UTC: what was reported by then was known on that day.
 Timestamp end_of_day(Date day) {
@@ -239,8 +269,8 @@ Timestamp end_of_day(Date day) {
 // after it, the latest series truncated there is what was known (std::nullopt); otherwise the
 // series as of the end of the origin day (SeriesQuery.as_of). Reads are serialised: the backtest
 // calls this from its worker threads and a Store is one connection.
-estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, const std::string& location,
-                                    const std::string& indicator, const watch::AnalysisSeries& latest) {
+Result<estimate::DataKnownAt> data_known_at(store::Store& db, std::mutex& db_mutex, const std::string& location,
+                                            const std::string& indicator, const watch::AnalysisSeries& latest) {
   Timestamp first_reported = Timestamp(std::numeric_limits<int64_t>::max());
   std::vector<Timestamp> last_reported_up_to(latest.reported_at.size());
   Timestamp running;
@@ -251,8 +281,22 @@ estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, cons
   }
   const std::optional<std::string> source =
       latest.source.rfind("aggregate:", 0) == 0 ? std::nullopt : std::optional<std::string>(latest.source);
+  // `reported_at` holds when each day's current value was reported: for days revised later that is
+  // the revision, not when the series was first known, so the first report comes from the revisions.
+  if (source) {
+    store::SeriesQuery query;
+    query.location = location;
+    query.indicator = indicator;
+    query.source = source;
+    ASSIGN_OR_RETURN(const std::vector<store::Revision> revisions, db.read_revisions(query));
+    for (const store::Revision& revision : revisions) {
+      if (revision.period.kind() == Period::Kind::kDay && !std::isnan(revision.value)) {
+        first_reported = std::min(first_reported, revision.reported_at);
+      }
+    }
+  }
   const Date first_day = latest.counts.first;
-  return [&db, &db_mutex, location, indicator, source, first_day, first_reported,
+  return estimate::DataKnownAt([&db, &db_mutex, location, indicator, source, first_day, first_reported,
           last_reported_up_to = std::move(last_reported_up_to)](Date origin) -> Result<std::optional<std::vector<double>>> {
     const int64_t index = origin.days_since_epoch() - first_day.days_since_epoch();
     if (index < 0 || last_reported_up_to.empty()) return std::optional<std::vector<double>>();
@@ -273,13 +317,27 @@ estimate::DataKnownAt data_known_at(store::Store& db, std::mutex& db_mutex, cons
                                std::nan(""));
     values.insert(values.end(), then->counts.values.begin(), then->counts.values.end());
     return std::optional<std::vector<double>>(std::move(values));
-  };
+  });
 }
 
 // Every country's daily series of the indicator (or those of `locations`, comma-separated ISO3
 // codes), each with its data-as-known-then hook. Countries without daily data are left out.
+// `counts` over the `days` days from `first` (NaN where it has nothing).
+std::vector<double> aligned_daily(const ReportedCounts& counts, Date first, size_t days) {
+  std::vector<double> out(days, std::nan(""));
+  const int64_t offset = counts.first.days_since_epoch() - first.days_since_epoch();
+  for (size_t i = 0; i < counts.values.size(); ++i) {
+    const int64_t day = offset + static_cast<int64_t>(i);
+    if (day >= 0 && day < static_cast<int64_t>(days)) out[static_cast<size_t>(day)] = counts.values[i];
+  }
+  return out;
+}
+
+// With `with_leading_cases` each series carries its country's daily cases as the leading indicator
+// (for the deaths' lagged-ratio member).
 Result<std::vector<estimate::DailySeries>> stored_country_series(store::Store& db, const std::string& indicator,
-                                                                 const std::string& locations) {
+                                                                 const std::string& locations,
+                                                                 bool with_leading_cases) {
   ASSIGN_OR_RETURN(const auto catalogue, db.list_locations());
   std::set<std::string> countries;
   for (const Location& location : catalogue) {
@@ -308,45 +366,140 @@ Result<std::vector<estimate::DailySeries>> stored_country_series(store::Store& d
       continue;
     }
     if (!latest) return latest.status();
-    estimate::DailySeries series{code, latest->counts.first, latest->counts.values, {}};
-    series.known_at = data_known_at(db, db_mutex, code, indicator, *latest);
+    estimate::DailySeries series{code, latest->counts.first, latest->counts.values, {}, {}};
+    ASSIGN_OR_RETURN(series.known_at, data_known_at(db, db_mutex, code, indicator, *latest));
+    if (with_leading_cases) {
+      store::SeriesQuery cases_query;
+      cases_query.location = code;
+      cases_query.indicator = "cases";
+      auto cases = read_stored_daily_series(db, cases_query);
+      if (cases) {
+        series.leading = aligned_daily(cases->counts, series.first_day, series.daily.size());
+      } else if (cases.status().code() != StatusCode::kNotFound &&
+                 cases.status().code() != StatusCode::kFailedPrecondition) {
+        return cases.status();
+      }
+    }
     out.push_back(std::move(series));
   }
   if (weekly > 0) std::cerr << "note: " << weekly << " country series are weekly and left out\n";
   return out;
 }
 
-void run_backtest(const BacktestOptions& options) {
+// Attaches the leading file's series to those of `series` by name; a name missing from it is an error.
+Status attach_leading(std::vector<estimate::DailySeries>& series, const std::vector<estimate::DailySeries>& leading) {
+  for (estimate::DailySeries& one : series) {
+    auto match = std::find_if(leading.begin(), leading.end(),
+                              [&](const estimate::DailySeries& l) { return l.location == one.location; });
+    if (match == leading.end()) return invalid_argument("--leading-input has no series for " + one.location);
+    if (match->first_day != one.first_day || match->daily.size() != one.daily.size()) {
+      return invalid_argument("--leading-input covers other days than --input for " + one.location);
+    }
+    one.leading = match->daily;
+  }
+  return Status();
+}
+
+void run_backtest(BacktestOptions options, const CLI::App& command) {
+  const bool national_rows_only = !options.preset.empty();
+  if (!options.preset.empty()) {
+    const auto* preset = std::find_if(std::begin(kBacktestPresets), std::end(kBacktestPresets),
+                                      [&](const BacktestPreset& p) { return p.name == options.preset; });
+    if (preset == std::end(kBacktestPresets)) fail(invalid_argument("--preset must be euro-hub or euro-hub-2020"));
+    // A preset fills in what the command line leaves out.
+    if (command.count("--from") == 0) options.from = preset->first_origin;
+    if (command.count("--to") == 0) options.to = preset->last_target;
+    if (command.count("--last-origin") == 0) options.last_origin = preset->last_origin;
+    if (command.count("--locations") == 0) options.locations = options.db.empty() ? kEuroHubJhuNames : kEuroHubIso3;
+  }
   auto from = Date::parse(options.from);
   if (!from) fail(invalid_argument("--from: " + from.status().message()));
   auto to = Date::parse(options.to);
   if (!to) fail(invalid_argument("--to: " + to.status().message()));
+  std::optional<Date> last_origin;
+  if (!options.last_origin.empty()) {
+    auto parsed = Date::parse(options.last_origin);
+    if (!parsed) fail(invalid_argument("--last-origin: " + parsed.status().message()));
+    last_origin = *parsed;
+  }
   if (options.indicator != "cases" && options.indicator != "deaths") {
     fail(invalid_argument("--indicator must be cases or deaths"));
   }
+  auto model = estimate::forecast_model_from_name(options.model);
+  if (!model) fail(invalid_argument("--model: " + model.status().message()));
+  // The indicator's chosen settings, each replaced by its flag when the flag is given.
+  estimate::EnsembleConfig ensemble = estimate::chosen_ensemble_config(options.indicator);
+  const auto given = [&](const char* flag) { return command.count(flag) > 0; };
+  if (given("--members")) {
+    auto names = split_codes(options.members);
+    if (!names) fail(invalid_argument("--members: " + names.status().message()));
+    ensemble.members.clear();
+    for (const std::string& name : *names) {
+      auto member = estimate::forecast_model_from_name(name);
+      if (!member || *member == estimate::ForecastModel::kEnsemble) fail(invalid_argument("--members: '" + name + "' is not a member"));
+      ensemble.members.push_back(*member);
+    }
+  }
+  if (given("--combination")) {
+    if (options.combination != "median" && options.combination != "mean") {
+      fail(invalid_argument("--combination must be median or mean"));
+    }
+    ensemble.combination =
+        options.combination == "mean" ? estimate::EnsembleCombination::kMean : estimate::EnsembleCombination::kMedian;
+  }
+  if (given("--interval-scale")) ensemble.interval_scale = options.ensemble.interval_scale;
+  if (given("--trend-weeks")) ensemble.trend.fit_weeks = options.ensemble.trend.fit_weeks;
+  if (given("--trend-damping")) ensemble.trend.damping = options.ensemble.trend.damping;
+  if (given("--holt-level")) ensemble.holt.level_smoothing = options.ensemble.holt.level_smoothing;
+  if (given("--holt-trend")) ensemble.holt.trend_smoothing = options.ensemble.holt.trend_smoothing;
+  if (given("--holt-damping")) ensemble.holt.damping = options.ensemble.holt.damping;
+  if (given("--lag-weeks")) ensemble.lagged.lag_weeks = options.ensemble.lagged.lag_weeks;
+  if (given("--ratio-weeks")) ensemble.lagged.ratio_weeks = options.ensemble.lagged.ratio_weeks;
   if (options.input.empty() == options.db.empty()) fail(invalid_argument("give either --input FILE.csv or --db PATH"));
+  if (!options.leading_input.empty() && options.input.empty()) fail(invalid_argument("--leading-input goes with --input"));
   std::unique_ptr<store::Store> db;
   std::vector<estimate::DailySeries> series;
   if (!options.input.empty()) {
     auto text = estimate::read_text_file(options.input);
     if (!text) fail(text.status());
-    auto parsed = estimate::parse_jhu_wide_csv(*text, options.locations);
+    auto parsed = estimate::parse_jhu_wide_csv(*text, options.locations, national_rows_only);
     if (!parsed) fail(invalid_argument(options.input + ": " + parsed.status().message()));
     series = std::move(parsed).value();
+    if (!options.leading_input.empty()) {
+      auto leading_text = estimate::read_text_file(options.leading_input);
+      if (!leading_text) fail(leading_text.status());
+      auto leading = estimate::parse_jhu_wide_csv(*leading_text, options.locations, national_rows_only);
+      if (!leading) fail(invalid_argument(options.leading_input + ": " + leading.status().message()));
+      if (Status attached = attach_leading(series, *leading); !attached.is_ok()) fail(attached);
+    }
   } else {
     auto opened = open_database(options.db);
     if (!opened) fail(opened.status());
     db = std::move(opened).value();
-    auto stored = stored_country_series(*db, options.indicator, options.locations);
+    auto stored = stored_country_series(*db, options.indicator, options.locations, options.indicator == "deaths");
     if (!stored) fail(stored.status());
     series = std::move(stored).value();
   }
   if (series.empty()) fail(not_found("no daily " + options.indicator + " series to evaluate"));
+  const bool wants_leading =
+      *model == estimate::ForecastModel::kLaggedRatio ||
+      (*model == estimate::ForecastModel::kEnsemble &&
+       std::find(ensemble.members.begin(), ensemble.members.end(), estimate::ForecastModel::kLaggedRatio) !=
+           ensemble.members.end());
+  const size_t without_leading = static_cast<size_t>(
+      std::count_if(series.begin(), series.end(), [](const estimate::DailySeries& s) { return s.leading.empty(); }));
+  if (wants_leading && without_leading > 0) {
+    std::cerr << "note: " << without_leading << " series have no cases to lead them"
+              << (options.input.empty() ? "" : " (give --leading-input)") << "; the lagged-ratio member is left out there\n";
+  }
   estimate::BacktestConfig config;
   config.first_origin = *from;
   config.last_target = *to;
-  config.forecast.damping_per_week = options.damping;
-  config.forecast.first_week_log_r_factor = options.first_week_factor;
+  config.last_origin = last_origin;
+  config.model = *model;
+  config.forecast = ensemble;
+  config.forecast.renewal.damping_per_week = options.damping;
+  config.forecast.renewal.first_week_log_r_factor = options.first_week_factor;
   ProgressBar progress("backtest", static_cast<int64_t>(series.size()));
   auto summary = estimate::rolling_origin_backtest(
       series, config, [&](int64_t done) { progress.update(done); });
@@ -356,6 +509,9 @@ void run_backtest(const BacktestOptions& options) {
     std::cerr << "backtest: " << series.size() << " series; " << summary->origins_as_known
               << " origin(s) forecast from the data as known then (store as_of), the others from the series "
                  "truncated at the origin; "
+              << summary->origins_skipped << " origin(s) skipped (too little data)\n";
+  } else {
+    std::cerr << "backtest: " << series.size() << " series, model " << options.model << "; "
               << summary->origins_skipped << " origin(s) skipped (too little data)\n";
   }
   const std::string csv = estimate::format_backtest_csv(*summary);
@@ -423,7 +579,53 @@ void register_estimate_commands(CLI::App& app) {
                    "our forecasts: factor on the latest log Rt in the first week ahead (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  backtest->callback([backtest_options] { run_backtest(*backtest_options); });
+  backtest->add_option("--last-origin", backtest_options->last_origin, "last forecast origin (a date; default: --to less a week)");
+  backtest
+      ->add_option("--preset", backtest_options->preset,
+                   "euro-hub: the European COVID-19 Forecast Hub's 32 countries, origins 2021-03-06..2022-03-05 "
+                   "(forecast dates 2021-03-08..2022-03-07), each country's own JHU row; euro-hub-2020: the same "
+                   "countries with the forecast dates of 2020. Options given explicitly win")
+      ->check(CLI::IsMember({"euro-hub", "euro-hub-2020"}));
+  backtest->add_option("--leading-input", backtest_options->leading_input,
+                       "with --input and deaths: the JHU confirmed-cases file, the leading indicator of the "
+                       "lagged-ratio member (with --db the stored cases are used)");
+  backtest
+      ->add_option("--model", backtest_options->model,
+                   "what is scored as ours: ensemble, renewal, damped_trend, damped_holt, lagged_ratio")
+      ->capture_default_str();
+  auto& members = backtest_options->ensemble;
+  backtest->add_option("--members", backtest_options->members,
+                       "ensemble: comma-separated members of renewal, damped_trend, damped_holt, lagged_ratio "
+                       "(default: those chosen for the indicator, docs/methods/forecast.md)");
+  backtest->add_option("--combination", backtest_options->combination,
+                       "ensemble: median or mean of the members' quantiles (default: median)");
+  backtest
+      ->add_option("--interval-scale", members.interval_scale,
+                   "ensemble: factor on the log distance of each quantile from the median (default: the one chosen "
+                   "for the indicator)")
+      ->check(CLI::Range(0.1, 10.0));
+  backtest->add_option("--trend-weeks", members.trend.fit_weeks, "damped trend: weeks in the log-linear fit")
+      ->check(CLI::Range(2, 52))
+      ->capture_default_str();
+  backtest->add_option("--trend-damping", members.trend.damping, "damped trend: damping of the slope per week")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  backtest->add_option("--holt-level", members.holt.level_smoothing, "damped Holt: level smoothing alpha")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  backtest->add_option("--holt-trend", members.holt.trend_smoothing, "damped Holt: trend smoothing beta")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  backtest->add_option("--holt-damping", members.holt.damping, "damped Holt: damping of the trend per week")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  backtest->add_option("--lag-weeks", members.lagged.lag_weeks, "lagged ratio: weeks from the leading indicator")
+      ->check(CLI::Range(0, 8))
+      ->capture_default_str();
+  backtest->add_option("--ratio-weeks", members.lagged.ratio_weeks, "lagged ratio: weeks in the ratio")
+      ->check(CLI::Range(1, 12))
+      ->capture_default_str();
+  backtest->callback([backtest_options, backtest] { run_backtest(*backtest_options, *backtest); });
 }
 
 }  // namespace shouwang::cli

@@ -30,12 +30,19 @@ struct SeriesResult {
 
 SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& config, uint64_t seed) {
   SeriesResult result;
-  result.horizons.resize(static_cast<size_t>(config.forecast.horizons));
+  const int horizons = config.forecast.renewal.horizons;
+  result.horizons.resize(static_cast<size_t>(horizons));
+  if (!series.leading.empty() && series.leading.size() != series.daily.size()) {
+    result.status = invalid_argument(series.location + ": the leading series must cover the same days");
+    return result;
+  }
   std::mt19937_64 rng(seed);
   const int32_t first = series.first_day.days_since_epoch();
   const int32_t last_day = first + static_cast<int32_t>(series.daily.size()) - 1;
   const int32_t last_target = std::min(config.last_target.days_since_epoch(), last_day);
-  for (int32_t origin = config.first_origin.days_since_epoch(); origin + 7 <= last_target; origin += 7) {
+  const int32_t last_origin =
+      config.last_origin ? std::min(config.last_origin->days_since_epoch(), last_target - 7) : last_target - 7;
+  for (int32_t origin = config.first_origin.days_since_epoch(); origin <= last_origin; origin += 7) {
     if (origin < first) continue;
     std::span<const double> known(series.daily.data(), static_cast<size_t>(origin - first + 1));
     std::optional<std::vector<double>> as_known;
@@ -60,8 +67,10 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
       }
     }
     const int32_t forecast_origin = first + static_cast<int32_t>(known.size()) - 1;
-    auto ours = forecast_weekly(known, config.forecast);
-    auto baseline = naive_baseline_weekly(known, config.forecast.horizons, config.baseline_samples, rng);
+    const std::span<const double> leading =
+        series.leading.empty() ? std::span<const double>() : std::span<const double>(series.leading).first(known.size());
+    auto ours = forecast_by_model(config.model, known, leading, config.forecast);
+    auto baseline = naive_baseline_weekly(known, horizons, config.baseline_samples, rng);
     if (!ours || !baseline) {
       if (ours.status().code() == StatusCode::kFailedPrecondition ||
           baseline.status().code() == StatusCode::kFailedPrecondition) {
@@ -71,7 +80,7 @@ SeriesResult evaluate_series(const DailySeries& series, const BacktestConfig& co
       result.status = ours ? baseline.status() : ours.status();
       return result;
     }
-    for (int h = 1; h <= config.forecast.horizons; ++h) {
+    for (int h = 1; h <= horizons; ++h) {
       const int32_t target_end = forecast_origin + 7 * h;
       if (target_end > last_target) break;
       const std::span<const double> upto(series.daily.data(), static_cast<size_t>(target_end - first + 1));
@@ -104,7 +113,7 @@ Result<Date> parse_us_short_date(const std::string& text) {
 
 Result<BacktestSummary> rolling_origin_backtest(const std::vector<DailySeries>& series, const BacktestConfig& config,
                                                 const std::function<void(int64_t)>& progress) {
-  if (config.forecast.horizons < 1) return invalid_argument("the backtest needs at least one horizon");
+  if (config.forecast.renewal.horizons < 1) return invalid_argument("the backtest needs at least one horizon");
   std::vector<SeriesResult> results(series.size());
   std::atomic<size_t> next{0};
   std::atomic<int64_t> done{0};
@@ -125,7 +134,7 @@ Result<BacktestSummary> rolling_origin_backtest(const std::vector<DailySeries>& 
   for (auto& thread : threads) thread.join();
 
   BacktestSummary summary;
-  std::vector<Accumulator> total(static_cast<size_t>(config.forecast.horizons));
+  std::vector<Accumulator> total(static_cast<size_t>(config.forecast.renewal.horizons));
   for (const SeriesResult& result : results) {
     if (!result.status.is_ok()) return result.status;
     summary.origins_skipped += result.skipped;
@@ -169,7 +178,8 @@ std::string format_backtest_csv(const BacktestSummary& summary) {
   return out;
 }
 
-Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::string_view locations) {
+Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::string_view locations,
+                                                    bool national_rows_only) {
   // A quote inside an unquoted field is an error, as it was when quotes toggled anywhere in a line.
   CsvReader reader(text, {.strict_quotes = true});
   std::vector<std::string_view> fields;
@@ -194,6 +204,7 @@ Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::
       return invalid_argument("line " + std::to_string(line_number) + ": " + std::to_string(fields.size()) +
                               " fields, the header has " + std::to_string(header.size()));
     }
+    if (national_rows_only && !fields[0].empty()) continue;
     auto& sum = cumulative[std::string(fields[1])];
     sum.resize(days, 0.0);
     for (size_t d = 0; d < days; ++d) {
@@ -224,7 +235,7 @@ Result<std::vector<DailySeries>> parse_jhu_wide_csv(std::string_view text, std::
   std::vector<DailySeries> series;
   for (const std::string& name : wanted) {
     const auto& cum = cumulative[name];
-    DailySeries s{name, first_day, std::vector<double>(days), {}};
+    DailySeries s{name, first_day, std::vector<double>(days), {}, {}};
     for (size_t d = 0; d < days; ++d) s.daily[d] = d == 0 ? cum[0] : cum[d] - cum[d - 1];
     series.push_back(std::move(s));
   }

@@ -184,20 +184,24 @@ Result<std::vector<WeeklyQuantileForecast>> forecast_weekly(std::span<const doub
   project_weeks(n, rt.windows.front().mean, weekly);
   std::vector<WeeklyQuantileForecast> forecasts;
   for (size_t h = 0; h < horizons; ++h) {
-    const boost::math::students_t t(spread[h].degrees_of_freedom);
-    WeeklyQuantileForecast forecast;
-    forecast.horizon_weeks = static_cast<int>(h + 1);
-    for (size_t q = 0; q < kHubQuantileLevels.size(); ++q) {
-      const double level = kHubQuantileLevels[q];
-      const double normal_model = spread[h].scale * boost::math::quantile(t, level);
-      const double laplace_model =
-          spread[h].laplace_scale * (level < 0.5 ? std::log(2 * level) : -std::log(2 * (1 - level)));
-      const double log_value = std::log1p(weekly[h]) + 0.5 * (normal_model + laplace_model);
-      forecast.values[q] = std::max(0.0, std::expm1(log_value));
-    }
-    forecasts.push_back(forecast);
+    forecasts.push_back(quantiles_around_point(weekly[h], spread[h], static_cast<int>(h + 1)));
   }
   return forecasts;
+}
+
+WeeklyQuantileForecast quantiles_around_point(double point, const LogErrorSpread& spread, int horizon_weeks) {
+  const boost::math::students_t t(spread.degrees_of_freedom);
+  WeeklyQuantileForecast forecast;
+  forecast.horizon_weeks = horizon_weeks;
+  for (size_t q = 0; q < kHubQuantileLevels.size(); ++q) {
+    const double level = kHubQuantileLevels[q];
+    const double normal_model = spread.scale * boost::math::quantile(t, level);
+    const double laplace_model =
+        spread.laplace_scale * (level < 0.5 ? std::log(2 * level) : -std::log(2 * (1 - level)));
+    const double log_value = std::log1p(point) + 0.5 * (normal_model + laplace_model);
+    forecast.values[q] = std::max(0.0, std::expm1(log_value));
+  }
+  return forecast;
 }
 
 Result<std::vector<WeeklyQuantileForecast>> naive_baseline_weekly(std::span<const double> daily, int horizons,

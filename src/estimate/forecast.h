@@ -83,6 +83,10 @@ struct LogErrorSpread {
 std::vector<LogErrorSpread> calibrate_log_error_spread(const std::vector<std::vector<double>>& errors,
                                                        const ForecastConfig& config);
 
+// The forecast at every hub level of log1p(value) = log1p(point) + E, E's quantile being the average
+// of the two error models of `spread` (Student t and Laplace); values below 0 are set to 0.
+WeeklyQuantileForecast quantiles_around_point(double point, const LogErrorSpread& spread, int horizon_weeks);
+
 // The COVID-19 Forecast Hub baseline: the median is the last weekly total; the spread comes from the
 // past week-to-week changes, symmetrised (each change also taken negated) and summed over h weeks
 // for horizon h; values below 0 are set to 0.

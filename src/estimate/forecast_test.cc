@@ -111,7 +111,7 @@ TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
     std::normal_distribution<double> standard_normal(0.0, 1.0);
     std::vector<DailySeries> series;
     for (int s = 0; s < 8; ++s) {
-      DailySeries one{"S" + std::to_string(s), Date::from_ymd(2020, 1, 1), {}};
+      DailySeries one{"S" + std::to_string(s), Date::from_ymd(2020, 1, 1), {}, {}, {}};
       for (int week = 0; week < 110; ++week) {
         const double mean = 300.0 * (s + 1) * std::exp(noise_sd * standard_normal(data_rng));
         for (int d = 0; d < 7; ++d) one.daily.push_back(std::poisson_distribution<int>(mean)(data_rng));
@@ -119,6 +119,7 @@ TEST(Forecast, IntervalsAreCalibratedOnSeriesWithKnownNoise) {
       series.push_back(std::move(one));
     }
     BacktestConfig config;
+    config.model = ForecastModel::kRenewal;
     config.first_origin = Date::from_ymd(2020, 7, 1);
     config.last_target = Date::from_ymd(2022, 1, 31);
     auto summary = rolling_origin_backtest(series, config);
@@ -143,7 +144,7 @@ TEST(Backtest, ScoresEveryOriginAndHorizon) {
   std::mt19937_64 data_rng(9);
   std::vector<DailySeries> series;
   for (int s = 0; s < 3; ++s) {
-    DailySeries one{"S" + std::to_string(s), Date::from_ymd(2020, 1, 1), {}};
+    DailySeries one{"S" + std::to_string(s), Date::from_ymd(2020, 1, 1), {}, {}, {}};
     for (int t = 0; t < 400; ++t) {
       const double mean = 500 * (2 + std::sin(t / (30.0 + 10 * s)));
       one.daily.push_back(std::poisson_distribution<int>(mean)(data_rng));
@@ -153,7 +154,7 @@ TEST(Backtest, ScoresEveryOriginAndHorizon) {
   BacktestConfig config;
   config.first_origin = Date::from_ymd(2020, 6, 1);
   config.last_target = Date::from_ymd(2020, 12, 31);
-  config.forecast.samples = 200;
+  config.forecast.renewal.samples = 200;
   auto summary = rolling_origin_backtest(series, config);
   ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
   ASSERT_EQ(summary->horizons.size(), 4u);

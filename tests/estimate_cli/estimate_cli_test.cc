@@ -27,6 +27,8 @@ const std::string kBinary = SHOUWANG_BIN;
 const std::string kEpiEstimDir = std::string(SHOUWANG_SHARED_DIR) + "/data/epi-reference/epiestim/";
 const std::string kJhuConfirmed =
     std::string(SHOUWANG_SHARED_DIR) + "/data/global/jhu_csse/time_series_covid19_confirmed_global.csv";
+const std::string kJhuDeaths =
+    std::string(SHOUWANG_SHARED_DIR) + "/data/global/jhu_csse/time_series_covid19_deaths_global.csv";
 const std::string kGoldenDir = std::string(SHOUWANG_SOURCE_DIR) + "/tests/golden/estimate/";
 
 struct CommandRun {
@@ -232,6 +234,40 @@ TEST_F(EstimateCliTest, RtDbCountsNegativeCorrectionsAsZeroWithANote) {
   for (size_t r = 0; r < file_rows.size(); ++r) {
     EXPECT_EQ(std::vector<std::string>(db_rows[r].begin(), db_rows[r].begin() + 11), file_rows[r]) << "row " << r;
   }
+}
+
+// The European Forecast Hub preset: 32 countries and the weekly origins of the chosen period; an
+// explicit option wins over the preset, a member flag replaces the chosen setting, and deaths use
+// the cases file as the leading series of the lagged-ratio member when it is given.
+TEST_F(EstimateCliTest, BacktestEuroHubPresetAndEnsembleFlags) {
+  const std::string cases = " --indicator cases --input '" + kJhuConfirmed + "'";
+  const CommandRun year2020 = shouwang("backtest --preset euro-hub-2020" + cases);
+  ASSERT_EQ(year2020.exit_code, 0) << year2020.err;
+  const auto rows = csv_rows(year2020.out);
+  ASSERT_EQ(rows.size(), 5u) << year2020.out;
+  for (size_t h = 1; h <= 4; ++h) EXPECT_EQ(rows[h][1], "928") << "horizon " << h;  // 29 origins x 32 countries
+  EXPECT_NE(year2020.err.find("32 series"), std::string::npos) << year2020.err;
+
+  const CommandRun shorter = shouwang("backtest --preset euro-hub-2020 --last-origin 2020-06-27" + cases);
+  ASSERT_EQ(shorter.exit_code, 0) << shorter.err;
+  EXPECT_EQ(csv_rows(shorter.out)[1][1], "96");  // 3 origins x 32 countries
+
+  const CommandRun scaled = shouwang("backtest --preset euro-hub-2020 --interval-scale 1.5" + cases);
+  ASSERT_EQ(scaled.exit_code, 0) << scaled.err;
+  EXPECT_GT(std::stod(csv_rows(scaled.out)[1][6]), std::stod(rows[1][6])) << "wider intervals cover more";
+
+  const std::string deaths = "backtest --preset euro-hub-2020 --indicator deaths --input '" + kJhuDeaths + "'";
+  const CommandRun alone = shouwang(deaths);
+  const CommandRun led = shouwang(deaths + " --leading-input '" + kJhuConfirmed + "'");
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  ASSERT_EQ(led.exit_code, 0) << led.err;
+  EXPECT_NE(alone.out, led.out) << "the lagged ratio must take part when the cases are given";
+  EXPECT_NE(alone.err.find("32 series have no cases to lead them (give --leading-input)"), std::string::npos) << alone.err;
+  EXPECT_EQ(led.err.find("no cases to lead them"), std::string::npos) << led.err;
+
+  EXPECT_EQ(shouwang("backtest --preset euro-hub-2020 --model arima" + cases).exit_code, 2);
+  EXPECT_EQ(shouwang("backtest --preset euro-hub-2020 --members renewal,ensemble" + cases).exit_code, 2);
+  EXPECT_NE(shouwang("backtest --preset euro-hub-1999" + cases).exit_code, 0);
 }
 
 // Italy's JHU row: the wide file of that one row (for --input) and its daily new counts.
