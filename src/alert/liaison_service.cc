@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/fault_point.h"
 #include "core/json_text.h"
 #include "store/auth.h"
 #include "store/open_store.h"
@@ -349,6 +350,7 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
         ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(tables, std::move(candidate), now));
         results.push_back(std::move(opened));
       }
+      fault::point("liaison.signals.before_commit");
       return Status::ok();
     }));
   }
@@ -757,6 +759,8 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
   for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  // The receivers have answered; their answers are not recorded yet.
+  fault::point("outbox.after_send");
 
   int delivered = 0;
   std::lock_guard lock(mutex_);
@@ -785,6 +789,7 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
     }
     return Status::ok();
   });
+  if (recorded.is_ok()) fault::point("outbox.after_mark");
   // Counted for what was sent, whether or not its outcome could be recorded.
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!results[i]) continue;

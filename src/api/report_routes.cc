@@ -1,6 +1,7 @@
 // Report submission over HTTP through the same importer as `shouwang import`.
 #include "api/report_routes.h"
 
+#include "core/fault_point.h"
 #include "ingest/importer.h"
 #include "store/auth.h"
 
@@ -72,6 +73,8 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
     };
     auto report = ingest::import_content(**lease, request.body, *format, options, *clock);
     if (!report) return Response::error(report.status());
+    // Committed, not yet answered: the reporter does not know its report is stored.
+    fault::point("report.before_answer");
 
     json::object body{{"observations", report->observations},
                       {"new_revisions", report->new_revisions},

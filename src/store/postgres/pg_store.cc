@@ -14,6 +14,7 @@
 //
 // Text columns use the "C" collation so that every ORDER BY is a byte order, as in SQLite, whatever
 // the database's locale.
+#include "core/fault_point.h"
 #include "store/postgres/pg_store.h"
 
 #include <algorithm>
@@ -365,6 +366,7 @@ class PostgresStore final : public Store {
         }
         copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
         copy->float8(row.value).timestamp(reported_at);
+        fault::point("store.write_observations.row");
       }
       RETURN_IF_ERROR(copy->finish());
       summary.new_revisions = static_cast<int64_t>(staged.size());
@@ -386,7 +388,9 @@ class PostgresStore final : public Store {
       ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
       summary.new_revisions = inserted.affected();
     }
+    fault::point("store.write_observations.before_commit");
     RETURN_IF_ERROR(tx->commit());
+    fault::point("store.write_observations.after_commit");
     return summary;
   }
 

@@ -12,6 +12,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/fault_point.h"
+
 namespace shouwang::store {
 namespace {
 
@@ -211,6 +213,7 @@ class SqliteStore final : public Store {
           n += 5;
         }
         RETURN_IF_ERROR(insert.run());
+        fault::point("store.write_observations.batch");
       }
       pending.clear();
       return Status::ok();
@@ -245,7 +248,9 @@ class SqliteStore final : public Store {
       ++summary.new_revisions;
     }
     RETURN_IF_ERROR(flush());
+    fault::point("store.write_observations.before_commit");
     RETURN_IF_ERROR(tx->commit());
+    fault::point("store.write_observations.after_commit");
     return summary;
   }
 
