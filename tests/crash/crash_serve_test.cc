@@ -202,7 +202,7 @@ TEST_F(CrashServe, AcknowledgedReportsStayAndCommittedAlertsReachTheReceiverOnce
   const int rounds = 14;
   int kills = 0, answered_reports = 0, duplicates_after_send = 0;
   size_t transitions_checked = 0;
-  std::map<std::string, int> kills_per_point;
+  std::map<std::string, int> kills_per_point, repeats_per_point;
   for (int round = 0; round < rounds; ++round) {
     const FaultChoice& choice = choices[static_cast<size_t>(round) % choices.size()];
     const int64_t nth = std::uniform_int_distribution<int64_t>(1, choice.max_nth)(random);
@@ -307,12 +307,15 @@ TEST_F(CrashServe, AcknowledgedReportsStayAndCommittedAlertsReachTheReceiverOnce
       EXPECT_GT(repeats, 0) << "killed after a send, before its record, yet nothing was sent again";
     }
     duplicates_after_send += repeats;
+    repeats_per_point[choice.point] += repeats;
     if (::testing::Test::HasFailure()) break;
   }
   std::printf("%d of %d rounds killed at their fault point; %d answered reports and %zu webhook notifications "
               "checked; %d notifications sent again after a kill between the receiver's answer and its record\n",
               kills, rounds, answered_reports, transitions_checked, duplicates_after_send);
-  for (const auto& [point, n] : kills_per_point) std::printf("  %s: %d\n", point.c_str(), n);
+  for (const auto& [point, n] : kills_per_point) {
+    std::printf("  %s: %d kills, %d notifications sent again\n", point.c_str(), n, repeats_per_point[point]);
+  }
   // The fault points are reached in most rounds; a round that missed still had its checks.
   EXPECT_GE(kills, rounds * 3 / 4);
 }

@@ -1,12 +1,17 @@
 // I/O faults under SQLite (store/testing/faulty_vfs.h): the Nth write or the Nth sync fails, once
-// or from then on, swept over N for an import and for an alert transition (acknowledgement). For
-// each N the operation answers a Status (nothing crashes, nothing throws), the database passes
-// its integrity check and holds all of the operation or none of it (all exactly when it answered
-// OK), and the same operation retried once the fault has cleared succeeds.
+// or from then on, swept over N for an import and for alert transitions (an acknowledgement; an
+// alert opened and its notifications delivered). For each N the operation answers a Status
+// (nothing crashes, nothing throws), the database passes its integrity check and holds all of the
+// operation or none of it (all exactly when it answered OK), and the same operation retried once
+// the fault has cleared succeeds. Only writes are swept over the alert transitions: in WAL mode
+// with synchronous=NORMAL (store/sqlite/sqlite_db.cc) a commit does not sync, only a checkpoint
+// does, and these transitions are far too small to trigger one; the import's sweep covers syncs.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "alert/liaison_service.h"
@@ -246,6 +251,123 @@ TEST_F(IoFaults, AnAcknowledgementUnderFailingWritesIsAllOrNothingAndSucceedsOnR
   std::printf("acknowledgement: %lld writes; %d faults injected, %d acknowledgements answered an error\n",
               static_cast<long long>(writes), cases, failed_operations);
   EXPECT_GT(failed_operations, 0);
+}
+
+// An alert opened and its three notifications delivered, with the Nth write failing: opening is
+// all-or-none (the alert with its outbox rows, or nothing), no notification is lost (after the
+// fault clears and the claims run out, each one reaches its receiver), and one is sent twice only
+// when its delivery could not be recorded. Once a record fails the pass stops sending, so a
+// failing database repeats at most the one notification whose record failed.
+TEST_F(IoFaults, AnAlertOpenedAndDeliveredUnderFailingWritesLosesNoNotificationAndRepeatsOnlyAnUnrecordedOne) {
+  const Timestamp start = *Timestamp::parse("2026-01-10T08:00:00Z");
+  auto open = [](const std::string& db, const Clock& clock, std::shared_ptr<alert::testing::FakeTransport> transport) {
+    alert::LiaisonOptions options;
+    options.db_path = db;
+    options.clock = &clock;
+    options.webhook_transport = std::move(transport);
+    // One sender: the notifications go out one after another, so how many are sent after a
+    // failed record is determined (in parallel, the others may already be under way).
+    options.delivery_parallelism = 1;
+    return alert::LiaisonService::open(options);
+  };
+  const alert::Signal signal{"NGA", "cases", "2026-W01", "ears-c2", 90, 10, true, 4};
+  const std::string base = (dir_ / "deliver-base.db").string();
+  {
+    ASSERT_TRUE(alert::testing::seed_test_locations(base).is_ok());
+    alert::testing::AtomicManualClock clock(start);
+    auto service = open(base, clock, std::make_shared<alert::testing::FakeTransport>());
+    ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+    for (const char* location : {"NGA", "AFRO", "WORLD"}) {
+      alert::Subscription s;
+      s.name = location;
+      s.location = location;
+      s.webhook = std::string("http://receiver.test/") + location;
+      ASSERT_TRUE((*service)->add_subscription(s).is_ok());
+    }
+  }
+  const std::string kAlerts = "SELECT COUNT(*) FROM alert_alerts";
+  const std::string kOutbox = "SELECT COUNT(*) FROM alert_outbox";
+  const std::string kDelivered = "SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NOT NULL";
+
+  int64_t writes = 0;
+  {
+    std::string db = copy_of(base, "deliver-count");
+    alert::testing::AtomicManualClock clock(start);
+    auto transport = std::make_shared<alert::testing::FakeTransport>();
+    auto service = open(db, clock, transport);
+    ASSERT_TRUE(service.is_ok());
+    FaultyVfs::disarm();
+    auto opened = (*service)->on_signals({signal});
+    ASSERT_TRUE(opened.is_ok() && opened->size() == 1) << opened.status().to_string();
+    ASSERT_EQ(*(*service)->deliver_due(), 3);
+    writes = FaultyVfs::writes();
+    ASSERT_EQ(transport->posts().size(), 3u);
+  }
+  ASSERT_GT(writes, 0);
+
+  int cases = 0, failed_openings = 0, failed_deliveries = 0, repeats = 0;
+  for (bool persistent : {false, true}) {
+    for (int64_t nth : sweep_points(writes, 64)) {
+      SCOPED_TRACE("write " + std::to_string(nth) + (persistent ? " and every later one" : " once"));
+      std::string db = copy_of(base, "deliver");
+      alert::testing::AtomicManualClock clock(start);
+      auto transport = std::make_shared<alert::testing::FakeTransport>();
+      auto service = open(db, clock, transport);
+      ASSERT_TRUE(service.is_ok()) << service.status().to_string();
+
+      FaultyVfs::arm(IoFault{IoOperation::kWrite, nth, persistent});
+      auto opened = (*service)->on_signals({signal});
+      std::optional<Result<int>> first_pass;
+      if (opened.is_ok()) first_pass = (*service)->deliver_due();
+      const int64_t failures = FaultyVfs::failures();
+      FaultyVfs::disarm();
+      EXPECT_GT(failures, 0) << "the fault never fired";
+      EXPECT_EQ(integrity_check(db), "ok");
+
+      // Opening: the alert and its three notifications, or none of them.
+      EXPECT_EQ(count(db, kAlerts), opened.is_ok() ? 1 : 0) << opened.status().to_string();
+      EXPECT_EQ(count(db, kOutbox), opened.is_ok() ? 3 : 0);
+      if (!opened.is_ok()) {
+        ++failed_openings;
+        EXPECT_TRUE(transport->posts().empty());
+        auto retry = (*service)->on_signals({signal});
+        ASSERT_TRUE(retry.is_ok() && retry->size() == 1) << retry.status().to_string();
+      }
+      if (first_pass && !first_pass->is_ok()) ++failed_deliveries;
+      // What the first pass recorded as delivered was sent once, and is never sent again.
+      const int64_t recorded = count(db, kDelivered);
+      EXPECT_LE(static_cast<size_t>(recorded), transport->posts().size());
+      const size_t sent_first = transport->posts().size();
+
+      // The fault has cleared; once the claims have run out every notification goes out.
+      clock.advance_seconds(11 * 60);
+      for (int pass = 0; pass < 3 && count(db, kDelivered) < 3; ++pass) {
+        auto delivered = (*service)->deliver_due();
+        EXPECT_TRUE(delivered.is_ok()) << delivered.status().to_string();
+      }
+      EXPECT_EQ(count(db, kDelivered), 3);
+      EXPECT_EQ(integrity_check(db), "ok");
+      std::map<std::string, int> posts_per_key;
+      for (const auto& post : transport->posts()) ++posts_per_key[post.header("Idempotency-Key")];
+      EXPECT_EQ(posts_per_key.size(), 3u) << "a notification was lost";
+      int repeated = 0;
+      for (const auto& [key, n] : posts_per_key) {
+        EXPECT_LE(n, 2) << key;
+        if (n > 1) ++repeated;
+      }
+      // Only a send whose record failed is repeated: the first pass sent `sent_first`, recorded
+      // `recorded`, and stopped at the first failed record.
+      EXPECT_EQ(repeated, static_cast<int>(sent_first) - recorded);
+      EXPECT_LE(repeated, 1) << "the first pass went on sending after a record had failed";
+      repeats += repeated;
+      ++cases;
+    }
+  }
+  std::printf("alert opened and delivered: %lld writes; %d faults injected, %d openings and %d delivery passes "
+              "answered an error, %d notifications sent again\n",
+              static_cast<long long>(writes), cases, failed_openings, failed_deliveries, repeats);
+  EXPECT_GT(failed_openings, 0);
+  EXPECT_GT(failed_deliveries, 0);
 }
 
 }  // namespace
