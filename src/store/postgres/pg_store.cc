@@ -14,7 +14,6 @@
 //
 // Text columns use the "C" collation so that every ORDER BY is a byte order, as in SQLite, whatever
 // the database's locale.
-#include "core/fault_point.h"
 #include "store/postgres/pg_store.h"
 
 #include <algorithm>
@@ -24,6 +23,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "core/fault_point.h"
 #include "store/postgres/pg_db.h"
 
 namespace shouwang::store {
