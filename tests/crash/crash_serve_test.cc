@@ -183,6 +183,132 @@ class CrashServe : public ::testing::Test {
     return out;
   }
 
+  // A fresh copy of the template database named after `name`, and the receiver reset.
+  std::string fresh_round(const std::string& name) {
+    const std::string db = (dir_ / (name + ".db")).string();
+    fs::copy_file(template_db_, db);
+    receiver_.start_phase(1, /*clear=*/true);
+    return db;
+  }
+
+  // The server on `db` with `fault` armed (none when empty) while four clients report at once;
+  // returns what each client was told, and sets `killed` when the server died at `point`.
+  std::vector<std::vector<SentReport>> serve_with_clients(const std::string& db, const std::string& fault,
+                                                          const std::string& point, bool& killed) {
+    std::vector<std::vector<SentReport>> sent(4);
+    killed = false;
+    Child serve({"serve", "--db", db, "--port", "0", "--detect-methods", "ears-c2", "--delivery-lease", "2"}, fault,
+                (dir_ / "serve.stderr").string());
+    const uint16_t port = serve.wait_for_port();
+    if (port == 0) {
+      ADD_FAILURE() << "serve did not start: " << serve.stderr_text();
+      return sent;
+    }
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 4; ++c) {
+      clients.emplace_back([&, c] {
+        report_week(port, token_, {kCountries[2 * c], kCountries[2 * c + 1]}, c, sent[static_cast<size_t>(c)]);
+      });
+    }
+    for (auto& t : clients) t.join();
+    // Detection and delivery go on after the answers: the kill may come a little later.
+    int status = serve.wait(std::chrono::seconds(5));
+    killed = !point.empty() && killed_at(status, serve.stderr_text(), point);
+    if (!killed) {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "the server died elsewhere than at the fault point: " << describe_exit(status) << "\n"
+          << serve.stderr_text();
+    }
+    return sent;
+  }
+
+  // Restarts the server on `db` (what reaches the receiver now counts as the second phase) until
+  // the outbox is drained, then stops it cleanly.
+  void restart_until_drained(const std::string& db) {
+    receiver_.start_phase(2, /*clear=*/false);
+    Child serve({"serve", "--db", db, "--port", "0", "--detect-methods", "ears-c2", "--delivery-lease", "2"}, "",
+                (dir_ / "restart.stderr").string());
+    if (serve.wait_for_port() == 0) {
+      ADD_FAILURE() << "serve did not restart: " << serve.stderr_text();
+      return;
+    }
+    auto conn = connect_for_checks(db);
+    if (conn == nullptr) return;
+    int64_t pending = -1;
+    for (int i = 0; i < 300 && pending != 0; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      auto n = conn->scalar("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0");
+      pending = n.is_ok() ? *n : -1;
+    }
+    EXPECT_EQ(pending, 0) << "notifications still undelivered 15 s after the restart";
+    conn.reset();
+    int status = serve.wait(std::chrono::milliseconds(0));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe_exit(status) << serve.stderr_text();
+  }
+
+  struct Findings {
+    std::vector<std::string> problems;  // empty: the invariants hold
+    int answered_reports = 0;
+    size_t notifications = 0;
+    int repeats = 0;  // notifications sent by both servers
+  };
+  // The invariants after a round: the store passes its integrity check; every report answered
+  // 2xx is stored with the value sent; every committed webhook notification arrived with the
+  // body committed, at most once from each server, and from both only when `repeat_allowed` (a
+  // kill can have come between a receiver's answer and its record); nothing uncommitted arrived.
+  Findings check_round(const std::string& db, const std::vector<std::vector<SentReport>>& sent, bool repeat_allowed) {
+    Findings f;
+    auto conn = connect_for_checks(db);
+    if (conn == nullptr) {
+      f.problems.push_back("cannot open " + db);
+      return f;
+    }
+    if (std::string check = integrity_check(*conn); check != "ok") f.problems.push_back("integrity check: " + check);
+    for (const auto& client : sent) {
+      for (const SentReport& r : client) {
+        if (r.status < 200 || r.status >= 300) continue;
+        ++f.answered_reports;
+        auto value = stored_value(*conn, r.location, r.day);
+        if (!value || *value != static_cast<double>(r.value)) {
+          f.problems.push_back(r.location + " " + r.day.to_string() + " was answered " + std::to_string(r.status) +
+                               " but the store has " + (value ? std::to_string(*value) : "nothing"));
+        }
+      }
+    }
+    auto outbox = conn->query("SELECT idempotency_key, payload FROM alert_outbox WHERE channel = 'webhook'");
+    if (!outbox.is_ok()) {
+      f.problems.push_back(outbox.status().to_string());
+      return f;
+    }
+    auto deliveries = receiver_.deliveries();
+    std::set<std::string> committed;
+    for (size_t i = 0; i < outbox->size(); ++i) {
+      const std::string key = (*outbox)[i].text(0);
+      committed.insert(key);
+      ++f.notifications;
+      auto got = deliveries.find(key);
+      if (got == deliveries.end()) {
+        f.problems.push_back("committed notification " + key + " never reached the receiver");
+        continue;
+      }
+      int per_phase[3] = {0, 0, 0};
+      for (const auto& d : got->second) {
+        if (d.body != (*outbox)[i].text(1)) f.problems.push_back(key + " arrived with another body");
+        ++per_phase[d.phase];
+      }
+      if (per_phase[1] > 1) f.problems.push_back(key + " sent twice by the first server");
+      if (per_phase[2] > 1) f.problems.push_back(key + " sent twice by the restarted server");
+      if (per_phase[1] + per_phase[2] > 1) {
+        ++f.repeats;
+        if (!repeat_allowed) f.problems.push_back(key + " was recorded as delivered and still sent again");
+      }
+    }
+    for (const auto& [key, arrivals] : deliveries) {
+      if (!committed.contains(key)) f.problems.push_back("uncommitted notification " + key + " arrived");
+    }
+    return f;
+  }
+
   fs::path dir_;
   Receiver receiver_;
   std::string template_db_;
@@ -208,101 +334,20 @@ TEST_F(CrashServe, AcknowledgedReportsStayAndCommittedAlertsReachTheReceiverOnce
     const int64_t nth = std::uniform_int_distribution<int64_t>(1, choice.max_nth)(random);
     const std::string fault = choice.point + ":" + std::to_string(nth);
     SCOPED_TRACE("round " + std::to_string(round) + ", " + fault);
-    const std::string db = (dir_ / ("round-" + std::to_string(round) + ".db")).string();
-    fs::copy_file(template_db_, db);
-    receiver_.start_phase(1, /*clear=*/true);
-
-    // The round: the server with the fault armed, four clients at once.
-    std::vector<std::vector<SentReport>> sent(4);
+    const std::string db = fresh_round("round-" + std::to_string(round));
     bool killed = false;
-    {
-      Child serve({"serve", "--db", db, "--port", "0", "--detect-methods", "ears-c2", "--delivery-lease", "2"}, fault,
-                  (dir_ / "serve.stderr").string());
-      const uint16_t port = serve.wait_for_port();
-      ASSERT_NE(port, 0) << serve.stderr_text();
-      std::vector<std::thread> clients;
-      for (int c = 0; c < 4; ++c) {
-        clients.emplace_back([&, c] {
-          report_week(port, token_, {kCountries[2 * c], kCountries[2 * c + 1]}, c, sent[static_cast<size_t>(c)]);
-        });
-      }
-      for (auto& t : clients) t.join();
-      // Detection and delivery go on after the answers: the kill may come a little later.
-      int status = serve.wait(std::chrono::seconds(5));
-      killed = killed_at(status, serve.stderr_text(), choice.point);
-      if (!killed) {
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "the server died elsewhere than at the fault point: " << describe_exit(status) << "\n"
-            << serve.stderr_text();
-      }
-    }
+    auto sent = serve_with_clients(db, fault, choice.point, killed);
     if (killed) {
       ++kills;
       ++kills_per_point[choice.point];
     }
-    // The first server is reaped: whatever arrives now comes from the restarted one.
-    receiver_.start_phase(2, /*clear=*/false);
-
-    // After the restart, every committed notification goes out; then the server stops cleanly.
-    {
-      Child serve({"serve", "--db", db, "--port", "0", "--detect-methods", "ears-c2", "--delivery-lease", "2"}, "",
-                  (dir_ / "restart.stderr").string());
-      ASSERT_NE(serve.wait_for_port(), 0) << serve.stderr_text();
-      auto conn = connect_for_checks(db);
-      ASSERT_NE(conn, nullptr);
-      int64_t pending = -1;
-      for (int i = 0; i < 300 && pending != 0; ++i) {
-        if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        auto n = conn->scalar("SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed = 0");
-        pending = n.is_ok() ? *n : -1;
-      }
-      EXPECT_EQ(pending, 0) << "notifications still undelivered 15 s after the restart";
-      conn.reset();
-      int status = serve.wait(std::chrono::milliseconds(0));
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe_exit(status) << serve.stderr_text();
-    }
-
-    auto conn = connect_for_checks(db);
-    ASSERT_NE(conn, nullptr);
-    EXPECT_EQ(integrity_check(*conn), "ok");
-    // Every report answered 2xx is stored with the value sent.
-    for (const auto& client : sent) {
-      for (const SentReport& r : client) {
-        if (r.status < 200 || r.status >= 300) continue;
-        ++answered_reports;
-        auto value = stored_value(*conn, r.location, r.day);
-        EXPECT_TRUE(value && *value == static_cast<double>(r.value))
-            << r.location << " " << r.day.to_string() << " was answered " << r.status << " but the store has "
-            << (value ? std::to_string(*value) : "nothing");
-      }
-    }
-    // Every committed webhook notification arrived, with the body committed; at most once from
-    // each server; from both only when the kill can have come between the answer and its record.
-    auto outbox = conn->query("SELECT idempotency_key, payload FROM alert_outbox WHERE channel = 'webhook'");
-    ASSERT_TRUE(outbox.is_ok()) << outbox.status().to_string();
-    auto deliveries = receiver_.deliveries();
-    std::set<std::string> committed;
-    int repeats = 0;
-    for (size_t i = 0; i < outbox->size(); ++i) {
-      const std::string key = (*outbox)[i].text(0);
-      committed.insert(key);
-      ++transitions_checked;
-      auto got = deliveries.find(key);
-      ASSERT_TRUE(got != deliveries.end()) << "committed notification " << key << " never reached the receiver";
-      int per_phase[3] = {0, 0, 0};
-      for (const auto& d : got->second) {
-        EXPECT_EQ(d.body, (*outbox)[i].text(1)) << key;
-        ++per_phase[d.phase];
-      }
-      EXPECT_LE(per_phase[1], 1) << key << " sent twice by the first server";
-      EXPECT_LE(per_phase[2], 1) << key << " sent twice by the restarted server";
-      if (per_phase[1] + per_phase[2] > 1) {
-        ++repeats;
-        EXPECT_TRUE(killed && choice.point != "outbox.after_mark")
-            << key << " was recorded as delivered by the killed server and still sent again";
-      }
-    }
-    for (const auto& [key, arrivals] : deliveries) EXPECT_TRUE(committed.contains(key)) << "uncommitted " << key;
+    restart_until_drained(db);
+    // A notification recorded as delivered (killed just after the record) is never sent again.
+    Findings found = check_round(db, sent, killed && choice.point != "outbox.after_mark");
+    for (const auto& problem : found.problems) ADD_FAILURE() << problem;
+    answered_reports += found.answered_reports;
+    transitions_checked += found.notifications;
+    const int repeats = found.repeats;
     if (killed && choice.point == "outbox.after_send") {
       EXPECT_GT(repeats, 0) << "killed after a send, before its record, yet nothing was sent again";
     }
@@ -318,6 +363,43 @@ TEST_F(CrashServe, AcknowledgedReportsStayAndCommittedAlertsReachTheReceiverOnce
   }
   // The fault points are reached in most rounds; a round that missed still had its checks.
   EXPECT_GE(kills, rounds * 3 / 4);
+}
+
+// The checks above can fail: a round without a fault, then the store broken behind the server's
+// back — one acknowledged report deleted, one delivered notification marked undelivered (so the
+// restarted server sends it again) — and check_round names both.
+TEST_F(CrashServe, TheChecksCatchALostReportAndARepeatedNotification) {
+  const std::string db = fresh_round("broken");
+  bool killed = false;
+  auto sent = serve_with_clients(db, "", "", killed);
+  const SentReport* acknowledged = nullptr;
+  for (const auto& client : sent) {
+    for (const auto& r : client) {
+      if (acknowledged == nullptr && r.status >= 200 && r.status < 300) acknowledged = &r;
+    }
+  }
+  ASSERT_NE(acknowledged, nullptr);
+  {
+    auto conn = connect_for_checks(db);
+    ASSERT_NE(conn, nullptr);
+    auto deleted = conn->run(
+        "DELETE FROM observations WHERE period = ? AND series_id IN (SELECT id FROM series WHERE location = ? AND "
+        "indicator = 'cases' AND source = 'ministry' AND period_kind = 0)",
+        static_cast<int64_t>(acknowledged->day.days_since_epoch()), acknowledged->location);
+    ASSERT_TRUE(deleted.is_ok()) << deleted.status().to_string();
+    auto undelivered = conn->run(
+        "UPDATE alert_outbox SET delivered_at = NULL, claimed_by = '', claimed_until = 0 WHERE id = (SELECT MIN(id) "
+        "FROM alert_outbox WHERE channel = 'webhook' AND delivered_at IS NOT NULL)");
+    ASSERT_TRUE(undelivered.is_ok()) << undelivered.status().to_string();
+  }
+  restart_until_drained(db);
+  Findings found = check_round(db, sent, /*repeat_allowed=*/false);
+  std::string all;
+  for (const auto& problem : found.problems) all += problem + "\n";
+  EXPECT_EQ(found.problems.size(), 2u) << all;
+  EXPECT_NE(all.find(acknowledged->location + " " + acknowledged->day.to_string() + " was answered"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("was recorded as delivered and still sent again"), std::string::npos) << all;
 }
 
 }  // namespace
