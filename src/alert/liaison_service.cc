@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <random>
 
+#include "core/fault_point.h"
 #include "core/json_text.h"
 #include "store/auth.h"
 #include "store/open_store.h"
@@ -349,6 +351,7 @@ Result<std::vector<AlertUpdate>> LiaisonService::on_signals(const std::vector<Si
         ASSIGN_OR_RETURN(Opened opened, open_or_join_locked(tables, std::move(candidate), now));
         results.push_back(std::move(opened));
       }
+      fault::point("liaison.signals.before_commit");
       return Status::ok();
     }));
   }
@@ -742,13 +745,49 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
       groups[it->second].push_back(i);
     }
   }
+  // Each outcome is recorded as soon as its receiver has answered, not once the whole batch is
+  // sent: a server that dies mid-batch leaves unrecorded only the notifications in flight (sent
+  // again once the lease has passed, with the same Idempotency-Key), not everything it had sent.
   std::vector<std::optional<Status>> results(entries.size());  // nullopt: not sent
+  std::atomic<int> delivered{0};
+  std::atomic<bool> record_failed{false};
+  std::mutex record_error_mutex;
+  Status record_error;
+  auto record = [&](size_t i) {
+    const OutboxEntry& e = entries[i];
+    const Status& result = *results[i];
+    int64_t attempts = e.attempts + 1;
+    std::lock_guard lock(mutex_);
+    Timestamp now = options_.clock->now();
+    Status recorded = alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      if (result.is_ok()) return tables.mark_delivered(e.id, server_id_, now, attempts);
+      int64_t backoff = options_.retry_base_micros;
+      for (int64_t k = 1; k < attempts && backoff < options_.retry_max_micros; ++k) backoff *= 2;
+      backoff = std::min(backoff, options_.retry_max_micros);
+      bool give_up = attempts >= options_.max_attempts;
+      return tables.mark_attempt_failed(e.id, server_id_, attempts, Timestamp(now.micros() + backoff),
+                                        result.message(), give_up);
+    });
+    if (!recorded.is_ok()) {
+      std::lock_guard first(record_error_mutex);
+      if (record_error.is_ok()) record_error = recorded;
+      record_failed = true;
+      return;
+    }
+    fault::point("outbox.after_mark");
+    if (result.is_ok()) ++delivered;
+  };
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t g = next++; g < groups.size(); g = next++) {
       for (size_t i : groups[g]) {
-        if (options_.clock->now() >= stop_sending_at) break;
+        // A database that cannot record an outcome stops the sending: each further send would be
+        // sent again once the claim has run out.
+        if (options_.clock->now() >= stop_sending_at || record_failed) break;
         results[i] = deliver_one(entries[i]);
+        // The receiver has answered; its answer is not recorded yet.
+        fault::point("outbox.after_send");
+        record(i);
       }
     }
   };
@@ -758,34 +797,19 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
   work();
   for (auto& t : pool) t.join();
 
-  int delivered = 0;
-  std::lock_guard lock(mutex_);
-  Timestamp now = options_.clock->now();
-  Status recorded = alerts_->in_transaction([&](AlertTables& tables) -> Status {
-    delivered = 0;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const OutboxEntry& e = entries[i];
-      int64_t attempts = e.attempts + 1;
-      if (!results[i]) {
-        RETURN_IF_ERROR(tables.release_claim(e.id, server_id_));
-        continue;
+  // What was not sent before the stop goes back, for the next pass of any server.
+  Status released;
+  if (std::any_of(results.begin(), results.end(), [](const auto& r) { return !r; })) {
+    std::lock_guard lock(mutex_);
+    released = alerts_->in_transaction([&](AlertTables& tables) -> Status {
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (!results[i]) RETURN_IF_ERROR(tables.release_claim(entries[i].id, server_id_));
       }
-      const Status& result = *results[i];
-      if (result.is_ok()) {
-        RETURN_IF_ERROR(tables.mark_delivered(e.id, server_id_, now, attempts));
-        ++delivered;
-        continue;
-      }
-      int64_t backoff = options_.retry_base_micros;
-      for (int64_t k = 1; k < attempts && backoff < options_.retry_max_micros; ++k) backoff *= 2;
-      backoff = std::min(backoff, options_.retry_max_micros);
-      bool give_up = attempts >= options_.max_attempts;
-      RETURN_IF_ERROR(tables.mark_attempt_failed(e.id, server_id_, attempts, Timestamp(now.micros() + backoff),
-                                                 result.message(), give_up));
-    }
-    return Status::ok();
-  });
+      return Status::ok();
+    });
+  }
   // Counted for what was sent, whether or not its outcome could be recorded.
+  const Timestamp now = options_.clock->now();
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!results[i]) continue;
     const OutboxEntry& e = entries[i];
@@ -798,8 +822,9 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
           .observe(latency);
     }
   }
-  RETURN_IF_ERROR(recorded);
-  return delivered;
+  RETURN_IF_ERROR(record_error);
+  RETURN_IF_ERROR(released);
+  return delivered.load();
 }
 
 Result<int64_t> LiaisonService::pending_deliveries() {

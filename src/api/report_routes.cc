@@ -1,6 +1,7 @@
 // Report submission over HTTP through the same importer as `shouwang import`.
 #include "api/report_routes.h"
 
+#include "core/fault_point.h"
 #include "ingest/importer.h"
 #include "store/auth.h"
 
@@ -22,10 +23,13 @@ json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
 Result<store::Token> reporting_token(const Request& request) {
   if (!request.caller) return internal_error("the report route was registered without a token guard");
   ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
-  return store::Token{.token_hash = request.caller->token_hash,
-                      .role = role,
-                      .location = request.caller->location,
-                      .label = request.caller->label};
+  // created_at stays unset: the guard does not carry it and may_report_for() does not read it.
+  store::Token token;
+  token.token_hash = request.caller->token_hash;
+  token.role = role;
+  token.location = request.caller->location;
+  token.label = request.caller->label;
+  return token;
 }
 
 Result<ingest::Format> format_of(const Request& request) {
@@ -72,6 +76,8 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
     };
     auto report = ingest::import_content(**lease, request.body, *format, options, *clock);
     if (!report) return Response::error(report.status());
+    // Committed, not yet answered: the reporter does not know its report is stored.
+    fault::point("report.before_answer");
 
     json::object body{{"observations", report->observations},
                       {"new_revisions", report->new_revisions},

@@ -44,6 +44,7 @@ struct ServeOptions {
   std::string webhook_ca;
   uint64_t max_report_bytes = uint64_t{256} << 20;
   size_t max_connections = 10'000;
+  int64_t delivery_lease_seconds = 600;
 };
 
 // The liaison's view of a detection verdict (NaN stays NaN: "unknown", never a threshold of 0).
@@ -105,6 +106,7 @@ void run_serve(const ServeOptions& opt) {
   liaison_options.db_path = opt.db;
   liaison_options.clock = &clock;
   liaison_options.webhook_ca_file = opt.webhook_ca;
+  liaison_options.delivery_lease_micros = opt.delivery_lease_seconds * 1'000'000;
   if (!opt.nats_url.empty()) {
     auto nats = alert::NatsPublisher::connect(opt.nats_url);
     if (!nats) fail(nats.status());
@@ -210,6 +212,12 @@ void register_serve_command(CLI::App& app) {
   serve->add_option("--webhook-ca", opt->webhook_ca,
                     "PEM file of the certificate authorities https:// webhook receivers are verified "
                     "against (default: the system's store)");
+  serve->add_option("--delivery-lease", opt->delivery_lease_seconds,
+                    "Seconds a server holds the notifications it is sending: if it dies, any server on the "
+                    "database (itself restarted included) sends them once this has passed. Sending stops "
+                    "at three quarters of it, so it must exceed a few webhook timeouts (5 s each)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{2}, int64_t{86'400}));
   serve->callback([opt] { run_serve(*opt); });
 }
 

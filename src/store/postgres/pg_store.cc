@@ -24,6 +24,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "core/fault_point.h"
 #include "store/postgres/pg_db.h"
 
 namespace shouwang::store {
@@ -442,7 +443,9 @@ class PostgresStore final : public Store {
     Result<WriteSummary> commit(std::span<const Location> locations) override {
       if (tx_ == nullptr) return failed_precondition("this write was already committed");
       if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
+      fault::point("store.write_observations.before_commit");
       RETURN_IF_ERROR(tx_->commit());
+      fault::point("store.write_observations.after_commit");
       tx_.reset();
       return summary_;
     }
@@ -527,6 +530,7 @@ class PostgresStore final : public Store {
         }
         copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
         copy->float8(row.value).timestamp(reported_at);
+        fault::point("store.write_observations.row");
       }
       RETURN_IF_ERROR(copy->finish());
       return static_cast<int64_t>(staged.size());

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/fault_point.h"
+
 namespace shouwang::store {
 namespace {
 
@@ -264,7 +266,9 @@ class SqliteStore final : public Store {
     Result<WriteSummary> commit(std::span<const Location> locations) override {
       if (tx_ == nullptr) return failed_precondition("this write was already committed");
       if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
+      fault::point("store.write_observations.before_commit");
       RETURN_IF_ERROR(tx_->commit());
+      fault::point("store.write_observations.after_commit");
       tx_.reset();
       return summary_;
     }
@@ -357,6 +361,7 @@ class SqliteStore final : public Store {
           n += 5;
         }
         RETURN_IF_ERROR(insert.run());
+        fault::point("store.write_observations.batch");
       }
       pending.clear();
       return Status::ok();
