@@ -165,7 +165,10 @@ int main(int argc, char** argv) {
     admin = *store::issue_token(**store, store::Role::kAdmin, "", "bench", clock.now());
   }
 
-  Channel bus{"bus"}, nats{"nats"}, webhook{"webhook"};
+  Channel bus, nats, webhook;
+  bus.name = "bus";
+  nats.name = "nats";
+  webhook.name = "webhook";
   std::atomic<int64_t> webhook_posts{0};
 
   // The webhook receiver: a loopback HTTP server.

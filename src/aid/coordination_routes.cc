@@ -39,7 +39,8 @@ Result<Token> guarded_token(const Request& request) {
   return Token{.token_hash = request.caller->token_hash,
                .role = role,
                .location = request.caller->location,
-               .label = request.caller->label};
+               .label = request.caller->label,
+               .created_at = Timestamp()};  // the guard does not carry it; nothing here reads it
 }
 
 Result<json::object> body_object(const Request& request) {

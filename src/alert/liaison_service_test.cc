@@ -227,7 +227,7 @@ TEST_P(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
   clock_.advance_seconds(1);
   EXPECT_EQ(*service_->escalate_due(), 1);  // only the Lagos alert: Ghana acked, Egypt is not AFRO
   EXPECT_EQ(*service_->escalate_due(), 0);  // fired once
-  service_->deliver_due();
+  ASSERT_TRUE(service_->deliver_due().is_ok());
   auto regional = transport_->posts_to("http://regional.test/");
   ASSERT_EQ(regional.size(), 1u);
   auto body = json::parse(regional[0].body).as_object();
@@ -237,7 +237,7 @@ TEST_P(EscalationTest, UnacknowledgedAlertsEscalateOnTime) {
 
   clock_.advance_seconds(45 * 60);
   EXPECT_EQ(*service_->escalate_due(), 2);  // Lagos and Egypt reach the global level
-  service_->deliver_due();
+  ASSERT_TRUE(service_->deliver_due().is_ok());
   EXPECT_EQ(transport_->posts_to("http://global.test/").size(), 2u);
   auto transitions = service_->list_transitions((*ignored)[0].alert_id);
   EXPECT_EQ(transitions->size(), 3u);  // opened, escalated to the region, escalated to the world
@@ -268,7 +268,7 @@ TEST_P(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
   std::vector<int> attempts_at;
   for (int second = 0; second <= 40; ++second) {
     int before = transport_->attempts();
-    service_->deliver_due();
+    ASSERT_TRUE(service_->deliver_due().is_ok());
     if (transport_->attempts() > before) attempts_at.push_back(second);
     clock_.advance_seconds(1);
   }

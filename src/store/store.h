@@ -155,8 +155,8 @@ class Store {
                                     const std::string& source) = 0;
 
   // Every stored series of `indicator` (all sources and period kinds) with its mark: a cache of
-  // series (api/figures_cache.h) reloads only the series whose mark moved. The database keeps the
-  // marks itself (a trigger on the revisions), so writes by every process and code path count.
+  // series (api/figures_cache.h) reloads only the series whose mark moved. Marks move in the
+  // transaction that adds revisions, so writes by every process count.
   virtual Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) = 0;
 
   virtual Status create_token(const Token& token) = 0;
