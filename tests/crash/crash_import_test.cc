@@ -5,8 +5,10 @@
 // the window it is meant to hit, and the test checks that the process died there.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <regex>
 
@@ -148,6 +150,47 @@ TEST_P(CrashImport, AKilledImportLeavesAllOrNoneAndTheNextImportCompletes) {
   }
   std::printf("%s: %d kills inside the import's transaction, %d after its commit\n",
               sqlite ? "SQLite" : "PostgreSQL", kills_before_commit, kills_after_commit);
+}
+
+// A large CSV file is written while it is parsed (a second thread, one open transaction): killed
+// inside those writes, it leaves none of its rows, and the next import completes.
+TEST_P(CrashImport, AKilledCsvImportWrittenWhileParsedLeavesNone) {
+  const bool sqlite = GetParam() == Backend::kSqlite;
+  ASSERT_GT(import_to_completion(db_, kDeaths, "complete", stderr_path("complete")), 100'000);
+  const std::string csv = (dir_ / "complete.csv").string();
+  {
+    Child exporter({"export", "--db", db_, "--source", "complete"}, "", stderr_path("export"));
+    std::string text = exporter.rest_of_stdout();
+    int status = exporter.wait(std::chrono::minutes(2));
+    ASSERT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe_exit(status);
+    std::ofstream(csv) << text;
+  }
+  // Above the importer's threshold for writing while parsing (4 MiB).
+  ASSERT_GT(std::filesystem::file_size(csv), uintmax_t{4} << 20);
+  const int64_t rows = static_cast<int64_t>(std::count(std::istreambuf_iterator<char>(std::ifstream(csv).rdbuf()),
+                                                       std::istreambuf_iterator<char>(), '\n')) - 1;
+  const std::string point = sqlite ? "store.write_observations.batch" : "store.write_observations.row";
+  const int64_t passages = sqlite ? rows / 64 : rows;
+  std::mt19937_64 random(crash_seed());
+  // In the first half of the writes: the parse is then still running on the other thread.
+  const int64_t nth = std::uniform_int_distribution<int64_t>(1, passages / 2)(random);
+  SCOPED_TRACE(point + ":" + std::to_string(nth));
+  Child child({"import", "--db", db_, "--format", "csv", "--allow-corrections", "--source", "early", csv}, point + ":" + std::to_string(nth),
+              stderr_path("early"));
+  int status = child.wait(std::chrono::minutes(2));
+  ASSERT_TRUE(killed_at(status, child.stderr_text(), point)) << describe_exit(status) << "\n" << child.stderr_text();
+  {
+    auto conn = connect_for_checks(db_);
+    ASSERT_NE(conn, nullptr);
+    EXPECT_EQ(integrity_check(*conn), "ok");
+    EXPECT_EQ(stored_state(*conn, "early", rows), Stored::kNone);
+  }
+  Child again({"import", "--db", db_, "--format", "csv", "--allow-corrections", "--source", "early", csv}, "", stderr_path("early-again"));
+  status = again.wait(std::chrono::minutes(2));
+  EXPECT_EQ(new_revisions_in(again.rest_of_stdout()), rows) << describe_exit(status);
+  auto conn = connect_for_checks(db_);
+  ASSERT_NE(conn, nullptr);
+  EXPECT_EQ(stored_state(*conn, "early", rows), Stored::kAll);
 }
 
 // The check above can fail: an import split into two transactions (what a non-transactional
