@@ -3,8 +3,8 @@
 #   shouwang_library(NAME core SRCS a.cc b.cc DEPS Boost::json)
 #     defines target shouwang_core; headers are included as "core/x.h" from src/.
 #   shouwang_test(NAME core_test SRCS x_test.cc DEPS shouwang_core [LABELS unit] [TIMEOUT 300])
-#     a GoogleTest executable registered with ctest; SHOUWANG_SHARED_DIR is passed as a
-#     compile definition so tests read ../shared/ in place.
+#     a GoogleTest executable registered with ctest; SHOUWANG_SHARED_DIR (tests/support/test_paths.h)
+#     names ../shared/ so tests read it in place.
 
 function(shouwang_library)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
@@ -21,11 +21,19 @@ function(shouwang_test)
   cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
-  target_compile_definitions(${ARG_NAME} PRIVATE
-    SHOUWANG_SHARED_DIR="${SHOUWANG_SHARED_DIR}"
-    SHOUWANG_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    SHOUWANG_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
+  # SHOUWANG_SHARED_DIR, SHOUWANG_SOURCE_DIR, SHOUWANG_BINARY_DIR, SHOUWANG_BIN (tests/support/test_paths.h).
+  target_compile_options(${ARG_NAME} PRIVATE "SHELL:-include ${PROJECT_SOURCE_DIR}/tests/support/test_paths.h")
+  if(NOT TARGET shouwang_test_paths)
+    # The paths themselves, compiled into this one object and no test's (see test_paths.h).
+    add_library(shouwang_test_paths STATIC ${PROJECT_SOURCE_DIR}/tests/support/test_paths.cc)
+    target_include_directories(shouwang_test_paths PRIVATE ${PROJECT_SOURCE_DIR})
+    target_compile_definitions(shouwang_test_paths PRIVATE
+      SHOUWANG_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      SHOUWANG_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}"
+      SHOUWANG_TEST_SHARED_DIR="${SHOUWANG_SHARED_DIR}"
+      SHOUWANG_TEST_BIN="$<$<TARGET_EXISTS:shouwang>:$<TARGET_FILE:shouwang>>")
+  endif()
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} shouwang_test_paths GTest::gtest GTest::gtest_main Threads::Threads)
   add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --gtest_brief=1)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
