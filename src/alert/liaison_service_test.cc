@@ -19,7 +19,6 @@ namespace shouwang::alert {
 namespace {
 
 namespace json = boost::json;
-using testing::AtomicManualClock;
 using testing::FakeTransport;
 using shouwang::testing::Backend;
 namespace sql = store::sql;
@@ -76,7 +75,7 @@ class LiaisonTest : public ::testing::TestWithParam<Backend> {
 
   shouwang::testing::FreshDatabase fresh_;
   std::string db_;
-  AtomicManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
+  ManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
   std::unique_ptr<LiaisonService> service_;
 };
@@ -291,7 +290,7 @@ TEST_P(LiaisonTest, WebhookDownThenUpIsDeliveredExactlyOnceWithBackoff) {
 // A transport whose every POST takes a minute of the manual clock.
 class SlowTransport final : public WebhookTransport {
  public:
-  explicit SlowTransport(AtomicManualClock& clock) : clock_(clock) {}
+  explicit SlowTransport(ManualClock& clock) : clock_(clock) {}
   Status post(const std::string& url, const Headers& headers, const std::string& body) override {
     clock_.advance_seconds(60);
     return inner.post(url, headers, body);
@@ -299,7 +298,7 @@ class SlowTransport final : public WebhookTransport {
   FakeTransport inner;
 
  private:
-  AtomicManualClock& clock_;
+  ManualClock& clock_;
 };
 
 TEST_P(LiaisonTest, SendingStopsBeforeTheClaimRunsOutAndTheRestIsGivenBack) {

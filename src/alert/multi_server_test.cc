@@ -26,7 +26,6 @@ namespace {
 
 namespace json = boost::json;
 using shouwang::testing::Backend;
-using testing::AtomicManualClock;
 using testing::Receiver;
 using namespace std::chrono_literals;
 
@@ -206,7 +205,7 @@ TEST_P(MultiServerTest, ReportsOfANewGroupOnBothServersAtOnceOpenOneAlert) {
 }
 
 TEST_P(MultiServerTest, AnEscalationFiresOnceAcrossServers) {
-  AtomicManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
+  ManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
   auto a = open_server(clock);
   auto b = open_server(clock);
   ASSERT_TRUE(a && b);
@@ -257,7 +256,7 @@ TEST_P(MultiServerTest, AnEscalationFiresOnceAcrossServers) {
 }
 
 TEST_P(MultiServerTest, AClaimWhoseLeaseRanOutIsTakenOver) {
-  AtomicManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
+  ManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
   auto a = open_server(clock);
   auto b = open_server(clock);
   ASSERT_TRUE(a && b);

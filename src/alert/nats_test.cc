@@ -76,7 +76,7 @@ class NatsTest : public ::testing::Test {
   }
 
   testing::TempDatabase db_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
-  testing::AtomicManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
+  ManualClock clock_{*Timestamp::parse("2024-03-10T08:00:00Z")};
   std::string store_dir_;
   uint16_t port_ = 0;
   std::unique_ptr<NatsServerProcess> server_;

@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -106,17 +105,6 @@ class FakeTransport final : public WebhookTransport {
   bool down_ = false;
   int attempts_ = 0;
   std::vector<RecordedPost> posts_;
-};
-
-// A manual clock that background threads may read while the test moves it.
-class AtomicManualClock final : public Clock {
- public:
-  explicit AtomicManualClock(Timestamp start) : micros_(start.micros()) {}
-  Timestamp now() const override { return Timestamp(micros_.load()); }
-  void advance_seconds(double s) { micros_ += static_cast<int64_t>(s * 1e6); }
-
- private:
-  std::atomic<int64_t> micros_;
 };
 
 }  // namespace shouwang::alert::testing

@@ -332,7 +332,7 @@ unsigned short closed_port() {
 TEST_F(WebhookTlsTest, LiaisonRetriesAndCountsAnUnverifiableReceiverThenDeliversOnce) {
   testing::TempDatabase db("WebhookTlsLiaison");
   ASSERT_TRUE(db.ok());
-  testing::AtomicManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
+  ManualClock clock(*Timestamp::parse("2024-03-10T08:00:00Z"));
   HttpsReceiver receiver("localhost");
   auto open = [&](const std::string& ca_file) {
     LiaisonOptions options;

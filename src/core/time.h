@@ -2,6 +2,7 @@
 // Clock so tests can drive time (escalation timers, as_of queries) deterministically.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,16 +42,18 @@ class SystemClock final : public Clock {
   Timestamp now() const override;
 };
 
-// A clock tests move by hand.
+// A clock tests move by hand. Atomic because background threads (watch::DetectionQueue's worker,
+// the liaison outbox) read it while the test moves it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(Timestamp start) : now_(start) {}
-  Timestamp now() const override { return now_; }
-  void advance_micros(int64_t micros) { now_ = Timestamp(now_.micros() + micros); }
-  void set(Timestamp t) { now_ = t; }
+  explicit ManualClock(Timestamp start) : micros_(start.micros()) {}
+  Timestamp now() const override { return Timestamp(micros_.load()); }
+  void advance_micros(int64_t micros) { micros_ += micros; }
+  void advance_seconds(double seconds) { advance_micros(static_cast<int64_t>(seconds * 1e6)); }
+  void set(Timestamp t) { micros_.store(t.micros()); }
 
  private:
-  Timestamp now_;
+  std::atomic<int64_t> micros_;
 };
 
 }  // namespace shouwang

@@ -45,6 +45,23 @@ void drop_blank_paragraphs(Document& document) {
   std::erase_if(document.sections, [](const Section& s) { return s.heading.empty() && s.paragraphs.empty(); });
 }
 
+// Runs read(index) on the newest revision of the index. A reader fails with DatabaseModifiedError
+// once a writer has committed twice since the revision it reads (glass keeps only the previous
+// revision's blocks); the read then starts again from the newest revision. Once was not enough
+// when adds commit faster than a read runs (a flaky ThreadsSearchWhileAnotherAdds on a loaded
+// machine), so a few times before the error is passed on.
+template <typename Read>
+auto read_newest_revision(const std::string& index_path, Read read) {
+  constexpr int kReadAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return read(index_for_reading(index_path));
+    } catch (const Xapian::DatabaseModifiedError&) {
+      if (attempt == kReadAttempts) throw;
+    }
+  }
+}
+
 }  // namespace
 
 Status validate_search_request(const SearchRequest& request) {
@@ -97,7 +114,8 @@ Result<bool> KnowledgeBase::index_is_current(const IndexState& database_state) {
   std::error_code ec;
   if (!std::filesystem::exists(index_path_, ec)) return false;
   try {
-    return index_state_of(index_for_reading(index_path_)) == database_state;
+    return read_newest_revision(index_path_, [](const Xapian::Database& index) { return index_state_of(index); }) ==
+           database_state;
   } catch (const Xapian::Error& e) {
     return failed_precondition("the search index '" + index_path_ + "' cannot be read (" + e.get_type() + ": " +
                                e.get_msg() + "); run `shouwang kb reindex`");
@@ -248,25 +266,18 @@ Result<std::vector<Hit>> KnowledgeBase::search(const SearchRequest& request) {
   std::vector<int64_t> ids;
   std::vector<double> scores;
   try {
-    // A writer committing while we read makes Xapian throw DatabaseModifiedError: read again once
-    // from the newest revision.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        Xapian::Enquire enquire(index_for_reading(index_path_));
-        enquire.set_query(query);
-        Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                                static_cast<Xapian::doccount>(request.limit));
-        ids.clear();
-        scores.clear();
-        for (auto it = matches.begin(); it != matches.end(); ++it) {
-          ids.push_back(std::stoll(it.get_document().get_data()));
-          scores.push_back(it.get_weight());
-        }
-        break;
-      } catch (const Xapian::DatabaseModifiedError&) {
-        if (attempt > 0) throw;
+    read_newest_revision(index_path_, [&](const Xapian::Database& index) {
+      Xapian::Enquire enquire(index);
+      enquire.set_query(query);
+      Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                              static_cast<Xapian::doccount>(request.limit));
+      ids.clear();
+      scores.clear();
+      for (auto it = matches.begin(); it != matches.end(); ++it) {
+        ids.push_back(std::stoll(it.get_document().get_data()));
+        scores.push_back(it.get_weight());
       }
-    }
+    });
   } catch (const Xapian::DatabaseOpeningError& e) {
     return failed_precondition("the search index '" + index_path_ + "' cannot be read (" + e.get_msg() +
                                "); run `shouwang kb reindex`");
