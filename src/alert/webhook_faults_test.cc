@@ -134,7 +134,7 @@ TEST(WebhookFaults, ResetsStallsAnd500sAreRetriedWithBackoffAndTheRecoveryDelive
   ASSERT_TRUE(db.ok());
   MisbehavingReceiver receiver;
   ASSERT_NE(receiver.port(), 0);
-  testing::AtomicManualClock clock(*Timestamp::parse("2026-03-10T08:00:00Z"));
+  ManualClock clock(*Timestamp::parse("2026-03-10T08:00:00Z"));
   const auto timeout = std::chrono::milliseconds(300);
   auto transport = HttpWebhookTransport::create("", timeout);
   ASSERT_TRUE(transport.is_ok()) << transport.status().to_string();

@@ -176,7 +176,7 @@ TEST_F(IoFaults, AnImportUnderFailingWritesAndSyncsIsAllOrNothingAndSucceedsOnRe
 }
 
 TEST_F(IoFaults, AnAcknowledgementUnderFailingWritesIsAllOrNothingAndSucceedsOnRetry) {
-  alert::testing::AtomicManualClock clock(*Timestamp::parse("2026-01-10T08:00:00Z"));
+  ManualClock clock(*Timestamp::parse("2026-01-10T08:00:00Z"));
   auto transport = std::make_shared<alert::testing::FakeTransport>();
   auto open = [&](const std::string& db) {
     alert::LiaisonOptions options;
@@ -274,7 +274,7 @@ TEST_F(IoFaults, AnAlertOpenedAndDeliveredUnderFailingWritesLosesNoNotificationA
   const std::string base = (dir_ / "deliver-base.db").string();
   {
     ASSERT_TRUE(alert::testing::seed_test_locations(base).is_ok());
-    alert::testing::AtomicManualClock clock(start);
+    ManualClock clock(start);
     auto service = open(base, clock, std::make_shared<alert::testing::FakeTransport>());
     ASSERT_TRUE(service.is_ok()) << service.status().to_string();
     for (const char* location : {"NGA", "AFRO", "WORLD"}) {
@@ -292,7 +292,7 @@ TEST_F(IoFaults, AnAlertOpenedAndDeliveredUnderFailingWritesLosesNoNotificationA
   int64_t writes = 0;
   {
     std::string db = copy_of(base, "deliver-count");
-    alert::testing::AtomicManualClock clock(start);
+    ManualClock clock(start);
     auto transport = std::make_shared<alert::testing::FakeTransport>();
     auto service = open(db, clock, transport);
     ASSERT_TRUE(service.is_ok());
@@ -310,7 +310,7 @@ TEST_F(IoFaults, AnAlertOpenedAndDeliveredUnderFailingWritesLosesNoNotificationA
     for (int64_t nth : sweep_points(writes, 64)) {
       SCOPED_TRACE("write " + std::to_string(nth) + (persistent ? " and every later one" : " once"));
       std::string db = copy_of(base, "deliver");
-      alert::testing::AtomicManualClock clock(start);
+      ManualClock clock(start);
       auto transport = std::make_shared<alert::testing::FakeTransport>();
       auto service = open(db, clock, transport);
       ASSERT_TRUE(service.is_ok()) << service.status().to_string();
