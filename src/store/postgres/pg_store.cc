@@ -513,8 +513,14 @@ class PostgresStore final : public Store {
       if (!created_in_write.contains(locked.int64(r, 0))) ids.push_back(locked.text(r, 0));
     }
     RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
-    ASSIGN_OR_RETURN(Rows any_stored, db_->query(kAnyStored, text_array(ids)));
-    if (any_stored.int64(0, 0) == 0) {
+    // Asked only when there is something to ask: with no ids the server would still scan the
+    // revisions table for the empty list (the parts of a large import grew slower as it filled).
+    bool any_stored = false;
+    if (!ids.empty()) {
+      ASSIGN_OR_RETURN(Rows stored, db_->query(kAnyStored, text_array(ids)));
+      any_stored = stored.int64(0, 0) != 0;
+    }
+    if (!any_stored) {
       // Nothing stored for these series: every change is a revision numbered by its step. Staged
       // changes come in key order, so the series id changes only between runs of one series.
       ASSIGN_OR_RETURN(auto copy, BinaryCopy::start(
