@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "core/fault_point.h"
+#include "store/parted_writer.h"
 #include "store/postgres/pg_db.h"
 
 namespace shouwang::store {
@@ -332,7 +333,7 @@ class PostgresStore final : public Store {
     if (source.empty()) return invalid_argument("a write needs a source name");
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
     return std::unique_ptr<ObservationWriter>(
-        std::make_unique<Writer>(*this, std::move(tx), source, reported_at));
+        std::make_unique<PartedWriter<PostgresStore, Transaction>>(*this, std::move(tx), source, reported_at));
   }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
@@ -425,40 +426,8 @@ class PostgresStore final : public Store {
     return token;
   }
 
- private:
-  // Each part is written as it comes, in the transaction begun by begin_write.
-  class Writer final : public ObservationWriter {
-   public:
-    Writer(PostgresStore& store, std::unique_ptr<Transaction> tx, std::string source, Timestamp reported_at)
-        : store_(store), tx_(std::move(tx)), source_(std::move(source)), reported_at_(reported_at) {}
-
-    Status add(std::span<const ObservationWrite> rows) override {
-      if (tx_ == nullptr) return failed_precondition("this write was already committed");
-      ASSIGN_OR_RETURN(int64_t revisions, store_.write_part(rows, source_, reported_at_, created_in_write_));
-      summary_.observations += static_cast<int64_t>(rows.size());
-      summary_.new_revisions += revisions;
-      return Status::ok();
-    }
-
-    Result<WriteSummary> commit(std::span<const Location> locations) override {
-      if (tx_ == nullptr) return failed_precondition("this write was already committed");
-      if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
-      fault::point("store.write_observations.before_commit");
-      RETURN_IF_ERROR(tx_->commit());
-      fault::point("store.write_observations.after_commit");
-      tx_.reset();
-      return summary_;
-    }
-
-   private:
-    PostgresStore& store_;
-    std::unique_ptr<Transaction> tx_;
-    std::string source_;
-    Timestamp reported_at_;
-    WriteSummary summary_;
-    std::unordered_set<int64_t> created_in_write_;
-  };
-
+  // Inside an open transaction (upsert_locations', or the one PartedWriter commits), at most once
+  // per transaction: the staging table is emptied only at commit.
   Status upsert_locations_in_transaction(std::span<const Location> locations) {
     CopyData staged;
     for (size_t i = 0; i < locations.size(); ++i) {
@@ -467,7 +436,6 @@ class PostgresStore final : public Store {
       staged.field(loc.parent).field(loc.population).field(location_level_name(loc.level));
       staged.end_row();
     }
-    RETURN_IF_ERROR(db_->exec("TRUNCATE location_staging"));
     RETURN_IF_ERROR(db_->copy_in(
         "COPY location_staging(ord, code, name_en, name_zh, parent, population, level) FROM STDIN", staged));
     // The last entry for a code wins, as when each is upserted in turn.
@@ -561,6 +529,7 @@ class PostgresStore final : public Store {
     return inserted.affected();
   }
 
+ private:
   // The stored revisions visible to `query` (as_of applied), series by series sorted by location,
   // indicator, source and period kind, then by period and revision; with `latest_only`, only the
   // last visible revision of each period. Columns: series id, location, indicator, source, period

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "core/fault_point.h"
+#include "store/parted_writer.h"
 
 namespace shouwang::store {
 namespace {
@@ -154,7 +155,8 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<ObservationWriter>> begin_write(const std::string& source, Timestamp reported_at) override {
     if (source.empty()) return invalid_argument("a write needs a source name");
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-    return std::unique_ptr<ObservationWriter>(std::make_unique<Writer>(*this, std::move(tx), source, reported_at));
+    return std::unique_ptr<ObservationWriter>(
+        std::make_unique<PartedWriter<SqliteStore, Transaction>>(*this, std::move(tx), source, reported_at));
   }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
@@ -248,41 +250,8 @@ class SqliteStore final : public Store {
     return token;
   }
 
- private:
-  // Each part is written as it comes, in the transaction begun by begin_write.
-  class Writer final : public ObservationWriter {
-   public:
-    Writer(SqliteStore& store, std::unique_ptr<Transaction> tx, std::string source, Timestamp reported_at)
-        : store_(store), tx_(std::move(tx)), source_(std::move(source)), reported_at_(reported_at) {}
-
-    Status add(std::span<const ObservationWrite> rows) override {
-      if (tx_ == nullptr) return failed_precondition("this write was already committed");
-      ASSIGN_OR_RETURN(int64_t revisions, store_.write_part(rows, source_, reported_at_, created_in_write_));
-      summary_.observations += static_cast<int64_t>(rows.size());
-      summary_.new_revisions += revisions;
-      return Status::ok();
-    }
-
-    Result<WriteSummary> commit(std::span<const Location> locations) override {
-      if (tx_ == nullptr) return failed_precondition("this write was already committed");
-      if (!locations.empty()) RETURN_IF_ERROR(store_.upsert_locations_in_transaction(locations));
-      fault::point("store.write_observations.before_commit");
-      RETURN_IF_ERROR(tx_->commit());
-      fault::point("store.write_observations.after_commit");
-      tx_.reset();
-      return summary_;
-    }
-
-   private:
-    SqliteStore& store_;
-    std::unique_ptr<Transaction> tx_;
-    std::string source_;
-    Timestamp reported_at_;
-    WriteSummary summary_;
-    std::unordered_set<int64_t> created_in_write_;
-  };
-
-  // Writes one part inside the open transaction; gives the number of new revisions.
+  // Called by PartedWriter (store/parted_writer.h): writes one part inside the open transaction;
+  // gives the number of new revisions.
   // `created_in_write`: ids of the series the write's earlier parts created, added to here; their
   // stored rows came from those parts, whose keys never come again, so they are not loaded.
   Result<int64_t> write_part(std::span<const ObservationWrite> rows, const std::string& source,
@@ -412,6 +381,7 @@ class SqliteStore final : public Store {
     return new_revisions;
   }
 
+ private:
   struct SeriesRef {
     int64_t id;
     std::string location, indicator, source;

@@ -1,0 +1,54 @@
+// Internal to src/store: the ObservationWriter both backends hand out from begin_write. Each part
+// goes to the backend's write_part inside the transaction begin_write opened; commit() upserts the
+// locations the rows need and commits. A backend provides
+//   Result<int64_t> write_part(rows, source, reported_at, std::unordered_set<int64_t>& created_in_write)
+//   Status upsert_locations_in_transaction(locations)
+// and a transaction type with `Status commit()` that rolls back when destroyed uncommitted.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "core/fault_point.h"
+#include "store/store.h"
+
+namespace shouwang::store {
+
+template <typename Backend, typename Transaction>
+class PartedWriter final : public ObservationWriter {
+ public:
+  PartedWriter(Backend& backend, std::unique_ptr<Transaction> tx, std::string source, Timestamp reported_at)
+      : backend_(backend), tx_(std::move(tx)), source_(std::move(source)), reported_at_(reported_at) {}
+
+  Status add(std::span<const ObservationWrite> rows) override {
+    if (tx_ == nullptr) return failed_precondition("this write was already committed");
+    ASSIGN_OR_RETURN(int64_t revisions, backend_.write_part(rows, source_, reported_at_, created_in_write_));
+    summary_.observations += static_cast<int64_t>(rows.size());
+    summary_.new_revisions += revisions;
+    return Status::ok();
+  }
+
+  Result<WriteSummary> commit(std::span<const Location> locations) override {
+    if (tx_ == nullptr) return failed_precondition("this write was already committed");
+    if (!locations.empty()) RETURN_IF_ERROR(backend_.upsert_locations_in_transaction(locations));
+    fault::point("store.write_observations.before_commit");
+    RETURN_IF_ERROR(tx_->commit());
+    fault::point("store.write_observations.after_commit");
+    tx_.reset();
+    return summary_;
+  }
+
+ private:
+  Backend& backend_;
+  std::unique_ptr<Transaction> tx_;
+  std::string source_;
+  Timestamp reported_at_;
+  WriteSummary summary_;
+  // Series an earlier part of this write created: their stored rows are all this write's own.
+  std::unordered_set<int64_t> created_in_write_;
+};
+
+}  // namespace shouwang::store
