@@ -52,7 +52,9 @@ void run_export(const ExportOptions& opt) {
     if (!all) fail(all.status());
     series = std::move(all).value();
   }
-  std::cout << (opt.format == "json" ? store::series_to_json(series) : store::series_to_csv(series));
+  auto format = store::find_export_format(opt.format);
+  if (!format) fail(format.status());
+  std::cout << (*format)->write(series);
 }
 
 }  // namespace
@@ -74,7 +76,10 @@ void register_data_commands(CLI::App& app) {
                   "Days: each value as it was known that many days after its period ended (the end of\n"
                   "that UTC day), to study reporting delay and backfill; combines with --as-of")
       ->check(CLI::Range(0, store::kMaxLagDays));
-  exp->add_option("--format", export_options->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  std::vector<std::string> format_names;
+  for (const auto& format : store::export_formats()) format_names.emplace_back(format.name);
+  exp->add_option("--format", export_options->format, "One of: " + CLI::detail::join(format_names, ", "))
+      ->check(CLI::IsMember(format_names));
   exp->callback([export_options] { run_export(*export_options); });
 
   auto* token = app.add_subcommand("token", "Manage access tokens (only a hash is stored)");
@@ -148,7 +153,7 @@ void register_data_commands(CLI::App& app) {
     if (!ind->add.empty()) {
       auto kind = parse_indicator_kind(ind->kind);
       if (!kind) fail(kind.status());
-      Status s = (*db)->upsert_indicator(Indicator{ind->add, ind->unit, *kind, ind->description});
+      Status s = (*db)->upsert_indicator(Indicator{ind->add, ind->unit, *kind, ind->description, ""});
       if (!s.is_ok()) fail(s);
     }
     auto all = (*db)->list_indicators();

@@ -9,26 +9,23 @@ namespace {
 
 bool usable(double value) { return !std::isnan(value) && value >= 0; }
 
-int32_t slot_length(Period::Kind kind) { return kind == Period::Kind::kWeek ? 7 : 1; }
-
 // Slots from the earliest to the latest point of the first point's kind; a later point of the same
 // period overrides an earlier one (callers pass one value per period).
 ReportedCounts lay_out(std::span<const PeriodCount> points) {
   ReportedCounts out;
   if (points.empty()) return out;
   out.kind = points.front().period.kind();
-  Date first = points.front().period.start(), last = first;
+  int32_t first = points.front().period.ordinal(), last = first;
   for (const auto& p : points) {
     if (p.period.kind() != out.kind) continue;
-    first = std::min(first, p.period.start());
-    last = std::max(last, p.period.start());
+    first = std::min(first, p.period.ordinal());
+    last = std::max(last, p.period.ordinal());
   }
-  const int32_t step = slot_length(out.kind);
-  out.first = first;
-  out.values.assign(static_cast<size_t>((last.days_since_epoch() - first.days_since_epoch()) / step + 1), kNoCount);
+  out.first = Period::from_ordinal(out.kind, first).start();
+  out.values.assign(static_cast<size_t>(last - first + 1), kNoCount);
   for (const auto& p : points) {
     if (p.period.kind() != out.kind) continue;
-    out.values[static_cast<size_t>((p.period.start().days_since_epoch() - first.days_since_epoch()) / step)] = p.value;
+    out.values[static_cast<size_t>(p.period.ordinal() - first)] = p.value;
   }
   return out;
 }
@@ -58,7 +55,8 @@ ReportedCounts counts_from_cumulative(std::span<const PeriodCount> cumulative, s
 
 WeeklyCounts weekly_for_detection(const ReportedCounts& counts) {
   WeeklyCounts out;
-  if (counts.values.empty()) return out;
+  // A month holds no whole number of weeks: monthly series get no weekly verdicts.
+  if (counts.values.empty() || counts.kind == Period::Kind::kMonth) return out;
   if (counts.kind == Period::Kind::kWeek) {
     IsoWeek week = IsoWeek::containing(counts.first);
     for (double v : counts.values) {

@@ -31,12 +31,12 @@ struct PeriodCount {
 struct ReportedCounts {
   Period::Kind kind = Period::Kind::kDay;
   Date first;                  // start of the first period
-  std::vector<double> values;  // one per day (or per ISO week)
+  std::vector<double> values;  // one per period: day, ISO week or month
   // The cumulative indicator these counts were differenced from, or empty when reported as counts.
   std::string derived_from;
 
   size_t size() const { return values.size(); }
-  Date start_of(size_t i) const { return first.plus_days(static_cast<int32_t>(i) * (kind == Period::Kind::kWeek ? 7 : 1)); }
+  Date start_of(size_t i) const { return Period::containing(kind, first).plus(static_cast<int32_t>(i)).start(); }
   int64_t corrections() const;  // negative values
   int64_t missing() const;      // periods with nothing reported
 };

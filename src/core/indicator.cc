@@ -15,13 +15,13 @@ Result<IndicatorKind> parse_indicator_kind(std::string_view name) {
 
 const std::vector<Indicator>& builtin_indicators() {
   static const std::vector<Indicator> kBuiltins = {
-      {"cases", "persons", IndicatorKind::kIncident, "New confirmed cases in the period"},
-      {"deaths", "persons", IndicatorKind::kIncident, "New deaths in the period"},
-      {"tests", "tests", IndicatorKind::kIncident, "Tests performed in the period"},
-      {"hospitalised", "persons", IndicatorKind::kIncident, "New hospital admissions in the period"},
-      {"cases_cumulative", "persons", IndicatorKind::kCumulative, "Confirmed cases to date"},
-      {"deaths_cumulative", "persons", IndicatorKind::kCumulative, "Deaths to date"},
-      {"tests_cumulative", "tests", IndicatorKind::kCumulative, "Tests performed to date"},
+      {"cases", "persons", IndicatorKind::kIncident, "New confirmed cases in the period", "covid19"},
+      {"deaths", "persons", IndicatorKind::kIncident, "New deaths in the period", "covid19"},
+      {"tests", "tests", IndicatorKind::kIncident, "Tests performed in the period", "covid19"},
+      {"hospitalised", "persons", IndicatorKind::kIncident, "New hospital admissions in the period", "covid19"},
+      {"cases_cumulative", "persons", IndicatorKind::kCumulative, "Confirmed cases to date", "covid19"},
+      {"deaths_cumulative", "persons", IndicatorKind::kCumulative, "Deaths to date", "covid19"},
+      {"tests_cumulative", "tests", IndicatorKind::kCumulative, "Tests performed to date", "covid19"},
   };
   return kBuiltins;
 }

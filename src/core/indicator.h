@@ -22,6 +22,8 @@ struct Indicator {
   std::string unit;  // persons, tests, ...
   IndicatorKind kind = IndicatorKind::kIncident;
   std::string description;
+  // What it counts cases, deaths... of: "covid19", "cholera", "measles"; empty when unspecified.
+  std::string disease;
 };
 
 // cases, deaths, tests, hospitalised (incident) and cases_cumulative, deaths_cumulative,

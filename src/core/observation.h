@@ -13,6 +13,7 @@ namespace shouwang {
 struct Observation {
   std::string location;   // location code
   std::string indicator;  // indicator code
+  std::string disaggregation;  // canonical "AGE=15-24;SEX=F"; empty for the total
   Period period;
   double value = 0;
   std::string source;     // "jhu", "who", "csv", a ministry's name...

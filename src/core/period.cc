@@ -109,11 +109,76 @@ Result<Period> Period::parse(std::string_view text) {
     ASSIGN_OR_RETURN(Date d, Date::parse(text));
     return Period::day(d);
   }
-  return invalid_argument("date '" + std::string(text) + "' is neither YYYY-MM-DD nor YYYY-Www");
+  if (text.size() == 7) {
+    int y = 0, m = 0;
+    if (text[4] != '-' || !parse_digits(text, 0, 4, y) || !parse_digits(text, 5, 2, m)) {
+      return invalid_argument("month '" + std::string(text) + "' is not YYYY-MM");
+    }
+    if (m < 1 || m > 12) return invalid_argument("month '" + std::string(text) + "' does not exist");
+    return Period::month(y, static_cast<unsigned>(m));
+  }
+  return invalid_argument("date '" + std::string(text) + "' is neither YYYY-MM-DD, YYYY-Www nor YYYY-MM");
+}
+
+Period Period::containing(Kind kind, Date d) {
+  switch (kind) {
+    case Kind::kWeek: return week(IsoWeek::containing(d));
+    case Kind::kMonth: return month(d.year(), d.month());
+    case Kind::kDay: break;
+  }
+  return day(d);
+}
+
+Date Period::end() const {
+  switch (kind_) {
+    case Kind::kWeek: return start_.plus_days(6);
+    case Kind::kMonth: return plus(1).start().plus_days(-1);
+    case Kind::kDay: break;
+  }
+  return start_;
+}
+
+int32_t Period::ordinal() const {
+  switch (kind_) {
+    // 1970-01-05 was a Monday: weeks are counted from it (floor division for earlier ones).
+    case Kind::kWeek: {
+      int32_t days = start_.days_since_epoch() - 4;
+      return days >= 0 ? days / 7 : -((-days + 6) / 7);
+    }
+    case Kind::kMonth: return (start_.year() - 1970) * 12 + static_cast<int32_t>(start_.month()) - 1;
+    case Kind::kDay: break;
+  }
+  return start_.days_since_epoch();
+}
+
+Period Period::from_ordinal(Kind kind, int32_t ordinal) {
+  switch (kind) {
+    case Kind::kWeek: return Period(Kind::kWeek, Date(ordinal * 7 + 4));
+    case Kind::kMonth: {
+      int32_t year = ordinal >= 0 ? ordinal / 12 : -((-ordinal + 11) / 12);
+      return month(1970 + year, static_cast<unsigned>(ordinal - year * 12 + 1));
+    }
+    case Kind::kDay: break;
+  }
+  return day(Date(ordinal));
 }
 
 std::string Period::to_string() const {
-  return is_week() ? iso_week().to_string() : start_.to_string();
+  switch (kind_) {
+    case Kind::kWeek: return iso_week().to_string();
+    case Kind::kMonth: return start_.to_string().substr(0, 7);
+    case Kind::kDay: break;
+  }
+  return start_.to_string();
+}
+
+std::string_view period_kind_name(Period::Kind kind) {
+  switch (kind) {
+    case Period::Kind::kWeek: return "week";
+    case Period::Kind::kMonth: return "month";
+    case Period::Kind::kDay: break;
+  }
+  return "day";
 }
 
 }  // namespace shouwang

@@ -1,5 +1,6 @@
-// Calendar periods of surveillance data: a day (ISO date) or an ISO 8601 week ("2020-W13"),
-// parsing, printing and the day -> week conversion used when daily reports feed weekly methods.
+// Calendar periods of surveillance data: a day (ISO date), an ISO 8601 week ("2020-W13") or a
+// calendar month ("2020-03", what national HMIS such as DHIS2 report monthly); parsing, printing
+// and the day -> week conversion used when daily reports feed weekly methods.
 #pragma once
 
 #include <chrono>
@@ -59,25 +60,37 @@ class IsoWeek {
   unsigned week_ = 1;
 };
 
-// The period an observation covers. Daily and weekly series never mix within one series.
+// The period an observation covers. Daily, weekly and monthly series never mix within one series.
 class Period {
  public:
-  enum class Kind : uint8_t { kDay, kWeek };
+  // Stored as integers by the stores: values are never renumbered.
+  enum class Kind : uint8_t { kDay = 0, kWeek = 1, kMonth = 2 };
 
   Period() = default;
   static Period day(Date d) { return Period(Kind::kDay, d); }
   static Period week(IsoWeek w) { return Period(Kind::kWeek, w.monday()); }
-  // YYYY-MM-DD or YYYY-Www.
+  static Period month(int year, unsigned month) { return Period(Kind::kMonth, Date::from_ymd(year, month, 1)); }
+  // The period of `kind` that contains `d`.
+  static Period containing(Kind kind, Date d);
+  // YYYY-MM-DD, YYYY-Www or YYYY-MM.
   static Result<Period> parse(std::string_view text);
 
   Kind kind() const { return kind_; }
   bool is_week() const { return kind_ == Kind::kWeek; }
-  // The first day of the period (the Monday of a week).
+  bool is_month() const { return kind_ == Kind::kMonth; }
+  // The first day of the period (the Monday of a week, the 1st of a month).
   Date start() const { return start_; }
   // The last day of the period.
-  Date end() const { return is_week() ? start_.plus_days(6) : start_; }
+  Date end() const;
+  int32_t length_in_days() const { return end().days_since_epoch() - start_.days_since_epoch() + 1; }
   IsoWeek iso_week() const { return IsoWeek::containing(start_); }
   std::string to_string() const;
+
+  // Periods of one kind numbered consecutively (days, weeks or months since 1970), so that series
+  // of any kind are laid out in slots by subtraction.
+  int32_t ordinal() const;
+  static Period from_ordinal(Kind kind, int32_t ordinal);
+  Period plus(int32_t periods) const { return from_ordinal(kind_, ordinal() + periods); }
 
   friend auto operator<=>(const Period&, const Period&) = default;
 
@@ -86,5 +99,7 @@ class Period {
   Kind kind_ = Kind::kDay;
   Date start_;
 };
+
+std::string_view period_kind_name(Period::Kind kind);  // day|week|month
 
 }  // namespace shouwang

@@ -52,5 +52,33 @@ TEST(Period, ParsesDaysAndWeeks) {
   EXPECT_FALSE(Period::parse("March 1").is_ok());
 }
 
+TEST(Period, ParsesAndStepsMonths) {
+  auto month = Period::parse("2020-02");
+  ASSERT_TRUE(month.is_ok());
+  EXPECT_TRUE(month->is_month());
+  EXPECT_EQ(month->to_string(), "2020-02");
+  EXPECT_EQ(month->start().to_string(), "2020-02-01");
+  EXPECT_EQ(month->end().to_string(), "2020-02-29");
+  EXPECT_EQ(month->length_in_days(), 29);
+  EXPECT_EQ(month->plus(11).to_string(), "2021-01");
+  EXPECT_EQ(month->plus(-2).to_string(), "2019-12");
+  EXPECT_FALSE(Period::parse("2020-13").is_ok());
+  EXPECT_FALSE(Period::parse("2020-00").is_ok());
+  EXPECT_FALSE(Period::parse("2020-1x").is_ok());
+  EXPECT_EQ(Period::containing(Period::Kind::kMonth, Date::from_ymd(2021, 3, 31)).to_string(), "2021-03");
+}
+
+TEST(Period, OrdinalsNumberPeriodsConsecutivelyBeforeAndAfter1970) {
+  for (auto kind : {Period::Kind::kDay, Period::Kind::kWeek, Period::Kind::kMonth}) {
+    Period p = Period::containing(kind, Date::from_ymd(1968, 11, 20));
+    for (int i = 0; i < 200; ++i) {
+      Period next = Period::containing(kind, p.end().plus_days(1));
+      ASSERT_EQ(next.ordinal(), p.ordinal() + 1) << p.to_string();
+      ASSERT_EQ(Period::from_ordinal(kind, p.ordinal()), p) << p.to_string();
+      p = next;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shouwang

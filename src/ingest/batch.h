@@ -20,6 +20,7 @@ struct ParsedObservation {
   Period period;
   double value = 0;
   int64_t line = 0;  // 1-based line (or record number for JSON) it came from
+  std::string disaggregation;  // canonical (core/disaggregation.h); empty for the total
 };
 
 struct RowProblem {

@@ -76,7 +76,7 @@ class WriteWhileParsing {
   void give(std::span<const ParsedObservation> rows) {
     std::vector<store::ObservationWrite> part;
     part.reserve(rows.size());
-    for (const auto& o : rows) part.push_back(store::ObservationWrite{o.location, o.indicator, o.period, o.value});
+    for (const auto& o : rows) part.push_back(store::ObservationWrite{o.location, o.indicator, o.period, o.value, o.disaggregation});
     std::unique_lock lock(mutex_);
     space_.wait(lock, [&] { return parts_.size() < kMaxQueuedParts; });
     parts_.push_back(std::move(part));
@@ -204,7 +204,7 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   std::vector<store::ObservationWrite> rows;
   rows.reserve(batch.observations.size());
   for (auto& o : batch.observations) {
-    rows.push_back(store::ObservationWrite{std::move(o.location), std::move(o.indicator), o.period, o.value});
+    rows.push_back(store::ObservationWrite{std::move(o.location), std::move(o.indicator), o.period, o.value, std::move(o.disaggregation)});
   }
   batch.observations.clear();
   batch.observations.shrink_to_fit();

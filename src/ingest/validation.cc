@@ -2,6 +2,7 @@
 #include "ingest/validation.h"
 
 #include "core/csv_reader.h"
+#include "core/disaggregation.h"
 
 #include <algorithm>
 #include <charconv>
@@ -161,7 +162,7 @@ std::optional<Period> RowChecker::check_period(std::string_view text, int64_t li
   auto period = Period::parse(text);
   if (!period) {
     error(line, column, text.empty() ? std::string("date is empty")
-                                     : "date '" + std::string(text) + "' is not a valid YYYY-MM-DD or YYYY-Www");
+                                     : "date '" + std::string(text) + "' is not a valid YYYY-MM-DD, YYYY-Www or YYYY-MM");
     return std::nullopt;
   }
   if (!check_not_future(*period, text, line, column)) return std::nullopt;
@@ -212,9 +213,21 @@ void RowChecker::add_new_location(Location location) {
   batch_.new_locations.push_back(std::move(location));
 }
 
+std::optional<std::string> RowChecker::check_disaggregation(std::string_view text, int64_t line,
+                                                            std::string_view column) {
+  if (text.empty()) return std::string();
+  auto canonical = canonical_disaggregation(text);
+  if (!canonical) {
+    error(line, column, canonical.status().message());
+    return std::nullopt;
+  }
+  return std::move(*canonical);
+}
+
 void RowChecker::add(std::string_view location, std::string_view indicator, Period period, double value,
-                     int64_t line) {
-  batch_.observations.push_back(ParsedObservation{std::string(location), std::string(indicator), period, value, line});
+                     int64_t line, std::string disaggregation) {
+  batch_.observations.push_back(ParsedObservation{std::string(location), std::string(indicator), period, value, line,
+                                                  std::move(disaggregation)});
 }
 
 void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulative_decrease) {
@@ -224,22 +237,24 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   std::unordered_map<std::string_view, uint32_t> location_ids, indicator_ids;
   std::vector<bool> indicator_is_cumulative;
   struct Key {
-    uint64_t series;  // location id << 32 | indicator id
-    int64_t period;   // start day * 2 + kind
+    uint64_t series;  // (location, disaggregation) id << 32 | indicator id
+    int64_t period;   // start day * 3 + kind
     uint32_t index;
   };
   std::vector<Key> keys;
   keys.reserve(obs.size());
   for (uint32_t i = 0; i < obs.size(); ++i) {
     const auto& o = obs[i];
-    auto loc = location_ids.try_emplace(o.location, static_cast<uint32_t>(location_ids.size())).first->second;
+    // '\n' cannot occur in a code or a disaggregation: the pair is one unambiguous key.
+    std::string part = o.disaggregation.empty() ? o.location : o.location + '\n' + o.disaggregation;
+    auto loc = location_ids.try_emplace(std::move(part), static_cast<uint32_t>(location_ids.size())).first->second;
     auto [ind_it, fresh] = indicator_ids.try_emplace(o.indicator, static_cast<uint32_t>(indicator_ids.size()));
     if (fresh) {
       auto kind = catalog.indicator_kind(o.indicator);
       indicator_is_cumulative.push_back(kind && *kind == IndicatorKind::kCumulative);
     }
     keys.push_back(Key{(static_cast<uint64_t>(loc) << 32) | ind_it->second,
-                       static_cast<int64_t>(o.period.start().days_since_epoch()) * 2 + (o.period.is_week() ? 1 : 0), i});
+                       static_cast<int64_t>(o.period.start().days_since_epoch()) * 3 + static_cast<int>(o.period.kind()), i});
   }
   auto less = [](const Key& a, const Key& b) {
     if (a.series != b.series) return a.series < b.series;
@@ -261,8 +276,11 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
       size_t first = k - 1;
       while (first > 0 && drop[keys[first].index]) --first;
       batch.errors.push_back(RowProblem{o.line, "", "duplicate of line " + std::to_string(obs[keys[first].index].line) +
-                                                         ": same location, indicator and date (" + o.location + ", " +
-                                                         o.indicator + ", " + o.period.to_string() + ")"});
+                                                         ": same location, indicator" +
+                                                         (o.disaggregation.empty() ? "" : ", disaggregation") +
+                                                         " and date (" + o.location + ", " + o.indicator + ", " +
+                                                         (o.disaggregation.empty() ? "" : o.disaggregation + ", ") +
+                                                         o.period.to_string() + ")"});
       drop[cur.index] = true;
       any_dropped = true;
       continue;
@@ -272,7 +290,7 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
     // Compare with the last kept value of the series, of the same period kind.
     size_t p = k - 1;
     while (p > 0 && drop[keys[p].index] && keys[p - 1].series == cur.series) --p;
-    if (drop[keys[p].index] || (keys[p].period & 1) != (cur.period & 1)) continue;
+    if (drop[keys[p].index] || obs[keys[p].index].period.kind() != o.period.kind()) continue;
     const auto& before = obs[keys[p].index];
     if (o.value < before.value) {
       batch.warnings.push_back(RowProblem{o.line, "", o.indicator + " of " + o.location + " decreased from " +

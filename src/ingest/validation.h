@@ -60,7 +60,7 @@ class RowChecker {
   // Each check records an error and returns false / nullopt when the value is bad.
   bool check_location(std::string_view code, int64_t line, std::string_view column);
   std::optional<IndicatorKind> check_indicator(std::string_view code, int64_t line, std::string_view column);
-  // YYYY-MM-DD or YYYY-Www, not after today.
+  // YYYY-MM-DD, YYYY-Www or YYYY-MM, not starting after today.
   std::optional<Period> check_period(std::string_view text, int64_t line, std::string_view column);
   // A day, not after today.
   bool check_not_future(Period period, std::string_view text, int64_t line, std::string_view column);
@@ -78,7 +78,11 @@ class RowChecker {
   // to the catalogue by the importer.
   void add_new_location(Location location);
 
-  void add(std::string_view location, std::string_view indicator, Period period, double value, int64_t line);
+  // "SEX=F;AGE=15-24" in any order: its canonical text (empty for the total).
+  std::optional<std::string> check_disaggregation(std::string_view text, int64_t line, std::string_view column);
+
+  void add(std::string_view location, std::string_view indicator, Period period, double value, int64_t line,
+           std::string disaggregation = {});
 
   Date today() const { return today_; }
   ParsedBatch& batch() { return batch_; }

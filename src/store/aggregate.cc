@@ -78,7 +78,7 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
     last = last ? std::max(*last, b) : b;
   }
   if (!any) return not_found("no " + indicator + " data for " + location);
-  Series out{location, indicator, "aggregate:" + source, {}};
+  Series out{location, indicator, "aggregate:" + source, "", {}};
   if (!first) return out;  // nothing on the days asked for
   std::vector<SeriesPoint> sums(static_cast<size_t>(*last - *first) + 1);
   for (const auto& c : contributors) {

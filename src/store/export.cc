@@ -42,4 +42,22 @@ std::string series_to_json(const std::vector<Series>& series) {
   return json_text(boost::json::object{{"observations", std::move(observations)}}) + "\n";
 }
 
+const std::vector<ExportFormat>& export_formats() {
+  static const std::vector<ExportFormat> kFormats = {
+      {"csv", "text/csv; charset=utf-8", series_to_csv},
+      {"json", "application/json", series_to_json},
+  };
+  return kFormats;
+}
+
+Result<const ExportFormat*> find_export_format(std::string_view name) {
+  std::string names;
+  for (const auto& format : export_formats()) {
+    if (format.name == name) return &format;
+    names += names.empty() ? "" : ", ";
+    names += format.name;
+  }
+  return not_found("no export format '" + std::string(name) + "' (there are: " + names + ")");
+}
+
 }  // namespace shouwang::store

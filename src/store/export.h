@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -16,5 +17,15 @@ std::string format_value(double value);
 std::string series_to_csv(const std::vector<Series>& series);
 // {"observations":[{"location","indicator","date","value"},...]}
 std::string series_to_json(const std::vector<Series>& series);
+
+// The formats `shouwang export --format` writes, by name.
+struct ExportFormat {
+  std::string_view name;
+  std::string_view media_type;
+  std::string (*write)(const std::vector<Series>& series);
+};
+const std::vector<ExportFormat>& export_formats();
+// NotFound names the formats there are.
+Result<const ExportFormat*> find_export_format(std::string_view name);
 
 }  // namespace shouwang::store

@@ -32,6 +32,7 @@ struct ObservationWrite {
   std::string indicator;
   Period period;
   double value = 0;
+  std::string disaggregation;  // canonical (core/disaggregation.h); empty for the total
 };
 
 struct WriteSummary {
@@ -45,6 +46,8 @@ struct SeriesQuery {
   std::optional<std::string> indicator;
   // A specific source; otherwise each (location, indicator) uses its default source.
   std::optional<std::string> source;
+  // The total (empty, the default) or one canonical disaggregation; nullopt reads them all.
+  std::optional<std::string> disaggregation = std::string();
   std::optional<Date> from;  // inclusive, compared with the period's start
   std::optional<Date> to;    // inclusive
   // The data exactly as it was known at this instant (latest revisions with reported_at <= as_of).
@@ -75,6 +78,7 @@ struct Series {
   std::string location;
   std::string indicator;
   std::string source;
+  std::string disaggregation;
   std::vector<SeriesPoint> points;
 };
 
@@ -83,6 +87,7 @@ struct Revision {
   std::string location;
   std::string indicator;
   std::string source;
+  std::string disaggregation;
   Period period;
   double value = 0;
   int64_t revision = 0;

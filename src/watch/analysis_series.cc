@@ -28,10 +28,15 @@ Result<std::optional<store::Series>> read_one(store::Store& store, store::Series
     return std::optional<store::Series>(std::move(*series));
   }
   ASSIGN_OR_RETURN(auto all, store.read_series(query));
+  // Weekly before daily (the methods are weekly), monthly last (too coarse for them).
+  auto preference = [](const store::Series& s) {
+    const Period::Kind kind = s.points.front().period.kind();
+    return kind == Period::Kind::kWeek ? 2 : kind == Period::Kind::kDay ? 1 : 0;
+  };
   store::Series* chosen = nullptr;
   for (auto& s : all) {
     if (s.points.empty()) continue;
-    if (!chosen || (s.points.front().period.is_week() && !chosen->points.front().period.is_week())) chosen = &s;
+    if (!chosen || preference(s) > preference(*chosen)) chosen = &s;
   }
   if (!chosen) return std::optional<store::Series>();
   // One period kind: a source reporting both daily and weekly is read by the kind chosen.
@@ -82,11 +87,10 @@ Result<std::optional<AnalysisSeries>> read_analysis_series(store::Store& store, 
   out.source = series->source;
   out.counts = derived_from.empty() ? reported_counts(points) : counts_from_cumulative(points, derived_from);
   out.reported_at.assign(out.counts.size(), Timestamp());
-  const int32_t step = out.counts.kind == Period::Kind::kWeek ? 7 : 1;
+  const int32_t first = Period::containing(out.counts.kind, out.counts.first).ordinal();
   for (const auto& p : series->points) {
     if (p.period.kind() != out.counts.kind) continue;
-    out.reported_at[static_cast<size_t>((p.period.start().days_since_epoch() - out.counts.first.days_since_epoch()) / step)] =
-        p.reported_at;
+    out.reported_at[static_cast<size_t>(p.period.ordinal() - first)] = p.reported_at;
   }
   return std::optional<AnalysisSeries>(std::move(out));
 }

@@ -344,7 +344,7 @@ class PostgresStore final : public Store {
     for (int r = 0; r < rows.size(); ++r) {
       if (rows.int64(r, 0) != current_series) {
         current_series = rows.int64(r, 0);
-        out.push_back(Series{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), {}});
+        out.push_back(Series{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), "", {}});
       }
       out.back().points.push_back(SeriesPoint{period_from_row(rows.int64(r, 4), rows.int64(r, 5)),
                                               rows.float8(r, 7), rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
@@ -358,7 +358,7 @@ class PostgresStore final : public Store {
     std::vector<Revision> out;
     out.reserve(rows.size());
     for (int r = 0; r < rows.size(); ++r) {
-      out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3),
+      out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), "",
                              period_from_row(rows.int64(r, 4), rows.int64(r, 5)), rows.float8(r, 7),
                              rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
     }

@@ -166,7 +166,7 @@ class SqliteStore final : public Store {
                                                      double value, int64_t reported_at) {
       if (ref.id != current_series) {
         current_series = ref.id;
-        out.push_back(Series{ref.location, ref.indicator, ref.source, {}});
+        out.push_back(Series{ref.location, ref.indicator, ref.source, "", {}});
       }
       auto& points = out.back().points;
       Period p = period_from_row(ref.kind, period);
@@ -184,7 +184,7 @@ class SqliteStore final : public Store {
     std::vector<Revision> out;
     RETURN_IF_ERROR(for_each_matching_row(query, [&](const SeriesRef& ref, int64_t period, int64_t revision,
                                                      double value, int64_t reported_at) {
-      out.push_back(Revision{ref.location, ref.indicator, ref.source, period_from_row(ref.kind, period), value,
+      out.push_back(Revision{ref.location, ref.indicator, ref.source, "", period_from_row(ref.kind, period), value,
                              revision, Timestamp(reported_at)});
     }));
     return out;
