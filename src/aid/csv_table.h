@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/csv_reader.h"
 #include "core/status.h"
 
 namespace shouwang::aid {
@@ -25,7 +26,6 @@ struct CsvTable {
 // `label` (e.g. the file name) starts every error message.
 Result<CsvTable> parse_csv(std::string_view text, std::string_view label);
 
-// The field quoted when it holds a comma, a quote or a line break.
-std::string csv_field(std::string_view value);
+// (Writers quote fields with core's csv_field.)
 
 }  // namespace shouwang::aid

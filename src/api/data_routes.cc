@@ -2,6 +2,7 @@
 #include "api/data_routes.h"
 
 #include "api/figures_cache.h"
+#include "core/disaggregation.h"
 #include "store/aggregate.h"
 #include "store/export.h"
 
@@ -12,7 +13,7 @@ using http::Response;
 namespace {
 
 // Parses the one series a request names (location and indicator, both required) and its
-// from/to/as_of/lag/source into a query.
+// from/to/as_of/lag/source/disaggregation into a query (the total when no disaggregation is named).
 Result<store::SeriesQuery> series_query_from(const Request& request) {
   store::SeriesQuery query;
   if (auto v = request.param("location"); !v.empty()) query.location = v;
@@ -21,6 +22,11 @@ Result<store::SeriesQuery> series_query_from(const Request& request) {
     return invalid_argument("parameters 'location' and 'indicator' are required");
   }
   if (auto v = request.param("source"); !v.empty()) query.source = v;
+  if (auto v = request.param("disaggregation"); !v.empty()) {
+    auto canonical = canonical_disaggregation(v);
+    if (!canonical) return invalid_argument("parameter 'disaggregation': " + canonical.status().message());
+    query.disaggregation = std::move(*canonical);
+  }
   for (const char* name : {"from", "to"}) {
     std::string v = request.param(name);
     if (v.empty()) continue;
@@ -106,7 +112,7 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
   router.add("GET", "/api/v1/series", [&pool, cache](const Request& request) {
     auto query = series_query_from(request);
     if (!query) return Response::error(query.status());
-    if (!query->from && !query->to && !query->as_of && !query->lag && !query->source) {
+    if (!query->from && !query->to && !query->as_of && !query->lag && !query->source && query->disaggregation == "") {
       auto cached = cache->series(*query->location, *query->indicator, request.wants_csv());
       if (!cached) return Response::error(cached.status());
       Response r = Response::text((*cached)->body, (*cached)->content_type);
@@ -135,7 +141,9 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
     std::optional<Date> date;
     if (auto v = request.param("date"); !v.empty()) {
       auto period = Period::parse(v);
-      if (!period || period->is_week()) return Response::error(invalid_argument("parameter 'date': a day, YYYY-MM-DD"));
+      if (!period || period->kind() != Period::Kind::kDay) {
+        return Response::error(invalid_argument("parameter 'date': a day, YYYY-MM-DD"));
+      }
       date = period->start();
     }
     auto cached = cache->map(indicator, *metric, date);
@@ -159,9 +167,10 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
                                  {"source", r.source},
                                  {"reported_at", r.reported_at.to_string()}});
     }
-    return Response::json(json::object{{"location", *query->location},
-                                       {"indicator", *query->indicator},
-                                       {"corrections", std::move(out)}});
+    json::object body{{"location", *query->location}, {"indicator", *query->indicator}};
+    if (!query->disaggregation->empty()) body["disaggregation"] = *query->disaggregation;
+    body["corrections"] = std::move(out);
+    return Response::json(body);
   });
 }
 

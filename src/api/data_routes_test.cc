@@ -74,6 +74,32 @@ class DataRoutesTest : public ::testing::TestWithParam<shouwang::testing::Backen
 INSTANTIATE_TEST_SUITE_P(Backends, DataRoutesTest, shouwang::testing::kBothBackends,
                          shouwang::testing::backend_test_name);
 
+// ?disaggregation= serves one part (summed over a region's countries like a total); the total
+// stays what was reported as the total; a malformed one is a 400.
+TEST_P(DataRoutesTest, SeriesOfOneDisaggregation) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<store::ObservationWrite> parts = {{"ITA", "cases", *Period::parse("2020-03-01"), 300, "SEX=F"},
+                                                  {"FRA", "cases", *Period::parse("2020-03-01"), 20, "SEX=F"}};
+    ASSERT_TRUE((*store)->write_observations(parts, "csv", *Timestamp::parse("2020-03-06T00:00:00Z")).is_ok());
+  }
+  auto women = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&disaggregation=SEX%3DF");
+  ASSERT_EQ(women.status, 200) << women.body;
+  auto body = json::parse(women.body).as_object();
+  EXPECT_EQ(body.at("disaggregation").as_string(), "SEX=F");
+  ASSERT_EQ(body.at("points").as_array().size(), 1u);
+  EXPECT_EQ(body.at("points").as_array()[0].at("value").to_number<double>(), 300);
+  auto region = http_request(port(), "GET", "/api/v1/series?location=EURO&indicator=cases&disaggregation=SEX%3DF");
+  ASSERT_EQ(region.status, 200) << region.body;
+  EXPECT_EQ(json::parse(region.body).at("points").as_array()[0].at("value").to_number<double>(), 320);
+  auto total = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases");
+  ASSERT_EQ(total.status, 200);
+  EXPECT_EQ(json::parse(total.body).at("points").as_array()[0].at("value").to_number<double>(), 573);
+  EXPECT_FALSE(json::parse(total.body).as_object().contains("disaggregation"));
+  EXPECT_EQ(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&disaggregation=SEX").status, 400);
+}
+
 TEST_P(DataRoutesTest, SeriesAsJsonWithLatestRevision) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases");
   ASSERT_EQ(r.status, 200) << r.body;

@@ -38,9 +38,9 @@ Result<watch::AnalysisSeries> read_daily(StorePool& pool, const Request& request
   ASSIGN_OR_RETURN(auto lease, pool.acquire());
   ASSIGN_OR_RETURN(auto series, watch::read_analysis_series(*lease, query, watch::Hierarchy::kSummed));
   if (!series) return not_found("no " + indicator + " data for " + location);
-  if (series->counts.kind == Period::Kind::kWeek) {
+  if (series->counts.kind != Period::Kind::kDay) {
     return failed_precondition("Rt and forecasts need a daily series; " + location + " " + indicator +
-                               " is reported weekly");
+                               " is reported " + (series->counts.kind == Period::Kind::kWeek ? "weekly" : "monthly"));
   }
   return std::move(*series);
 }

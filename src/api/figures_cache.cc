@@ -62,7 +62,7 @@ Change change_between(const std::vector<store::Series>& before, const std::vecto
     const auto& a = before[i].points;
     const auto& b = after[i].points;
     if (before[i].source != after[i].source || a.empty() || b.empty() ||
-        a.front().period.is_week() != b.front().period.is_week()) {
+        a.front().period.kind() != b.front().period.kind()) {
       return {true, {}};
     }
     // Both are in period order: what differs lies between the common head and the common tail.
@@ -171,6 +171,7 @@ json::object series_json(const store::Series& series, const store::SeriesQuery& 
                     {"indicator", series.indicator},
                     {"source", series.source},
                     {"points", std::move(points)}};
+  if (!series.disaggregation.empty()) body["disaggregation"] = series.disaggregation;
   if (query.as_of) body["as_of"] = query.as_of->to_string();
   if (query.lag) body["lag"] = *query.lag;
   return body;
@@ -396,7 +397,9 @@ Result<std::shared_ptr<const CachedBody>> FiguresCache::map(const std::string& i
   for (const auto& loc : state->catalogue) {
     if (loc.level != LocationLevel::kCountry) continue;
     Shown& entry = shown(*state, loc.code, indicator);
-    if (!entry.series || entry.series->points.empty() || entry.series->points.front().period.is_week()) continue;
+    if (!entry.series || entry.series->points.empty() || entry.series->points.front().period.kind() != Period::Kind::kDay) {
+      continue;
+    }
     const auto& points = entry.series->points;
     countries.push_back({&loc, &points});
     int32_t a = points.front().period.start().days_since_epoch(), b = points.back().period.start().days_since_epoch();

@@ -4,6 +4,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/database.h"
+#include "core/disaggregation.h"
 #include "store/aggregate.h"
 #include "store/auth.h"
 #include "store/export.h"
@@ -14,6 +15,7 @@ namespace {
 struct ExportOptions {
   std::string db;
   std::string location, indicator, source, from, to, as_of;
+  std::string disaggregation = "all";
   std::optional<int> lag;
   std::string format = "csv";
 };
@@ -23,6 +25,13 @@ void run_export(const ExportOptions& opt) {
   if (!opt.location.empty()) query.location = opt.location;
   if (!opt.indicator.empty()) query.indicator = opt.indicator;
   if (!opt.source.empty()) query.source = opt.source;
+  if (opt.disaggregation == "all") {
+    query.disaggregation = std::nullopt;
+  } else if (opt.disaggregation != "total") {
+    auto canonical = canonical_disaggregation(opt.disaggregation);
+    if (!canonical) fail(invalid_argument("--disaggregation: " + canonical.status().message()));
+    query.disaggregation = *canonical;
+  }
   if (!opt.from.empty()) {
     auto p = Period::parse(opt.from);
     if (!p) fail(invalid_argument("--from: " + p.status().message()));
@@ -62,14 +71,18 @@ void run_export(const ExportOptions& opt) {
 void register_data_commands(CLI::App& app) {
   auto export_options = std::make_shared<ExportOptions>();
   auto* exp = app.add_subcommand("export",
-                                 "Print stored series in the long format (location,indicator,date,value), sorted by\n"
-                                 "location, indicator and date; `import` of the output reproduces the data.");
+                                 "Print stored series in the long format (location,indicator,date,value, and\n"
+                                 "disaggregation when a series has one), sorted by location, indicator and date;\n"
+                                 "`import` of the output reproduces the data.");
   exp->add_option("--db", export_options->db, kDbHelp)->required();
   exp->add_option("--location", export_options->location, "Location code (ITA, AFRO, WORLD, USA-NY); all when absent");
   exp->add_option("--indicator", export_options->indicator, "Indicator code (cases, deaths, ...); all when absent");
   exp->add_option("--source", export_options->source, "Source name; default: each series' default source");
-  exp->add_option("--from", export_options->from, "First date (YYYY-MM-DD or YYYY-Www), inclusive");
-  exp->add_option("--to", export_options->to, "Last date (YYYY-MM-DD or YYYY-Www), inclusive");
+  exp->add_option("--disaggregation", export_options->disaggregation,
+                  "all (default: totals and every disaggregation), total, or one such as 'SEX=F;AGE=15-24'\n"
+                  "(a single --location and --indicator gives one series: the total unless one is named)");
+  exp->add_option("--from", export_options->from, "First period (YYYY-MM-DD, YYYY-Www or YYYY-MM), inclusive");
+  exp->add_option("--to", export_options->to, "Last period (YYYY-MM-DD, YYYY-Www or YYYY-MM), inclusive");
   exp->add_option("--as-of", export_options->as_of,
                   "ISO 8601 UTC timestamp: the data exactly as it was known then (e.g. 2020-04-01T00:00:00Z)");
   exp->add_option("--lag", export_options->lag,

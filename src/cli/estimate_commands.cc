@@ -134,13 +134,14 @@ Result<estimate::RtConfig> rt_config_from(const RtOptions& options) {
 // The incident series of a location (a region or the world is the sum of its countries, see
 // store/aggregate.h; a location reporting only the cumulative counterpart is analysed through its
 // differences, see watch/analysis_series.h). NotFound when there is none, FailedPrecondition when
-// it is weekly, InvalidArgument for a cumulative indicator.
+// it is weekly or monthly, InvalidArgument for a cumulative indicator.
 Result<watch::AnalysisSeries> read_stored_daily_series(store::Store& db, const store::SeriesQuery& query) {
   ASSIGN_OR_RETURN(auto series, watch::read_analysis_series(db, query, watch::Hierarchy::kSummed));
   if (!series) return not_found("no " + *query.indicator + " data for " + *query.location);
-  if (series->counts.kind == Period::Kind::kWeek) {
-    return failed_precondition(*query.location + " " + *query.indicator +
-                               " is reported weekly; Rt and forecasts need a daily series");
+  if (series->counts.kind != Period::Kind::kDay) {
+    return failed_precondition(*query.location + " " + *query.indicator + " is reported " +
+                               (series->counts.kind == Period::Kind::kWeek ? "weekly" : "monthly") +
+                               "; Rt and forecasts need a daily series");
   }
   return std::move(*series);
 }

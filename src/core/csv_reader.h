@@ -93,6 +93,9 @@ inline bool is_blank_record(const std::vector<std::string_view>& fields, std::st
 // InvalidArgument naming the text.
 Result<std::vector<std::string>> split_csv_list(std::string_view text, CsvOptions options = {});
 
+// The field as a CSV writer puts it: quoted when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view value);
+
 // A header record kept beyond the reader's next call, with its columns looked up by name.
 class CsvHeader {
  public:

@@ -18,11 +18,12 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
   std::vector<std::string_view> fields;
   fields.reserve(8);
 
-  // Header: the four names in any order, nothing else.
-  static constexpr std::array<std::string_view, 4> kNames = {"location", "indicator", "date", "value"};
-  std::array<int, 4> column_of = {-1, -1, -1, -1};
+  // Header: the four names in any order, and optionally a fifth, disaggregation; nothing else.
+  static constexpr std::array<std::string_view, 5> kNames = {"location", "indicator", "date", "value",
+                                                             "disaggregation"};
+  std::array<int, 5> column_of = {-1, -1, -1, -1, -1};
   if (!read_csv_header(reader, fields, check)) return batch;
-  bool header_ok = fields.size() == kNames.size();
+  bool header_ok = fields.size() == kNames.size() || fields.size() == kNames.size() - 1;
   for (size_t c = 0; c < fields.size() && header_ok; ++c) {
     bool matched = false;
     for (size_t n = 0; n < kNames.size(); ++n) {
@@ -33,12 +34,13 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     }
     header_ok = matched;
   }
+  header_ok = header_ok && column_of[0] >= 0 && column_of[1] >= 0 && column_of[2] >= 0 && column_of[3] >= 0;
   if (!header_ok) {
-    check.error(reader.line(), "", "header must be location,indicator,date,value (found '" +
+    check.error(reader.line(), "", "header must be location,indicator,date,value[,disaggregation] (found '" +
                                        std::string(reader.raw_record().substr(0, 200)) + "')");
     return batch;
   }
-  const size_t expected = kNames.size();
+  const size_t expected = fields.size();
   const int64_t total = static_cast<int64_t>(reader.size());
   int64_t rows = 0, data_rows = 0;
   // Rows go to on_rows in parts of this many: large enough that a part is worth a round trip to
@@ -66,7 +68,13 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     bool indicator_ok = kind.has_value();
     auto period = check.check_period(date, line, "date");
     auto value = check.check_reported_value(value_text, line, "value", kind);
-    if (location_ok && indicator_ok && period && value) check.add(location, indicator, *period, *value, line);
+    std::optional<std::string> disaggregation = std::string();
+    if (column_of[4] >= 0) {
+      disaggregation = check.check_disaggregation(fields[static_cast<size_t>(column_of[4])], line, "disaggregation");
+    }
+    if (location_ok && indicator_ok && period && value && disaggregation) {
+      check.add(location, indicator, *period, *value, line, std::move(*disaggregation));
+    }
     if (batch.observations.size() - given >= kRowsPerPart) give_rows();
   }
   give_rows();

@@ -1,4 +1,5 @@
-// The JSON observations format: {"observations": [{"location", "indicator", "date", "value"}]}.
+// The JSON observations format: {"observations": [{"location", "indicator", "date", "value"
+// [, "disaggregation"]}]}.
 #include "ingest/json_support.h"
 #include "ingest/parsers.h"
 #include "ingest/validation.h"
@@ -24,7 +25,16 @@ ParsedBatch parse_json(std::string_view content, const ParseContext& context) {
     bool indicator_ok = kind.has_value();
     auto period = date ? check.check_period(*date, line, "date") : std::nullopt;
     auto value = value_text ? check.check_reported_value(*value_text, line, "value", kind) : std::nullopt;
-    if (location_ok && indicator_ok && period && value) check.add(*location, *indicator, *period, *value, line);
+    // Optional: absent is the total.
+    std::optional<std::string> disaggregation = std::string();
+    if (record.object.contains("disaggregation")) {
+      auto text = json_field_text(record.object, "disaggregation");
+      disaggregation = text ? check.check_disaggregation(*text, line, "disaggregation") : std::nullopt;
+      if (!text) check.error(line, "disaggregation", "disaggregation must be a string such as \"SEX=F;AGE=15-24\"");
+    }
+    if (location_ok && indicator_ok && period && value && disaggregation) {
+      check.add(*location, *indicator, *period, *value, line, std::move(*disaggregation));
+    }
   });
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
   return batch;

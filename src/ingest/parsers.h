@@ -44,7 +44,8 @@ struct ParseContext {
   std::function<void(std::span<const ParsedObservation> rows)> on_rows = nullptr;
 };
 
-// Long format: header location,indicator,date,value (any order), date YYYY-MM-DD or YYYY-Www.
+// Long format: header location,indicator,date,value[,disaggregation] (any order), date YYYY-MM-DD,
+// YYYY-Www or YYYY-MM.
 ParsedBatch parse_csv(std::string_view content, const ParseContext& context);
 // {"observations": [{"location", "indicator", "date", "value"}, ...]}; line = record number.
 ParsedBatch parse_json(std::string_view content, const ParseContext& context);

@@ -47,6 +47,28 @@ TEST_F(ParsersTest, CsvParsesDaysAndWeeks) {
   EXPECT_EQ(batch.observations[1].value, 12.5);
 }
 
+// The optional disaggregation column: canonical text, empty for the total; a part and the total of
+// one key are two keys, the same part twice is a duplicate.
+TEST_F(ParsersTest, CsvReadsMonthsAndTheOptionalDisaggregationColumn) {
+  auto batch = parse(Format::kCsv,
+                     "location,indicator,date,value,disaggregation\n"
+                     "ITA,cases,2020-03,900,\n"
+                     "ITA,cases,2020-03,400,\"SEX=F;AGE=15-24\"\n"
+                     "ITA,cases,2020-03,500,AGE=15-24;SEX=M\n"
+                     "ITA,cases,2020-03,1,SEX=M;AGE=15-24\n"
+                     "ITA,cases,2020-03-01,30,SEX\n"
+                     "ITA,cases,2020-13,30,\n");
+  ASSERT_EQ(batch.observations.size(), 3u) << dump(batch.errors);
+  EXPECT_EQ(batch.observations[0].disaggregation, "");
+  EXPECT_TRUE(batch.observations[0].period.is_month());
+  EXPECT_EQ(batch.observations[0].period.to_string(), "2020-03");
+  EXPECT_EQ(batch.observations[1].disaggregation, "AGE=15-24;SEX=F");
+  EXPECT_EQ(batch.observations[2].disaggregation, "AGE=15-24;SEX=M");
+  EXPECT_TRUE(has_problem(batch.errors, 5, "", "duplicate of line 4")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 6, "disaggregation", "category=option")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 7, "date", "2020-13")) << dump(batch.errors);
+}
+
 TEST_F(ParsersTest, CsvCountsLinesRightAfterAQuotedLastFieldInACrlfFile) {
   // A CRLF after a closing quote used to count as two line ends, so later rows named the wrong line.
   auto batch = parse(Format::kCsv,
@@ -144,6 +166,17 @@ TEST_F(ParsersTest, JsonParsesAndValidatesRecords) {
   EXPECT_TRUE(has_problem(batch.errors, 6, "", "duplicate of line 1"));
   EXPECT_TRUE(has_problem(batch.errors, 7, "value", "wrong type"));
   EXPECT_TRUE(has_problem(batch.errors, 8, "", "not an object"));
+}
+
+TEST_F(ParsersTest, JsonReadsTheOptionalDisaggregation) {
+  auto batch = parse(Format::kJson,
+                     R"({"observations":[{"location":"ITA","indicator":"cases","date":"2020-03","value":4,)"
+                     R"("disaggregation":"SEX=F"},{"location":"ITA","indicator":"cases","date":"2020-03","value":9},)"
+                     R"({"location":"ITA","indicator":"cases","date":"2020-04","value":9,"disaggregation":"F"}]})");
+  ASSERT_EQ(batch.observations.size(), 2u) << dump(batch.errors);
+  EXPECT_EQ(batch.observations[0].disaggregation, "SEX=F");
+  EXPECT_EQ(batch.observations[1].disaggregation, "");
+  EXPECT_TRUE(has_problem(batch.errors, 3, "disaggregation", "")) << dump(batch.errors);
 }
 
 TEST_F(ParsersTest, JsonRejectsBrokenDocuments) {

@@ -2,17 +2,31 @@
 #include "store/aggregate.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <unordered_map>
 
 namespace shouwang::store {
 
-Series preferred_series(std::vector<Series> stored) {
-  // A location may have a daily and a weekly series from one source; prefer the daily one.
-  for (auto& s : stored) {
-    if (!s.points.empty() && !s.points.front().period.is_week()) return std::move(s);
+namespace {
+
+// A location may have daily, weekly and monthly series from one source: the finest is shown.
+int coarseness(const Series& s) {
+  if (s.points.empty()) return 3;
+  switch (s.points.front().period.kind()) {
+    case Period::Kind::kDay: return 0;
+    case Period::Kind::kWeek: return 1;
+    case Period::Kind::kMonth: return 2;
   }
-  return std::move(stored.front());
+  return 3;
+}
+
+}  // namespace
+
+Series preferred_series(std::vector<Series> stored) {
+  auto finest = std::min_element(stored.begin(), stored.end(),
+                                 [](const Series& a, const Series& b) { return coarseness(a) < coarseness(b); });
+  return std::move(*finest);
 }
 
 Result<std::vector<std::string>> contributors_of(std::span<const Location> catalogue, const std::string& location) {
@@ -49,14 +63,16 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
                                    std::span<const std::string> contributors, const StoredSeriesOf& stored_of,
                                    std::optional<DayRange> days) {
   if (contributors.empty()) return not_found("no " + indicator + " data for " + location);
-  std::unordered_map<std::string, const Series*> daily, weekly;
+  // Children of one period kind only, the finest any child has (days, else weeks, else months).
+  std::array<std::unordered_map<std::string, const Series*>, 3> by_coarseness;
   for (const auto& c : contributors) {
     for (const Series* s : stored_of(c)) {
-      if (!s->points.empty()) (s->points.front().period.is_week() ? weekly : daily)[s->location] = s;
+      if (!s->points.empty()) by_coarseness[static_cast<size_t>(coarseness(*s))][s->location] = s;
     }
   }
-  bool use_daily = !daily.empty();
-  auto& chosen = use_daily ? daily : weekly;
+  auto& chosen = !by_coarseness[0].empty() ? by_coarseness[0] : !by_coarseness[1].empty() ? by_coarseness[1] : by_coarseness[2];
+  std::string disaggregation;
+  for (const auto& [code, s] : chosen) disaggregation = s->disaggregation;
 
   // Sums per period start day in one flat array (a sum over the world touches every point of every
   // country: a tree keyed by period was most of a WORLD request). Children are added in
@@ -78,7 +94,7 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
     last = last ? std::max(*last, b) : b;
   }
   if (!any) return not_found("no " + indicator + " data for " + location);
-  Series out{location, indicator, "aggregate:" + source, "", {}};
+  Series out{location, indicator, "aggregate:" + source, disaggregation, {}};
   if (!first) return out;  // nothing on the days asked for
   std::vector<SeriesPoint> sums(static_cast<size_t>(*last - *first) + 1);
   for (const auto& c : contributors) {
@@ -101,8 +117,11 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
   return out;
 }
 
-Result<Series> read_location_series(Store& store, const SeriesQuery& query) {
-  if (!query.location || !query.indicator) return invalid_argument("a series needs a location and an indicator");
+Result<Series> read_location_series(Store& store, const SeriesQuery& asked) {
+  if (!asked.location || !asked.indicator) return invalid_argument("a series needs a location and an indicator");
+  // One disaggregation (the total unless one is named): the same part of every child is summed.
+  SeriesQuery query = asked;
+  if (!query.disaggregation) query.disaggregation = std::string();
   ASSIGN_OR_RETURN(auto direct, store.read_series(query));
   if (!direct.empty()) return preferred_series(std::move(direct));
 

@@ -18,14 +18,16 @@ namespace shouwang::store {
 // or subdivisions (for a country reported only by subdivision). A sum covers every period any
 // child reports; in a summed point `revision` is the number of children that contributed, so a
 // reader can tell a partial sum.
-// Daily and weekly children are not mixed: daily children are used when any child is daily.
+// Children of different period kinds are not mixed: the finest kind any child has is used (days,
+// then weeks, then months). A disaggregation (the total when none is asked) is summed from the
+// same disaggregation of the children; parts are never summed into a total.
 Result<Series> read_location_series(Store& store, const SeriesQuery& query);
 
 // The steps of read_location_series, for a caller that holds an indicator's stored series in
 // memory (api/figures_cache.h) and must answer exactly as it does.
 
-// The series shown for a location with series of its own (`stored`, not empty): its daily one
-// when it has a daily and a weekly one.
+// The series shown for a location with series of its own (`stored`, not empty): the one of the
+// finest period kind (daily before weekly before monthly).
 Series preferred_series(std::vector<Series> stored);
 // The locations whose series a location without series of its own sums, in summing order:
 // countries below a region or WORLD, subdivisions below a country. NotFound for a location the

@@ -1,9 +1,11 @@
 // CSV and JSON writers for exports.
 #include "store/export.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/csv_reader.h"
 #include "core/json_text.h"
 
 namespace shouwang::store {
@@ -15,8 +17,13 @@ std::string format_value(double value) {
 }
 
 std::string series_to_csv(const std::vector<Series>& series) {
-  std::string out = "location,indicator,date,value\n";
+  // The disaggregation column only when a series has one: files of totals keep the four columns
+  // every earlier reader knows.
+  const bool disaggregated =
+      std::any_of(series.begin(), series.end(), [](const Series& s) { return !s.disaggregation.empty(); });
+  std::string out = disaggregated ? "location,indicator,date,value,disaggregation\n" : "location,indicator,date,value\n";
   for (const auto& s : series) {
+    const std::string disaggregation = disaggregated ? "," + csv_field(s.disaggregation) : "";
     for (const auto& p : s.points) {
       out += s.location;
       out += ',';
@@ -25,6 +32,7 @@ std::string series_to_csv(const std::vector<Series>& series) {
       out += p.period.to_string();
       out += ',';
       out += format_value(p.value);
+      out += disaggregation;
       out += '\n';
     }
   }
@@ -35,8 +43,10 @@ std::string series_to_json(const std::vector<Series>& series) {
   boost::json::array observations;
   for (const auto& s : series) {
     for (const auto& p : s.points) {
-      observations.push_back(boost::json::object{
-          {"location", s.location}, {"indicator", s.indicator}, {"date", p.period.to_string()}, {"value", p.value}});
+      boost::json::object o{
+          {"location", s.location}, {"indicator", s.indicator}, {"date", p.period.to_string()}, {"value", p.value}};
+      if (!s.disaggregation.empty()) o["disaggregation"] = s.disaggregation;
+      observations.push_back(std::move(o));
     }
   }
   return json_text(boost::json::object{{"observations", std::move(observations)}}) + "\n";

@@ -13,9 +13,10 @@ namespace shouwang::store {
 // Shortest text that reads back to the same double ("573", "0.5", "1e+300").
 std::string format_value(double value);
 
-// Header line and one line per point, in the order given (callers sort by location, indicator, date).
+// Header line and one line per point, in the order given (callers sort by location, indicator, date);
+// a fifth column, disaggregation, when a series is disaggregated.
 std::string series_to_csv(const std::vector<Series>& series);
-// {"observations":[{"location","indicator","date","value"},...]}
+// {"observations":[{"location","indicator","date","value"[,"disaggregation"]},...]}
 std::string series_to_json(const std::vector<Series>& series);
 
 // The formats `shouwang export --format` writes, by name.

@@ -7,7 +7,8 @@
 // - Nothing is overwritten or deleted: a changed value is a new revision with its own reported_at.
 // - Writing a value equal to the current one for its key creates no revision (idempotent imports).
 // - write_observations is all-or-nothing and invisible to readers until it commits.
-// - Series of different sources never mix: (location, indicator, source, period kind) is a series.
+// - Series of different sources never mix: (location, indicator, disaggregation, source, period
+//   kind) is a series. A disaggregation's parts and its total are separate series; nothing sums them.
 #pragma once
 
 #include <cstdint>
@@ -100,7 +101,7 @@ class ObservationWriter {
   // Destroyed without commit(): nothing is written.
   virtual ~ObservationWriter() = default;
   // Writes rows as write_observations would, inside the writer's transaction. A key (location,
-  // indicator, period) appears in one part at most.
+  // indicator, disaggregation, period) appears in one part at most.
   virtual Status add(std::span<const ObservationWrite> rows) = 0;
   // Upserts `locations` (catalogue entries the rows need) and makes everything visible at once.
   virtual Result<WriteSummary> commit(std::span<const Location> locations) = 0;
@@ -139,7 +140,7 @@ class Store {
   virtual Status upsert_indicator(const Indicator& indicator) = 0;
 
   // One transaction: all rows are written, or none is. The first source that writes a
-  // (location, indicator) becomes its default source unless one is set.
+  // (location, indicator) becomes its default source (for all its disaggregations) unless one is set.
   virtual Result<WriteSummary> write_observations(std::span<const ObservationWrite> rows,
                                                   const std::string& source, Timestamp reported_at) = 0;
 
@@ -159,7 +160,7 @@ class Store {
   virtual Status set_default_source(const std::string& location, const std::string& indicator,
                                     const std::string& source) = 0;
 
-  // Every stored series of `indicator` (all sources and period kinds) with its mark: a cache of
+  // Every stored total series of `indicator` (all sources and period kinds) with its mark: a cache of
   // series (api/figures_cache.h) reloads only the series whose mark moved. Marks move in the
   // transaction that adds revisions, so writes by every process count.
   virtual Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) = 0;

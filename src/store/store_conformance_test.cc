@@ -333,6 +333,75 @@ TEST_P(StoreConformance, WeeklyAndDailySeriesStaySeparate) {
   EXPECT_EQ((*series)[1].points[0].period, *Period::parse("2020-W13"));
 }
 
+// A disaggregation (SEX=F) is a series of its own beside the total: read only when asked for,
+// revised on its own, never summed into the total.
+TEST_P(StoreConformance, DisaggregationsAreSeriesOfTheirOwnAndNeverSummed) {
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 10},
+                                        {"ITA", "cases", day("2020-03-01"), 4, "SEX=F"},
+                                        {"ITA", "cases", day("2020-03-01"), 5, "SEX=M"}};
+  auto first = store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z"));
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(first->new_revisions, 3);
+  // The same figures again change nothing; a changed part is a revision of that part only.
+  rows[2].value = 6;
+  auto second = store_->write_observations(rows, "csv", at("2020-03-03T00:00:00Z"));
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_EQ(second->new_revisions, 1);
+
+  auto total = points(SeriesQuery{.location = "ITA", .indicator = "cases"});
+  ASSERT_EQ(total.size(), 1u);
+  EXPECT_EQ(total[0].value, 10) << "the total is what was reported as the total, not 4 + 6";
+  auto men = points(SeriesQuery{.location = "ITA", .indicator = "cases", .disaggregation = "SEX=M"});
+  ASSERT_EQ(men.size(), 1u);
+  EXPECT_EQ(men[0].value, 6);
+  EXPECT_EQ(men[0].revision, 2);
+
+  auto all = store_->read_series(SeriesQuery{.location = "ITA", .disaggregation = std::nullopt});
+  ASSERT_TRUE(all.is_ok());
+  std::vector<std::string> parts;
+  for (const auto& s : *all) parts.push_back(s.disaggregation);
+  EXPECT_EQ(parts, (std::vector<std::string>{"", "SEX=F", "SEX=M"}));
+  auto revisions = store_->read_revisions(SeriesQuery{.location = "ITA", .disaggregation = "SEX=M"});
+  ASSERT_TRUE(revisions.is_ok());
+  ASSERT_EQ(revisions->size(), 2u);
+  EXPECT_EQ((*revisions)[1].disaggregation, "SEX=M");
+  EXPECT_EQ((*revisions)[1].value, 6);
+  auto marks = store_->series_marks("cases");
+  ASSERT_TRUE(marks.is_ok());
+  EXPECT_EQ(marks->size(), 1u) << "marks follow totals only";
+}
+
+// A month (2020-03) and the day that starts it (2020-03-01) are different periods of different
+// series; a month's lag counts from its last day.
+TEST_P(StoreConformance, MonthlySeriesAreKeptApartAndLagCountsFromTheMonthsEnd) {
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 7},
+                                        {"ITA", "cases", *Period::parse("2020-03"), 300},
+                                        {"ITA", "cases", *Period::parse("2020-02"), 200}};
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-04-03T12:00:00Z")).is_ok());
+  auto series = store_->read_series(SeriesQuery{.location = "ITA"});
+  ASSERT_TRUE(series.is_ok());
+  ASSERT_EQ(series->size(), 2u);
+  ASSERT_EQ((*series)[1].points.size(), 2u);
+  EXPECT_EQ((*series)[1].points[0].period.to_string(), "2020-02");
+  EXPECT_EQ((*series)[1].points[1].period.to_string(), "2020-03");
+  EXPECT_EQ((*series)[1].points[1].value, 300);
+  auto months_at_lag = [&](int lag) {
+    std::vector<std::string> out;
+    auto read = store_->read_series(SeriesQuery{.location = "ITA", .lag = lag});
+    EXPECT_TRUE(read.is_ok());
+    for (const auto& s : *read) {
+      for (const auto& p : s.points) {
+        if (p.period.is_month()) out.push_back(p.period.to_string());
+      }
+    }
+    return out;
+  };
+  // Reported on 3 April: March (ending the 31st) is seen from lag 3 on, February from lag 34.
+  EXPECT_EQ(months_at_lag(2), std::vector<std::string>{});
+  EXPECT_EQ(months_at_lag(3), std::vector<std::string>{"2020-03"});
+  EXPECT_EQ(months_at_lag(34), (std::vector<std::string>{"2020-02", "2020-03"}));
+}
+
 // Orders are byte orders (as SQLite compares text), whatever collation the database defaults to.
 TEST_P(StoreConformance, OrdersTextByBytes) {
   std::vector<Location> places;
@@ -388,6 +457,17 @@ TEST_P(StoreConformance, IndicatorsAreBuiltInAndUpsertedByCode) {
   auto found = std::find_if(listed->begin(), listed->end(), [](const auto& i) { return i.code == "ili_visits"; });
   ASSERT_NE(found, listed->end());
   EXPECT_EQ(found->unit, "consultations");
+  EXPECT_EQ(found->disease, "");
+  EXPECT_EQ(listed->front().disease, "covid19") << listed->front().code;
+}
+
+TEST_P(StoreConformance, IndicatorsKeepTheirDisease) {
+  ASSERT_TRUE(store_->upsert_indicator(Indicator{"cholera_cases", "count", IndicatorKind::kIncident, "", "cholera"}).is_ok());
+  auto listed = store_->list_indicators();
+  ASSERT_TRUE(listed.is_ok());
+  auto found = std::find_if(listed->begin(), listed->end(), [](const auto& i) { return i.code == "cholera_cases"; });
+  ASSERT_NE(found, listed->end());
+  EXPECT_EQ(found->disease, "cholera");
 }
 
 TEST_P(StoreConformance, RefusesWritesWithoutSourceOrWithNotANumber) {
@@ -420,6 +500,53 @@ class SqliteStoreTest : public StoreTest {
  protected:
   void SetUp() override { open_fresh(Backend::kSqlite); }
 };
+
+// A database written before disaggregations and diseases existed opens with its data intact and
+// then takes disaggregated figures.
+TEST(SqliteStoreUpgrade, ADatabaseOfTheEarlierLayoutGainsDisaggregationsAndDiseases) {
+  const std::string path = ::testing::TempDir() + "/shouwang_old_layout.db";
+  std::filesystem::remove(path);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  // The layout of the release before this change, as it created it.
+  const char* old_layout = R"sql(
+CREATE TABLE indicators(code TEXT PRIMARY KEY, unit TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');
+CREATE TABLE series(id INTEGER PRIMARY KEY, location TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
+  period_kind INTEGER NOT NULL, UNIQUE(location, indicator, source, period_kind));
+CREATE TABLE observations(series_id INTEGER NOT NULL, period INTEGER NOT NULL, revision INTEGER NOT NULL,
+  value REAL NOT NULL, reported_at INTEGER NOT NULL, PRIMARY KEY(series_id, period, revision)) WITHOUT ROWID;
+CREATE TABLE default_sources(location TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY(location, indicator));
+INSERT INTO indicators VALUES('cases', 'persons', 'incident', 'New confirmed cases in the period');
+INSERT INTO indicators VALUES('ili_visits', 'visits', 'incident', '');
+INSERT INTO series VALUES(7, 'ITA', 'cases', 'csv', 0);
+INSERT INTO observations VALUES(7, 18322, 1, 573, 1583020800000000);
+INSERT INTO default_sources VALUES('ITA', 'cases', 'csv');
+)sql";
+  ASSERT_EQ(sqlite3_exec(raw, old_layout, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+
+  auto store = open_store(path);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  auto before = (*store)->read_series(SeriesQuery{.location = "ITA", .indicator = "cases"});
+  ASSERT_TRUE(before.is_ok()) << before.status().to_string();
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].points.at(0).value, 573);
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 300, "SEX=F"}};
+  ASSERT_TRUE((*store)->write_observations(rows, "csv", at("2020-03-05T00:00:00Z")).is_ok());
+  auto women = (*store)->read_series(SeriesQuery{.location = "ITA", .disaggregation = "SEX=F"});
+  ASSERT_TRUE(women.is_ok());
+  ASSERT_EQ(women->size(), 1u);
+  EXPECT_EQ((*women)[0].points.at(0).value, 300);
+  auto indicators = (*store)->list_indicators();
+  ASSERT_TRUE(indicators.is_ok());
+  for (const auto& indicator : *indicators) {
+    EXPECT_EQ(indicator.disease, indicator.code == "ili_visits" ? "" : "covid19") << indicator.code;
+  }
+  store->reset();
+  EXPECT_TRUE(open_store(path).is_ok()) << "opening again finds nothing left to upgrade";
+  std::filesystem::remove(path);
+}
 
 // Kills the process from inside SQLite's write transaction: the unix VFS lets a test replace the
 // system calls it writes files with (xSetSystemCall, SQLite's own fault-injection hook), so the
@@ -652,7 +779,26 @@ TEST_F(PostgresStoreTest, MigrationsAppliedConcurrentlyRunOnce) {
   auto applied = PostgresEnvironment::cluster->psql(
       fresh, "SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations");
   ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
-  EXPECT_EQ(*applied, "2|2|1");  // each of the store's two migrations once
+  EXPECT_EQ(*applied, "3|3|1");  // each of the store's three migrations once
+}
+
+// Migration 3 on a database of version 2: series gain the disaggregation key, indicators a disease.
+TEST_F(PostgresStoreTest, Migration3AddsDisaggregationsToADatabaseOfVersion2) {
+  std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 573}};
+  ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z")).is_ok());
+  store_.reset();
+  // Back to version 2's layout, data kept.
+  psql("ALTER TABLE series DROP CONSTRAINT series_key; ALTER TABLE series DROP COLUMN disaggregation; "
+       "ALTER TABLE series ADD UNIQUE(location, indicator, source, period_kind); "
+       "ALTER TABLE indicators DROP COLUMN disease; DELETE FROM schema_migrations WHERE version = 3");
+  auto opened = open_store(db_);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  store_ = std::move(opened).value();
+  EXPECT_EQ(points(SeriesQuery{.location = "ITA", .indicator = "cases"}).at(0).value, 573);
+  std::vector<ObservationWrite> parts = {{"ITA", "cases", day("2020-03-01"), 300, "SEX=F"}};
+  ASSERT_TRUE(store_->write_observations(parts, "csv", at("2020-03-05T00:00:00Z")).is_ok());
+  EXPECT_EQ(points(SeriesQuery{.location = "ITA", .disaggregation = "SEX=F"}).at(0).value, 300);
+  EXPECT_EQ(store_->list_indicators()->front().disease, "covid19");
 }
 
 TEST_F(PostgresStoreTest, RefusesASchemaNewerThanItKnows) {

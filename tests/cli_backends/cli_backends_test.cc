@@ -108,5 +108,49 @@ TEST(CliBackends, AnUnreachableServerIsAClearError) {
   EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
 }
 
+// Monthly and disaggregated figures go out in the long CSV and come back in equal, on both stores;
+// --disaggregation picks the total or one part, and a region sums the same part of its countries.
+TEST(CliBackends, MonthlyAndDisaggregatedFiguresRoundTrip) {
+  http::testing::TempDir dir("cli-disaggregations");
+  {
+    std::ofstream report(dir.file("report.csv"));
+    report << "location,indicator,date,value,disaggregation\n"
+              "KEN,cases,2020-03,120,\n"
+              "KEN,cases,2020-03,70,SEX=F\n"
+              "KEN,cases,2020-03,50,SEX=M\n"
+              "KEN,cases,2020-04,80,SEX=F;AGE=15-24\n"
+              "UGA,cases,2020-03,9,SEX=F\n"
+              "KEN,cases,2020-W14,33,\n";
+  }
+  for (Backend backend : {Backend::kSqlite, Backend::kPostgres}) {
+    FreshDatabase first_db, second_db;
+    const std::string first = first_db.create(backend), second = second_db.create(backend);
+    ASSERT_FALSE(first.empty() || second.empty());
+    ok("import --db " + first + " " + dir.file("report.csv"));
+    const std::string exported = ok("export --db " + first);
+    EXPECT_EQ(exported,
+              "location,indicator,date,value,disaggregation\n"
+              "KEN,cases,2020-W14,33,\n"
+              "KEN,cases,2020-03,120,\n"
+              "KEN,cases,2020-04,80,AGE=15-24;SEX=F\n"
+              "KEN,cases,2020-03,70,SEX=F\n"
+              "KEN,cases,2020-03,50,SEX=M\n"
+              "UGA,cases,2020-03,9,SEX=F\n");
+    {
+      std::ofstream out(dir.file("exported.csv"));
+      out << exported;
+    }
+    ok("import --db " + second + " " + dir.file("exported.csv"));
+    EXPECT_EQ(ok("export --db " + second), exported);
+    EXPECT_EQ(ok("export --db " + first + " --disaggregation total"),
+              "location,indicator,date,value\nKEN,cases,2020-W14,33\nKEN,cases,2020-03,120\n");
+    EXPECT_EQ(ok("export --db " + first + " --location AFRO --indicator cases --disaggregation SEX=F"),
+              "location,indicator,date,value,disaggregation\nAFRO,cases,2020-03,79,SEX=F\n");
+    auto [code, out] = shouwang("export --db " + first + " --disaggregation SEX");
+    EXPECT_NE(code, 0);
+    EXPECT_NE(out.find("--disaggregation"), std::string::npos) << out;
+  }
+}
+
 }  // namespace
 }  // namespace shouwang

@@ -88,6 +88,13 @@ END $$;
 CREATE TRIGGER observations_series_changes AFTER INSERT ON observations
   REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION note_series_changes();
 )sql"},
+    // Disaggregations (core/disaggregation.h) are part of a series' key; indicators name a disease.
+    Migration{3, R"sql(
+ALTER TABLE series ADD COLUMN disaggregation text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE series DROP CONSTRAINT series_location_indicator_source_period_kind_key;
+ALTER TABLE series ADD CONSTRAINT series_key UNIQUE(location, indicator, disaggregation, source, period_kind);
+ALTER TABLE indicators ADD COLUMN disease text NOT NULL DEFAULT '';
+)sql"},
 };
 
 // The advisory lock openers take while migrating: "shouwang" in ASCII.
@@ -96,7 +103,8 @@ constexpr int64_t kMigrationLock = 0x73686f7577616e67;
 // Per session: temporary tables are private to a connection and emptied at every commit.
 constexpr std::string_view kStagingTables = R"sql(
 CREATE TEMP TABLE observation_staging(
-  location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
+  location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL,
+  disaggregation text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
   period_day integer NOT NULL, value double precision NOT NULL, step integer NOT NULL,
   first_value double precision NOT NULL)
   ON COMMIT DELETE ROWS;
@@ -106,25 +114,27 @@ CREATE TEMP TABLE location_staging(
   ON COMMIT DELETE ROWS;
 )sql";
 
-// The batch's series keys travel as three arrays ($2 locations, $3 indicators, $4 period kinds).
+// The batch's series keys travel as four arrays ($2 locations, $3 indicators, $4 period kinds,
+// $5 disaggregations).
 // Inserting in key order, like the locking below, keeps two writers creating the same new series
 // from waiting on each other crosswise.
 constexpr std::string_view kCreateMissingSeries = R"sql(
-INSERT INTO series(location, indicator, source, period_kind)
-SELECT k.location, k.indicator, $1::text, k.period_kind
-FROM unnest($2::text[], $3::text[], $4::smallint[]) AS k(location, indicator, period_kind)
-ORDER BY k.location COLLATE "C", k.indicator COLLATE "C", k.period_kind
+INSERT INTO series(location, indicator, disaggregation, source, period_kind)
+SELECT k.location, k.indicator, k.disaggregation, $1::text, k.period_kind
+FROM unnest($2::text[], $3::text[], $4::smallint[], $5::text[]) AS k(location, indicator, period_kind, disaggregation)
+ORDER BY k.location COLLATE "C", k.indicator COLLATE "C", k.disaggregation COLLATE "C", k.period_kind
 ON CONFLICT DO NOTHING
 RETURNING id)sql";
 
 // Locks the batch's series (writers of the same series queue here, so each numbers revisions
 // after the other's) and gives their ids.
 constexpr std::string_view kLockSeries = R"sql(
-SELECT s.id, s.location, s.indicator, s.period_kind FROM series s
-JOIN unnest($2::text[], $3::text[], $4::smallint[]) AS k(location, indicator, period_kind)
+SELECT s.id, s.location, s.indicator, s.period_kind, s.disaggregation FROM series s
+JOIN unnest($2::text[], $3::text[], $4::smallint[], $5::text[]) AS k(location, indicator, period_kind, disaggregation)
   ON s.location = k.location AND s.indicator = k.indicator AND s.period_kind = k.period_kind
+ AND s.disaggregation = k.disaggregation
 WHERE s.source = $1::text
-ORDER BY s.location, s.indicator, s.period_kind
+ORDER BY s.location, s.indicator, s.disaggregation, s.period_kind
 FOR NO KEY UPDATE OF s)sql";
 
 constexpr std::string_view kClaimDefaultSources = R"sql(
@@ -151,7 +161,7 @@ SELECT s.id, date '1970-01-01' + st.period_day,
        st.value, $2::timestamptz
 FROM observation_staging st
 JOIN series s ON s.source = $1::text AND s.location = st.location AND s.indicator = st.indicator
-             AND s.period_kind = st.period_kind
+             AND s.disaggregation = st.disaggregation AND s.period_kind = st.period_kind
 LEFT JOIN LATERAL (
   SELECT o.revision, o.value FROM observations o
   WHERE o.series_id = s.id AND o.period = date '1970-01-01' + st.period_day
@@ -166,14 +176,15 @@ struct StagedChange {
   double first_value;
 };
 
-// The batch's changes sorted by key (location, indicator, period), batch order kept within a key.
+// The batch's changes sorted by key (location, indicator, disaggregation, period), batch order kept
+// within a key.
 // Sorting here spares the server a sort and window functions over the batch.
 Result<std::vector<StagedChange>> stage_changes(std::span<const ObservationWrite> rows) {
   std::vector<uint32_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0);
   auto key = [&](uint32_t i) {
     const auto& row = rows[i];
-    return std::tie(row.location, row.indicator, row.period);
+    return std::tie(row.location, row.indicator, row.disaggregation, row.period);
   };
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
   std::vector<StagedChange> staged;
@@ -213,9 +224,7 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 
 Period period_from_row(int64_t kind, int64_t start_day) {
-  Date d(static_cast<int32_t>(start_day));
-  return static_cast<Period::Kind>(kind) == Period::Kind::kWeek ? Period::week(IsoWeek::containing(d))
-                                                                 : Period::day(d);
+  return Period::containing(static_cast<Period::Kind>(kind), Date(static_cast<int32_t>(start_day)));
 }
 
 class PostgresStore final : public Store {
@@ -245,10 +254,12 @@ class PostgresStore final : public Store {
             db_->query("INSERT INTO schema_migrations(version) VALUES($1::integer)", migration.version).status());
       }
       for (const auto& indicator : builtin_indicators()) {
-        RETURN_IF_ERROR(db_->query("INSERT INTO indicators(code, unit, kind, description) VALUES($1, $2, $3, $4) "
-                                   "ON CONFLICT (code) DO NOTHING",
+        // A store made before diseases existed learns the built-ins' disease.
+        RETURN_IF_ERROR(db_->query("INSERT INTO indicators(code, unit, kind, description, disease) "
+                                   "VALUES($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE "
+                                   "SET disease = excluded.disease WHERE indicators.disease = ''",
                                    indicator.code, indicator.unit, indicator_kind_name(indicator.kind),
-                                   indicator.description)
+                                   indicator.description, indicator.disease)
                             .status());
       }
       RETURN_IF_ERROR(tx->commit());
@@ -295,7 +306,7 @@ class PostgresStore final : public Store {
 
   Result<std::vector<Indicator>> list_indicators() override {
     RETURN_IF_ERROR(reconnect_if_lost());
-    ASSIGN_OR_RETURN(auto rows, db_->query("SELECT code, unit, kind, description FROM indicators ORDER BY code"));
+    ASSIGN_OR_RETURN(auto rows, db_->query("SELECT code, unit, kind, description, disease FROM indicators ORDER BY code"));
     std::vector<Indicator> out;
     out.reserve(rows.size());
     for (int r = 0; r < rows.size(); ++r) {
@@ -305,6 +316,7 @@ class PostgresStore final : public Store {
       auto kind = parse_indicator_kind(rows.text(r, 2));
       ind.kind = kind ? *kind : IndicatorKind::kIncident;
       ind.description = rows.text(r, 3);
+      ind.disease = rows.text(r, 4);
       out.push_back(std::move(ind));
     }
     return out;
@@ -313,10 +325,11 @@ class PostgresStore final : public Store {
   Status upsert_indicator(const Indicator& indicator) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     RETURN_IF_ERROR(validate_indicator_code(indicator.code));
-    return db_->query("INSERT INTO indicators(code, unit, kind, description) VALUES($1, $2, $3, $4) "
+    return db_->query("INSERT INTO indicators(code, unit, kind, description, disease) VALUES($1, $2, $3, $4, $5) "
                       "ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, kind = excluded.kind, "
-                      "description = excluded.description",
-                      indicator.code, indicator.unit, indicator_kind_name(indicator.kind), indicator.description)
+                      "description = excluded.description, disease = excluded.disease",
+                      indicator.code, indicator.unit, indicator_kind_name(indicator.kind), indicator.description,
+                      indicator.disease)
         .status();
   }
 
@@ -344,7 +357,7 @@ class PostgresStore final : public Store {
     for (int r = 0; r < rows.size(); ++r) {
       if (rows.int64(r, 0) != current_series) {
         current_series = rows.int64(r, 0);
-        out.push_back(Series{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), "", {}});
+        out.push_back(Series{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.text(r, 9), {}});
       }
       out.back().points.push_back(SeriesPoint{period_from_row(rows.int64(r, 4), rows.int64(r, 5)),
                                               rows.float8(r, 7), rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
@@ -358,7 +371,7 @@ class PostgresStore final : public Store {
     std::vector<Revision> out;
     out.reserve(rows.size());
     for (int r = 0; r < rows.size(); ++r) {
-      out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), "",
+      out.push_back(Revision{rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.text(r, 9),
                              period_from_row(rows.int64(r, 4), rows.int64(r, 5)), rows.float8(r, 7),
                              rows.int64(r, 6), Timestamp(rows.int64(r, 8))});
     }
@@ -371,7 +384,7 @@ class PostgresStore final : public Store {
         "SELECT s.location, s.source, s.period_kind, coalesce(c.revisions, 0), d.source IS NOT NULL "
         "FROM series s LEFT JOIN series_changes c ON c.series_id = s.id "
         "LEFT JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator AND d.source = s.source "
-        "WHERE s.indicator = $1 ORDER BY s.id", indicator));
+        "WHERE s.indicator = $1 AND s.disaggregation = '' ORDER BY s.id", indicator));
     std::vector<SeriesMark> out;
     for (int r = 0; r < rows.size(); ++r) {
       out.push_back(SeriesMark{rows.text(r, 0), rows.text(r, 1), static_cast<Period::Kind>(rows.int64(r, 2)),
@@ -454,15 +467,16 @@ class PostgresStore final : public Store {
     if (rows.empty()) return int64_t{0};
     ASSIGN_OR_RETURN(std::vector<StagedChange> staged, stage_changes(rows));
     // The batch's series keys, in key order (staged rows are sorted by location and indicator).
-    std::vector<std::string> locations, indicators, kinds;
-    std::map<std::tuple<std::string, std::string, int>, int64_t> series_ids;
+    std::vector<std::string> locations, indicators, kinds, disaggregations;
+    std::map<std::tuple<std::string, std::string, std::string, int>, int64_t> series_ids;
     for (const auto& change : staged) {
-      auto key = std::make_tuple(change.row->location, change.row->indicator,
+      auto key = std::make_tuple(change.row->location, change.row->indicator, change.row->disaggregation,
                                  static_cast<int>(change.row->period.kind()));
       if (series_ids.try_emplace(key, 0).second) {
         locations.push_back(std::get<0>(key));
         indicators.push_back(std::get<1>(key));
-        kinds.push_back(std::to_string(std::get<2>(key)));
+        disaggregations.push_back(std::get<2>(key));
+        kinds.push_back(std::to_string(std::get<3>(key)));
       }
     }
     Params keys;
@@ -470,6 +484,7 @@ class PostgresStore final : public Store {
     keys.add(text_array(locations));
     keys.add(text_array(indicators));
     keys.add(text_array(kinds));
+    keys.add(text_array(disaggregations));
     ASSIGN_OR_RETURN(Rows created, db_->query(kCreateMissingSeries, keys));
     for (int r = 0; r < created.size(); ++r) created_in_write.insert(created.int64(r, 0));
     ASSIGN_OR_RETURN(Rows locked, db_->query(kLockSeries, keys));
@@ -477,7 +492,8 @@ class PostgresStore final : public Store {
     // again: like a new one, it needs no comparison.
     std::vector<std::string> ids;
     for (int r = 0; r < locked.size(); ++r) {
-      series_ids[{locked.text(r, 1), locked.text(r, 2), static_cast<int>(locked.int64(r, 3))}] = locked.int64(r, 0);
+      series_ids[{locked.text(r, 1), locked.text(r, 2), locked.text(r, 4), static_cast<int>(locked.int64(r, 3))}] =
+          locked.int64(r, 0);
       if (!created_in_write.contains(locked.int64(r, 0))) ids.push_back(locked.text(r, 0));
     }
     RETURN_IF_ERROR(db_->query(kClaimDefaultSources, source, text_array(locations), text_array(indicators)).status());
@@ -498,9 +514,9 @@ class PostgresStore final : public Store {
       for (const auto& change : staged) {
         const ObservationWrite& row = *change.row;
         if (run == nullptr || row.location != run->location || row.indicator != run->indicator ||
-            row.period.kind() != run->period.kind()) {
+            row.disaggregation != run->disaggregation || row.period.kind() != run->period.kind()) {
           run = &row;
-          series_id = series_ids[{row.location, row.indicator, static_cast<int>(row.period.kind())}];
+          series_id = series_ids[{row.location, row.indicator, row.disaggregation, static_cast<int>(row.period.kind())}];
         }
         copy->row(5).int64(series_id).date(row.period.start().days_since_epoch()).int32(change.step);
         copy->float8(row.value).timestamp(reported_at);
@@ -512,7 +528,8 @@ class PostgresStore final : public Store {
     CopyData changes;
     for (const auto& change : staged) {
       const ObservationWrite& row = *change.row;
-      changes.field(row.location).field(row.indicator).field(static_cast<int>(row.period.kind()));
+      changes.field(row.location).field(row.indicator).field(row.disaggregation);
+      changes.field(static_cast<int>(row.period.kind()));
       changes.field(row.period.start().days_since_epoch()).field(row.value).field(change.step);
       changes.field(change.first_value);
       changes.end_row();
@@ -520,7 +537,8 @@ class PostgresStore final : public Store {
     // An earlier part of the same write may have staged rows (emptied only at commit).
     RETURN_IF_ERROR(db_->exec("TRUNCATE observation_staging"));
     RETURN_IF_ERROR(db_->copy_in(
-        "COPY observation_staging(location, indicator, period_kind, period_day, value, step, first_value) "
+        "COPY observation_staging(location, indicator, disaggregation, period_kind, period_day, value, step, "
+        "first_value) "
         "FROM STDIN", changes));
     // Temporary tables are never analysed by autovacuum: without this the planner guesses the
     // batch's size.
@@ -533,12 +551,14 @@ class PostgresStore final : public Store {
   // The stored revisions visible to `query` (as_of applied), series by series sorted by location,
   // indicator, source and period kind, then by period and revision; with `latest_only`, only the
   // last visible revision of each period. Columns: series id, location, indicator, source, period
-  // kind, period start (days since 1970-01-01), revision, value, reported_at (microseconds).
+  // kind, period start (days since 1970-01-01), revision, value, reported_at (microseconds),
+  // disaggregation.
   Result<Rows> select_revisions(const SeriesQuery& query, bool latest_only) {
     Params params;
     std::string sql =
         "SELECT s.id, s.location, s.indicator, s.source, s.period_kind, o.period - date '1970-01-01', "
-        "o.revision, o.value, (extract(epoch FROM o.reported_at) * 1000000)::bigint FROM series s ";
+        "o.revision, o.value, (extract(epoch FROM o.reported_at) * 1000000)::bigint, s.disaggregation "
+        "FROM series s ";
     if (!query.source) {
       sql += "JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator "
              "AND d.source = s.source ";
@@ -553,9 +573,10 @@ class PostgresStore final : public Store {
     }
     if (query.as_of) sql += " AND reported_at <= " + params.add(*query.as_of) + "::timestamptz";
     if (query.lag) {
-      // The end of the UTC day period_end + lag; a week's period starts on its Monday.
-      sql += " AND reported_at < ((period + CASE s.period_kind WHEN " +
-             std::to_string(static_cast<int>(Period::Kind::kWeek)) + " THEN 7 ELSE 1 END + " +
+      // The end of the UTC day period_end + lag: the day after the period starts the next one.
+      sql += " AND reported_at < ((CASE s.period_kind WHEN " + std::to_string(static_cast<int>(Period::Kind::kWeek)) +
+             " THEN period + 7 WHEN " + std::to_string(static_cast<int>(Period::Kind::kMonth)) +
+             " THEN (period + interval '1 month')::date ELSE period + 1 END + " +
              params.add(int64_t{*query.lag}) + "::integer)::timestamp AT TIME ZONE 'UTC')";
     }
     sql += latest_only ? " ORDER BY period, revision DESC) o" : ") o";
@@ -563,7 +584,8 @@ class PostgresStore final : public Store {
     if (query.location) sql += " AND s.location = " + params.add(*query.location);
     if (query.indicator) sql += " AND s.indicator = " + params.add(*query.indicator);
     if (query.source) sql += " AND s.source = " + params.add(*query.source);
-    sql += " ORDER BY s.location, s.indicator, s.source, s.period_kind, o.period, o.revision";
+    if (query.disaggregation) sql += " AND s.disaggregation = " + params.add(*query.disaggregation);
+    sql += " ORDER BY s.location, s.indicator, s.disaggregation, s.source, s.period_kind, o.period, o.revision";
     return db_->query(sql, params);
   }
 

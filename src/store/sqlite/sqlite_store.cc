@@ -1,6 +1,7 @@
 // SQLite implementation of the Store.
 //
-// Layout: `series` names each (location, indicator, source, period kind) once with an integer id;
+// Layout: `series` names each (location, indicator, disaggregation, source, period kind) once
+// with an integer id;
 // `observations` holds every revision keyed by (series_id, period start day, revision) in a
 // WITHOUT ROWID table, so one series' history is one contiguous range of the primary key: reads
 // of a series and the "what is the current value" check during a write are range scans.
@@ -29,10 +30,12 @@ CREATE TABLE IF NOT EXISTS locations(
   parent TEXT NOT NULL DEFAULT '', population INTEGER, level TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS locations_parent ON locations(parent);
 CREATE TABLE IF NOT EXISTS indicators(
-  code TEXT PRIMARY KEY, unit TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');
+  code TEXT PRIMARY KEY, unit TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+  disease TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS series(
-  id INTEGER PRIMARY KEY, location TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
-  period_kind INTEGER NOT NULL, UNIQUE(location, indicator, source, period_kind));
+  id INTEGER PRIMARY KEY, location TEXT NOT NULL, indicator TEXT NOT NULL,
+  disaggregation TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, period_kind INTEGER NOT NULL,
+  UNIQUE(location, indicator, disaggregation, source, period_kind));
 CREATE TABLE IF NOT EXISTS observations(
   series_id INTEGER NOT NULL, period INTEGER NOT NULL, revision INTEGER NOT NULL,
   value REAL NOT NULL, reported_at INTEGER NOT NULL,
@@ -49,18 +52,33 @@ CREATE TABLE IF NOT EXISTS tokens(
 CREATE TABLE IF NOT EXISTS series_changes(series_id INTEGER PRIMARY KEY, revisions INTEGER NOT NULL);
 )sql";
 
+// Databases made before disaggregations and diseases existed gain them here. SQLite cannot change
+// a table's UNIQUE constraint in place, so `series` is copied into its new layout (ids kept).
+constexpr std::string_view kAddDisaggregations = R"sql(
+CREATE TABLE series_v2(
+  id INTEGER PRIMARY KEY, location TEXT NOT NULL, indicator TEXT NOT NULL,
+  disaggregation TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, period_kind INTEGER NOT NULL,
+  UNIQUE(location, indicator, disaggregation, source, period_kind));
+INSERT INTO series_v2(id, location, indicator, source, period_kind)
+  SELECT id, location, indicator, source, period_kind FROM series;
+DROP TABLE series;
+ALTER TABLE series_v2 RENAME TO series;
+)sql";
+constexpr std::string_view kAddDiseases = "ALTER TABLE indicators ADD COLUMN disease TEXT NOT NULL DEFAULT ''";
+
 struct SeriesKey {
   std::string location;
   std::string indicator;
+  std::string disaggregation;
   Period::Kind kind;
   friend bool operator<(const SeriesKey& a, const SeriesKey& b) {
-    return std::tie(a.location, a.indicator, a.kind) < std::tie(b.location, b.indicator, b.kind);
+    return std::tie(a.location, a.indicator, a.disaggregation, a.kind) <
+           std::tie(b.location, b.indicator, b.disaggregation, b.kind);
   }
 };
 
 Period period_from_row(Period::Kind kind, int64_t start) {
-  Date d(static_cast<int32_t>(start));
-  return kind == Period::Kind::kWeek ? Period::week(IsoWeek::containing(d)) : Period::day(d);
+  return Period::containing(kind, Date(static_cast<int32_t>(start)));
 }
 
 class SqliteStore final : public Store {
@@ -69,13 +87,37 @@ class SqliteStore final : public Store {
 
   Status init() {
     RETURN_IF_ERROR(db_->exec(kSchema));
+    RETURN_IF_ERROR(upgrade_layout());
     for (const auto& indicator : builtin_indicators()) {
-      ASSIGN_OR_RETURN(auto stmt, db_->prepare("INSERT OR IGNORE INTO indicators VALUES(?,?,?,?)"));
+      // A store made before diseases existed learns the built-ins' disease.
+      ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+          "INSERT INTO indicators(code, unit, kind, description, disease) VALUES(?,?,?,?,?) "
+          "ON CONFLICT(code) DO UPDATE SET disease=excluded.disease WHERE indicators.disease=''"));
       stmt.bind(1, indicator.code).bind(2, indicator.unit).bind(3, indicator_kind_name(indicator.kind));
-      stmt.bind(4, indicator.description);
+      stmt.bind(4, indicator.description).bind(5, indicator.disease);
       RETURN_IF_ERROR(stmt.run());
     }
     return Status::ok();
+  }
+
+  Result<bool> has_column(std::string_view table, std::string_view column) {
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT 1 FROM pragma_table_info(?) WHERE name=?"));
+    stmt.bind(1, std::string(table)).bind(2, std::string(column));
+    return stmt.step();
+  }
+
+  // Brings a database written by an earlier version to this layout, once, in one transaction
+  // (openers racing here serialise on the write lock and the later ones find nothing to do).
+  Status upgrade_layout() {
+    ASSIGN_OR_RETURN(bool series_current, has_column("series", "disaggregation"));
+    ASSIGN_OR_RETURN(bool indicators_current, has_column("indicators", "disease"));
+    if (series_current && indicators_current) return Status::ok();
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    ASSIGN_OR_RETURN(series_current, has_column("series", "disaggregation"));
+    ASSIGN_OR_RETURN(indicators_current, has_column("indicators", "disease"));
+    if (!series_current) RETURN_IF_ERROR(db_->exec(kAddDisaggregations));
+    if (!indicators_current) RETURN_IF_ERROR(db_->exec(kAddDiseases));
+    return tx->commit();
   }
 
   Result<std::vector<Location>> list_locations() override {
@@ -118,7 +160,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Indicator>> list_indicators() override {
-    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT code, unit, kind, description FROM indicators ORDER BY code"));
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare("SELECT code, unit, kind, description, disease FROM indicators ORDER BY code"));
     std::vector<Indicator> out;
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -129,6 +171,7 @@ class SqliteStore final : public Store {
       auto kind = parse_indicator_kind(stmt.column_text(2));
       ind.kind = kind ? *kind : IndicatorKind::kIncident;
       ind.description = stmt.column_text(3);
+      ind.disease = stmt.column_text(4);
       out.push_back(std::move(ind));
     }
     return out;
@@ -137,10 +180,11 @@ class SqliteStore final : public Store {
   Status upsert_indicator(const Indicator& indicator) override {
     RETURN_IF_ERROR(validate_indicator_code(indicator.code));
     ASSIGN_OR_RETURN(auto stmt, db_->prepare(
-        "INSERT INTO indicators VALUES(?,?,?,?) ON CONFLICT(code) DO UPDATE SET unit=excluded.unit, "
-        "kind=excluded.kind, description=excluded.description"));
+        "INSERT INTO indicators(code, unit, kind, description, disease) VALUES(?,?,?,?,?) "
+        "ON CONFLICT(code) DO UPDATE SET unit=excluded.unit, kind=excluded.kind, "
+        "description=excluded.description, disease=excluded.disease"));
     stmt.bind(1, indicator.code).bind(2, indicator.unit).bind(3, indicator_kind_name(indicator.kind));
-    stmt.bind(4, indicator.description);
+    stmt.bind(4, indicator.description).bind(5, indicator.disease);
     return stmt.run();
   }
 
@@ -166,7 +210,7 @@ class SqliteStore final : public Store {
                                                      double value, int64_t reported_at) {
       if (ref.id != current_series) {
         current_series = ref.id;
-        out.push_back(Series{ref.location, ref.indicator, ref.source, "", {}});
+        out.push_back(Series{ref.location, ref.indicator, ref.source, ref.disaggregation, {}});
       }
       auto& points = out.back().points;
       Period p = period_from_row(ref.kind, period);
@@ -184,7 +228,8 @@ class SqliteStore final : public Store {
     std::vector<Revision> out;
     RETURN_IF_ERROR(for_each_matching_row(query, [&](const SeriesRef& ref, int64_t period, int64_t revision,
                                                      double value, int64_t reported_at) {
-      out.push_back(Revision{ref.location, ref.indicator, ref.source, "", period_from_row(ref.kind, period), value,
+      out.push_back(Revision{ref.location, ref.indicator, ref.source, ref.disaggregation,
+                             period_from_row(ref.kind, period), value,
                              revision, Timestamp(reported_at)});
     }));
     return out;
@@ -203,7 +248,7 @@ class SqliteStore final : public Store {
         "SELECT s.location, s.source, s.period_kind, coalesce(c.revisions, 0), d.source IS NOT NULL "
         "FROM series s LEFT JOIN series_changes c ON c.series_id = s.id "
         "LEFT JOIN default_sources d ON d.location = s.location AND d.indicator = s.indicator AND d.source = s.source "
-        "WHERE s.indicator = ? ORDER BY s.id"));
+        "WHERE s.indicator = ? AND s.disaggregation = '' ORDER BY s.id"));
     stmt.bind(1, indicator);
     std::vector<SeriesMark> out;
     while (true) {
@@ -264,18 +309,19 @@ class SqliteStore final : public Store {
     order.reserve(rows.size());
     std::unordered_map<int64_t, bool> series_is_new;
     ASSIGN_OR_RETURN(auto find_series, db_->prepare(
-        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=?"));
+        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=? AND disaggregation=?"));
     ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
-        "INSERT INTO series(location, indicator, source, period_kind) VALUES(?,?,?,?)"));
+        "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)"));
     ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
         "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
     for (uint32_t i = 0; i < rows.size(); ++i) {
       const auto& row = rows[i];
-      SeriesKey key{row.location, row.indicator, row.period.kind()};
+      SeriesKey key{row.location, row.indicator, row.disaggregation, row.period.kind()};
       auto it = series_ids.find(key);
       if (it == series_ids.end()) {
         int kind = static_cast<int>(key.kind);
         find_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+        find_series.bind(5, key.disaggregation);
         ASSIGN_OR_RETURN(bool found, find_series.step());
         int64_t id = 0;
         bool is_new = !found || created_in_write.contains(find_series.column_int64(0));
@@ -283,6 +329,7 @@ class SqliteStore final : public Store {
           id = find_series.column_int64(0);
         } else {
           insert_series.bind(1, key.location).bind(2, key.indicator).bind(3, source).bind(4, kind);
+          insert_series.bind(5, key.disaggregation);
           RETURN_IF_ERROR(insert_series.run());
           id = db_->last_insert_rowid();
           created_in_write.insert(id);
@@ -386,14 +433,16 @@ class SqliteStore final : public Store {
     int64_t id;
     std::string location, indicator, source;
     Period::Kind kind;
+    std::string disaggregation;
   };
 
   // Calls `visit` for every stored revision visible to `query` (as_of applied), series by series
-  // sorted by location, indicator, source, and within a series by period then revision.
+  // sorted by location, indicator, disaggregation (the total first), source and period kind, and
+  // within a series by period then revision.
   template <typename Visit>
   Status for_each_matching_row(const SeriesQuery& query, Visit&& visit) {
     std::string sql =
-        "SELECT s.id, s.location, s.indicator, s.source, s.period_kind FROM series s ";
+        "SELECT s.id, s.location, s.indicator, s.source, s.period_kind, s.disaggregation FROM series s ";
     if (!query.source) {
       sql += "JOIN default_sources d ON d.location=s.location AND d.indicator=s.indicator AND d.source=s.source ";
     }
@@ -401,17 +450,19 @@ class SqliteStore final : public Store {
     if (query.location) sql += "AND s.location=?1 ";
     if (query.indicator) sql += "AND s.indicator=?2 ";
     if (query.source) sql += "AND s.source=?3 ";
-    sql += "ORDER BY s.location, s.indicator, s.source, s.period_kind";
+    if (query.disaggregation) sql += "AND s.disaggregation=?4 ";
+    sql += "ORDER BY s.location, s.indicator, s.disaggregation, s.source, s.period_kind";
     ASSIGN_OR_RETURN(auto list, db_->prepare(sql));
     if (query.location) list.bind(1, *query.location);
     if (query.indicator) list.bind(2, *query.indicator);
     if (query.source) list.bind(3, *query.source);
+    if (query.disaggregation) list.bind(4, *query.disaggregation);
     std::vector<SeriesRef> refs;
     while (true) {
       ASSIGN_OR_RETURN(bool row, list.step());
       if (!row) break;
       refs.push_back(SeriesRef{list.column_int64(0), list.column_text(1), list.column_text(2), list.column_text(3),
-                               static_cast<Period::Kind>(list.column_int64(4))});
+                               static_cast<Period::Kind>(list.column_int64(4)), list.column_text(5)});
     }
     ASSIGN_OR_RETURN(auto rows, db_->prepare(
         "SELECT period, revision, value, reported_at FROM observations "
