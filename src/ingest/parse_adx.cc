@@ -93,6 +93,10 @@ class AdxReader {
       : content_(content), context_(context), check_(check) {}
 
   void read() {
+    // libxml2 sets up its global tables once, which is not safe from two threads at the same
+    // time; reports are parsed on the server's worker threads.
+    static const bool initialised = (xmlInitParser(), true);
+    (void)initialised;
     xmlSAXHandler handler{};
     handler.initialized = XML_SAX2_MAGIC;
     handler.internalSubset = &AdxReader::on_doctype;

@@ -2,6 +2,7 @@
 // `<5 & "old"` stays one attribute).
 #include "store/export_adx.h"
 
+#include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
 
 #include <map>
@@ -51,6 +52,9 @@ std::string series_to_adx(const std::vector<Series>& series) {
     }
   }
 
+  // libxml2's global set-up, once (not safe from two threads at the same time).
+  static const bool initialised = (xmlInitParser(), true);
+  (void)initialised;
   xmlBufferPtr buffer = xmlBufferCreate();
   xmlTextWriterPtr writer = buffer != nullptr ? xmlNewTextWriterMemory(buffer, 0) : nullptr;
   if (writer == nullptr) {
