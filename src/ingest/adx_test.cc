@@ -118,6 +118,27 @@ TEST_F(AdxTest, DisaggregationAttributesBecomeCanonicalText) {
   EXPECT_TRUE(has_problem(batch.errors, 6, "", "option '' of SEX")) << dump(batch.errors);
 }
 
+TEST_F(AdxTest, SkippedElementsDoNotHideWhatFollowsThem) {
+  // Extensions of other namespaces, annotations and unexpected elements are skipped with their
+  // content, and reading resumes right after each.
+  auto batch = parse(R"(<adx xmlns="urn:ihe:qrph:adx:2015" xmlns:x="urn:example:extension">
+<x:header><group orgUnit="ITA" period="2020-03-01/P1D"><dataValue dataElement="cases" value="99"/></group></x:header>
+<group orgUnit="ITA" period="2020-03-01/P1D">
+<x:note><dataValue dataElement="cases" value="98"/></x:note>
+<dataValue dataElement="cases" value="1"><annotation><dataValue dataElement="deaths" value="97"/></annotation></dataValue>
+<dataValue dataElement="deaths" value="2"/>
+<comment><dataValue dataElement="cases_cumulative" value="96"/></comment>
+<dataValue dataElement="cases_cumulative" value="3"/>
+</group>
+<group orgUnit="CHN" period="2020-03-01/P1D"><dataValue dataElement="cases" value="4"/></group>
+</adx>)");
+  EXPECT_TRUE(has_problem(batch.errors, 7, "", "unexpected <comment>")) << dump(batch.errors);
+  EXPECT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
+  EXPECT_EQ(rows(batch), (std::vector<std::string>{"ITA cases 2020-03-01  = 1", "ITA deaths 2020-03-01  = 2",
+                                                   "ITA cases_cumulative 2020-03-01  = 3",
+                                                   "CHN cases 2020-03-01  = 4"}));
+}
+
 TEST_F(AdxTest, BadPeriodsAreRowProblemsOfTheirGroup) {
   auto batch = parse(R"(<adx xmlns="urn:ihe:qrph:adx:2015">
 <group orgUnit="ITA" period="2020-03-31/P7D"><dataValue dataElement="cases" value="1"/></group>

@@ -168,7 +168,8 @@ class AdxReader {
   static void on_end(void* user, const xmlChar*, const xmlChar*, const xmlChar*) {
     auto& reader = self(user);
     --reader.depth_;
-    if (reader.skip_below_ > reader.depth_) reader.skip_below_ = kNotSkipping;
+    // The skipped element itself ended: what follows it is read again.
+    if (reader.depth_ <= reader.skip_below_) reader.skip_below_ = kNotSkipping;
   }
 
   void start(std::string_view name, std::string_view uri, const std::vector<Attribute>& attributes) {
