@@ -224,6 +224,20 @@ TEST_F(AdxTest, DocumentsThatAreNotAdxOrNotWellFormedAreRefusedWhole) {
   EXPECT_TRUE(has_problem(parse("<!-- nothing -->").errors, 1, "", "not well-formed XML"));
 }
 
+TEST_F(AdxTest, TheFirstXmlErrorEndsTheParse) {
+  // libxml2 would read on after a fatal error with the callbacks off, declaring the entities of
+  // a DOCTYPE nobody refuses; fuzz/corpus/adx/crash-leak-doctype-after-bad-declaration is such a
+  // file. The first error stops the parser: one error, nothing read after it.
+  auto batch = parse(R"(<?xml version= 1.0"?>
+<!DOCTYPE adx [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]>
+<adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="ITA" period="2020-03-01/P1D">
+<dataValue dataElement="cases" value="&b;"/></group></adx>
+)");
+  EXPECT_TRUE(batch.observations.empty());
+  ASSERT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 1, "", "not well-formed XML")) << dump(batch.errors);
+}
+
 // The document every entity test uses: an internal entity in an attribute, and an external one
 // naming a local file, in element content.
 std::string entity_document(const std::string& secret_path) {

@@ -126,6 +126,11 @@ class AdxReader {
     }
     ctxt->sax = own;
     ctxt_ = nullptr;
+    // Normally none: libxml2 makes one only to hold declarations it read on its own.
+    if (ctxt->myDoc != nullptr) {
+      xmlFreeDoc(ctxt->myDoc);
+      ctxt->myDoc = nullptr;
+    }
     xmlFreeParserCtxt(ctxt);
     if (context_.progress) context_.progress(static_cast<int64_t>(content_.size()), static_cast<int64_t>(content_.size()));
   }
@@ -151,12 +156,15 @@ class AdxReader {
 
   static void on_error(void* user, xmlErrorPtr error) {
     auto& reader = self(user);
-    // After a refusal the parser only reports its own halt.
+    // After a refusal or the first error the parser only reports its own halt.
     if (error == nullptr || error->level == XML_ERR_WARNING || reader.stopped_) return;
     reader.malformed_ = true;
     std::string message = error->message != nullptr ? error->message : "malformed XML";
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     reader.check_.error(error->line, "", "not well-formed XML: " + message);
+    // libxml2 reads on after a fatal error with callbacks off, so a DOCTYPE after, say, a broken
+    // XML declaration would have its entities declared unseen: the first error ends the parse.
+    reader.stop();
   }
 
   static void on_start(void* user, const xmlChar* local_name, const xmlChar*, const xmlChar* uri, int,

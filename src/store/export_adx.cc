@@ -7,7 +7,6 @@
 
 #include <map>
 #include <optional>
-#include <tuple>
 
 #include "core/disaggregation.h"
 #include "store/export.h"
@@ -30,8 +29,7 @@ struct GroupValue {
   const SeriesPoint* point;
 };
 
-}  // namespace
-
+// "2020-03-30/P7D", "2020-03-01/P1D", "2020-03-01/P1M": the start and the duration.
 std::string adx_period(Period period) {
   switch (period.kind()) {
     case Period::Kind::kDay: return period.start().to_string() + "/P1D";
@@ -40,6 +38,8 @@ std::string adx_period(Period period) {
   }
   return period.start().to_string() + "/P1D";
 }
+
+}  // namespace
 
 std::string series_to_adx(const std::vector<Series>& series) {
   // Groups in location, date, kind and source order; values in the order of the series given.

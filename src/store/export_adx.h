@@ -15,7 +15,4 @@ namespace shouwang::store {
 // known then); an export without points has none.
 std::string series_to_adx(const std::vector<Series>& series);
 
-// "2020-03-30/P7D", "2020-03-01/P1D", "2020-03-01/P1M".
-std::string adx_period(Period period);
-
 }  // namespace shouwang::store
