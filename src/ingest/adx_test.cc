@@ -220,6 +220,13 @@ TEST_F(AdxTest, DocumentsThatAreNotAdxOrNotWellFormedAreRefusedWhole) {
   EXPECT_TRUE(undeclared_entity.observations.empty());
   EXPECT_TRUE(has_problem(undeclared_entity.errors, 2, "", "Entity 'n' not defined")) << dump(undeclared_entity.errors);
 
+  // Bytes that are not in the declared encoding: an error of the file, not a message on stderr.
+  ::testing::internal::CaptureStderr();
+  auto bad_encoding = parse("<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<adx xmlns=\"urn:ihe:qrph:adx:2015\">\xff\xff\xff\xff</adx>");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_TRUE(bad_encoding.observations.empty());
+  EXPECT_FALSE(bad_encoding.errors.empty());
+
   EXPECT_TRUE(has_problem(parse("").errors, 0, "", "empty"));
   EXPECT_TRUE(has_problem(parse("<!-- nothing -->").errors, 1, "", "not well-formed XML"));
 }

@@ -116,7 +116,15 @@ class AdxReader {
     ctxt->sax = &handler;
     ctxt->userData = this;
     ctxt_ = ctxt;
-    xmlParseDocument(ctxt);
+    {
+      // Errors libxml2 raises without the parser context (encoding conversion) go to this
+      // thread's handler, which prints them on stderr: during the parse they are this file's.
+      xmlStructuredErrorFunc thread_handler = xmlStructuredError;
+      void* thread_handler_context = xmlStructuredErrorContext;
+      xmlSetStructuredErrorFunc(this, &AdxReader::on_thread_error);
+      xmlParseDocument(ctxt);
+      xmlSetStructuredErrorFunc(thread_handler_context, thread_handler);
+    }
     if (!saw_root_ && check_.batch().errors.empty()) check_.error(0, "", "the document has no <adx> element");
     // A document that is not well-formed (truncated, say) is not read at all, even with --partial:
     // the rows before the fault are not known to be the rows the sender meant.
@@ -159,12 +167,26 @@ class AdxReader {
     // After a refusal or the first error the parser only reports its own halt.
     if (error == nullptr || error->level == XML_ERR_WARNING || reader.stopped_) return;
     reader.malformed_ = true;
-    std::string message = error->message != nullptr ? error->message : "malformed XML";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    reader.check_.error(error->line, "", "not well-formed XML: " + message);
+    reader.check_.error(error->line, "", "not well-formed XML: " + trimmed_message(error));
     // libxml2 reads on after a fatal error with callbacks off, so a DOCTYPE after, say, a broken
     // XML declaration would have its entities declared unseen: the first error ends the parse.
     reader.stop();
+  }
+
+  // An error raised outside the parser's own steps (in the middle of converting the input, say):
+  // recorded, but stopping the parser there would free the input under the converter's feet. The
+  // parser reports the failure itself next, and stops then.
+  static void on_thread_error(void* user, xmlErrorPtr error) {
+    auto& reader = self(user);
+    if (error == nullptr || error->level == XML_ERR_WARNING || reader.stopped_) return;
+    reader.malformed_ = true;
+    reader.check_.error(error->line, "", "not well-formed XML: " + trimmed_message(error));
+  }
+
+  static std::string trimmed_message(xmlErrorPtr error) {
+    std::string message = error->message != nullptr ? error->message : "malformed XML";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    return message;
   }
 
   static void on_start(void* user, const xmlChar* local_name, const xmlChar*, const xmlChar* uri, int,
