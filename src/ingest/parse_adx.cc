@@ -111,7 +111,7 @@ class AdxReader {
       return;
     }
     // NONET: nothing is ever fetched. Without NOENT, DTDLOAD, DTDATTR or XINCLUDE no entity is
-    // substituted and no DTD is loaded; the DOCTYPE refusal below makes that moot, twice over.
+    // substituted and no DTD is loaded; refusing the DOCTYPE (on_doctype) already makes that moot.
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
     xmlSAXHandlerPtr own = ctxt->sax;
     ctxt->sax = &handler;
