@@ -36,6 +36,7 @@ Result<ingest::Format> format_of(const Request& request) {
   std::string format = request.param("format");
   if (format.empty()) {
     std::string type = request.header("content-type");
+    if (type.starts_with("application/adx+xml")) return ingest::Format::kAdx;
     format = type.find("json") != std::string::npos ? "json" : "csv";
   }
   return ingest::parse_format(format);

@@ -74,6 +74,27 @@ TEST_F(ReportRoutesTest, ReporterWritesItsCountryAndSubdivisions) {
   EXPECT_EQ(points("CHN"), 2u);
 }
 
+TEST_F(ReportRoutesTest, AdxIsChosenByItsContentType) {
+  const std::string adx = R"(<?xml version="1.0" encoding="UTF-8"?>
+<adx xmlns="urn:ihe:qrph:adx:2015" exported="2020-03-03T08:00:00Z">
+  <group orgUnit="CHN" period="2020-03-01/P1D"><dataValue dataElement="cases" value="10"/></group>
+  <group orgUnit="CHN" period="2020-03-02/P1D"><dataValue dataElement="cases" value="12"/></group>
+</adx>)";
+  auto r = post(adx, reporter_, "application/adx+xml; charset=utf-8");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).as_object()["new_revisions"].to_number<int64_t>(), 2);
+  EXPECT_EQ(points("CHN"), 2u);
+  EXPECT_EQ(accepted_series_, 1);
+
+  // A DOCTYPE refuses the whole report, its line named.
+  auto refused = post("<?xml version=\"1.0\"?>\n<!DOCTYPE adx [<!ENTITY n \"13\">]>\n" + adx.substr(adx.find("<adx")),
+                      reporter_, "application/adx+xml");
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  std::string details = json::serialize(json::parse(refused.body).as_object()["error"].as_object()["details"]);
+  EXPECT_NE(details.find("line 2"), std::string::npos) << details;
+  EXPECT_NE(details.find("DOCTYPE"), std::string::npos) << details;
+}
+
 TEST_F(ReportRoutesTest, NoTokenIs401AndAnotherCountryIs403) {
   std::string body = "location,indicator,date,value\nCHN,cases,2020-03-01,10\n";
   EXPECT_EQ(post(body, "").status, 401);

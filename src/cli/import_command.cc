@@ -84,19 +84,20 @@ void register_import_command(CLI::App& app) {
       "Validate a file and store its figures as one transaction: a file with any invalid row changes\n"
       "nothing and every bad row is reported (line, column, reason); --partial stores the valid rows.\n"
       "Formats: csv (header location,indicator,date,value), json ({\"observations\":[...]}),\n"
-      "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets).\n"
+      "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets),\n"
+      "adx (IHE ADX XML).\n"
       "Exit code 1 when rows were rejected.");
   cmd->add_option("--db", args->db, kDbHelp)->required();
-  cmd->add_option("--format", args->format, "csv, json, jhu, who or dhis2")
+  cmd->add_option("--format", args->format, "csv, json, jhu, who, dhis2 or adx")
       ->required()
-      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2"}));
+      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2", "adx"}));
   cmd->add_option("FILE", args->file, "The file to import")->required();
   cmd->add_option("--source", args->source,
                   "Source name stored with every value (default: the format name); sources never overwrite "
                   "each other");
   cmd->add_flag("--partial", args->partial, "Store the valid rows even when some rows are rejected");
   cmd->add_flag("--allow-corrections", args->allow_corrections,
-                "csv, json, dhis2: keep negative values of incident indicators (corrections of earlier periods, as\n"
+                "csv, json, dhis2, adx: keep negative values of incident indicators (corrections of earlier periods, as\n"
                 "JHU and WHO publish them) with a warning instead of rejecting them");
   cmd->add_option("--indicator", args->indicator, "jhu: which file this is, cases or deaths")
       ->check(CLI::IsMember({"cases", "deaths"}));

@@ -15,8 +15,8 @@
 
 namespace shouwang::ingest {
 
-enum class Format { kCsv, kJson, kJhu, kWho, kDhis2 };
-std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2
+enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kAdx };
+std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|adx
 Result<Format> parse_format(std::string_view name);
 
 // DHIS2 identifiers -> our codes.
@@ -55,6 +55,11 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context);
 ParsedBatch parse_who(std::string_view content, const ParseContext& context);
 // DHIS2 dataValueSets JSON with context.dhis2_mapping; line = record number.
 ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context);
+// IHE ADX XML (urn:ihe:qrph:adx:2015): <group orgUnit period="2020-03-30/P7D"> of <dataValue
+// dataElement value [CATEGORY="option"...]/>; line = XML line. Documents with a DOCTYPE and files
+// over kMaxAdxBytes are refused whole (docs/formats/adx.md).
+inline constexpr size_t kMaxAdxBytes = size_t{1} << 30;
+ParsedBatch parse_adx(std::string_view content, const ParseContext& context);
 
 // Dispatches on the format.
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context);

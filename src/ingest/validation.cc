@@ -234,7 +234,10 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   auto& obs = batch.observations;
   if (obs.empty()) return;
   // Intern codes to small integers so the sort compares integers, not strings.
+  // Views of the rows' own strings; a disaggregated part's key is composed here, so its map owns it.
   std::unordered_map<std::string_view, uint32_t> location_ids, indicator_ids;
+  std::unordered_map<std::string, uint32_t> part_ids;
+  uint32_t next_part_id = 0;
   std::vector<bool> indicator_is_cumulative;
   struct Key {
     uint64_t series;  // (location, disaggregation) id << 32 | indicator id
@@ -246,8 +249,10 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   for (uint32_t i = 0; i < obs.size(); ++i) {
     const auto& o = obs[i];
     // '\n' cannot occur in a code or a disaggregation: the pair is one unambiguous key.
-    std::string part = o.disaggregation.empty() ? o.location : o.location + '\n' + o.disaggregation;
-    auto loc = location_ids.try_emplace(std::move(part), static_cast<uint32_t>(location_ids.size())).first->second;
+    uint32_t loc = o.disaggregation.empty()
+                       ? location_ids.try_emplace(o.location, next_part_id).first->second
+                       : part_ids.try_emplace(o.location + '\n' + o.disaggregation, next_part_id).first->second;
+    if (loc == next_part_id) ++next_part_id;
     auto [ind_it, fresh] = indicator_ids.try_emplace(o.indicator, static_cast<uint32_t>(indicator_ids.size()));
     if (fresh) {
       auto kind = catalog.indicator_kind(o.indicator);

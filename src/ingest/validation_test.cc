@@ -81,5 +81,28 @@ TEST(CheckBatch, RejectsDuplicatesAndWarnsOnCumulativeDecrease) {
   for (const auto& o : batch.observations) EXPECT_NE(o.line, 4);
 }
 
+// The fuzzer's crash-check-batch-disaggregation (fuzz/corpus/adx): check_batch kept views of the
+// (location, disaggregation) keys it composed in a loop-local string, so the same disaggregated
+// key seen again was compared with freed memory and its duplicate went unnoticed.
+TEST(CheckBatch, FindsDuplicatesOfDisaggregatedRows) {
+  auto catalog = small_catalog();
+  ParsedBatch batch;
+  RowChecker check(catalog, *Date::parse("2024-01-01"), batch);
+  auto day = [](const char* d) { return *Period::parse(d); };
+  check.add("ITA", "cases", day("2020-03-02"), 1, 2, "AGE=15-24;SEX=F");
+  check.add("ITA", "cases", day("2020-03-02"), 2, 3, "AGE=15-24;SEX=M");
+  check.add("ITA", "cases", day("2020-03-02"), 3, 4);
+  check.add("ITA", "cases", day("2020-03-02"), 4, 5, "AGE=15-24;SEX=F");  // duplicate of line 2
+  check.add("FRA", "cases", day("2020-03-02"), 5, 6, "AGE=15-24;SEX=M");
+  check.add("ITA", "cases", day("2020-03-02"), 6, 7);  // duplicate of line 4
+  check_batch(batch, catalog, true);
+  ASSERT_EQ(batch.errors.size(), 2u);
+  EXPECT_EQ(batch.errors[0].line, 5);
+  EXPECT_NE(batch.errors[0].message.find("duplicate of line 2"), std::string::npos) << batch.errors[0].message;
+  EXPECT_EQ(batch.errors[1].line, 7);
+  EXPECT_NE(batch.errors[1].message.find("duplicate of line 4"), std::string::npos) << batch.errors[1].message;
+  EXPECT_EQ(batch.observations.size(), 4u);
+}
+
 }  // namespace
 }  // namespace shouwang::ingest

@@ -7,6 +7,7 @@
 
 #include "core/csv_reader.h"
 #include "core/json_text.h"
+#include "store/export_adx.h"
 
 namespace shouwang::store {
 
@@ -56,6 +57,7 @@ const std::vector<ExportFormat>& export_formats() {
   static const std::vector<ExportFormat> kFormats = {
       {"csv", "text/csv; charset=utf-8", series_to_csv},
       {"json", "application/json", series_to_json},
+      {"adx", "application/adx+xml", series_to_adx},
   };
   return kFormats;
 }
