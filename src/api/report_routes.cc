@@ -36,7 +36,9 @@ Result<ingest::Format> format_of(const Request& request) {
   std::string format = request.param("format");
   if (format.empty()) {
     std::string type = request.header("content-type");
-    format = type.find("json") != std::string::npos ? "json" : "csv";
+    format = type.find("application/fhir+json") != std::string::npos ? "fhir"
+             : type.find("json") != std::string::npos                ? "json"
+                                                                     : "csv";
   }
   return ingest::parse_format(format);
 }

@@ -10,15 +10,17 @@ std::string_view format_name(Format format) {
     case Format::kJhu: return "jhu";
     case Format::kWho: return "who";
     case Format::kDhis2: return "dhis2";
+    case Format::kFhir: return "fhir";
+    case Format::kSdmxCsv: return "sdmx-csv";
   }
   return "csv";
 }
 
 Result<Format> parse_format(std::string_view name) {
-  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2}) {
+  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kFhir, Format::kSdmxCsv}) {
     if (format_name(f) == name) return f;
   }
-  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who or dhis2)");
+  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2, fhir or sdmx-csv)");
 }
 
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context) {
@@ -28,6 +30,8 @@ ParsedBatch parse_file(Format format, std::string_view content, const ParseConte
     case Format::kJhu: return parse_jhu(content, context);
     case Format::kWho: return parse_who(content, context);
     case Format::kDhis2: return parse_dhis2(content, context);
+    case Format::kFhir: return parse_fhir(content, context);
+    case Format::kSdmxCsv: return parse_sdmx_csv(content, context);
   }
   return parse_csv(content, context);
 }

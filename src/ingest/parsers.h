@@ -15,8 +15,8 @@
 
 namespace shouwang::ingest {
 
-enum class Format { kCsv, kJson, kJhu, kWho, kDhis2 };
-std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2
+enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kFhir, kSdmxCsv };
+std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|fhir|sdmx-csv
 Result<Format> parse_format(std::string_view name);
 
 // DHIS2 identifiers -> our codes.
@@ -54,6 +54,11 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context);
 ParsedBatch parse_who(std::string_view content, const ParseContext& context);
 // DHIS2 dataValueSets JSON with context.dhis2_mapping; line = record number.
 ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context);
+
+// FHIR R4 Bundle of MeasureReport resources (docs/formats/fhir.md); line = entry number.
+ParsedBatch parse_fhir(std::string_view content, const ParseContext& context);
+// SDMX-CSV 2.0 of our dataflow SHOUWANG:EPI(1.0) (docs/formats/sdmx.md).
+ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context);
 
 // Dispatches on the format.
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context);

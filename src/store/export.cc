@@ -5,6 +5,8 @@
 #include <charconv>
 
 #include "core/json_text.h"
+#include "store/export_fhir.h"
+#include "store/export_sdmx.h"
 
 namespace shouwang::store {
 
@@ -46,6 +48,8 @@ const std::vector<ExportFormat>& export_formats() {
   static const std::vector<ExportFormat> kFormats = {
       {"csv", "text/csv; charset=utf-8", series_to_csv},
       {"json", "application/json", series_to_json},
+      {"fhir", "application/fhir+json", series_to_fhir},
+      {"sdmx-csv", "text/csv; charset=utf-8", series_to_sdmx_csv},
   };
   return kFormats;
 }
