@@ -21,15 +21,16 @@ class FhirTest : public testing::FormatTest {
   // A Bundle of the given entries' resources.
   static std::string bundle(const std::vector<std::string>& resources, std::string_view type = "collection") {
     std::string out = R"({"resourceType":"Bundle","type":")" + std::string(type) + R"(","entry":[)";
-    for (size_t i = 0; i < resources.size(); ++i) out += (i ? "," : "") + std::string(R"({"resource":)") + resources[i] + "}";
+    for (size_t i = 0; i < resources.size(); ++i)
+      out += (i ? "," : "") + std::string(R"({"resource":)") + resources[i] + "}";
     return out + "]}";
   }
   // A MeasureReport of ours with `group` as its group, overridable fields spliced in.
   static std::string report(std::string_view subject, std::string_view start, std::string_view end,
                             std::string_view group, std::string_view status = "complete",
                             std::string_view type = "summary", std::string_view indicator = "cases") {
-    return R"({"resourceType":"MeasureReport","status":")" + std::string(status) + R"(","type":")" +
-           std::string(type) + R"(","measure":"https://shouwang.example/fhir/Measure/)" + std::string(indicator) +
+    return R"({"resourceType":"MeasureReport","status":")" + std::string(status) + R"(","type":")" + std::string(type) +
+           R"(","measure":"https://shouwang.example/fhir/Measure/)" + std::string(indicator) +
            R"(","subject":{"reference":")" + std::string(subject) + R"("},"period":{"start":")" + std::string(start) +
            R"(","end":")" + std::string(end) + R"("},"group":[)" + std::string(group) + "]}";
   }
@@ -77,28 +78,40 @@ TEST_F(FhirTest, ReadsDaysWeeksMonthsStrataAndScores) {
 
 TEST_F(FhirTest, RefusesWhatItCannotMapNamingTheEntry) {
   auto batch = parse_fhir_text(bundle({
-      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(1)), "pending"),     // 1
+      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(1)), "pending"),                 // 1
       report("Location/ITA", "2020-03-02", "2020-03-02", group("cases", count(1)), "complete", "individual"),  // 2
-      report("Patient/17", "2020-03-03", "2020-03-03", group("cases", count(1))),                  // 3
-      report("Location/ITA", "2020-03-02", "2020-03-05", group("cases", count(1))),                // 4 four days
-      report("Location/ITA", "2020-03-24", "2020-03-30", group("cases", count(1))),                // 5 Tuesday..Monday
-      report("Location/ITA", "2020-03-01T00:00:00Z", "2020-03-01", group("cases", count(1))),      // 6 a dateTime
+      report("Patient/17", "2020-03-03", "2020-03-03", group("cases", count(1))),                              // 3
+      report("Location/ITA", "2020-03-02", "2020-03-05", group("cases", count(1))),            // 4 four days
+      report("Location/ITA", "2020-03-24", "2020-03-30", group("cases", count(1))),            // 5 Tuesday..Monday
+      report("Location/ITA", "2020-03-01T00:00:00Z", "2020-03-01", group("cases", count(1))),  // 6 a dateTime
       report("Location/ITA", "2020-03-06", "2020-03-06", group("sneezes", count(1)), "complete", "summary",
-             "sneezes"),                                                                            // 7
-      report("Location/ITA", "2020-03-07", "2020-03-07", group("cases", R"(,"population":[{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/measure-population","code":"initial-population"}]},"count":3.5}])")),  // 8
+             "sneezes"),  // 7
+      report(
+          "Location/ITA", "2020-03-07", "2020-03-07",
+          group(
+              "cases",
+              R"(,"population":[{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/measure-population","code":"initial-population"}]},"count":3.5}])")),  // 8
       report("Location/ITA", "2020-03-08", "2020-03-08", group("cases", count(1)), "complete", "summary",
-             "deaths"),                                                                             // 9 measure of another indicator
-      R"({"resourceType":"Observation","status":"final"})",                                         // 10
-      report("Location/ITA", "2031-01-01", "2031-01-01", group("cases", count(1))),                // 11 future
-      report("Location/ITA", "2020-03-09", "2020-03-09", group("cases", count(-3))),               // 12 negative
-      report("Location/ITA", "2020-03-10", "2020-03-10",
-             group("cases", count(5) + R"(,"stratifier":[{"stratum":[{"component":[{"code":{"text":"AGE"},"value":{"text":"0-4"}}]}]}])")),  // 13 stratum without value
-      report("Location/ITA", "2020-03-11", "2020-03-11", group("cases", "")),                      // 14 no value at all
-      report("Location/ITA", "2020-03-12", "2020-03-12", "", "complete"),                          // 15 no group
-      report("Location/ITA", "2020-03-13", "2020-03-13",
-             group("cases", count(5) + R"(,"stratifier":[{"stratum":[{"component":[{"code":{"text":"AGE"},"value":{"text":"0;4"}}],"measureScore":{"value":1}}]}])")),  // 16 bad option
-      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(9))),                // 17 fine
-      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(9))),                // 18 duplicate of 17
+             "deaths"),                                                               // 9 measure of another indicator
+      R"({"resourceType":"Observation","status":"final"})",                           // 10
+      report("Location/ITA", "2031-01-01", "2031-01-01", group("cases", count(1))),   // 11 future
+      report("Location/ITA", "2020-03-09", "2020-03-09", group("cases", count(-3))),  // 12 negative
+      report(
+          "Location/ITA", "2020-03-10", "2020-03-10",
+          group(
+              "cases",
+              count(5) +
+                  R"(,"stratifier":[{"stratum":[{"component":[{"code":{"text":"AGE"},"value":{"text":"0-4"}}]}]}])")),  // 13 stratum without value
+      report("Location/ITA", "2020-03-11", "2020-03-11", group("cases", "")),  // 14 no value at all
+      report("Location/ITA", "2020-03-12", "2020-03-12", "", "complete"),      // 15 no group
+      report(
+          "Location/ITA", "2020-03-13", "2020-03-13",
+          group(
+              "cases",
+              count(5) +
+                  R"(,"stratifier":[{"stratum":[{"component":[{"code":{"text":"AGE"},"value":{"text":"0;4"}}],"measureScore":{"value":1}}]}])")),  // 16 bad option
+      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(9))),  // 17 fine
+      report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(9))),  // 18 duplicate of 17
   }));
   EXPECT_TRUE(has_problem(batch.errors, 1, "status", "not complete")) << dump(batch.errors);
   EXPECT_TRUE(has_problem(batch.errors, 2, "type", "not summary"));
@@ -134,13 +147,15 @@ TEST_F(FhirTest, RefusesDocumentsThatAreNotACollectionOfReports) {
   EXPECT_TRUE(has_problem(parse_fhir_text(bundle({one}, "document")).errors, 0, "type", "'document'"));
   EXPECT_TRUE(has_problem(parse_fhir_text(bundle({one}, "history")).errors, 0, "type", "'history'"));
   EXPECT_TRUE(parse_fhir_text(bundle({one}, "transaction")).errors.empty());
-  EXPECT_TRUE(has_problem(parse_fhir_text(R"({"resourceType":"Parameters","entry":[{}]})").errors, 0, "resourceType", "Bundle"));
+  EXPECT_TRUE(has_problem(parse_fhir_text(R"({"resourceType":"Parameters","entry":[{}]})").errors, 0, "resourceType",
+                          "Bundle"));
   EXPECT_TRUE(has_problem(parse_fhir_text(one).errors, 0, "entry", "FHIR Bundle"));
   EXPECT_TRUE(has_problem(parse_fhir_text(R"({"resourceType":"Bundle","type":"collection","entry":[]})").errors, 0,
                           "entry", "empty"));
   EXPECT_TRUE(has_problem(parse_fhir_text("{\"resourceType\":").errors, 0, "", "not valid JSON"));
-  EXPECT_TRUE(has_problem(parse_fhir_text(R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"x"}]})").errors,
-                          1, "resource", "no resource"));
+  EXPECT_TRUE(
+      has_problem(parse_fhir_text(R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"x"}]})").errors,
+                  1, "resource", "no resource"));
 }
 
 TEST_F(FhirTest, WriterRoundTripsTotalsStrataWeeksAndMonths) {

@@ -60,9 +60,10 @@ class FormatTest : public ::testing::Test {
     return out;
   }
   static store::Series make_series(std::string location, std::string indicator, std::string disaggregation,
-                              std::vector<std::pair<std::string, double>> points) {
+                                   std::vector<std::pair<std::string, double>> points) {
     store::Series s{std::move(location), std::move(indicator), "test", std::move(disaggregation), {}};
-    for (const auto& [period, value] : points) s.points.push_back(store::SeriesPoint{*Period::parse(period), value, 1, {}});
+    for (const auto& [period, value] : points)
+      s.points.push_back(store::SeriesPoint{*Period::parse(period), value, 1, {}});
     return s;
   }
 

@@ -98,13 +98,16 @@ class ReportReader {
     const size_t errors_before = check_.batch().errors.size();
     auto status = string_field(report, "status");
     if (status == nullptr || *status != "complete") {
-      check_.error(line_, "status", status ? "status '" + std::string(*status) + "' is not complete (only final figures are imported)"
-                                           : std::string("\"status\" is missing"));
+      check_.error(line_, "status",
+                   status ? "status '" + std::string(*status) + "' is not complete (only final figures are imported)"
+                          : std::string("\"status\" is missing"));
     }
     auto type = string_field(report, "type");
     if (type == nullptr || *type != "summary") {
-      check_.error(line_, "type", type ? "type '" + std::string(*type) + "' is not summary (counts for a place, not for a patient or a list)"
-                                       : std::string("\"type\" is missing"));
+      check_.error(
+          line_, "type",
+          type ? "type '" + std::string(*type) + "' is not summary (counts for a place, not for a patient or a list)"
+               : std::string("\"type\" is missing"));
     }
     std::optional<std::string> location = read_subject(report);
     std::optional<Period> period = read_period(report);
@@ -117,26 +120,26 @@ class ReportReader {
     std::optional<std::string> indicator = concept_code(object_field(group, "code"), store::kFhirIndicatorSystem);
     std::optional<IndicatorKind> kind;
     if (!indicator) {
-      check_.error(line_, "group.code", "group.code has no coding of system " + std::string(store::kFhirIndicatorSystem));
+      check_.error(line_, "group.code",
+                   "group.code has no coding of system " + std::string(store::kFhirIndicatorSystem));
     } else {
       kind = check_.check_indicator(*indicator, line_, "group.code");
       check_measure(report, *indicator);
     }
     std::vector<std::pair<std::string, double>> values;  // disaggregation, value
     bool any_value = false;
-    bool found_total = false;
-    if (auto total = read_value(group, "group", kind, found_total)) values.emplace_back(std::string(), *total);
-    any_value = found_total;
+    if (auto total = read_value(group, "group", kind, any_value)) values.emplace_back(std::string(), *total);
     if (const auto* stratifiers = array_field(group, "stratifier")) {
       for (size_t s = 0; s < stratifiers->size(); ++s) {
         any_value |= read_stratifier((*stratifiers)[s], s, kind, values);
       }
     }
-    if (!any_value && check_.batch().errors.size() == errors_before) {
+    if (!any_value) {
       check_.error(line_, "group", "the group has no initial-population count, no measureScore and no stratum");
     }
     if (check_.batch().errors.size() != errors_before || !location || !period || !kind) return;
-    for (auto& [disaggregation, value] : values) check_.add(*location, *indicator, *period, value, line_, disaggregation);
+    for (auto& [disaggregation, value] : values)
+      check_.add(*location, *indicator, *period, value, line_, disaggregation);
   }
 
  private:
@@ -168,14 +171,16 @@ class ReportReader {
     auto start = Date::parse(*start_text);
     auto end = Date::parse(*end_text);
     if (!start || !end) {
-      check_.error(line_, "period", "period " + std::string(*start_text) + ".." + std::string(*end_text) +
-                                        " is not two dates YYYY-MM-DD");
+      check_.error(
+          line_, "period",
+          "period " + std::string(*start_text) + ".." + std::string(*end_text) + " is not two dates YYYY-MM-DD");
       return std::nullopt;
     }
     std::string span = std::string(*start_text) + ".." + std::string(*end_text);
     auto result = period_of_span(*start, *end);
     if (!result) {
-      check_.error(line_, "period", "period " + span + " is not a day, an ISO week (Monday..Sunday) or a calendar month");
+      check_.error(line_, "period",
+                   "period " + span + " is not a day, an ISO week (Monday..Sunday) or a calendar month");
       return std::nullopt;
     }
     if (!check_.check_not_future(*result, span, line_, "period")) return std::nullopt;
@@ -186,7 +191,8 @@ class ReportReader {
   void check_measure(const json::object& report, const std::string& indicator) {
     const auto* measure = string_field(report, "measure");
     if (measure == nullptr) {
-      check_.error(line_, "measure", "\"measure\" is missing (" + std::string(store::kFhirMeasureBase) + indicator + ")");
+      check_.error(line_, "measure",
+                   "\"measure\" is missing (" + std::string(store::kFhirMeasureBase) + indicator + ")");
       return;
     }
     std::string_view text = *measure;
@@ -210,8 +216,9 @@ class ReportReader {
         const std::string column = where + ".population.count";
         const auto* count = population->if_contains("count");
         if (count == nullptr || !(count->is_int64() || count->is_uint64())) {
-          check_.error(line_, column, count ? "the initial-population count is not an integer"
-                                            : "the initial-population has no count");
+          check_.error(
+              line_, column,
+              count ? "the initial-population count is not an integer" : "the initial-population has no count");
           return std::nullopt;
         }
         return check_.check_reported_value(*json_field_text(*population, "count"), line_, column, kind);
@@ -230,7 +237,7 @@ class ReportReader {
     return std::nullopt;
   }
 
-  // Adds each stratum's (disaggregation, value) to `values`; true when it had any stratum.
+  // Adds each stratum's (disaggregation, value) to `values`; true when there is any stratum.
   bool read_stratifier(const json::value& item, size_t index, std::optional<IndicatorKind> kind,
                        std::vector<std::pair<std::string, double>>& values) {
     const std::string where = "group.stratifier[" + std::to_string(index) + "]";
@@ -281,7 +288,7 @@ class ReportReader {
       if (!found) check_.error(line_, column, "the stratum has no initial-population count and no measureScore");
       if (value) values.emplace_back(std::move(*disaggregation), *value);
     }
-    return true;
+    return !strata->empty();
   }
 
   RowChecker& check_;
@@ -295,8 +302,8 @@ ParsedBatch parse_fhir(std::string_view content, const ParseContext& context) {
   RowChecker check(context.catalog, context.today, batch);
   check.set_allow_corrections(context.allow_corrections);
   boost::json::value document;
-  const auto* entries = json_records(content, "entry",
-                                     "the document must be a FHIR Bundle with an \"entry\" array", check, document);
+  const auto* entries =
+      json_records(content, "entry", "the document must be a FHIR Bundle with an \"entry\" array", check, document);
   if (entries == nullptr) return batch;
   const auto& root = document.get_object();
   const auto* resource_type = string_field(root, "resourceType");

@@ -11,8 +11,18 @@
 namespace shouwang::ingest {
 namespace {
 
-enum Column { kStructure, kStructureId, kAction, kRefArea, kIndicator, kDisaggregation, kTimePeriod, kObsValue, kColumns };
-constexpr std::array<std::string_view, kColumns> kNames = {"STRUCTURE", "STRUCTURE_ID", "ACTION", "REF_AREA",
+enum Column {
+  kStructure,
+  kStructureId,
+  kAction,
+  kRefArea,
+  kIndicator,
+  kDisaggregation,
+  kTimePeriod,
+  kObsValue,
+  kColumns
+};
+constexpr std::array<std::string_view, kColumns> kNames = {"STRUCTURE", "STRUCTURE_ID",   "ACTION",      "REF_AREA",
                                                            "INDICATOR", "DISAGGREGATION", "TIME_PERIOD", "OBS_VALUE"};
 // SDMX lets a file leave ACTION out (every row is then "information") and we let it leave out
 // DISAGGREGATION (every row is then a total); every other column is needed.
@@ -63,8 +73,9 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
     while (n < kColumns && fields[c] != kNames[n]) ++n;
     if (n == kColumns) {
       // An attribute we do not read (UNIT_MULT, OBS_STATUS, ...) may change what a value means.
-      check.error(reader.line(), fields[c], "column '" + std::string(fields[c]) + "' is not one of " +
-                                                std::string(store::kSdmxHeader) + " (other SDMX columns are refused)");
+      check.error(reader.line(), fields[c],
+                  "column '" + std::string(fields[c]) + "' is not one of " + std::string(store::kSdmxHeader) +
+                      " (other SDMX columns are refused)");
       return batch;
     }
     if (column_of[n] >= 0) {
@@ -74,14 +85,16 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
     column_of[n] = static_cast<int>(c);
   }
   if (column_of[kStructure] != 0) {
-    check.error(reader.line(), "STRUCTURE", "an SDMX-CSV header starts with STRUCTURE (found '" +
-                                                std::string(reader.raw_record().substr(0, 200)) + "')");
+    check.error(
+        reader.line(), "STRUCTURE",
+        "an SDMX-CSV header starts with STRUCTURE (found '" + std::string(reader.raw_record().substr(0, 200)) + "')");
     return batch;
   }
   for (int n = 0; n < kColumns; ++n) {
     if (column_of[n] < 0 && !optional_column(static_cast<Column>(n))) {
-      check.error(reader.line(), kNames[n], "header has no column " + std::string(kNames[n]) + " (expected " +
-                                                std::string(store::kSdmxHeader) + ")");
+      check.error(
+          reader.line(), kNames[n],
+          "header has no column " + std::string(kNames[n]) + " (expected " + std::string(store::kSdmxHeader) + ")");
       return batch;
     }
   }
@@ -100,19 +113,21 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
     if (!csv_record_usable(reader, fields, expected, check)) continue;
     bool row_ok = true;
     if (field(kStructure) != store::kSdmxStructure) {
-      check.error(line, "STRUCTURE", "STRUCTURE '" + std::string(field(kStructure)) + "' is not " +
-                                         std::string(store::kSdmxStructure));
+      check.error(line, "STRUCTURE",
+                  "STRUCTURE '" + std::string(field(kStructure)) + "' is not " + std::string(store::kSdmxStructure));
       row_ok = false;
     }
     if (field(kStructureId) != store::kSdmxStructureId) {
-      check.error(line, "STRUCTURE_ID", "STRUCTURE_ID '" + std::string(field(kStructureId)) + "' is not our dataflow " +
-                                            std::string(store::kSdmxStructureId));
+      check.error(line, "STRUCTURE_ID",
+                  "STRUCTURE_ID '" + std::string(field(kStructureId)) + "' is not our dataflow " +
+                      std::string(store::kSdmxStructureId));
       row_ok = false;
     }
     std::string_view action = column_of[kAction] < 0 ? std::string_view("I") : field(kAction);
     if (action == "D") {
-      check.error(line, "ACTION", "ACTION D (delete) is refused: nothing stored is ever deleted; "
-                                  "send the corrected value with ACTION R instead");
+      check.error(line, "ACTION",
+                  "ACTION D (delete) is refused: nothing stored is ever deleted; "
+                  "send the corrected value with ACTION R instead");
       row_ok = false;
     } else if (action != "I" && action != "A" && action != "R") {
       check.error(line, "ACTION", "ACTION '" + std::string(action) + "' is not I, A or R");
@@ -124,10 +139,11 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
     std::string_view period_text = field(kTimePeriod);
     auto period = parse_sdmx_period(period_text);
     if (!period) {
-      check.error(line, "TIME_PERIOD", period_text.empty() ? std::string("TIME_PERIOD is empty")
-                                                           : "TIME_PERIOD '" + std::string(period_text) +
-                                                                 "' is not a day (2020-03-01), a week (2020-W13) "
-                                                                 "or a month (2020-03 or 2020-M03)");
+      check.error(line, "TIME_PERIOD",
+                  period_text.empty() ? std::string("TIME_PERIOD is empty")
+                                      : "TIME_PERIOD '" + std::string(period_text) +
+                                            "' is not a day (2020-03-01), a week (2020-W13) "
+                                            "or a month (2020-03 or 2020-M03)");
     } else if (!check.check_not_future(*period, period_text, line, "TIME_PERIOD")) {
       period.reset();
     }

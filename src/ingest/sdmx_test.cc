@@ -36,15 +36,17 @@ TEST_F(SdmxTest, ReadsDaysWeeksMonthsAndDisaggregations) {
 }
 
 TEST_F(SdmxTest, ActionAndDisaggregationColumnsMayBeLeftOutAndColumnsComeInAnyOrder) {
-  auto batch = parse_sdmx("STRUCTURE,STRUCTURE_ID,OBS_VALUE,TIME_PERIOD,INDICATOR,REF_AREA\n"
-                          "dataflow,SHOUWANG:EPI(1.0),4,2020-03-01,cases,ITA\n");
+  auto batch = parse_sdmx(
+      "STRUCTURE,STRUCTURE_ID,OBS_VALUE,TIME_PERIOD,INDICATOR,REF_AREA\n"
+      "dataflow,SHOUWANG:EPI(1.0),4,2020-03-01,cases,ITA\n");
   EXPECT_TRUE(batch.errors.empty()) << dump(batch.errors);
   EXPECT_EQ(rows(batch), (std::vector<std::string>{"ITA|cases||2020-03-01|4"}));
 }
 
 TEST_F(SdmxTest, TheSeparatorIsTheCharacterAfterStructure) {
-  auto batch = parse_sdmx("\xEF\xBB\xBFSTRUCTURE;STRUCTURE_ID;ACTION;REF_AREA;INDICATOR;DISAGGREGATION;TIME_PERIOD;OBS_VALUE\n"
-                          "dataflow;SHOUWANG:EPI(1.0);I;ITA;cases;AGE=0-4;2020-03-01;2.5\n");
+  auto batch = parse_sdmx(
+      "\xEF\xBB\xBFSTRUCTURE;STRUCTURE_ID;ACTION;REF_AREA;INDICATOR;DISAGGREGATION;TIME_PERIOD;OBS_VALUE\n"
+      "dataflow;SHOUWANG:EPI(1.0);I;ITA;cases;AGE=0-4;2020-03-01;2.5\n");
   EXPECT_TRUE(batch.errors.empty()) << dump(batch.errors);
   EXPECT_EQ(rows(batch), (std::vector<std::string>{"ITA|cases|AGE=0-4|2020-03-01|2.5"}));
 }
@@ -85,16 +87,18 @@ TEST_F(SdmxTest, RefusesRowsItCannotMap) {
 }
 
 TEST_F(SdmxTest, RefusesHeadersItCannotRead) {
-  EXPECT_TRUE(has_problem(parse_sdmx("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MULT\n"
-                                     "dataflow,SHOUWANG:EPI(1.0),I,ITA,cases,2020-03-01,1,3\n")
-                              .errors,
-                          1, "UNIT_MULT", "other SDMX columns are refused"));
+  EXPECT_TRUE(
+      has_problem(parse_sdmx("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MULT\n"
+                             "dataflow,SHOUWANG:EPI(1.0),I,ITA,cases,2020-03-01,1,3\n")
+                      .errors,
+                  1, "UNIT_MULT", "other SDMX columns are refused"));
   EXPECT_TRUE(has_problem(parse_sdmx("STRUCTURE,STRUCTURE_ID,REF_AREA,INDICATOR,TIME_PERIOD\n").errors, 1, "OBS_VALUE",
                           "no column OBS_VALUE"));
   EXPECT_TRUE(has_problem(parse_sdmx("STRUCTURE_ID,STRUCTURE,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE\n").errors, 1,
                           "STRUCTURE", "starts with STRUCTURE"));
-  EXPECT_TRUE(has_problem(parse_sdmx("STRUCTURE,STRUCTURE_ID,REF_AREA,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE\n").errors,
-                          1, "REF_AREA", "twice"));
+  EXPECT_TRUE(
+      has_problem(parse_sdmx("STRUCTURE,STRUCTURE_ID,REF_AREA,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE\n").errors, 1,
+                  "REF_AREA", "twice"));
   EXPECT_TRUE(has_problem(parse_sdmx("location,indicator,date,value\nITA,cases,2020-03-01,1\n").errors, 1, "location",
                           "is not one of STRUCTURE"));
   EXPECT_TRUE(has_problem(parse_sdmx(kHeader).errors, 0, "", "no rows"));

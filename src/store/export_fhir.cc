@@ -33,8 +33,8 @@ json::object codeable(std::string_view system, std::string_view code) {
 // The value as a population count, or as a measureScore when it is not a FHIR integer.
 void put_value(json::object& target, double value) {
   if (fhir_value_is_count(value)) {
-    target["population"] = json::array{json::object{
-        {"code", codeable(kFhirPopulationSystem, kFhirInitialPopulation)}, {"count", static_cast<int64_t>(value)}}};
+    target["population"] = json::array{json::object{{"code", codeable(kFhirPopulationSystem, kFhirInitialPopulation)},
+                                                    {"count", static_cast<int64_t>(value)}}};
   } else {
     target["measureScore"] = json::object{{"value", value}};
   }
@@ -52,8 +52,8 @@ json::object measure_report(const ReportKey& key, const ReportValues& values) {
     json::array components, codes;
     for (const auto& [category, option] : disaggregation_pairs(disaggregation)) {
       categories += categories.empty() ? category : ";" + category;
-      components.push_back(json::object{{"code", codeable(kFhirCategorySystem, category)},
-                                        {"value", json::object{{"text", option}}}});
+      components.push_back(
+          json::object{{"code", codeable(kFhirCategorySystem, category)}, {"value", json::object{{"text", option}}}});
       codes.push_back(codeable(kFhirCategorySystem, category));
     }
     json::object stratum{{"component", std::move(components)}};
@@ -64,8 +64,8 @@ json::object measure_report(const ReportKey& key, const ReportValues& values) {
   if (!strata_by_categories.empty()) {
     json::array stratifiers;
     for (auto& [categories, strata] : strata_by_categories) {
-      stratifiers.push_back(json::object{{"code", std::move(codes_by_categories[categories])},
-                                         {"stratum", std::move(strata)}});
+      stratifiers.push_back(
+          json::object{{"code", std::move(codes_by_categories[categories])}, {"stratum", std::move(strata)}});
     }
     group["stratifier"] = std::move(stratifiers);
   }
