@@ -100,10 +100,17 @@ std::string series_to_fhir(const std::vector<Series>& series) {
       }
     }
   }
-  json::array entries;
-  for (const auto& [key, values] : reports) entries.push_back(json::object{{"resource", measure_report(key, values)}});
-  return json_text(json::object{{"resourceType", "Bundle"}, {"type", "collection"}, {"entry", std::move(entries)}}) +
-         "\n";
+  // Each entry is printed as soon as it is built: a Bundle of every report as one document would
+  // hold several times the text's size in memory.
+  std::string out = R"({"resourceType":"Bundle","type":"collection","entry":[)";
+  bool first = true;
+  for (const auto& [key, values] : reports) {
+    if (!first) out += ',';
+    first = false;
+    out += json_text(json::object{{"resource", measure_report(key, values)}});
+  }
+  out += "]}\n";
+  return out;
 }
 
 }  // namespace shouwang::store
