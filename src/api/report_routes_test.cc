@@ -130,6 +130,18 @@ TEST_F(ReportRoutesTest, AcceptsAFhirBundleOfMeasureReports) {
   EXPECT_EQ(points("CHN"), 2u);
 }
 
+// SDMX-CSV is CSV to the Content-Type; ?format= names it.
+TEST_F(ReportRoutesTest, AcceptsSdmxCsvWhenTheFormatIsNamed) {
+  std::string body =
+      "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,DISAGGREGATION,TIME_PERIOD,OBS_VALUE\n"
+      "dataflow,SHOUWANG:EPI(1.0),I,CHN,cases,,2020-03-01,10\n";
+  EXPECT_EQ(post(body, reporter_).status, 400) << "not the long CSV";
+  auto r = http_request(server_->port(), "POST", "/api/v1/reports?format=sdmx-csv", body,
+                        {{"Content-Type", "text/csv"}, {"Authorization", "Bearer " + reporter_}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(points("CHN"), 1u);
+}
+
 // Readers polling during a large report see either none of it or all of it.
 TEST_F(ReportRoutesTest, ReadersNeverSeeAHalfAppliedReport) {
   std::string body = "location,indicator,date,value\n";
