@@ -234,7 +234,10 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   auto& obs = batch.observations;
   if (obs.empty()) return;
   // Intern codes to small integers so the sort compares integers, not strings.
-  std::unordered_map<std::string_view, uint32_t> location_ids, indicator_ids;
+  // A (location, disaggregation) key is a string built per row, so the map owns it; indicator codes
+  // are viewed where they live, in the observations.
+  std::unordered_map<std::string, uint32_t> location_ids;
+  std::unordered_map<std::string_view, uint32_t> indicator_ids;
   std::vector<bool> indicator_is_cumulative;
   struct Key {
     uint64_t series;  // (location, disaggregation) id << 32 | indicator id

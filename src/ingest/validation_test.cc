@@ -81,5 +81,24 @@ TEST(CheckBatch, RejectsDuplicatesAndWarnsOnCumulativeDecrease) {
   for (const auto& o : batch.observations) EXPECT_NE(o.line, 4);
 }
 
+// The key of a disaggregated row is built for the row; the batch check once kept only a view of it,
+// read after it was freed (found by the sdmx_csv fuzz target, under AddressSanitizer).
+TEST(CheckBatch, KeysDisaggregatedRowsByLocationAndDisaggregation) {
+  auto catalog = small_catalog();
+  ParsedBatch batch;
+  RowChecker check(catalog, *Date::parse("2024-01-01"), batch);
+  auto month = *Period::parse("2020-03");
+  check.add("ITA", "cases", month, 10, 2, "AGE=0-4;SEX=F");
+  check.add("ITA", "cases", month, 11, 3, "AGE=5-14;SEX=F");
+  check.add("ITA", "cases", month, 12, 4, "AGE=0-4;SEX=F");  // duplicate of line 2
+  check.add("ITA", "cases", month, 13, 5);                    // the total
+  check.add("FRA", "cases", month, 14, 6, "AGE=0-4;SEX=F");
+  check_batch(batch, catalog, true);
+  ASSERT_EQ(batch.errors.size(), 1u);
+  EXPECT_EQ(batch.errors[0].line, 4);
+  EXPECT_NE(batch.errors[0].message.find("duplicate of line 2"), std::string::npos) << batch.errors[0].message;
+  EXPECT_EQ(batch.observations.size(), 4u);
+}
+
 }  // namespace
 }  // namespace shouwang::ingest
