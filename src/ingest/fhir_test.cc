@@ -76,6 +76,19 @@ TEST_F(FhirTest, ReadsDaysWeeksMonthsStrataAndScores) {
   }
 }
 
+TEST_F(FhirTest, TheDocumentedExampleHoldsTheRowsTheDocumentationLists) {
+  std::string example = docs_example("formats/fhir.md", "json");
+  ASSERT_FALSE(example.empty());
+  auto batch = parse_fhir_text(example);
+  EXPECT_TRUE(batch.errors.empty()) << dump(batch.errors);
+  EXPECT_EQ(rows(batch), (std::vector<std::string>{
+                             "ITA|cases||2020-03-01|573",
+                             "KEN|cases|AGE=0-4;SEX=F|2020-02|10",
+                             "KEN|cases|AGE=5-14;SEX=M|2020-02|20.5",
+                             "KEN|cases||2020-02|100",
+                         }));
+}
+
 TEST_F(FhirTest, RefusesWhatItCannotMapNamingTheEntry) {
   auto batch = parse_fhir_text(bundle({
       report("Location/ITA", "2020-03-01", "2020-03-01", group("cases", count(1)), "pending"),                 // 1

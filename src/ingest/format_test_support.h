@@ -4,6 +4,8 @@
 #pragma once
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +67,19 @@ class FormatTest : public ::testing::Test {
     for (const auto& [period, value] : points)
       s.points.push_back(store::SeriesPoint{*Period::parse(period), value, 1, {}});
     return s;
+  }
+
+  // The first ```<language> block of a page under docs/, so that its example is parsed as printed.
+  static std::string docs_example(const std::string& page, const std::string& language) {
+    std::ifstream in(std::string(SHOUWANG_SOURCE_DIR) + "/docs/" + page);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string all = text.str();
+    const std::string fence = "```" + language + "\n";
+    size_t start = all.find(fence);
+    if (start == std::string::npos) return {};
+    start += fence.size();
+    return all.substr(start, all.find("```", start) - start);
   }
 
   MemoryCatalog catalog_;

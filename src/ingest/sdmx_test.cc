@@ -35,6 +35,20 @@ TEST_F(SdmxTest, ReadsDaysWeeksMonthsAndDisaggregations) {
   EXPECT_EQ(batch.observations[3].line, 5);
 }
 
+TEST_F(SdmxTest, TheDocumentedExampleIsRead) {
+  std::string example = docs_example("formats/sdmx.md", "");
+  ASSERT_TRUE(example.starts_with("STRUCTURE,")) << example;
+  auto batch = parse_sdmx(example);
+  EXPECT_TRUE(batch.errors.empty()) << dump(batch.errors);
+  EXPECT_EQ(rows(batch), (std::vector<std::string>{
+                             "CHN|deaths||2020-W13|12",
+                             "ITA|cases||2020-03-01|573",
+                             "KEN|cases|AGE=0-4;SEX=F|2020-03|10",
+                             "KEN|cases|OCCUPATION=health worker, nurse|2020-03|2.5",
+                             "KEN|cases||2020-03|100",
+                         }));
+}
+
 TEST_F(SdmxTest, ActionAndDisaggregationColumnsMayBeLeftOutAndColumnsComeInAnyOrder) {
   auto batch = parse_sdmx(
       "STRUCTURE,STRUCTURE_ID,OBS_VALUE,TIME_PERIOD,INDICATOR,REF_AREA\n"
