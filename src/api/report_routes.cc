@@ -37,7 +37,9 @@ Result<ingest::Format> format_of(const Request& request) {
   if (format.empty()) {
     std::string type = request.header("content-type");
     if (type.starts_with("application/adx+xml")) return ingest::Format::kAdx;
-    format = type.find("json") != std::string::npos ? "json" : "csv";
+    format = type.find("application/fhir+json") != std::string::npos ? "fhir"
+             : type.find("json") != std::string::npos                ? "json"
+                                                                     : "csv";
   }
   return ingest::parse_format(format);
 }

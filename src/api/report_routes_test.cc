@@ -116,6 +116,53 @@ TEST_F(ReportRoutesTest, ABadRowRejectsTheWholeReportWithDetails) {
   EXPECT_EQ(accepted_series_, 0);
 }
 
+// application/fhir+json is read as a FHIR Bundle of MeasureReports, not as our JSON.
+TEST_F(ReportRoutesTest, AcceptsAFhirBundleOfMeasureReports) {
+  auto report = [](const std::string& location, const std::string& day, int count) {
+    return R"({"resource":{"resourceType":"MeasureReport","status":"complete","type":"summary",
+      "measure":"https://shouwang.example/fhir/Measure/cases","subject":{"reference":"Location/)" + location +
+           R"("},"period":{"start":")" + day + R"(","end":")" + day + R"("},
+      "group":[{"code":{"coding":[{"system":"https://shouwang.example/fhir/CodeSystem/indicator","code":"cases"}]},
+        "population":[{"code":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/measure-population",
+          "code":"initial-population"}]},"count":)" + std::to_string(count) + "}]}]}}";
+  };
+  auto bundle = [&](const std::string& entries) {
+    return R"({"resourceType":"Bundle","type":"collection","entry":[)" + entries + "]}";
+  };
+  auto r = post(bundle(report("CHN", "2020-03-01", 10) + "," + report("CHN", "2020-03-02", 12)), reporter_,
+                "application/fhir+json; fhirVersion=4.0");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).as_object()["new_revisions"].to_number<int64_t>(), 2);
+  EXPECT_EQ(points("CHN"), 2u);
+  auto series = http_request(server_->port(), "GET", "/api/v1/series?location=CHN&indicator=cases");
+  EXPECT_EQ(json::parse(series.body).as_object()["points"].as_array()[1].as_object()["value"].to_number<double>(), 12);
+
+  // A bad entry refuses the whole Bundle and is named by its number.
+  auto bad = post(bundle(report("CHN", "2020-03-03", 1) + "," + report("CHN", "2020-03-04", -1)), reporter_,
+                  "application/fhir+json");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  auto details = json::parse(bad.body).as_object()["error"].as_object()["details"].as_array();
+  ASSERT_EQ(details.size(), 1u);
+  EXPECT_NE(std::string(details[0].as_string()).find("line 2"), std::string::npos) << details[0];
+  // Another territory's report is refused like any other.
+  EXPECT_EQ(post(bundle(report("JPN", "2020-03-01", 1)), reporter_, "application/fhir+json").status, 403);
+  // The same Bundle sent as plain JSON is not our JSON format.
+  EXPECT_EQ(post(bundle(report("CHN", "2020-03-05", 1)), reporter_, "application/json").status, 400);
+  EXPECT_EQ(points("CHN"), 2u);
+}
+
+// SDMX-CSV is CSV to the Content-Type; ?format= names it.
+TEST_F(ReportRoutesTest, AcceptsSdmxCsvWhenTheFormatIsNamed) {
+  std::string body =
+      "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,DISAGGREGATION,TIME_PERIOD,OBS_VALUE\n"
+      "dataflow,SHOUWANG:EPI(1.0),I,CHN,cases,,2020-03-01,10\n";
+  EXPECT_EQ(post(body, reporter_).status, 400) << "not the long CSV";
+  auto r = http_request(server_->port(), "POST", "/api/v1/reports?format=sdmx-csv", body,
+                        {{"Content-Type", "text/csv"}, {"Authorization", "Bearer " + reporter_}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(points("CHN"), 1u);
+}
+
 // Readers polling during a large report see either none of it or all of it.
 TEST_F(ReportRoutesTest, ReadersNeverSeeAHalfAppliedReport) {
   std::string body = "location,indicator,date,value\n";

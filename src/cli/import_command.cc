@@ -85,12 +85,12 @@ void register_import_command(CLI::App& app) {
       "nothing and every bad row is reported (line, column, reason); --partial stores the valid rows.\n"
       "Formats: csv (header location,indicator,date,value), json ({\"observations\":[...]}),\n"
       "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets),\n"
-      "adx (IHE ADX XML).\n"
+      "adx (IHE ADX XML), fhir (Bundle of MeasureReport), sdmx-csv (SDMX-CSV 2.0 of SHOUWANG:EPI(1.0)).\n"
       "Exit code 1 when rows were rejected.");
   cmd->add_option("--db", args->db, kDbHelp)->required();
-  cmd->add_option("--format", args->format, "csv, json, jhu, who, dhis2 or adx")
+  cmd->add_option("--format", args->format, "csv, json, jhu, who, dhis2, adx, fhir or sdmx-csv")
       ->required()
-      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2", "adx"}));
+      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2", "adx", "fhir", "sdmx-csv"}));
   cmd->add_option("FILE", args->file, "The file to import")->required();
   cmd->add_option("--source", args->source,
                   "Source name stored with every value (default: the format name); sources never overwrite "

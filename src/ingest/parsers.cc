@@ -11,15 +11,17 @@ std::string_view format_name(Format format) {
     case Format::kWho: return "who";
     case Format::kDhis2: return "dhis2";
     case Format::kAdx: return "adx";
+    case Format::kFhir: return "fhir";
+    case Format::kSdmxCsv: return "sdmx-csv";
   }
   return "csv";
 }
 
 Result<Format> parse_format(std::string_view name) {
-  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kAdx}) {
+  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kAdx, Format::kFhir, Format::kSdmxCsv}) {
     if (format_name(f) == name) return f;
   }
-  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2 or adx)");
+  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2, adx, fhir or sdmx-csv)");
 }
 
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context) {
@@ -30,6 +32,8 @@ ParsedBatch parse_file(Format format, std::string_view content, const ParseConte
     case Format::kWho: return parse_who(content, context);
     case Format::kDhis2: return parse_dhis2(content, context);
     case Format::kAdx: return parse_adx(content, context);
+    case Format::kFhir: return parse_fhir(content, context);
+    case Format::kSdmxCsv: return parse_sdmx_csv(content, context);
   }
   return parse_csv(content, context);
 }

@@ -15,8 +15,8 @@
 
 namespace shouwang::ingest {
 
-enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kAdx };
-std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|adx
+enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kAdx, kFhir, kSdmxCsv };
+std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|adx|fhir|sdmx-csv
 Result<Format> parse_format(std::string_view name);
 
 // DHIS2 identifiers -> our codes.
@@ -60,6 +60,11 @@ ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context);
 // over kMaxAdxBytes are refused whole (docs/formats/adx.md).
 inline constexpr size_t kMaxAdxBytes = size_t{1} << 30;
 ParsedBatch parse_adx(std::string_view content, const ParseContext& context);
+
+// FHIR R4 Bundle of MeasureReport resources (docs/formats/fhir.md); line = entry number.
+ParsedBatch parse_fhir(std::string_view content, const ParseContext& context);
+// SDMX-CSV 2.0 of our dataflow SHOUWANG:EPI(1.0) (docs/formats/sdmx.md).
+ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context);
 
 // Dispatches on the format.
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context);

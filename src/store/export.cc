@@ -8,6 +8,8 @@
 #include "core/csv_reader.h"
 #include "core/json_text.h"
 #include "store/export_adx.h"
+#include "store/export_fhir.h"
+#include "store/export_sdmx.h"
 
 namespace shouwang::store {
 
@@ -58,6 +60,8 @@ const std::vector<ExportFormat>& export_formats() {
       {"csv", "text/csv; charset=utf-8", series_to_csv},
       {"json", "application/json", series_to_json},
       {"adx", "application/adx+xml", series_to_adx},
+      {"fhir", "application/fhir+json", series_to_fhir},
+      {"sdmx-csv", "text/csv; charset=utf-8", series_to_sdmx_csv},
   };
   return kFormats;
 }

@@ -126,7 +126,7 @@ TEST(CliBackends, MonthlyAndDisaggregatedFiguresRoundTrip) {
     FreshDatabase first_db, second_db;
     const std::string first = first_db.create(backend), second = second_db.create(backend);
     ASSERT_FALSE(first.empty() || second.empty());
-    ok("import --db " + first + " " + dir.file("report.csv"));
+    ok("import --db " + first + " --format csv " + dir.file("report.csv"));
     const std::string exported = ok("export --db " + first);
     EXPECT_EQ(exported,
               "location,indicator,date,value,disaggregation\n"
@@ -140,7 +140,7 @@ TEST(CliBackends, MonthlyAndDisaggregatedFiguresRoundTrip) {
       std::ofstream out(dir.file("exported.csv"));
       out << exported;
     }
-    ok("import --db " + second + " " + dir.file("exported.csv"));
+    ok("import --db " + second + " --format csv " + dir.file("exported.csv"));
     EXPECT_EQ(ok("export --db " + second), exported);
     EXPECT_EQ(ok("export --db " + first + " --disaggregation total"),
               "location,indicator,date,value\nKEN,cases,2020-W14,33\nKEN,cases,2020-03,120\n");

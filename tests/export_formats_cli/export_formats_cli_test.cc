@@ -1,0 +1,82 @@
+// `shouwang export --format F | shouwang import --format F` into an empty database gives back the
+// same figures, for each format that is both written and read: the long CSV export of the first
+// database and of the second are byte for byte the same.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "http/test_client.h"
+
+namespace shouwang {
+namespace {
+
+// Runs `shouwang ARGS`, giving its exit code and standard output (standard error apart, so an
+// export's output is the file alone).
+std::pair<int, std::string> shouwang(const std::string& arguments) {
+  std::string out;
+  FILE* pipe = popen((std::string(SHOUWANG_BIN) + " " + arguments + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, out};
+  char buffer[65536];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string ok(const std::string& arguments) {
+  auto [code, out] = shouwang(arguments);
+  EXPECT_EQ(code, 0) << arguments << "\n" << out;
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+class ExportFormatsCli : public ::testing::TestWithParam<std::string> {
+ protected:
+  http::testing::TempDir dir_{"export-formats-" + GetParam()};
+};
+
+TEST_P(ExportFormatsCli, ExportThenImportIntoAnEmptyDatabaseGivesTheSameFigures) {
+  const std::string& format = GetParam();
+  const std::string original = dir_.file("original.db"), copy = dir_.file("copy.db");
+  // Totals of days and of ISO weeks, whole and fractional values (FHIR: count and measureScore),
+  // and a cumulative series.
+  write_file(dir_.file("figures.csv"),
+             "location,indicator,date,value\n"
+             "ITA,cases,2020-03-01,573\n"
+             "ITA,cases,2020-03-02,0\n"
+             "ITA,cases,2020-03-03,12.5\n"
+             "ITA,cases_cumulative,2020-03-01,1000\n"
+             "ITA,cases_cumulative,2020-03-02,3000000000\n"
+             "CHN,deaths,2020-W12,40\n"
+             "CHN,deaths,2020-W13,12\n"
+             "KEN,tests,2020-03-01,0.25\n");
+  ok("import --db " + original + " --format csv " + dir_.file("figures.csv"));
+  std::string exported = ok("export --db " + original + " --format " + format);
+  ASSERT_FALSE(exported.empty());
+  write_file(dir_.file("exported"), exported);
+  ok("import --db " + copy + " --format " + format + " " + dir_.file("exported"));
+
+  std::string before = ok("export --db " + original);
+  std::string after = ok("export --db " + copy);
+  EXPECT_NE(before.find("ITA,cases,2020-03-03,12.5"), std::string::npos) << before;
+  EXPECT_NE(before.find("CHN,deaths,2020-W13,12"), std::string::npos) << before;
+  EXPECT_EQ(after, before) << format << " export:\n" << exported;
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, ExportFormatsCli, ::testing::Values("fhir", "sdmx-csv"),
+                         [](const auto& info) { return info.param == "fhir" ? "Fhir" : "SdmxCsv"; });
+
+TEST(ExportFormatsCliHelp, ExportListsTheFormats) {
+  std::string help = ok("export --help");
+  EXPECT_NE(help.find("fhir"), std::string::npos) << help;
+  EXPECT_NE(help.find("sdmx-csv"), std::string::npos) << help;
+}
+
+}  // namespace
+}  // namespace shouwang
