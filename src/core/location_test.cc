@@ -13,6 +13,12 @@ TEST(LocationCode, ClassifiesEveryLevel) {
   EXPECT_EQ(*level_of_location_code("ITA"), LocationLevel::kCountry);
   EXPECT_EQ(*level_of_location_code("USA-NY"), LocationLevel::kSubnational);
   EXPECT_EQ(*level_of_location_code("CHN-HB"), LocationLevel::kSubnational);
+  // ISO 3166-2 parts have up to three letters or digits (FRA-ARA, KEN-30, GBR-ABD); reporters' own
+  // codes up to six.
+  EXPECT_EQ(*level_of_location_code("FRA-ARA"), LocationLevel::kSubnational);
+  EXPECT_EQ(*level_of_location_code("KEN-30"), LocationLevel::kSubnational);
+  EXPECT_EQ(*level_of_location_code("ITA-ABCDEF"), LocationLevel::kSubnational);
+  EXPECT_FALSE(level_of_location_code("ITA-ABCDEFG").is_ok());
   for (const char* bad : {"ita", "IT", "ITAL", "USA-", "usa-ny", "", "USA_NY"}) {
     EXPECT_FALSE(level_of_location_code(bad).is_ok()) << bad;
   }
