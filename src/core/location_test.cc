@@ -32,5 +32,17 @@ TEST(Indicator, BuiltinsAndCounterparts) {
   EXPECT_FALSE(validate_indicator_code("ICU beds").is_ok());
 }
 
+TEST(Indicator, DiseaseCodes) {
+  for (const auto& builtin : builtin_indicators()) EXPECT_EQ(builtin.disease, "covid19") << builtin.code;
+  for (const char* good : {"cholera", "covid19", "avian_influenza_h5n1", "a"}) {
+    EXPECT_TRUE(validate_disease_code(good).is_ok()) << good;
+  }
+  for (const char* bad : {"", "Cholera", "covid-19", "yellow fever", "m\xc3\xa9ningite"}) {
+    EXPECT_FALSE(validate_disease_code(bad).is_ok()) << bad;
+  }
+  EXPECT_TRUE(validate_disease_code(std::string(64, 'x')).is_ok());
+  EXPECT_FALSE(validate_disease_code(std::string(65, 'x')).is_ok());
+}
+
 }  // namespace
 }  // namespace shouwang
