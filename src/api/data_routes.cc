@@ -101,7 +101,8 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
       out.push_back(json::object{{"code", ind.code},
                                  {"unit", ind.unit},
                                  {"kind", std::string(indicator_kind_name(ind.kind))},
-                                 {"description", ind.description}});
+                                 {"description", ind.description},
+                                 {"disease", ind.disease.empty() ? json::value(nullptr) : json::value(ind.disease)}});
     }
     return Response::json(json::object{{"indicators", std::move(out)}});
   });

@@ -192,6 +192,26 @@ TEST_P(DataRoutesTest, LocationsIndicatorsHealthAndRevisions) {
   EXPECT_EQ(revisions["corrections"].as_array()[0].as_object()["value"].to_number<double>(), 340);
 }
 
+// Each indicator says which disease it counts, as stored: the built-ins COVID-19, a custom one its
+// own, and null when none was given.
+TEST_P(DataRoutesTest, IndicatorsShowTheirDisease) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    ASSERT_TRUE((*store)->upsert_indicator({"cholera_cases", "count", IndicatorKind::kIncident, "", "cholera"}).is_ok());
+    ASSERT_TRUE((*store)->upsert_indicator({"icu_beds", "beds", IndicatorKind::kIncident, "", ""}).is_ok());
+  }
+  auto body = json::parse(http_request(port(), "GET", "/api/v1/indicators").body).as_object();
+  std::map<std::string, json::value> disease;
+  for (const auto& i : body["indicators"].as_array()) {
+    disease[std::string(i.as_object().at("code").as_string())] = i.as_object().at("disease");
+  }
+  EXPECT_EQ(disease["cases"], "covid19");
+  EXPECT_EQ(disease["deaths_cumulative"], "covid19");
+  EXPECT_EQ(disease["cholera_cases"], "cholera");
+  EXPECT_TRUE(disease["icu_beds"].is_null());
+}
+
 // Another writer: its own connection, as another server on the same database or `shouwang import`
 // in another process would be. The server's cache has no part in its commits.
 void write_elsewhere(const std::string& path, const std::vector<store::ObservationWrite>& rows,

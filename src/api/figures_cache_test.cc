@@ -136,6 +136,31 @@ TEST_P(FiguresCacheTest, ACommitResumsOnlyTheDaysItChangedInTheSumsThatIncludeIt
   EXPECT_EQ(cache_->whole_sums(), sums + 2);
 }
 
+// ISO 3166-2 nests subdivisions (Spanish provinces under their autonomous community): a country
+// sums only its direct subdivisions, so a province reported beside its community is not counted
+// twice; a community reported only by its provinces is their sum. Cache and store agree.
+TEST_P(FiguresCacheTest, NestedSubdivisionsCountOnceInTheirCountry) {
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<Location> spain = {
+        {"ESP", "Spain", "", "EURO", 48'000'000, LocationLevel::kCountry},
+        {"ESP-AN", "Andalucía", "", "ESP", std::nullopt, LocationLevel::kSubnational},
+        {"ESP-AL", "Almería", "", "ESP-AN", std::nullopt, LocationLevel::kSubnational},
+        {"ESP-CT", "Catalunya", "", "ESP", std::nullopt, LocationLevel::kSubnational},
+        {"ESP-B", "Barcelona", "", "ESP-CT", std::nullopt, LocationLevel::kSubnational},
+        {"ESP-GI", "Girona", "", "ESP-CT", std::nullopt, LocationLevel::kSubnational},
+    };
+    ASSERT_TRUE((*store)->upsert_locations(spain).is_ok());
+  }
+  const Period day = *Period::parse("2020-03-01");
+  write({{"ESP-AN", "cases", day, 10}, {"ESP-AL", "cases", day, 4}, {"ESP-B", "cases", day, 1},
+         {"ESP-GI", "cases", day, 2}});
+  EXPECT_EQ(body("ESP-CT"), "location,indicator,date,value\nESP-CT,cases,2020-03-01,3\n");
+  EXPECT_EQ(body("ESP"), "location,indicator,date,value\nESP,cases,2020-03-01,10\n");
+  for (const char* location : {"ESP", "ESP-AN", "ESP-CT"}) EXPECT_EQ(body(location), store_answer(location)) << location;
+}
+
 TEST_P(FiguresCacheTest, NamesOutsideTheCatalogueAreAnsweredButNotKept) {
   body("ITA");
   for (int i = 0; i < 50; ++i) {

@@ -152,7 +152,7 @@ void register_data_commands(CLI::App& app) {
 
   auto* indicators = app.add_subcommand("indicators", "List indicators, or add a custom one");
   struct IndicatorOptions {
-    std::string db, add, unit = "persons", kind = "incident", description;
+    std::string db, add, unit = "persons", kind = "incident", description, disease;
   };
   auto ind = std::make_shared<IndicatorOptions>();
   indicators->add_option("--db", ind->db, kDbHelp)->required();
@@ -160,20 +160,28 @@ void register_data_commands(CLI::App& app) {
   indicators->add_option("--unit", ind->unit, "Unit of the added indicator");
   indicators->add_option("--kind", ind->kind, "incident (new per period) or cumulative");
   indicators->add_option("--description", ind->description, "Description of the added indicator");
+  indicators->add_option("--disease", ind->disease,
+                         "Disease the added indicator counts (lower-case code: cholera, measles, covid19)");
   indicators->callback([ind] {
     auto db = open_database(ind->db);
     if (!db) fail(db.status());
     if (!ind->add.empty()) {
       auto kind = parse_indicator_kind(ind->kind);
       if (!kind) fail(kind.status());
-      Status s = (*db)->upsert_indicator(Indicator{ind->add, ind->unit, *kind, ind->description, ""});
+      if (!ind->disease.empty()) {
+        if (Status s = validate_disease_code(ind->disease); !s.is_ok()) fail(s);
+      }
+      Status s = (*db)->upsert_indicator(Indicator{ind->add, ind->unit, *kind, ind->description, ind->disease});
       if (!s.is_ok()) fail(s);
+    } else if (!ind->disease.empty()) {
+      fail(invalid_argument("--disease describes an indicator added with --add"));
     }
     auto all = (*db)->list_indicators();
     if (!all) fail(all.status());
-    std::cout << "code,kind,unit,description\n";
+    std::cout << "code,kind,unit,disease,description\n";
     for (const auto& i : *all) {
-      std::cout << i.code << ',' << indicator_kind_name(i.kind) << ',' << i.unit << ",\"" << i.description << "\"\n";
+      std::cout << i.code << ',' << indicator_kind_name(i.kind) << ',' << i.unit << ',' << i.disease << ",\""
+                << i.description << "\"\n";
     }
   });
 

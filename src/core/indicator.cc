@@ -46,4 +46,16 @@ Status validate_indicator_code(std::string_view code) {
   return Status::ok();
 }
 
+Status validate_disease_code(std::string_view code) {
+  bool ok = !code.empty() && code.size() <= 64;
+  for (char c : code) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  }
+  if (!ok) {
+    return invalid_argument("disease code '" + std::string(code) +
+                            "' must be 1-64 lower-case letters, digits and '_' (e.g. cholera, covid19)");
+  }
+  return Status::ok();
+}
+
 }  // namespace shouwang

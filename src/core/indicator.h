@@ -36,4 +36,8 @@ std::optional<std::string> incident_counterpart(std::string_view cumulative_code
 // Indicator codes are lower-case ASCII letters, digits and '_', starting with a letter, <= 64 long.
 Status validate_indicator_code(std::string_view code);
 
+// Disease codes ("covid19", "cholera", "measles") are 1-64 lower-case ASCII letters, digits and
+// '_'. An indicator without a disease has the empty string, which is not a code.
+Status validate_disease_code(std::string_view code);
+
 }  // namespace shouwang

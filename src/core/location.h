@@ -1,5 +1,6 @@
 // Where figures come from: WORLD -> six WHO regions -> countries (ISO 3166-1 alpha-3) ->
-// subnational units ("ISO3-CODE", e.g. USA-NY). Series aggregate up this hierarchy.
+// subnational units ("ISO3-CODE", e.g. USA-NY), which may nest as ISO 3166-2 does (FRA-01 under
+// FRA-ARA). Series aggregate up this hierarchy.
 #pragma once
 
 #include <cstdint>

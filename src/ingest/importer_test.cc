@@ -88,8 +88,24 @@ TEST_F(ImporterTest, JhuAddsProvincesAsLocations) {
   EXPECT_TRUE(report->written);
   ASSERT_TRUE(store_.locations.contains("CHN-HB"));
   EXPECT_EQ(store_.locations["CHN-HB"].parent, "CHN");
+  EXPECT_EQ(store_.locations["CHN-HB"].name_zh, "湖北省");  // the reference entry, not a bare JHU one
   EXPECT_EQ(store_.value("CHN-HB", "deaths_cumulative", "jhu", "2020-01-23"), 17);
   EXPECT_EQ(store_.value("CHN", "deaths", "jhu", "2020-01-23"), 0);
+}
+
+TEST_F(ImporterTest, AcceptsIsoSubdivisionsJhuNeverListed) {
+  // Nairobi City County (KE-30) and Ain (FR-01, under its region) are ISO 3166-2 subdivisions only.
+  auto report = run("location,indicator,date,value\nKEN-30,cases,2020-03-01,5\nFRA-01,cases,2020-03-01,2\n",
+                    Format::kCsv);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->written);
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_TRUE(report->warnings.empty());  // no "new subdivision": they are reference locations
+  EXPECT_EQ(store_.value("KEN-30", "cases", "csv", "2020-03-01"), 5);
+  EXPECT_EQ(store_.locations["KEN-30"].name_en, "Nairobi City");
+  EXPECT_EQ(store_.locations["KEN-30"].parent, "KEN");
+  EXPECT_EQ(store_.locations["FRA-01"].parent, "FRA-ARA");
+  EXPECT_TRUE(store_.locations.contains("FRA-ARA"));
 }
 
 TEST_F(ImporterTest, ReportsProgressAndReadsFiles) {

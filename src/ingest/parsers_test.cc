@@ -196,7 +196,8 @@ constexpr std::string_view kJhuSample =
     "Hong Kong,China,22.3,114.2,0,2,2\r\n"              // 6 its own country, HKG
     ",Diamond Princess,0,0,61,61,61\r\n"                // 7 not a place
     ",\"Korea, South\",35.9,127.7,1,1,2\r\n"            // 8 quoted name
-    ",Atlantis,0,0,1,1,1\r\n";                          // 9 unknown
+    ",Atlantis,0,0,1,1,1\r\n"                           // 9 unknown
+    "Channel Islands,United Kingdom,49.4,-2.4,0,0,1\r\n"; // 10 JHU's own grouping -> GBR-CHI
 
 TEST_F(ParsersTest, JhuMapsPlacesDerivesTotalsAndDailyCounts) {
   auto batch = parse(Format::kJhu, kJhuSample, "cases");
@@ -221,11 +222,14 @@ TEST_F(ParsersTest, JhuMapsPlacesDerivesTotalsAndDailyCounts) {
   EXPECT_EQ(find("KOR", "cases_cumulative", "2020-01-24"), 2);
   EXPECT_TRUE(has_problem(batch.warnings, 5, "Province/State", "not a place"));
   EXPECT_TRUE(has_problem(batch.warnings, 7, "Country/Region", "not a place"));
-  ASSERT_EQ(batch.new_locations.size(), 2u);
-  EXPECT_EQ(batch.new_locations[0].code, "CHN-HB");
-  EXPECT_EQ(batch.new_locations[0].parent, "CHN");
-  EXPECT_EQ(batch.new_locations[0].name_en, "Hubei");
+  // Hubei and Beijing are ISO 3166-2 subdivisions, already in the reference catalogue; only a
+  // province outside ISO 3166-2 is added by the file.
+  ASSERT_EQ(batch.new_locations.size(), 1u);
+  EXPECT_EQ(batch.new_locations[0].code, "GBR-CHI");
+  EXPECT_EQ(batch.new_locations[0].parent, "GBR");
+  EXPECT_EQ(batch.new_locations[0].name_en, "Channel Islands");
   EXPECT_EQ(batch.new_locations[0].level, LocationLevel::kSubnational);
+  EXPECT_EQ(find("GBR-CHI", "cases_cumulative", "2020-01-24"), 1);
 }
 
 TEST_F(ParsersTest, JhuValidatesCellsHeaderAndIndicator) {
@@ -290,7 +294,7 @@ TEST_F(ParsersTest, WhoDailyFileKeepsDays) {
 
 TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
   auto mapping = parse_dhis2_mapping(R"({"dataElements":{"fbfJHSPpUQD":"cases","cYeuwXTCPkU":"deaths"},
-                                         "orgUnits":{"DiszpKrYNg8":"ITA","O6uvpzGd5pu":"ZZZ-21","Pq7r":"ITA-21"}})");
+                                         "orgUnits":{"DiszpKrYNg8":"ITA","O6uvpzGd5pu":"ZZZ-21","Pq7r":"ITA-ASL1"}})");
   ASSERT_TRUE(mapping.is_ok()) << mapping.status().to_string();
   auto batch = parse(Format::kDhis2, R"({"dataSet":"x","dataValues":[
     {"dataElement":"fbfJHSPpUQD","period":"20200301","orgUnit":"DiszpKrYNg8","value":"12"},
@@ -312,8 +316,9 @@ TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
   EXPECT_TRUE(has_problem(batch.errors, 5, "orgUnit", "not in the mapping"));
   EXPECT_TRUE(has_problem(batch.errors, 6, "period", "not a DHIS2 daily"));
   EXPECT_TRUE(has_problem(batch.errors, 7, "orgUnit", "unknown location 'ZZZ-21'"));
-  // A well-formed subdivision of a known country is the reporter's own: added, with a warning.
-  EXPECT_TRUE(has_problem(batch.warnings, 9, "orgUnit", "new subdivision 'ITA-21'"));
+  // A well-formed subdivision of a known country that ISO 3166-2 lacks (a health district) is the
+  // reporter's own: added, with a warning.
+  EXPECT_TRUE(has_problem(batch.warnings, 9, "orgUnit", "new subdivision 'ITA-ASL1'"));
   ASSERT_EQ(batch.new_locations.size(), 1u);
   EXPECT_EQ(batch.new_locations[0].parent, "ITA");
   EXPECT_TRUE(has_problem(batch.errors, 8, "value", "not a number"));

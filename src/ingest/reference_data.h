@@ -1,8 +1,9 @@
-// The reference catalogue compiled into the binary: WORLD, the six WHO regions and every ISO 3166-1
-// country (plus Kosovo, XKX) with English and Chinese names, parent region and population; and the
-// name tables the JHU and WHO importers need (JHU "Country/Region" names, ISO alpha-2 codes).
-// Derived from the shared metadata by scripts/make-reference-locations; see
-// docs/formats/locations.md for the rules.
+// The reference catalogue compiled into the binary: WORLD, the six WHO regions, every ISO 3166-1
+// country (plus Kosovo, XKX) with English and Chinese names, parent region and population, and
+// every ISO 3166-2 subdivision of those countries (ISO3-PART, parent its country or its ISO parent
+// subdivision); and the name tables the JHU and WHO importers need (JHU "Country/Region" names,
+// ISO alpha-2 codes). Derived from the shared metadata and Debian's iso-codes by
+// scripts/make-reference-locations; see docs/formats/locations.md for the rules.
 #pragma once
 
 #include <optional>
@@ -14,7 +15,7 @@
 
 namespace shouwang::ingest {
 
-// WORLD first, then the regions, then countries sorted by code.
+// WORLD first, then the regions, then countries sorted by code, then subdivisions sorted by code.
 const std::vector<Location>& reference_locations();
 
 // The ISO alpha-3 code of an ISO 3166-1 alpha-2 code (NA is Namibia; XK is Kosovo, XKX).

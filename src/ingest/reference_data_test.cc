@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 namespace shouwang::ingest {
 namespace {
@@ -39,6 +42,61 @@ TEST(ReferenceLocations, HasWorldRegionsAndEveryIsoCountry) {
   EXPECT_EQ(by_code["EGY"].parent, "EMRO");
   EXPECT_GT(by_code["CHN"].population.value_or(0), 1'000'000'000);
   EXPECT_GT(by_code["WORLD"].population.value_or(0), 7'000'000'000);
+}
+
+// Debian's iso-codes package (scripts/apt-packages.txt), from which
+// scripts/make-reference-locations derived the compiled-in subdivisions.
+constexpr const char* kIsoSubdivisionsJson = "/usr/share/iso-codes/json/iso_3166-2.json";
+
+TEST(ReferenceLocations, HasEveryIsoSubdivisionOfOurCountries) {
+  std::ifstream in(kIsoSubdivisionsJson);
+  ASSERT_TRUE(in) << kIsoSubdivisionsJson << " is missing: install the iso-codes package";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::set<std::string> expected;
+  int of_unknown_countries = 0;
+  const boost::json::value iso = boost::json::parse(text.str());
+  for (const auto& entry : iso.at("3166-2").as_array()) {
+    std::string iso(entry.at("code").as_string());  // "CN-HB"
+    auto alpha3 = alpha3_for_alpha2(iso.substr(0, iso.find('-')));
+    if (!alpha3) {
+      ++of_unknown_countries;
+      continue;
+    }
+    expected.insert(*alpha3 + iso.substr(iso.find('-')));
+  }
+  // The catalogue has every ISO 3166-1 country, and every ISO 3166-2 code starts with one, so no
+  // subdivision is left out; a country missing from the catalogue would drop its subdivisions.
+  EXPECT_EQ(of_unknown_countries, 0);
+  EXPECT_GT(expected.size(), 5000u);
+
+  std::map<std::string, Location> by_code;
+  std::set<std::string> subdivisions;
+  for (const auto& l : reference_locations()) {
+    by_code.emplace(l.code, l);
+    if (l.level == LocationLevel::kSubnational) subdivisions.insert(l.code);
+  }
+  EXPECT_EQ(subdivisions, expected) << "re-run scripts/make-reference-locations after an iso-codes update";
+
+  // A subdivision hangs under its country or under another subdivision of that country.
+  for (const auto& code : subdivisions) {
+    const Location& l = by_code[code];
+    EXPECT_EQ(l.parent.substr(0, 3), code.substr(0, 3)) << code;
+    ASSERT_TRUE(by_code.contains(l.parent)) << code << " -> " << l.parent;
+    EXPECT_NE(by_code[l.parent].level, LocationLevel::kRegion) << code;
+  }
+  const Location& hubei = by_code["CHN-HB"];
+  EXPECT_EQ(hubei.parent, "CHN");
+  EXPECT_EQ(hubei.name_en, "Hubei");  // JHU's name; ISO's is "Hubei Sheng"
+  EXPECT_EQ(hubei.name_zh, "湖北省");  // iso-codes' zh_CN translation
+  EXPECT_EQ(by_code["USA-NY"].parent, "USA");
+  EXPECT_EQ(by_code["USA-NY"].name_en, "New York");
+  EXPECT_EQ(by_code["DEU-BY"].name_en, "Bavaria");  // iso-codes' English translation of "Bayern"
+  EXPECT_EQ(by_code["KEN-30"].name_en, "Nairobi City");
+  EXPECT_EQ(by_code["KEN-30"].name_zh, "");  // no Chinese translation
+  EXPECT_EQ(by_code["FRA-ARA"].parent, "FRA");
+  EXPECT_EQ(by_code["FRA-01"].parent, "FRA-ARA");  // Ain, a department of Auvergne-Rhône-Alpes
+  EXPECT_EQ(by_code["GBR-ABD"].parent, "GBR-SCT");  // iso-codes gives this parent in full
 }
 
 TEST(ReferenceLocations, MapsAlpha2IncludingNamibiaAndKosovo) {

@@ -40,10 +40,13 @@ Result<std::vector<std::string>> contributors_of(std::span<const Location> catal
   }
   if (!known) return not_found("unknown location '" + location + "'");
 
-  // The contributing children: countries below a region/world, subdivisions below a country.
+  // The contributing children: countries below a region/world; below a country or a subdivision
+  // only its direct subdivisions, never theirs (a department reported beside its region would
+  // otherwise count twice in the country).
   std::vector<std::string> contributors;
   LocationLevel own = level_of[location];
-  LocationLevel wanted = own == LocationLevel::kCountry ? LocationLevel::kSubnational : LocationLevel::kCountry;
+  LocationLevel wanted = own == LocationLevel::kWorld || own == LocationLevel::kRegion ? LocationLevel::kCountry
+                                                                                      : LocationLevel::kSubnational;
   std::vector<std::string> stack = {location};
   while (!stack.empty()) {
     std::string code = std::move(stack.back());

@@ -15,7 +15,10 @@ namespace shouwang::store {
 
 // The series of query.location (required) and query.indicator (required): stored directly when
 // the store has it, otherwise the sum over the location's countries (for WORLD and WHO regions)
-// or subdivisions (for a country reported only by subdivision). A sum covers every period any
+// or its direct subdivisions (for a country, or a subdivision such as a French region, reported
+// only by subdivision). A subdivision's own subdivisions never count in its country, so a
+// department reported beside its region is not counted twice; the price is that a country
+// reported only by departments gets no sum from them. A sum covers every period any
 // child reports; in a summed point `revision` is the number of children that contributed, so a
 // reader can tell a partial sum.
 // Children of different period kinds are not mixed: the finest kind any child has is used (days,
@@ -30,8 +33,8 @@ Result<Series> read_location_series(Store& store, const SeriesQuery& query);
 // finest period kind (daily before weekly before monthly).
 Series preferred_series(std::vector<Series> stored);
 // The locations whose series a location without series of its own sums, in summing order:
-// countries below a region or WORLD, subdivisions below a country. NotFound for a location the
-// catalogue does not know.
+// countries below a region or WORLD, direct subdivisions below a country or a subdivision.
+// NotFound for a location the catalogue does not know.
 Result<std::vector<std::string>> contributors_of(std::span<const Location> catalogue, const std::string& location);
 // The sum over `contributors` of their series (`stored_of` gives a contributor's default-source
 // series, possibly none), as read_location_series describes; NotFound when none has a point.

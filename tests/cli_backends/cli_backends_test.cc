@@ -87,6 +87,36 @@ TEST(CliBackends, SameCommandsSameAnswersOnSqliteAndPostgres) {
   EXPECT_NE(answers[0].find(" 0 new revisions"), std::string::npos) << answers[0];  // the repeated import
 }
 
+// `indicators --add ... --disease` stores the disease and the listing shows it, on both backends.
+TEST(CliBackends, IndicatorsKeepTheirDisease) {
+  for (Backend backend : {Backend::kSqlite, Backend::kPostgres}) {
+    FreshDatabase fresh;
+    const std::string db = fresh.create(backend);
+    ASSERT_FALSE(db.empty());
+    std::string listing =
+        ok("indicators --db " + db + " --add cholera_cases --kind incident --unit count --disease cholera");
+    EXPECT_NE(listing.find("code,kind,unit,disease,description\n"), std::string::npos) << listing;
+    EXPECT_NE(listing.find("\ncholera_cases,incident,count,cholera,"), std::string::npos) << listing;
+    EXPECT_NE(listing.find("\ncases,incident,persons,covid19,"), std::string::npos) << listing;
+    EXPECT_EQ(ok("indicators --db " + db), listing);
+  }
+}
+
+// A disease code is checked before anything is stored.
+TEST(CliBackends, IndicatorsRefuseAMalformedDisease) {
+  FreshDatabase fresh;
+  const std::string db = fresh.create(Backend::kSqlite);
+  for (const char* bad : {"Cholera", "'yellow fever'", "covid-19"}) {
+    auto [code, out] = shouwang("indicators --db " + db + " --add x_cases --disease " + bad);
+    EXPECT_NE(code, 0) << bad;
+    EXPECT_NE(out.find("disease code"), std::string::npos) << out;
+  }
+  EXPECT_EQ(ok("indicators --db " + db).find("x_cases"), std::string::npos);
+  auto [code, out] = shouwang("indicators --db " + db + " --disease cholera");
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("--add"), std::string::npos) << out;
+}
+
 // A database newer than the binary is refused, with a message that says what to do.
 TEST(CliBackends, MigrateRefusesADatabaseNewerThanTheBinary) {
   FreshDatabase fresh;
