@@ -325,6 +325,7 @@ class PostgresStore final : public Store {
   Status upsert_indicator(const Indicator& indicator) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     RETURN_IF_ERROR(validate_indicator_code(indicator.code));
+    if (!indicator.disease.empty()) RETURN_IF_ERROR(validate_disease_code(indicator.disease));
     return db_->query("INSERT INTO indicators(code, unit, kind, description, disease) VALUES($1, $2, $3, $4, $5) "
                       "ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, kind = excluded.kind, "
                       "description = excluded.description, disease = excluded.disease",

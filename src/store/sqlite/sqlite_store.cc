@@ -179,6 +179,7 @@ class SqliteStore final : public Store {
 
   Status upsert_indicator(const Indicator& indicator) override {
     RETURN_IF_ERROR(validate_indicator_code(indicator.code));
+    if (!indicator.disease.empty()) RETURN_IF_ERROR(validate_disease_code(indicator.disease));
     ASSIGN_OR_RETURN(auto stmt, db_->prepare(
         "INSERT INTO indicators(code, unit, kind, description, disease) VALUES(?,?,?,?,?) "
         "ON CONFLICT(code) DO UPDATE SET unit=excluded.unit, kind=excluded.kind, "
