@@ -10,15 +10,16 @@ std::string_view format_name(Format format) {
     case Format::kJhu: return "jhu";
     case Format::kWho: return "who";
     case Format::kDhis2: return "dhis2";
+    case Format::kDhis2Csv: return "dhis2-csv";
   }
   return "csv";
 }
 
 Result<Format> parse_format(std::string_view name) {
-  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2}) {
+  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kDhis2Csv}) {
     if (format_name(f) == name) return f;
   }
-  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who or dhis2)");
+  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2 or dhis2-csv)");
 }
 
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context) {
@@ -28,6 +29,7 @@ ParsedBatch parse_file(Format format, std::string_view content, const ParseConte
     case Format::kJhu: return parse_jhu(content, context);
     case Format::kWho: return parse_who(content, context);
     case Format::kDhis2: return parse_dhis2(content, context);
+    case Format::kDhis2Csv: return parse_dhis2_csv(content, context);
   }
   return parse_csv(content, context);
 }
