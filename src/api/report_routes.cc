@@ -19,7 +19,17 @@ json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
   return out;
 }
 
-// The token the route's guard let in, as the store's may_report_for() reads it.
+Result<ingest::Format> format_of(const Request& request) {
+  std::string format = request.param("format");
+  if (format.empty()) {
+    std::string type = request.header("content-type");
+    format = type.find("json") != std::string::npos ? "json" : "csv";
+  }
+  return ingest::parse_format(format);
+}
+
+}  // namespace
+
 Result<store::Token> reporting_token(const Request& request) {
   if (!request.caller) return internal_error("the report route was registered without a token guard");
   ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
@@ -31,17 +41,6 @@ Result<store::Token> reporting_token(const Request& request) {
   token.label = request.caller->label;
   return token;
 }
-
-Result<ingest::Format> format_of(const Request& request) {
-  std::string format = request.param("format");
-  if (format.empty()) {
-    std::string type = request.header("content-type");
-    format = type.find("json") != std::string::npos ? "json" : "csv";
-  }
-  return ingest::parse_format(format);
-}
-
-}  // namespace
 
 void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
                        std::function<void(const AcceptedReport&)> on_accepted) {
