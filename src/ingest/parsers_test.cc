@@ -356,6 +356,25 @@ TEST_F(ParsersTest, Dhis2CombosSetDefaultsAndCodes) {
   EXPECT_EQ(again->category_option_combos, mapping->category_option_combos);
 }
 
+// Found by the dhis2_csv fuzzer (fuzz/corpus/dhis2_csv/crash-8358afd0...): the whole-batch check
+// keyed (location, disaggregation) by views of strings it had already freed, so distinct
+// disaggregations of one key could read as duplicates (and ASan saw a use after free).
+TEST_F(ParsersTest, DistinctDisaggregationsOfOneKeyAreNoDuplicates) {
+  Dhis2Mapping codes;
+  codes.by_code = true;
+  std::string values;
+  for (std::string combo : {"SEX=F;AGE=15-24", "SEX=M;AGE=15-24", "SEX=F;AGE=25-34", "SEX=M;AGE=25-34", "default"}) {
+    values += std::string(values.empty() ? "" : ",") +
+              R"({"dataElement":"cases","period":"20200301","orgUnit":"ITA","categoryOptionCombo":")" + combo +
+              R"(","value":"1"})";
+  }
+  values += R"(,{"dataElement":"cases","period":"20200301","orgUnit":"ITA","categoryOptionCombo":"AGE=25-34;SEX=M","value":"2"})";
+  auto batch = parse(Format::kDhis2, R"({"dataValues":[)" + values + "]}", "cases", &codes);
+  EXPECT_EQ(batch.observations.size(), 5u);
+  ASSERT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 6, "", "duplicate of line 4")) << dump(batch.errors);
+}
+
 TEST_F(ParsersTest, Dhis2CsvReadsColumnsByPosition) {
   auto mapping = parse_dhis2_mapping(R"({"dataElements":{"fbfJHSPpUQD":"cases"},"orgUnits":{"DiszpKrYNg8":"ITA"},
                                          "categoryOptionCombos":{"male":"SEX=M"}})");

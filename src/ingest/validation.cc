@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 namespace shouwang::ingest {
 
@@ -235,6 +236,7 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   if (obs.empty()) return;
   // Intern codes to small integers so the sort compares integers, not strings.
   std::unordered_map<std::string_view, uint32_t> location_ids, indicator_ids;
+  std::deque<std::string> combined_keys;
   std::vector<bool> indicator_is_cumulative;
   struct Key {
     uint64_t series;  // (location, disaggregation) id << 32 | indicator id
@@ -245,9 +247,11 @@ void check_batch(ParsedBatch& batch, const Catalog& catalog, bool warn_cumulativ
   keys.reserve(obs.size());
   for (uint32_t i = 0; i < obs.size(); ++i) {
     const auto& o = obs[i];
-    // '\n' cannot occur in a code or a disaggregation: the pair is one unambiguous key.
-    std::string part = o.disaggregation.empty() ? o.location : o.location + '\n' + o.disaggregation;
-    auto loc = location_ids.try_emplace(std::move(part), static_cast<uint32_t>(location_ids.size())).first->second;
+    // '\n' cannot occur in a code or a disaggregation: the pair is one unambiguous key. The map
+    // holds views, so a combined text lives in `combined_keys` (a deque: its strings never move).
+    std::string_view part = o.location;
+    if (!o.disaggregation.empty()) part = combined_keys.emplace_back(o.location + '\n' + o.disaggregation);
+    auto loc = location_ids.try_emplace(part, static_cast<uint32_t>(location_ids.size())).first->second;
     auto [ind_it, fresh] = indicator_ids.try_emplace(o.indicator, static_cast<uint32_t>(indicator_ids.size()));
     if (fresh) {
       auto kind = catalog.indicator_kind(o.indicator);
