@@ -1,6 +1,7 @@
 // Fuzz target: ingest::parse_dhis2, a DHIS2 dataValueSets JSON file, read with a fixed mapping of
-// DHIS2 identifiers (the ones the seed corpus uses) to our codes. Both settings of
-// allow_corrections run: they take different branches on negative values.
+// DHIS2 identifiers (the ones the seed corpus uses) to our codes, then with idScheme=code (the
+// identifiers taken as our codes). Both settings of allow_corrections run: they take different
+// branches on negative values.
 #include "fuzz/ingest_support.h"
 
 namespace {
@@ -8,7 +9,8 @@ namespace {
 const shouwang::ingest::Dhis2Mapping& fuzz_mapping() {
   static const shouwang::ingest::Dhis2Mapping mapping = *shouwang::ingest::parse_dhis2_mapping(R"({
     "dataElements": {"fbfJHSPpUQD": "cases", "cYeuwXTCPkU": "deaths", "hfdmMSPBgLG": "cases_cumulative"},
-    "orgUnits": {"DiszpKrYNg8": "ITA", "O6uvpzGd5pu": "ZZZ-21", "Pq7r": "ITA-21", "ImspTQPwCqd": "CHN"}})");
+    "orgUnits": {"DiszpKrYNg8": "ITA", "O6uvpzGd5pu": "ZZZ-21", "Pq7r": "ITA-21", "ImspTQPwCqd": "CHN"},
+    "categoryOptionCombos": {"femYoung": "SEX=F;AGE=15-24", "male": "SEX=M"}})");
   return mapping;
 }
 
@@ -20,6 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   context.dhis2_mapping = &fuzz_mapping();
   ingest::parse_dhis2(fuzz::as_text(data, size), context);
   context.allow_corrections = true;
+  ingest::parse_dhis2(fuzz::as_text(data, size), context);
+  static const shouwang::ingest::Dhis2Mapping by_code = [] {
+    shouwang::ingest::Dhis2Mapping m;
+    m.by_code = true;
+    return m;
+  }();
+  context.dhis2_mapping = &by_code;
   ingest::parse_dhis2(fuzz::as_text(data, size), context);
   return 0;
 }

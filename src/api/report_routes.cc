@@ -19,19 +19,6 @@ json::array problems_json(const std::vector<ingest::RowProblem>& problems) {
   return out;
 }
 
-// The token the route's guard let in, as the store's may_report_for() reads it.
-Result<store::Token> reporting_token(const Request& request) {
-  if (!request.caller) return internal_error("the report route was registered without a token guard");
-  ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
-  // created_at stays unset: the guard does not carry it and may_report_for() does not read it.
-  store::Token token;
-  token.token_hash = request.caller->token_hash;
-  token.role = role;
-  token.location = request.caller->location;
-  token.label = request.caller->label;
-  return token;
-}
-
 Result<ingest::Format> format_of(const Request& request) {
   std::string format = request.param("format");
   if (format.empty()) {
@@ -45,6 +32,18 @@ Result<ingest::Format> format_of(const Request& request) {
 }
 
 }  // namespace
+
+Result<store::Token> reporting_token(const Request& request) {
+  if (!request.caller) return internal_error("the report route was registered without a token guard");
+  ASSIGN_OR_RETURN(store::Role role, store::parse_role(request.caller->role));
+  // created_at stays unset: the guard does not carry it and may_report_for() does not read it.
+  store::Token token;
+  token.token_hash = request.caller->token_hash;
+  token.role = role;
+  token.location = request.caller->location;
+  token.label = request.caller->label;
+  return token;
+}
 
 void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
                        std::function<void(const AcceptedReport&)> on_accepted) {

@@ -19,6 +19,9 @@ struct AcceptedReport {
   Timestamp received_at;
 };
 
+// The token a route's guard let in, as store::may_report_for() reads it (created_at unset).
+Result<store::Token> reporting_token(const http::Request& request);
+
 // `pool` serves every request and must outlive the router.
 void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
                        std::function<void(const AcceptedReport&)> on_accepted = {});

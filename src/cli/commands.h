@@ -24,6 +24,8 @@ void register_aid_command(CLI::App& app);
 void register_knowledge_commands(CLI::App& app);
 // liaison subscribe|escalation (emergency liaison): liaison_commands.cc
 void register_liaison_commands(CLI::App& app);
+// dhis2 mapping (DHIS2 interoperability): dhis2_command.cc
+void register_dhis2_commands(CLI::App& app);
 // migrate (every module's schema, once, under a lock): migrate_command.cc
 void register_migrate_command(CLI::App& app);
 

@@ -36,8 +36,10 @@ void run_import(const ImportArgs& args) {
   if (*format == ingest::Format::kJhu && args.indicator.empty()) {
     fail(invalid_argument("--format jhu needs --indicator cases or --indicator deaths (which file this is)"));
   }
-  if (*format == ingest::Format::kDhis2) {
-    if (args.mapping.empty()) fail(invalid_argument("--format dhis2 needs --mapping FILE (DHIS2 ids -> our codes)"));
+  if (*format == ingest::Format::kDhis2 || *format == ingest::Format::kDhis2Csv) {
+    if (args.mapping.empty()) {
+      fail(invalid_argument("--format " + args.format + " needs --mapping FILE (DHIS2 ids -> our codes)"));
+    }
     auto text = ingest::read_whole_file(args.mapping);
     if (!text) fail(text.status());
     auto mapping = ingest::parse_dhis2_mapping(*text);
@@ -84,13 +86,14 @@ void register_import_command(CLI::App& app) {
       "Validate a file and store its figures as one transaction: a file with any invalid row changes\n"
       "nothing and every bad row is reported (line, column, reason); --partial stores the valid rows.\n"
       "Formats: csv (header location,indicator,date,value), json ({\"observations\":[...]}),\n"
-      "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets),\n"
-      "adx (IHE ADX XML), fhir (Bundle of MeasureReport), sdmx-csv (SDMX-CSV 2.0 of SHOUWANG:EPI(1.0)).\n"
+      "jhu (JHU CSSE wide time series), who (WHO-COVID-19-global-data.csv), dhis2 (dataValueSets JSON),\n"
+      "adx (IHE ADX XML), fhir (Bundle of MeasureReport), sdmx-csv (SDMX-CSV 2.0 of SHOUWANG:EPI(1.0)),\n"
+      "dhis2-csv (DHIS2 data value CSV).\n"
       "Exit code 1 when rows were rejected.");
   cmd->add_option("--db", args->db, kDbHelp)->required();
-  cmd->add_option("--format", args->format, "csv, json, jhu, who, dhis2, adx, fhir or sdmx-csv")
+  cmd->add_option("--format", args->format, "csv, json, jhu, who, dhis2, adx, fhir, sdmx-csv or dhis2-csv")
       ->required()
-      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2", "adx", "fhir", "sdmx-csv"}));
+      ->check(CLI::IsMember({"csv", "json", "jhu", "who", "dhis2", "adx", "fhir", "sdmx-csv", "dhis2-csv"}));
   cmd->add_option("FILE", args->file, "The file to import")->required();
   cmd->add_option("--source", args->source,
                   "Source name stored with every value (default: the format name); sources never overwrite "
@@ -102,7 +105,8 @@ void register_import_command(CLI::App& app) {
   cmd->add_option("--indicator", args->indicator, "jhu: which file this is, cases or deaths")
       ->check(CLI::IsMember({"cases", "deaths"}));
   cmd->add_option("--mapping", args->mapping,
-                  "dhis2: JSON file {\"dataElements\":{id:indicator}, \"orgUnits\":{id:location}}");
+                  "dhis2, dhis2-csv: JSON file {\"dataElements\":{id:indicator}, \"orgUnits\":{id:location},\n"
+                  "\"categoryOptionCombos\":{id:\"SEX=F;AGE=15-24\"}} (the last optional)");
   cmd->callback([args] { run_import(*args); });
 }
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   shouwang::cli::register_aid_command(app);
   shouwang::cli::register_knowledge_commands(app);
   shouwang::cli::register_liaison_commands(app);
+  shouwang::cli::register_dhis2_commands(app);
   shouwang::cli::register_migrate_command(app);
 
   CLI11_PARSE(app, argc, argv);

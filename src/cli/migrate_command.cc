@@ -1,11 +1,12 @@
 // `shouwang migrate --db D`: brings every table of a database (figures, signals, alerts, aid,
-// genome sharing, knowledge) to this binary's schema and says what it applied. `serve` and the
+// genome sharing, knowledge, the DHIS2 mapping) to this binary's schema and says what it applied. `serve` and the
 // other commands do the same on opening; running it first lets an operator upgrade a shared
 // PostgreSQL database once, before starting several servers on it.
 #include <iostream>
 #include <map>
 
 #include "aid/coordination_store.h"
+#include "api/dhis2_mapping_store.h"
 #include "alert/alert_store.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -41,6 +42,7 @@ void run_migrate(const std::string& db_name) {
   open_module<aid::CoordinationStore>(**db);
   open_module<genome::GenomeStore>(**db);
   open_module<knowledge::KnowledgeStore>(**db);
+  open_module<api::Dhis2MappingStore>(**db);
   auto after = module_versions(**db);
   if (!after) fail(after.status());
   std::cout << "figures: ready\n";

@@ -12,6 +12,7 @@
 #include "alert/liaison_service.h"
 #include "alert/publisher.h"
 #include "api/data_routes.h"
+#include "api/dhis2_routes.h"
 #include "api/estimate_routes.h"
 #include "api/knowledge_routes.h"
 #include "api/report_routes.h"
@@ -139,10 +140,15 @@ void run_serve(const ServeOptions& opt) {
       clock, watch::DetectionQueue::Options{});
   alert::add_alert_routes(*router, liaison_context, **liaison, [&detection_queue] { return detection_queue.render_metrics(); });
   api::add_data_routes(*router, context, pool, [&detection_queue] { return detection_queue.backlog_problem(); });
-  api::add_report_routes(*router, context, pool, [&detection_queue](const api::AcceptedReport& report) {
+  auto detect_after_report = [&detection_queue](const api::AcceptedReport& report) {
     Status queued = detection_queue.enqueue(watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at});
     if (!queued.is_ok()) std::cerr << "detection after report: " << queued.to_string() << "\n";
-  });
+  };
+  api::add_report_routes(*router, context, pool, detect_after_report);
+  // DHIS2's /api/dataValueSets: the same reporting, in DHIS2's protocol.
+  auto dhis2_mappings = api::Dhis2MappingStore::open(**database);
+  if (!dhis2_mappings) fail(dhis2_mappings.status());
+  api::add_dhis2_routes(*router, context, pool, **dhis2_mappings, detect_after_report);
 
   http::ServerOptions server_options;
   server_options.address = opt.address;

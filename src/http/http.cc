@@ -1,6 +1,8 @@
 // Request helpers, responses and the router.
 #include "http/http.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -57,12 +59,15 @@ std::string Request::header(const std::string& name) const {
 }
 
 std::string Request::bearer_token() const {
+  // "Bearer <t>" (RFC 6750) or "ApiToken <t>" (how DHIS2 clients send a personal access token);
+  // the scheme is case-insensitive (RFC 9110). Any other scheme gives no token, hence a 401.
   std::string auth = header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (auth.size() > kPrefix.size() && (auth.starts_with(kPrefix) || auth.starts_with("bearer "))) {
-    return auth.substr(kPrefix.size());
-  }
-  return {};
+  size_t space = auth.find(' ');
+  if (space == std::string::npos || space + 1 >= auth.size()) return {};
+  std::string scheme = auth.substr(0, space);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer" && scheme != "apitoken") return {};
+  return auth.substr(space + 1);
 }
 
 bool Request::wants_csv() const {
@@ -181,7 +186,7 @@ Status check_guard(const RouteGuard& guard, Request& request) {
   std::string secret = request.bearer_token();
   if (secret.empty()) {
     if (guard.token_optional) return Status::ok();
-    return unauthenticated("this request needs a token (Authorization: Bearer <token>)");
+    return unauthenticated("this request needs a token (Authorization: Bearer <token> or ApiToken <token>)");
   }
   ASSIGN_OR_RETURN(Caller caller, guard.authenticate(secret));
   if (!guard.roles.empty() &&

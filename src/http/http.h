@@ -53,7 +53,8 @@ struct Request {
   // The parameter or "" when absent.
   std::string param(const std::string& name) const;
   std::string header(const std::string& lower_case_name) const;
-  // The secret after "Authorization: Bearer ", or "".
+  // The secret after "Authorization: Bearer " or "Authorization: ApiToken " (DHIS2's personal access
+  // token scheme), or "".
   std::string bearer_token() const;
   // Whether the client asked for CSV (Accept: text/csv or ?format=csv).
   bool wants_csv() const;

@@ -575,6 +575,39 @@ TEST(RouteGuards, ATokenRouteWithoutAnAuthenticatorIsNeverPublic) {
   EXPECT_EQ(ran, 0);
 }
 
+// DHIS2 clients send their personal access token as "ApiToken <t>": accepted wherever "Bearer <t>"
+// is, in any letter case; any other scheme carries no token and is a 401 before the handler runs.
+TEST(RouteGuards, ApiTokenIsABearerTokenAndOtherSchemesAreRefused) {
+  Router router;
+  std::string seen;
+  Authenticator authenticate = [&seen](const std::string& secret) -> Result<Caller> {
+    seen = secret;
+    if (secret != "sw_right") return unauthenticated("the token is not valid");
+    return Caller{"reporter", "CHN", "test", "hash"};
+  };
+  router.add("POST", "/api/dataValueSets", [](const Request&) {
+    return Response::json(boost::json::object{{"ok", true}});
+  }, token_route(authenticate, {"reporter"}));
+  auto status_with = [&](const std::string& authorization) {
+    Request request;
+    request.method = "POST";
+    request.path = "/api/dataValueSets";
+    request.headers["authorization"] = authorization;
+    return router.dispatch(request).status;
+  };
+  EXPECT_EQ(status_with("ApiToken sw_right"), 200);
+  EXPECT_EQ(seen, "sw_right");
+  EXPECT_EQ(status_with("apitoken sw_right"), 200);
+  EXPECT_EQ(status_with("Bearer sw_right"), 200);
+  EXPECT_EQ(status_with("ApiToken sw_wrong"), 401);
+  seen.clear();
+  EXPECT_EQ(status_with("Basic sw_right"), 401);
+  EXPECT_EQ(status_with("Token sw_right"), 401);
+  EXPECT_EQ(status_with("ApiTokensw_right"), 401);
+  EXPECT_EQ(status_with("ApiToken "), 401);
+  EXPECT_TRUE(seen.empty()) << "a wrong scheme reached the authenticator with " << seen;
+}
+
 TEST(StatusToHttp, EveryCodeHasItsStatus) {
   EXPECT_EQ(http_status_for(StatusCode::kOk), 200);
   EXPECT_EQ(http_status_for(StatusCode::kInvalidArgument), 400);

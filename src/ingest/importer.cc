@@ -158,17 +158,20 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   context.allow_corrections = options.allow_corrections;
   if (options.dhis2_mapping) context.dhis2_mapping = &*options.dhis2_mapping;
   std::unique_ptr<WriteWhileParsing> early_write;
-  if (format == Format::kCsv && content.size() >= options.write_while_parsing_from_bytes) {
+  // A review may take rows out after the parse, and a dry run writes nothing: both write afterwards.
+  if (format == Format::kCsv && content.size() >= options.write_while_parsing_from_bytes && !options.review &&
+      !options.dry_run) {
     early_write = WriteWhileParsing::start(store, source, clock.now());
     if (early_write) context.on_rows = [&](std::span<const ParsedObservation> rows) { early_write->give(rows); };
   }
 
   ParsedBatch batch = parse_file(format, content, context);
   if (options.authorize) RETURN_IF_ERROR(options.authorize(batch));
+  if (options.review) RETURN_IF_ERROR(options.review(batch));
   ImportReport report;
   report.errors = std::move(batch.errors);
   report.warnings = std::move(batch.warnings);
-  if ((!report.errors.empty() && !options.partial) || batch.observations.empty()) return report;
+  if ((!report.errors.empty() && !options.partial) || batch.observations.empty() || options.dry_run) return report;
 
   // Catalogue entries the store lacks (reference locations, then the file's own), so every
   // observation's location exists once the observations are visible.

@@ -29,6 +29,12 @@ struct ImportOptions {
   // Checked on the parsed rows before anything is written (e.g. a reporter's token may write only
   // its own country); a non-OK Status refuses the whole import with that Status.
   std::function<Status(const ParsedBatch&)> authorize;
+  // Runs after `authorize` and before anything is written, and may take rows out of the batch
+  // (moved to its errors, or dropped as needing no write): the DHIS2 endpoint classifies values
+  // against the stored ones and keeps to its import strategy here. A non-OK Status refuses the import.
+  std::function<Status(ParsedBatch&)> review;
+  // Parse, check and review, then stop: nothing is written (the report says written = false).
+  bool dry_run = false;
   // CSV content at least this large is written while it is parsed (smaller files gain nothing
   // from the second thread).
   size_t write_while_parsing_from_bytes = size_t{4} << 20;

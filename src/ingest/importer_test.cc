@@ -50,6 +50,36 @@ TEST_F(ImporterTest, ReimportIsIdempotentAndAChangeIsOneRevision) {
   EXPECT_EQ(changed->new_revisions, 1);
 }
 
+// The DHIS2 endpoint's hooks: a review sees the parsed rows before the write and may take some
+// out; a dry run parses, checks and reviews, then writes nothing.
+TEST_F(ImporterTest, AReviewTakesRowsOutAndADryRunWritesNothing) {
+  ImportOptions options;
+  int reviews = 0;
+  options.review = [&](ParsedBatch& batch) {
+    ++reviews;
+    EXPECT_EQ(batch.observations.size(), 2u);
+    batch.observations.erase(batch.observations.begin());
+    return Status::ok();
+  };
+  options.dry_run = true;
+  auto dry = run(kGood, Format::kCsv, options);
+  ASSERT_TRUE(dry.is_ok()) << dry.status().to_string();
+  EXPECT_FALSE(dry->written);
+  EXPECT_EQ(store_.write_calls, 0);
+  EXPECT_EQ(reviews, 1);
+
+  options.dry_run = false;
+  options.write_while_parsing_from_bytes = 0;  // the review still sees every row before any write
+  auto reviewed = run(kGood, Format::kCsv, options);
+  ASSERT_TRUE(reviewed.is_ok());
+  EXPECT_EQ(reviewed->observations, 1);
+  EXPECT_FALSE(store_.value("ITA", "cases", "csv", "2020-03-01").has_value());
+  EXPECT_EQ(store_.value("ITA", "cases", "csv", "2020-03-02"), 600);
+
+  options.review = [](ParsedBatch&) { return permission_denied("no"); };
+  EXPECT_EQ(run(kGood, Format::kCsv, options).status().code(), StatusCode::kPermissionDenied);
+}
+
 TEST_F(ImporterTest, AnyErrorWritesNothingUnlessPartial) {
   auto report = run(kOneBad, Format::kCsv);
   ASSERT_TRUE(report.is_ok());

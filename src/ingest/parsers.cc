@@ -13,15 +13,16 @@ std::string_view format_name(Format format) {
     case Format::kAdx: return "adx";
     case Format::kFhir: return "fhir";
     case Format::kSdmxCsv: return "sdmx-csv";
+    case Format::kDhis2Csv: return "dhis2-csv";
   }
   return "csv";
 }
 
 Result<Format> parse_format(std::string_view name) {
-  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kAdx, Format::kFhir, Format::kSdmxCsv}) {
+  for (auto f : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kAdx, Format::kFhir, Format::kSdmxCsv, Format::kDhis2Csv}) {
     if (format_name(f) == name) return f;
   }
-  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2, adx, fhir or sdmx-csv)");
+  return invalid_argument("unknown format '" + std::string(name) + "' (csv, json, jhu, who, dhis2, adx, fhir, sdmx-csv or dhis2-csv)");
 }
 
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context) {
@@ -34,6 +35,7 @@ ParsedBatch parse_file(Format format, std::string_view content, const ParseConte
     case Format::kAdx: return parse_adx(content, context);
     case Format::kFhir: return parse_fhir(content, context);
     case Format::kSdmxCsv: return parse_sdmx_csv(content, context);
+    case Format::kDhis2Csv: return parse_dhis2_csv(content, context);
   }
   return parse_csv(content, context);
 }

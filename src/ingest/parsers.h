@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,17 +16,33 @@
 
 namespace shouwang::ingest {
 
-enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kAdx, kFhir, kSdmxCsv };
-std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|adx|fhir|sdmx-csv
+enum class Format { kCsv, kJson, kJhu, kWho, kDhis2, kAdx, kFhir, kSdmxCsv, kDhis2Csv };
+std::string_view format_name(Format format);  // csv|json|jhu|who|dhis2|adx|fhir|sdmx-csv|dhis2-csv
 Result<Format> parse_format(std::string_view name);
 
 // DHIS2 identifiers -> our codes.
 struct Dhis2Mapping {
   std::map<std::string, std::string, std::less<>> data_elements;  // dataElement id -> indicator
   std::map<std::string, std::string, std::less<>> org_units;      // orgUnit id -> location
+  // categoryOptionCombo id -> canonical disaggregation (core/disaggregation.h); DHIS2's default
+  // combo (kDhis2DefaultCombo) and an absent combo are the total without being listed.
+  std::map<std::string, std::string, std::less<>> category_option_combos;
+  // DHIS2's idScheme=code: identifiers are our own codes (indicator, location, and for a combo its
+  // disaggregation text or "default"); the maps above are not consulted.
+  bool by_code = false;
 };
-// {"dataElements": {"<id>": "<indicator>", ...}, "orgUnits": {"<id>": "<location>", ...}}
+// The uid DHIS2 gives its default category option combo (and default attribute option combo).
+inline constexpr std::string_view kDhis2DefaultCombo = "HllvX50cXC0";
+// {"dataElements": {"<id>": "<indicator>", ...}, "orgUnits": {"<id>": "<location>", ...},
+//  "categoryOptionCombos": {"<id>": "SEX=F;AGE=15-24", ...}}; categoryOptionCombos is optional.
 Result<Dhis2Mapping> parse_dhis2_mapping(std::string_view json);
+// The same document, maps in key order (what `shouwang dhis2 mapping` stores reads back as).
+std::string dhis2_mapping_json(const Dhis2Mapping& mapping);
+// DHIS2 period notation: daily yyyyMMdd, weekly yyyyWn (ISO weeks), monthly yyyyMM. nullopt for
+// anything else (DHIS2's quarters, years, financial years... are no periods of ours).
+std::optional<Period> parse_dhis2_period(std::string_view text);
+// The period in DHIS2 notation (20200301, 2020W13, 202003).
+std::string dhis2_period_text(Period period);
 
 struct ParseContext {
   const Catalog& catalog;
@@ -53,7 +70,8 @@ ParsedBatch parse_json(std::string_view content, const ParseContext& context);
 ParsedBatch parse_jhu(std::string_view content, const ParseContext& context);
 // WHO-COVID-19-global-data.csv; weekly periods when every date is a Sunday, else daily.
 ParsedBatch parse_who(std::string_view content, const ParseContext& context);
-// DHIS2 dataValueSets JSON with context.dhis2_mapping; line = record number.
+// DHIS2 dataValueSets JSON with context.dhis2_mapping; line = record number. The set's own
+// "period", "orgUnit" and "attributeOptionCombo" apply to values that lack them.
 ParsedBatch parse_dhis2(std::string_view content, const ParseContext& context);
 // IHE ADX XML (urn:ihe:qrph:adx:2015): <group orgUnit period="2020-03-30/P7D"> of <dataValue
 // dataElement value [CATEGORY="option"...]/>; line = XML line. Documents with a DOCTYPE and files
@@ -65,6 +83,11 @@ ParsedBatch parse_adx(std::string_view content, const ParseContext& context);
 ParsedBatch parse_fhir(std::string_view content, const ParseContext& context);
 // SDMX-CSV 2.0 of our dataflow SHOUWANG:EPI(1.0) (docs/formats/sdmx.md).
 ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context);
+
+// DHIS2 data value CSV with context.dhis2_mapping: a header row, then columns by position
+// dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value[,storedby,lastupdated,
+// comment,followup,deleted], as DHIS2 reads them.
+ParsedBatch parse_dhis2_csv(std::string_view content, const ParseContext& context);
 
 // Dispatches on the format.
 ParsedBatch parse_file(Format format, std::string_view content, const ParseContext& context);

@@ -302,7 +302,7 @@ TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
     {"dataElement":"fbfJHSPpUQD","period":"2020W5","orgUnit":"DiszpKrYNg8","value":4},
     {"dataElement":"nope","period":"20200301","orgUnit":"DiszpKrYNg8","value":"1"},
     {"dataElement":"fbfJHSPpUQD","period":"20200301","orgUnit":"unknownOU","value":"1"},
-    {"dataElement":"fbfJHSPpUQD","period":"202003","orgUnit":"DiszpKrYNg8","value":"1"},
+    {"dataElement":"fbfJHSPpUQD","period":"2020Q1","orgUnit":"DiszpKrYNg8","value":"1"},
     {"dataElement":"fbfJHSPpUQD","period":"20200302","orgUnit":"O6uvpzGd5pu","value":"1"},
     {"dataElement":"fbfJHSPpUQD","period":"20200303","orgUnit":"DiszpKrYNg8","value":"x"},
     {"dataElement":"fbfJHSPpUQD","period":"20200304","orgUnit":"Pq7r","value":"2"}
@@ -326,12 +326,125 @@ TEST_F(ParsersTest, Dhis2MapsIdsAndPeriods) {
   EXPECT_FALSE(parse_dhis2_mapping(R"({"dataElements":{}})").is_ok());
 }
 
+TEST(Dhis2Periods, DaysWeeksAndMonthsInDhis2Notation) {
+  struct Case {
+    std::string_view dhis2, ours;
+  };
+  for (auto [dhis2, ours] : {Case{"20200301", "2020-03-01"}, Case{"2020W13", "2020-W13"}, Case{"2020W5", "2020-W05"},
+                             Case{"2020W53", "2020-W53"}, Case{"202003", "2020-03"}, Case{"202012", "2020-12"}}) {
+    auto period = parse_dhis2_period(dhis2);
+    ASSERT_TRUE(period.has_value()) << dhis2;
+    EXPECT_EQ(period->to_string(), ours);
+    EXPECT_EQ(dhis2_period_text(*period), dhis2);
+  }
+  EXPECT_TRUE(parse_dhis2_period("202003")->is_month());
+  for (std::string_view bad : {"202013", "202000", "2020W54", "2021W53", "2020W0", "2020W", "2020Q1", "2020",
+                               "2020-03-01", "20200230", "2020W1x", "20200301 ", "2020BiW1", ""}) {
+    EXPECT_FALSE(parse_dhis2_period(bad).has_value()) << bad;
+  }
+}
+
+TEST_F(ParsersTest, Dhis2CombosSetDefaultsAndCodes) {
+  auto mapping = parse_dhis2_mapping(R"({"dataElements":{"fbfJHSPpUQD":"cases"},"orgUnits":{"DiszpKrYNg8":"ITA"},
+                                         "categoryOptionCombos":{"femYoung":"SEX=F;AGE=15-24","male":"SEX=M"}})");
+  ASSERT_TRUE(mapping.is_ok()) << mapping.status().to_string();
+  EXPECT_EQ(mapping->category_option_combos.at("femYoung"), "AGE=15-24;SEX=F");
+  // The set's period and org unit apply to values without their own.
+  auto batch = parse(Format::kDhis2, R"({"dataSet":"x","period":"202003","orgUnit":"DiszpKrYNg8","dataValues":[
+    {"dataElement":"fbfJHSPpUQD","value":"12"},
+    {"dataElement":"fbfJHSPpUQD","categoryOptionCombo":"HllvX50cXC0","value":"12"},
+    {"dataElement":"fbfJHSPpUQD","categoryOptionCombo":"femYoung","value":"5"},
+    {"dataElement":"fbfJHSPpUQD","categoryOptionCombo":"male","period":"20200302","value":"7"},
+    {"dataElement":"fbfJHSPpUQD","categoryOptionCombo":"unknownCoc","value":"1"},
+    {"dataElement":"fbfJHSPpUQD","attributeOptionCombo":"fundingX","period":"20200303","value":"1"},
+    {"dataElement":"fbfJHSPpUQD","period":"20200304","value":"1","deleted":true},
+    {"dataElement":"fbfJHSPpUQD","categoryOptionCombo":"male","period":null,"value":"1"}
+  ]})", "cases", &*mapping);
+  ASSERT_EQ(batch.observations.size(), 4u) << dump(batch.errors);
+  EXPECT_EQ(batch.observations[0].period.to_string(), "2020-03");
+  EXPECT_EQ(batch.observations[0].disaggregation, "");
+  EXPECT_EQ(batch.observations[1].disaggregation, "AGE=15-24;SEX=F");
+  EXPECT_EQ(batch.observations[2].disaggregation, "SEX=M");
+  EXPECT_EQ(batch.observations[2].period.to_string(), "2020-03-02");
+  EXPECT_TRUE(has_problem(batch.errors, 2, "", "duplicate of line 1")) << dump(batch.errors);  // the total again
+  EXPECT_TRUE(has_problem(batch.errors, 5, "categoryOptionCombo", "'unknownCoc' is not in the mapping"));
+  EXPECT_TRUE(has_problem(batch.errors, 6, "attributeOptionCombo", "only the default"));
+  EXPECT_TRUE(has_problem(batch.errors, 7, "deleted", "never deleted"));
+  EXPECT_EQ(batch.observations[3].period.to_string(), "2020-03") << "a null period takes the set's";
+
+  Dhis2Mapping codes;
+  codes.by_code = true;
+  auto by_code = parse(Format::kDhis2, R"({"dataValues":[
+    {"dataElement":"cases","period":"2020W13","orgUnit":"ITA","categoryOptionCombo":"default","value":"3"},
+    {"dataElement":"cases","period":"2020W13","orgUnit":"ITA","categoryOptionCombo":"SEX=F;AGE=15-24","value":"1"},
+    {"dataElement":"cases","period":"2020W13","orgUnit":"ITA","categoryOptionCombo":"SEX","value":"1"},
+    {"dataElement":"fbfJHSPpUQD","period":"2020W13","orgUnit":"ITA","value":"1"}]})", "cases", &codes);
+  ASSERT_EQ(by_code.observations.size(), 2u) << dump(by_code.errors);
+  EXPECT_EQ(by_code.observations[0].disaggregation, "");
+  EXPECT_EQ(by_code.observations[1].disaggregation, "AGE=15-24;SEX=F");
+  EXPECT_TRUE(has_problem(by_code.errors, 3, "categoryOptionCombo", ""));
+  EXPECT_TRUE(has_problem(by_code.errors, 4, "dataElement", "unknown indicator"));
+
+  EXPECT_FALSE(parse_dhis2_mapping(R"({"dataElements":{},"orgUnits":{},"categoryOptionCombos":{"c":"SEX"}})").is_ok());
+  EXPECT_FALSE(parse_dhis2_mapping(R"({"dataElements":{},"orgUnits":{},"categoryOptionCombos":{"c":3}})").is_ok());
+  // What `shouwang dhis2 mapping` stores reads back as the same mapping.
+  auto again = parse_dhis2_mapping(dhis2_mapping_json(*mapping));
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(dhis2_mapping_json(*again), dhis2_mapping_json(*mapping));
+  EXPECT_EQ(again->category_option_combos, mapping->category_option_combos);
+}
+
+// Found by the dhis2_csv fuzzer (fuzz/corpus/dhis2_csv/crash-8358afd0...): the whole-batch check
+// keyed (location, disaggregation) by views of strings it had already freed, so distinct
+// disaggregations of one key could read as duplicates (and ASan saw a use after free).
+TEST_F(ParsersTest, DistinctDisaggregationsOfOneKeyAreNoDuplicates) {
+  Dhis2Mapping codes;
+  codes.by_code = true;
+  std::string values;
+  for (std::string combo : {"SEX=F;AGE=15-24", "SEX=M;AGE=15-24", "SEX=F;AGE=25-34", "SEX=M;AGE=25-34", "default"}) {
+    values += std::string(values.empty() ? "" : ",") +
+              R"({"dataElement":"cases","period":"20200301","orgUnit":"ITA","categoryOptionCombo":")" + combo +
+              R"(","value":"1"})";
+  }
+  values += R"(,{"dataElement":"cases","period":"20200301","orgUnit":"ITA","categoryOptionCombo":"AGE=25-34;SEX=M","value":"2"})";
+  auto batch = parse(Format::kDhis2, R"({"dataValues":[)" + values + "]}", "cases", &codes);
+  EXPECT_EQ(batch.observations.size(), 5u);
+  ASSERT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 6, "", "duplicate of line 4")) << dump(batch.errors);
+}
+
+TEST_F(ParsersTest, Dhis2CsvReadsColumnsByPosition) {
+  auto mapping = parse_dhis2_mapping(R"({"dataElements":{"fbfJHSPpUQD":"cases"},"orgUnits":{"DiszpKrYNg8":"ITA"},
+                                         "categoryOptionCombos":{"male":"SEX=M"}})");
+  ASSERT_TRUE(mapping.is_ok());
+  auto batch = parse(Format::kDhis2Csv,
+                     "\"dataelement\",\"period\",\"orgunit\",\"catoptcombo\",\"attroptcombo\",\"value\",\"storedby\",\"timestamp\"\r\n"
+                     "\"fbfJHSPpUQD\",\"202003\",\"DiszpKrYNg8\",\"HllvX50cXC0\",,\"7\",\"bombali\",\"2020-04-17\"\r\n"
+                     "fbfJHSPpUQD,202003,DiszpKrYNg8,male,HllvX50cXC0,3\r\n"
+                     "\r\n"
+                     "fbfJHSPpUQD,2020W13,DiszpKrYNg8,,,4,,,,,true\r\n"
+                     "fbfJHSPpUQD,2020W13,DiszpKrYNg8,,\r\n"
+                     "fbfJHSPpUQD,20200301,DiszpKrYNg8,,,,\r\n",
+                     "cases", &*mapping);
+  ASSERT_EQ(batch.observations.size(), 2u) << dump(batch.errors);
+  EXPECT_EQ(batch.observations[0].period.to_string(), "2020-03");
+  EXPECT_EQ(batch.observations[0].value, 7);
+  EXPECT_EQ(batch.observations[1].disaggregation, "SEX=M");
+  EXPECT_EQ(batch.observations[1].line, 3);
+  EXPECT_TRUE(has_problem(batch.errors, 5, "deleted", "never deleted"));
+  EXPECT_TRUE(has_problem(batch.errors, 6, "", "expected 6 to 11 columns"));
+  EXPECT_TRUE(has_problem(batch.errors, 7, "value", "missing value"));
+  EXPECT_TRUE(has_problem(parse(Format::kDhis2Csv, "dataelement,period\n", "cases", &*mapping).errors, 0, "",
+                          "no rows"));
+  EXPECT_TRUE(has_problem(parse(Format::kDhis2Csv, "x\n", "cases", nullptr).errors, 0, "", "--mapping"));
+}
+
 TEST_F(ParsersTest, NoInputCrashesAParser) {
   // Truncated and garbage inputs of every format give problems, never a crash.
   const std::string inputs[] = {"\"", "\"\"\"", ",,,,\n,,,", std::string("\0\0\0", 3), "{", "[1,2]", "\xff\xfe",
                                 std::string(kJhuSample.substr(0, 70)), std::string(kWhoSample.substr(0, 120))};
   Dhis2Mapping mapping;
-  for (auto format : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2}) {
+  for (auto format : {Format::kCsv, Format::kJson, Format::kJhu, Format::kWho, Format::kDhis2, Format::kDhis2Csv}) {
     for (const auto& input : inputs) {
       auto batch = parse(format, input, "cases", &mapping);
       EXPECT_TRUE(!batch.errors.empty() || !batch.observations.empty()) << format_name(format) << " " << input;

@@ -19,6 +19,7 @@ namespace {
 
 using shouwang::testing::Backend;
 using shouwang::testing::FreshDatabase;
+using shouwang::testing::last_line;
 
 const std::string kShared = SHOUWANG_SHARED_DIR;
 
@@ -115,6 +116,54 @@ TEST(CliBackends, IndicatorsRefuseAMalformedDisease) {
   auto [code, out] = shouwang("indicators --db " + db + " --disease cholera");
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("--add"), std::string::npos) << out;
+}
+
+// `shouwang dhis2 mapping` stores the uid mapping that a running server's /api/dataValueSets uses:
+// a DHIS2 client with an ApiToken posts a week by uid, the same week again, then a change, and the
+// answers say imported, ignored, updated. On both backends.
+TEST(CliBackends, Dhis2MappingIsStoredAndServedToADataValueSetsClient) {
+  for (Backend backend : {Backend::kSqlite, Backend::kPostgres}) {
+    SCOPED_TRACE(std::string(shouwang::testing::backend_name(backend)));
+    FreshDatabase fresh;
+    const std::string db = fresh.create(backend);
+    ASSERT_FALSE(db.empty());
+    http::testing::TempDir dir("cli-dhis2");
+    {
+      std::ofstream mapping(dir.file("mapping.json"));
+      mapping << R"({"dataElements": {"fbfJHSPpUQD": "cases"}, "orgUnits": {"DiszpKrYNg8": "CHN"},
+                     "categoryOptionCombos": {"rQLFnNXXIL0": "SEX=F"}})";
+      std::ofstream bad(dir.file("bad.json"));
+      bad << R"({"dataElements": {}, "orgUnits": {}, "categoryOptionCombos": {"x": "SEX"}})";
+    }
+    EXPECT_EQ(last_line(ok("dhis2 mapping --db " + db + " --file " + dir.file("mapping.json"))),
+              "stored the DHIS2 mapping: 1 dataElements, 1 orgUnits, 1 categoryOptionCombos");
+    auto [bad_code, bad_out] = shouwang("dhis2 mapping --db " + db + " --file " + dir.file("bad.json"));
+    EXPECT_NE(bad_code, 0);
+    EXPECT_NE(bad_out.find("bad.json"), std::string::npos) << bad_out;
+    EXPECT_NE(ok("migrate --db " + db).find("dhis2: version 1"), std::string::npos);
+    const std::string token = last_line(ok("token create --db " + db + " --role reporter --location CHN --label moh"));
+
+    shouwang::testing::ServeProcess server(db, {});
+    auto post = [&](int changed_value) {
+      std::string values;
+      for (int day = 1; day <= 7; ++day) {
+        values += std::string(day == 1 ? "" : ",") + R"({"dataElement":"fbfJHSPpUQD","period":"2020030)" +
+                  std::to_string(day) + R"(","orgUnit":"DiszpKrYNg8","value":")" +
+                  std::to_string(day == 4 ? changed_value : day) + R"("})";
+      }
+      auto r = http::testing::http_request(server.port(), "POST", "/api/dataValueSets",
+                                           R"({"dataValues":[)" + values + "]}",
+                                           {{"Content-Type", "application/json"}, {"Authorization", "ApiToken " + token}});
+      EXPECT_EQ(r.status, 200) << r.body;
+      auto count = boost::json::parse(r.body).at("response").at("importCount");
+      return std::to_string(count.at("imported").to_number<int64_t>()) + "/" +
+             std::to_string(count.at("updated").to_number<int64_t>()) + "/" +
+             std::to_string(count.at("ignored").to_number<int64_t>());
+    };
+    EXPECT_EQ(post(4), "7/0/0");
+    EXPECT_EQ(post(4), "0/0/7");
+    EXPECT_EQ(post(40), "0/1/6");
+  }
 }
 
 // A database newer than the binary is refused, with a message that says what to do.
