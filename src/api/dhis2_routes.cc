@@ -76,13 +76,16 @@ Result<PostParameters> post_parameters(const Request& request) {
   return p;
 }
 
-// DHIS2 data values come as JSON or CSV; its XML and ADX are other helpers' formats or none.
+// DHIS2 data values come as JSON, CSV or ADX (which DHIS2 also reads there); DHIS2's own XML is
+// not accepted.
 Result<ingest::Format> payload_format(const Request& request) {
   std::string type = request.header("content-type");
+  if (type.starts_with("application/adx+xml")) return ingest::Format::kAdx;
   if (type.find("json") != std::string::npos) return ingest::Format::kDhis2;
   if (type.find("csv") != std::string::npos) return ingest::Format::kDhis2Csv;
   return invalid_argument("Content-Type '" + type +
-                          "' is not accepted here: send DHIS2 data values as application/json or application/csv");
+                          "' is not accepted here: send DHIS2 data values as application/json, application/csv or "
+                          "application/adx+xml");
 }
 
 std::string_view reason_phrase(int status) {
@@ -164,14 +167,15 @@ json::object import_count(int64_t imported, int64_t updated, int64_t ignored) {
 }
 
 // One conflict per problem. "indexes" is the value's position in the payload: the record number
-// of JSON minus one, the CSV line minus the header's (a value spanning lines shifts it).
+// of JSON minus one, the CSV line minus the header's (a value spanning lines shifts it); ADX
+// problems name their XML line in the message instead.
 json::array conflicts_json(const std::vector<ingest::RowProblem>& problems, ingest::Format format) {
   json::array out;
   for (const auto& p : problems) {
     json::object conflict{{"object", p.column.empty() ? "dataValueSet" : p.column},
                           {"property", p.column},
                           {"value", p.message}};
-    if (p.line > 0) {
+    if (p.line > 0 && format != ingest::Format::kAdx) {
       int64_t index = format == ingest::Format::kDhis2 ? p.line - 1 : p.line - 2;
       conflict["indexes"] = json::array{index};
     }
@@ -267,8 +271,11 @@ Response post_data_value_sets(const Request& request, const Clock& clock, StoreP
     summary["conflicts"] = std::move(conflicts);
     return web_message(http_status, web_status, message, std::move(summary));
   };
-  const bool payload_refused =
-      std::any_of(report->errors.begin(), report->errors.end(), [](const auto& e) { return e.line == 0; });
+  // A problem of the whole payload: line 0, or for ADX one naming no attribute (not well-formed
+  // XML, a DOCTYPE, not an ADX document), which the parser reports at its XML line.
+  const bool payload_refused = std::any_of(report->errors.begin(), report->errors.end(), [&](const auto& e) {
+    return e.line == 0 || (*format == ingest::Format::kAdx && e.column.empty());
+  });
   if (p.strategy == Strategy::kDelete) {
     conflicts.push_back(json::object{{"object", "importStrategy"},
                                      {"property", "importStrategy"},
@@ -277,8 +284,9 @@ Response post_data_value_sets(const Request& request, const Clock& clock, StoreP
                   import_count(0, 0, tally.values));
   }
   if (payload_refused) {
+    // Nothing was read as a value: none is counted, not even as ignored.
     return answer(409, "ERROR", "ERROR", "the data value set could not be read: nothing was imported",
-                  import_count(0, 0, tally.values));
+                  import_count(0, 0, 0));
   }
   if (p.atomic && !report->errors.empty()) {
     return answer(409, "ERROR", "ERROR", "atomicMode ALL and some values had conflicts: nothing was imported",

@@ -114,8 +114,8 @@ TEST_F(AdxTest, DisaggregationAttributesBecomeCanonicalText) {
   EXPECT_EQ(rows(batch), (std::vector<std::string>{"ITA cases 2020-03-01 AGE=<5 && \u263A;SEX=F&M = 1",
                                                    "ITA cases 2020-03-01 AGE=65+;AGE_GROUP=65-69 = 2"}))
       << dump(batch.errors);
-  EXPECT_TRUE(has_problem(batch.errors, 5, "", "option 'bad;option' of SEX")) << dump(batch.errors);
-  EXPECT_TRUE(has_problem(batch.errors, 6, "", "option '' of SEX")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 5, "disaggregation", "option 'bad;option' of SEX")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 6, "disaggregation", "option '' of SEX")) << dump(batch.errors);
 }
 
 TEST_F(AdxTest, SkippedElementsDoNotHideWhatFollowsThem) {

@@ -302,7 +302,7 @@ class AdxReader {
     if (auto canonical = disaggregation_from_pairs(std::move(pairs)); canonical) {
       disaggregation = std::move(*canonical);
     } else {
-      check_.error(at, "", canonical.status().message());
+      check_.error(at, "disaggregation", canonical.status().message());
     }
     if (group_.usable && kind && value && disaggregation) {
       check_.add(group_.location, *element, group_.period, *value, at, std::move(*disaggregation));
