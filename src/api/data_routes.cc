@@ -1,6 +1,8 @@
 // Handlers for /api/v1/{health,locations,indicators,series,map,revisions}.
 #include "api/data_routes.h"
 
+#include <set>
+
 #include "api/figures_cache.h"
 #include "core/disaggregation.h"
 #include "store/aggregate.h"
@@ -82,10 +84,20 @@ void add_data_routes(http::Router& router, const http::RouteContext& context, St
     if (!locations) return Response::error(locations.status());
     std::string level = request.param("level");
     std::string parent = request.param("parent");
+    // ?indicator=: only locations with a stored series of it (a country has up to a few hundred
+    // ISO 3166-2 subdivisions, few of which report: the dashboard asks for those only).
+    std::optional<std::set<std::string>> reporting;
+    if (auto indicator = request.param("indicator"); !indicator.empty()) {
+      auto marks = (*lease)->series_marks(indicator);
+      if (!marks) return Response::error(marks.status());
+      reporting.emplace();
+      for (const auto& mark : *marks) reporting->insert(mark.location);
+    }
     json::array out;
     for (const auto& loc : *locations) {
       if (!level.empty() && location_level_name(loc.level) != level) continue;
       if (!parent.empty() && loc.parent != parent) continue;
+      if (reporting && !reporting->contains(loc.code)) continue;
       out.push_back(location_json(loc));
     }
     return Response::json(json::object{{"locations", std::move(out)}});

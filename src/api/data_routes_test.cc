@@ -100,6 +100,22 @@ TEST_P(DataRoutesTest, SeriesOfOneDisaggregation) {
   EXPECT_EQ(http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases&disaggregation=SEX").status, 400);
 }
 
+// ?indicator= keeps the locations that have a stored series of it: the dashboard lists a
+// country's reporting subdivisions without asking for each of its hundreds of ISO ones.
+TEST_P(DataRoutesTest, LocationsThatReportAnIndicator) {
+  auto r = http_request(port(), "GET", "/api/v1/locations?parent=EURO&indicator=cases");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> codes;
+  const json::value answer = json::parse(r.body);
+  for (const auto& loc : answer.at("locations").as_array()) codes.emplace_back(loc.at("code").as_string());
+  EXPECT_EQ(codes, (std::vector<std::string>{"FRA", "ITA"}));
+  auto none = http_request(port(), "GET", "/api/v1/locations?parent=EURO&indicator=deaths");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_TRUE(json::parse(none.body).at("locations").as_array().empty());
+  auto all = http_request(port(), "GET", "/api/v1/locations?parent=EURO");
+  EXPECT_EQ(json::parse(all.body).at("locations").as_array().size(), 2u);
+}
+
 TEST_P(DataRoutesTest, SeriesAsJsonWithLatestRevision) {
   auto r = http_request(port(), "GET", "/api/v1/series?location=ITA&indicator=cases");
   ASSERT_EQ(r.status, 200) << r.body;

@@ -245,11 +245,22 @@ describe('web dashboard', { timeout: 300_000 }, () => {
   });
 
   test('subnational breakdown appears for a country reported by province', async () => {
+    // The catalogue holds every ISO 3166-2 subdivision; the page asks only for those that report.
+    const asked = [];
+    const note = (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/v1/series' && url.searchParams.get('location')?.startsWith('CHN-')) asked.push(url.search);
+    };
+    page.on('request', note);
     await go('/country/CHN');
     await page.waitForSelector('#subnational-table tbody tr');
+    page.off('request', note);
     const rows = await page.locator('#subnational-table tbody tr').count();
     const { locations } = await api('/api/v1/locations?parent=CHN&level=subnational');
-    assert.ok(rows > 20 && rows <= locations.length, `${rows} provinces shown of ${locations.length}`);
+    const reporting = (await api('/api/v1/locations?parent=CHN&indicator=cases')).locations;
+    assert.ok(rows > 20 && rows === reporting.length && reporting.length < locations.length,
+      `${rows} provinces shown, ${reporting.length} reporting of ${locations.length}`);
+    assert.ok(asked.length <= reporting.length, `${asked.length} subdivision series asked for`);
   });
 
   test('the interface switches to Chinese and remembers it', async () => {

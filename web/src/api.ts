@@ -97,6 +97,12 @@ export async function fetch_locations(): Promise<Location[]> {
   return (await get_json<{ locations: Location[] }>('/api/v1/locations')).locations;
 }
 
+// The children of `parent` that have a stored series of `indicator` (most subdivisions report nothing).
+export async function fetch_reporting_children(parent: string, indicator: string): Promise<Location[]> {
+  const q = new URLSearchParams({ parent, indicator });
+  return (await get_json<{ locations: Location[] }>(`/api/v1/locations?${q}`)).locations;
+}
+
 // A missing series (404) is an empty one: not every country reports every indicator.
 export async function fetch_series(location: string, indicator: string, source?: string): Promise<Series> {
   try {

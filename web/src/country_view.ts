@@ -2,7 +2,7 @@
 // cumulative toggle and log scale, the corrections made after first reports, the breakdown by
 // subnational area, and Rt with its credible band and detection alarms when the API offers them.
 import {
-  fetch_alarms, fetch_corrections, fetch_forecast, fetch_rt, fetch_series, has_feature, map_limited,
+  fetch_alarms, fetch_corrections, fetch_forecast, fetch_reporting_children, fetch_rt, fetch_series, has_feature, map_limited,
   type Correction, type Location, type Point, type RtEstimate, type Series, type Signal, type Verdicts,
 } from './api';
 import { chart_on } from './charts';
@@ -383,7 +383,9 @@ export async function render_country_view(container: HTMLElement, code: string):
   }
 
   async function draw_subnational(): Promise<void> {
-    const children = [...all.values()].filter((l) => l.parent === code && l.level === 'subnational');
+    // Only the subdivisions that report: a country has up to a few hundred in the catalogue.
+    const reporting = await fetch_reporting_children(code, options.indicator).catch(() => []);
+    const children = reporting.filter((l) => l.level === 'subnational');
     if (!children.length) return;
     const series = await map_limited(children, 6, (c) => series_of(c.code, options.indicator, '').catch(() => null));
     const rows = children.map((c, i) => {
