@@ -67,6 +67,23 @@ TEST_F(EstimateRoutesTest, RtOfAGrowingEpidemicIsAboveOne) {
   EXPECT_NEAR(body["growth"].as_object()["rate_per_day"].to_number<double>(), 0.03, 0.005);
 }
 
+// Rt is estimated on the total: parts reported beside it (here a made-up, falling SEX=F series)
+// change nothing.
+TEST_F(EstimateRoutesTest, RtOfTheTotalIgnoresDisaggregatedParts) {
+  const std::string before = http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&indicator=cases").body;
+  {
+    auto store = store::open_store(path_);
+    ASSERT_TRUE(store.is_ok());
+    std::vector<store::ObservationWrite> parts;
+    Date start = *Date::parse("2020-02-01");
+    for (int d = 0; d < 200; ++d) parts.push_back({"ITA", "cases", Period::day(start.plus_days(d)), 1000.0 - 5 * d, "SEX=F"});
+    ASSERT_TRUE((*store)->write_observations(parts, "csv", clock_.now()).is_ok());
+  }
+  auto after = http_request(server_->port(), "GET", "/api/v1/rt?location=ITA&indicator=cases");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.body, before);
+}
+
 TEST_F(EstimateRoutesTest, ForecastsHaveFourHorizonsOfOrderedQuantiles) {
   auto r = http_request(server_->port(), "GET", "/api/v1/forecasts?location=ITA&indicator=cases");
   ASSERT_EQ(r.status, 200) << r.body;

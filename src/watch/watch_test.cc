@@ -101,6 +101,29 @@ TEST_P(WatchTest, FlagsASpikeAndKeepsTheSignals) {
   EXPECT_EQ(all->size(), summary->signals.size());
 }
 
+// A disaggregated part is not the total: a spike reported for women in Ghana raises no alarm on
+// Ghana's total, and parts are not series of their own for detection.
+TEST_P(WatchTest, DisaggregatedPartsStayOutOfTheTotalsDetection) {
+  std::vector<store::ObservationWrite> rows;
+  IsoWeek week = *IsoWeek::parse("2020-W01");
+  for (int i = 0; i < 20; ++i, week = week.next()) {
+    rows.push_back({"NGA", "cases", Period::week(week), i == 19 ? 400.0 : 20.0 + (i % 3)});
+    rows.push_back({"GHA", "cases", Period::week(week), 10.0 + (i % 2)});
+    rows.push_back({"GHA", "cases", Period::week(week), i == 19 ? 900.0 : 5.0, "SEX=F"});
+  }
+  ASSERT_TRUE(store_->write_observations(rows, "who", clock_.now()).is_ok());
+  DetectionRequest request;
+  request.method = "ears-c2";
+  request.level = LocationLevel::kCountry;
+  auto summary = run_detection(*store_, request, clock_);
+  ASSERT_TRUE(summary.is_ok()) << summary.status().to_string();
+  EXPECT_EQ(summary->series, 2);
+  EXPECT_EQ(summary->alarms, 1);
+  for (const auto& signal : summary->signals) {
+    if (signal.location == "GHA") EXPECT_LT(signal.observed, 20) << signal.week.to_string();
+  }
+}
+
 // The pipeline after a report: detection on the series the report touched only, signals kept,
 // and for each series and method the newest week with a verdict announced, with the report's time.
 TEST_P(WatchTest, AReportIsDetectedKeptAndItsNewestVerdictsAnnounced) {
