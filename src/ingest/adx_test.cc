@@ -10,37 +10,18 @@
 #include <string>
 #include <tuple>
 
-#include "core/indicator.h"
-#include "ingest/parsers.h"
-#include "ingest/reference_data.h"
-#include "ingest/validation.h"
-#include "store/export.h"
+#include "ingest/format_test_support.h"
 #include "store/export_adx.h"
 
 namespace shouwang::ingest {
 namespace {
 
-class AdxTest : public ::testing::Test {
+class AdxTest : public testing::FormatTest {
  protected:
-  AdxTest() : catalog_(reference_locations(), builtin_indicators()) {}
-
   ParsedBatch parse(std::string_view content, bool allow_corrections = false) {
-    ParseContext context{catalog_, *Date::parse("2024-01-01"), {}, "", nullptr, allow_corrections};
-    return parse_file(Format::kAdx, content, context);
+    return FormatTest::parse(Format::kAdx, content, allow_corrections);
   }
-  static bool has_problem(const std::vector<RowProblem>& problems, int64_t line, std::string_view column,
-                          std::string_view text) {
-    for (const auto& p : problems) {
-      if (p.line == line && p.column == column && p.message.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-  static std::string dump(const std::vector<RowProblem>& problems) {
-    std::string out;
-    for (const auto& p : problems) out += std::to_string(p.line) + "," + p.column + ": " + p.message + "\n";
-    return out;
-  }
-  // "location indicator period disaggregation = value" per row, for comparisons.
+  // "location indicator period disaggregation = value" per row, in file order.
   static std::vector<std::string> rows(const ParsedBatch& batch) {
     std::vector<std::string> out;
     for (const auto& o : batch.observations) {
@@ -49,8 +30,6 @@ class AdxTest : public ::testing::Test {
     }
     return out;
   }
-
-  MemoryCatalog catalog_;
 };
 
 // Written by hand in the shape of the examples of IHE's ADX profile: a declaration, a comment, an

@@ -1,4 +1,4 @@
-// Test support for the formats that both export and import (fhir, sdmx-csv): a parse with the
+// Test support for the formats that both export and import (adx, fhir, sdmx-csv): a parse with the
 // reference catalogue, problems looked up and printed, and rows as comparable text so that
 // Series -> text -> parse can be checked to give back the same rows.
 #pragma once

@@ -4,34 +4,19 @@
 
 #include "core/indicator.h"
 #include "ingest/reference_data.h"
+#include "ingest/format_test_support.h"
 #include "ingest/validation.h"
 
 namespace shouwang::ingest {
 namespace {
 
-class ParsersTest : public ::testing::Test {
+class ParsersTest : public testing::FormatTest {
  protected:
-  ParsersTest() : catalog_(reference_locations(), builtin_indicators()) {}
-
   ParsedBatch parse(Format format, std::string_view content, std::string jhu_indicator = "cases",
                     const Dhis2Mapping* mapping = nullptr) {
     ParseContext context{catalog_, *Date::parse("2024-01-01"), {}, jhu_indicator, mapping};
     return parse_file(format, content, context);
   }
-  static bool has_problem(const std::vector<RowProblem>& problems, int64_t line, std::string_view column,
-                          std::string_view text) {
-    for (const auto& p : problems) {
-      if (p.line == line && p.column == column && p.message.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-  static std::string dump(const std::vector<RowProblem>& problems) {
-    std::string out;
-    for (const auto& p : problems) out += std::to_string(p.line) + "," + p.column + ": " + p.message + "\n";
-    return out;
-  }
-
-  MemoryCatalog catalog_;
 };
 
 TEST_F(ParsersTest, CsvParsesDaysAndWeeks) {

@@ -8,26 +8,13 @@
 #include <string>
 
 #include "http/test_client.h"
+#include "tests/support/run_shouwang.h"
 
 namespace shouwang {
 namespace {
 
-// Runs `shouwang ARGS`, giving its exit code and standard output (and error, when merged).
-std::pair<int, std::string> shouwang(const std::string& arguments, bool merge_stderr = true) {
-  std::string out;
-  FILE* pipe = popen((std::string(SHOUWANG_BIN) + " " + arguments + (merge_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
-  if (pipe == nullptr) return {-1, out};
-  char buffer[65536];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string ok(const std::string& arguments, bool merge_stderr = true) {
-  auto [code, out] = shouwang(arguments, merge_stderr);
-  EXPECT_EQ(code, 0) << arguments << "\n" << out;
-  return out;
-}
+using shouwang::testing::run_shouwang;
+using shouwang::testing::shouwang_ok;
 
 void write(const std::string& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
 
@@ -46,17 +33,17 @@ TEST(CliAdx, ExportImportRoundTripGivesTheSameLongCsv) {
         "CHN,cases,2020-W10,573\n"
         "CHN,cases,2020-W11,1e6\n"
         "BRA,deaths,2020-03-30,12\n");
-  ok("import --db " + first + " --format csv " + dir.file("in.csv"));
+  shouwang_ok("import --db " + first + " --format csv " + dir.file("in.csv"));
 
-  const std::string adx = ok("export --db " + first + " --format adx", /*merge_stderr=*/false);
+  const std::string adx = shouwang_ok("export --db " + first + " --format adx", /*merge_stderr=*/false);
   EXPECT_NE(adx.find("<adx xmlns=\"urn:ihe:qrph:adx:2015\""), std::string::npos) << adx;
   EXPECT_NE(adx.find("period=\"2020-03-02/P7D\""), std::string::npos) << adx;  // 2020-W10
   EXPECT_NE(adx.find("period=\"2020-03-30/P1D\""), std::string::npos) << adx;
   write(dir.file("out.adx"), adx);
-  std::string imported = ok("import --db " + second + " --format adx " + dir.file("out.adx"));
+  std::string imported = shouwang_ok("import --db " + second + " --format adx " + dir.file("out.adx"));
   EXPECT_NE(imported.find("imported 8 observations, 8 new revisions"), std::string::npos) << imported;
 
-  const std::string before = ok("export --db " + first, false), after = ok("export --db " + second, false);
+  const std::string before = shouwang_ok("export --db " + first, false), after = shouwang_ok("export --db " + second, false);
   EXPECT_EQ(before, after);
   EXPECT_NE(after.find("CHN,cases,2020-W11,1e+06"), std::string::npos) << after;
   EXPECT_NE(after.find("ITA-21,cases,2020-03-02,0.5"), std::string::npos) << after;
@@ -69,11 +56,11 @@ TEST(CliAdx, ADoctypeIsRefusedAndNothingIsWritten) {
         "<?xml version=\"1.0\"?>\n<!DOCTYPE adx [<!ENTITY n \"5\">]>\n"
         "<adx xmlns=\"urn:ihe:qrph:adx:2015\"><group orgUnit=\"ITA\" period=\"2020-03-01/P1D\">"
         "<dataValue dataElement=\"cases\" value=\"&n;\"/></group></adx>\n");
-  auto [code, out] = shouwang("import --db " + db + " --format adx " + dir.file("entity.adx"));
+  auto [code, out] = run_shouwang("import --db " + db + " --format adx " + dir.file("entity.adx"));
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("line 2"), std::string::npos) << out;
   EXPECT_NE(out.find("DOCTYPE"), std::string::npos) << out;
-  EXPECT_EQ(ok("export --db " + db, false), "location,indicator,date,value\n");
+  EXPECT_EQ(shouwang_ok("export --db " + db, false), "location,indicator,date,value\n");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "http/test_client.h"
 #include "tests/support/backends.h"
 #include "tests/support/serve_process.h"
+#include "tests/support/run_shouwang.h"
 
 namespace shouwang {
 namespace {
@@ -23,22 +24,8 @@ using shouwang::testing::last_line;
 
 const std::string kShared = SHOUWANG_SHARED_DIR;
 
-// Runs `shouwang ARGS`, giving its exit code and standard output.
-std::pair<int, std::string> shouwang(const std::string& arguments) {
-  std::string out;
-  FILE* pipe = popen((std::string(SHOUWANG_BIN) + " " + arguments + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, out};
-  char buffer[65536];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string ok(const std::string& arguments) {
-  auto [code, out] = shouwang(arguments);
-  EXPECT_EQ(code, 0) << arguments << "\n" << out;
-  return out;
-}
+using shouwang::testing::run_shouwang;
+using shouwang::testing::shouwang_ok;
 
 TEST(CliBackends, SameCommandsSameAnswersOnSqliteAndPostgres) {
   FreshDatabase sqlite_db, postgres_db;
@@ -53,34 +40,34 @@ TEST(CliBackends, SameCommandsSameAnswersOnSqliteAndPostgres) {
   std::string answers[2];
   for (int b = 0; b < 2; ++b) {
     const std::string& db = dbs[b];
-    std::string first = ok("migrate --db " + db);
+    std::string first = shouwang_ok("migrate --db " + db);
     EXPECT_NE(first.find("alert: version"), std::string::npos) << first;
     EXPECT_NE(first.find("(applied 1.."), std::string::npos) << first;
-    EXPECT_EQ(ok("migrate --db " + db).find("applied"), std::string::npos) << "a second run applies nothing";
+    EXPECT_EQ(shouwang_ok("migrate --db " + db).find("applied"), std::string::npos) << "a second run applies nothing";
 
     std::string& a = answers[b];
-    a += ok("import --db " + db + " --format jhu --indicator cases " + kShared +
+    a += shouwang_ok("import --db " + db + " --format jhu --indicator cases " + kShared +
             "/data/global/jhu_csse/time_series_covid19_confirmed_global.csv");
-    a += ok("import --db " + db + " --format who " + kShared + "/data/global/who/WHO-COVID-19-global-data.csv");
+    a += shouwang_ok("import --db " + db + " --format who " + kShared + "/data/global/who/WHO-COVID-19-global-data.csv");
     // Importing the same file again stores nothing new.
-    a += ok("import --db " + db + " --format jhu --indicator cases " + kShared +
+    a += shouwang_ok("import --db " + db + " --format jhu --indicator cases " + kShared +
             "/data/global/jhu_csse/time_series_covid19_confirmed_global.csv");
     const std::string before_fix = SystemClock().now().to_string();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    a += ok("import --db " + db + " --format csv --source jhu " + dir.file("fix.csv"));
+    a += shouwang_ok("import --db " + db + " --format csv --source jhu " + dir.file("fix.csv"));
 
-    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03");
-    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03 --as-of " +
+    a += shouwang_ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03");
+    a += shouwang_ok("export --db " + db + " --location ITA --indicator cases --from 2021-02-25 --to 2021-03-03 --as-of " +
             before_fix);
-    a += ok("export --db " + db + " --location EURO --indicator cases --from 2021-03-01 --to 2021-03-07 --format json");
-    a += ok("export --db " + db + " --location CHN --indicator deaths --source who --to 2020-03-01");
+    a += shouwang_ok("export --db " + db + " --location EURO --indicator cases --from 2021-03-01 --to 2021-03-07 --format json");
+    a += shouwang_ok("export --db " + db + " --location CHN --indicator deaths --source who --to 2020-03-01");
     // Nothing was known on the day itself (everything was reported years later): the same refusal.
     auto [lag0_code, lag0_out] =
-        shouwang("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 0");
+        run_shouwang("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 0");
     EXPECT_NE(lag0_code, 0);
     a += std::to_string(lag0_code) + " " + lag0_out;
-    a += ok("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 3650");
-    a += ok("locations --db " + db + " --level region");
+    a += shouwang_ok("export --db " + db + " --location ITA --indicator cases --from 2021-03-01 --to 2021-03-01 --lag 3650");
+    a += shouwang_ok("locations --db " + db + " --level region");
   }
   EXPECT_EQ(answers[0], answers[1]);
   // The answers say what they should, not just the same thing twice.
@@ -95,11 +82,11 @@ TEST(CliBackends, IndicatorsKeepTheirDisease) {
     const std::string db = fresh.create(backend);
     ASSERT_FALSE(db.empty());
     std::string listing =
-        ok("indicators --db " + db + " --add cholera_cases --kind incident --unit count --disease cholera");
+        shouwang_ok("indicators --db " + db + " --add cholera_cases --kind incident --unit count --disease cholera");
     EXPECT_NE(listing.find("code,kind,unit,disease,description\n"), std::string::npos) << listing;
     EXPECT_NE(listing.find("\ncholera_cases,incident,count,cholera,"), std::string::npos) << listing;
     EXPECT_NE(listing.find("\ncases,incident,persons,covid19,"), std::string::npos) << listing;
-    EXPECT_EQ(ok("indicators --db " + db), listing);
+    EXPECT_EQ(shouwang_ok("indicators --db " + db), listing);
   }
 }
 
@@ -108,12 +95,12 @@ TEST(CliBackends, IndicatorsRefuseAMalformedDisease) {
   FreshDatabase fresh;
   const std::string db = fresh.create(Backend::kSqlite);
   for (const char* bad : {"Cholera", "'yellow fever'", "covid-19"}) {
-    auto [code, out] = shouwang("indicators --db " + db + " --add x_cases --disease " + bad);
+    auto [code, out] = run_shouwang("indicators --db " + db + " --add x_cases --disease " + bad);
     EXPECT_NE(code, 0) << bad;
     EXPECT_NE(out.find("disease code"), std::string::npos) << out;
   }
-  EXPECT_EQ(ok("indicators --db " + db).find("x_cases"), std::string::npos);
-  auto [code, out] = shouwang("indicators --db " + db + " --disease cholera");
+  EXPECT_EQ(shouwang_ok("indicators --db " + db).find("x_cases"), std::string::npos);
+  auto [code, out] = run_shouwang("indicators --db " + db + " --disease cholera");
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("--add"), std::string::npos) << out;
 }
@@ -135,13 +122,13 @@ TEST(CliBackends, Dhis2MappingIsStoredAndServedToADataValueSetsClient) {
       std::ofstream bad(dir.file("bad.json"));
       bad << R"({"dataElements": {}, "orgUnits": {}, "categoryOptionCombos": {"x": "SEX"}})";
     }
-    EXPECT_EQ(last_line(ok("dhis2 mapping --db " + db + " --file " + dir.file("mapping.json"))),
+    EXPECT_EQ(last_line(shouwang_ok("dhis2 mapping --db " + db + " --file " + dir.file("mapping.json"))),
               "stored the DHIS2 mapping: 1 dataElements, 1 orgUnits, 1 categoryOptionCombos");
-    auto [bad_code, bad_out] = shouwang("dhis2 mapping --db " + db + " --file " + dir.file("bad.json"));
+    auto [bad_code, bad_out] = run_shouwang("dhis2 mapping --db " + db + " --file " + dir.file("bad.json"));
     EXPECT_NE(bad_code, 0);
     EXPECT_NE(bad_out.find("bad.json"), std::string::npos) << bad_out;
-    EXPECT_NE(ok("migrate --db " + db).find("dhis2: version 1"), std::string::npos);
-    const std::string token = last_line(ok("token create --db " + db + " --role reporter --location CHN --label moh"));
+    EXPECT_NE(shouwang_ok("migrate --db " + db).find("dhis2: version 1"), std::string::npos);
+    const std::string token = last_line(shouwang_ok("token create --db " + db + " --role reporter --location CHN --label moh"));
 
     shouwang::testing::ServeProcess server(db, {});
     auto post = [&](int changed_value) {
@@ -171,18 +158,18 @@ TEST(CliBackends, MigrateRefusesADatabaseNewerThanTheBinary) {
   FreshDatabase fresh;
   const std::string db = fresh.create(Backend::kPostgres);
   ASSERT_FALSE(db.empty());
-  ok("migrate --db " + db);
+  shouwang_ok("migrate --db " + db);
   ASSERT_TRUE(shouwang::testing::PostgresEnvironment::cluster
                   ->psql(fresh.postgres_name(),
                          "INSERT INTO shouwang_migrations(module, version, applied_at_micros) VALUES('alert', 99, 0)")
                   .is_ok());
-  auto [code, out] = shouwang("migrate --db " + db);
+  auto [code, out] = run_shouwang("migrate --db " + db);
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("upgrade shouwang"), std::string::npos) << out;
 }
 
 TEST(CliBackends, AnUnreachableServerIsAClearError) {
-  auto [code, out] = shouwang("export --db postgresql://postgres@127.0.0.1:1/none --location ITA");
+  auto [code, out] = run_shouwang("export --db postgresql://postgres@127.0.0.1:1/none --location ITA");
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
 }
@@ -205,8 +192,8 @@ TEST(CliBackends, MonthlyAndDisaggregatedFiguresRoundTrip) {
     FreshDatabase first_db, second_db;
     const std::string first = first_db.create(backend), second = second_db.create(backend);
     ASSERT_FALSE(first.empty() || second.empty());
-    ok("import --db " + first + " --format csv " + dir.file("report.csv"));
-    const std::string exported = ok("export --db " + first);
+    shouwang_ok("import --db " + first + " --format csv " + dir.file("report.csv"));
+    const std::string exported = shouwang_ok("export --db " + first);
     EXPECT_EQ(exported,
               "location,indicator,date,value,disaggregation\n"
               "KEN,cases,2020-W14,33,\n"
@@ -219,13 +206,13 @@ TEST(CliBackends, MonthlyAndDisaggregatedFiguresRoundTrip) {
       std::ofstream out(dir.file("exported.csv"));
       out << exported;
     }
-    ok("import --db " + second + " --format csv " + dir.file("exported.csv"));
-    EXPECT_EQ(ok("export --db " + second), exported);
-    EXPECT_EQ(ok("export --db " + first + " --disaggregation total"),
+    shouwang_ok("import --db " + second + " --format csv " + dir.file("exported.csv"));
+    EXPECT_EQ(shouwang_ok("export --db " + second), exported);
+    EXPECT_EQ(shouwang_ok("export --db " + first + " --disaggregation total"),
               "location,indicator,date,value\nKEN,cases,2020-W14,33\nKEN,cases,2020-03,120\n");
-    EXPECT_EQ(ok("export --db " + first + " --location AFRO --indicator cases --disaggregation SEX=F"),
+    EXPECT_EQ(shouwang_ok("export --db " + first + " --location AFRO --indicator cases --disaggregation SEX=F"),
               "location,indicator,date,value,disaggregation\nAFRO,cases,2020-03,79,SEX=F\n");
-    auto [code, out] = shouwang("export --db " + first + " --disaggregation SEX");
+    auto [code, out] = run_shouwang("export --db " + first + " --disaggregation SEX");
     EXPECT_NE(code, 0);
     EXPECT_NE(out.find("--disaggregation"), std::string::npos) << out;
   }

@@ -9,27 +9,16 @@
 #include <string>
 
 #include "http/test_client.h"
+#include "tests/support/run_shouwang.h"
 
 namespace shouwang {
 namespace {
 
-// Runs `shouwang ARGS`, giving its exit code and standard output (standard error apart, so an
-// export's output is the file alone).
+// Standard error apart, so an export's output is the file alone.
 std::pair<int, std::string> shouwang(const std::string& arguments) {
-  std::string out;
-  FILE* pipe = popen((std::string(SHOUWANG_BIN) + " " + arguments + " 2>/dev/null").c_str(), "r");
-  if (pipe == nullptr) return {-1, out};
-  char buffer[65536];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::run_shouwang(arguments, /*merge_stderr=*/false);
 }
-
-std::string ok(const std::string& arguments) {
-  auto [code, out] = shouwang(arguments);
-  EXPECT_EQ(code, 0) << arguments << "\n" << out;
-  return out;
-}
+std::string ok(const std::string& arguments) { return testing::shouwang_ok(arguments, /*merge_stderr=*/false); }
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
