@@ -20,6 +20,10 @@ bool is_option(std::string_view o) {
   });
 }
 
+// ADX carries a disaggregation as extra attributes of <dataValue>, beside these: a category of
+// the same name could not be written there.
+bool is_reserved(std::string_view c) { return c == "dataElement" || c == "value" || c == "period" || c == "orgUnit"; }
+
 }  // namespace
 
 Result<std::string> disaggregation_from_pairs(std::vector<DisaggregationPair> pairs) {
@@ -30,6 +34,10 @@ Result<std::string> disaggregation_from_pairs(std::vector<DisaggregationPair> pa
     if (!is_category(category)) {
       return invalid_argument("disaggregation category '" + category +
                               "' must be letters, digits and '_' starting with a letter (at most 32)");
+    }
+    if (is_reserved(category)) {
+      return invalid_argument("disaggregation category '" + category +
+                              "' is reserved (dataElement, value, period and orgUnit name the figure itself)");
     }
     if (!is_option(option)) {
       return invalid_argument("disaggregation option '" + option + "' of " + category +

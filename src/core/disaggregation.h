@@ -17,7 +17,7 @@ using DisaggregationPair = std::pair<std::string, std::string>;  // category, op
 
 // Checks "SEX=F;AGE=15-24" (pairs in any order, each category once) and returns its canonical
 // text. Categories are ASCII letters, digits and '_' starting with a letter (at most 32; so an ADX
-// attribute can carry them); options are 1-64 bytes of printable text without ';' or '=' and without
+// attribute can carry them), other than dataElement, value, period and orgUnit; options are 1-64 bytes of printable text without ';' or '=' and without
 // spaces at either end.
 Result<std::string> canonical_disaggregation(std::string_view text);
 // The same from separate pairs.

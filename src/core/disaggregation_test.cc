@@ -20,7 +20,7 @@ TEST(Disaggregation, CanonicalTextSortsPairsByCategory) {
 
 TEST(Disaggregation, RefusesMalformedPairs) {
   for (const char* bad : {"SEX", "SEX=", "=F", "SEX=F;", ";SEX=F", "SEX=F;SEX=M", "1AGE=5", "SEX=F=G",
-                          "SEX= F", "A-B=1", "SEX=F\n"}) {
+                          "SEX= F", "A-B=1", "SEX=F\n", "value=3", "dataElement=x"}) {
     EXPECT_FALSE(canonical_disaggregation(bad).is_ok()) << bad;
   }
 }
