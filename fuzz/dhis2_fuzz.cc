@@ -4,31 +4,14 @@
 // branches on negative values.
 #include "fuzz/ingest_support.h"
 
-namespace {
-
-const shouwang::ingest::Dhis2Mapping& fuzz_mapping() {
-  static const shouwang::ingest::Dhis2Mapping mapping = *shouwang::ingest::parse_dhis2_mapping(R"({
-    "dataElements": {"fbfJHSPpUQD": "cases", "cYeuwXTCPkU": "deaths", "hfdmMSPBgLG": "cases_cumulative"},
-    "orgUnits": {"DiszpKrYNg8": "ITA", "O6uvpzGd5pu": "ZZZ-21", "Pq7r": "ITA-21", "ImspTQPwCqd": "CHN"},
-    "categoryOptionCombos": {"femYoung": "SEX=F;AGE=15-24", "male": "SEX=M"}})");
-  return mapping;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shouwang;
   auto context = fuzz::fuzz_context();
-  context.dhis2_mapping = &fuzz_mapping();
+  context.dhis2_mapping = &fuzz::dhis2_fuzz_mapping();
   ingest::parse_dhis2(fuzz::as_text(data, size), context);
   context.allow_corrections = true;
   ingest::parse_dhis2(fuzz::as_text(data, size), context);
-  static const shouwang::ingest::Dhis2Mapping by_code = [] {
-    shouwang::ingest::Dhis2Mapping m;
-    m.by_code = true;
-    return m;
-  }();
-  context.dhis2_mapping = &by_code;
+  context.dhis2_mapping = &fuzz::dhis2_by_code();
   ingest::parse_dhis2(fuzz::as_text(data, size), context);
   return 0;
 }

@@ -28,4 +28,23 @@ inline std::string_view as_text(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+// The DHIS2 targets' fixed mapping of the identifiers their seed corpora use to our codes.
+inline const ingest::Dhis2Mapping& dhis2_fuzz_mapping() {
+  static const ingest::Dhis2Mapping mapping = *ingest::parse_dhis2_mapping(R"({
+    "dataElements": {"fbfJHSPpUQD": "cases", "cYeuwXTCPkU": "deaths", "hfdmMSPBgLG": "cases_cumulative"},
+    "orgUnits": {"DiszpKrYNg8": "ITA", "O6uvpzGd5pu": "ZZZ-21", "Pq7r": "ITA-21", "ImspTQPwCqd": "CHN"},
+    "categoryOptionCombos": {"femYoung": "SEX=F;AGE=15-24", "male": "SEX=M"}})");
+  return mapping;
+}
+
+// idScheme=code: identifiers taken as our codes.
+inline const ingest::Dhis2Mapping& dhis2_by_code() {
+  static const ingest::Dhis2Mapping mapping = [] {
+    ingest::Dhis2Mapping m;
+    m.by_code = true;
+    return m;
+  }();
+  return mapping;
+}
+
 }  // namespace shouwang::fuzz
