@@ -26,10 +26,9 @@ using shouwang::testing::Backend;
 class AidRoutesTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = fresh_.create(GetParam());
-    ASSERT_FALSE(path_.empty());
-    auto store = store::open_store(path_);
+    auto store = fresh_.create_store(GetParam());
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    path_ = fresh_.db();
     auto issue = [&](store::Role role, const std::string& location, const std::string& label) {
       return *store::issue_token(**store, role, location, label, clock_.now());
     };

@@ -36,10 +36,9 @@ std::string week_by_code(int changed_day = 0, int changed_value = 0) {
 class Dhis2RoutesTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = fresh_.create(GetParam());
-    ASSERT_FALSE(path_.empty());
-    auto store = store::open_store(path_);
+    auto store = fresh_.create_store(GetParam());
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    path_ = fresh_.db();
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "China CDC", clock_.now());
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "editor", clock_.now());
     pool_ = std::make_unique<StorePool>(path_);

@@ -24,10 +24,9 @@ using shouwang::testing::Backend;
 class KnowledgeRoutesTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    path_ = fresh_.create(GetParam());
-    ASSERT_FALSE(path_.empty());
-    auto store = store::open_store(path_);
+    auto store = fresh_.create_store(GetParam());
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    path_ = fresh_.db();
     editor_ = *store::issue_token(**store, store::Role::kEditor, "", "editor", clock_.now());
     reporter_ = *store::issue_token(**store, store::Role::kReporter, "CHN", "reporter", clock_.now());
     pool_ = std::make_unique<StorePool>(path_);

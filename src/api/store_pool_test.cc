@@ -13,10 +13,9 @@ namespace {
 class StorePoolTest : public ::testing::TestWithParam<shouwang::testing::Backend> {
  protected:
   void SetUp() override {
-    path_ = fresh_.create(GetParam());
-    ASSERT_FALSE(path_.empty());
-    auto store = store::open_store(path_);
+    auto store = fresh_.create_store(GetParam());
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    path_ = fresh_.db();
     std::vector<Location> locations = {
         {"WORLD", "World", "世界", "", std::nullopt, LocationLevel::kWorld},
         {"EURO", "WHO European Region", "", "WORLD", std::nullopt, LocationLevel::kRegion},

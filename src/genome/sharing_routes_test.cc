@@ -106,10 +106,9 @@ class GenomeSharingTest : public ::testing::TestWithParam<Backend> {
 
   void SetUp() override {
     ASSERT_EQ(examples_->size(), 10u);
-    path_ = fresh_.create(GetParam());
-    ASSERT_FALSE(path_.empty());
-    auto store = store::open_store(path_);
+    auto store = fresh_.create_store(GetParam());
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    path_ = fresh_.db();
     std::vector<Location> locations = {
         {"WORLD", "World", "", "", std::nullopt, LocationLevel::kWorld},
         {"EURO", "Europe", "", "WORLD", std::nullopt, LocationLevel::kRegion},

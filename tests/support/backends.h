@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 
+#include "store/open_store.h"
 #include "tests/support/postgres_cluster.h"
 
 namespace shouwang::testing {
@@ -82,6 +83,11 @@ class FreshDatabase {
     }
     db_ = *url;
     return db_;
+  }
+  // create(), then the store opened on it as `--db` opens it (db() names it).
+  Result<std::unique_ptr<store::Store>> create_store(Backend backend) {
+    if (create(backend).empty()) return unavailable("no fresh " + std::string(backend_name(backend)) + " database");
+    return store::open_store(db_);
   }
   const std::string& db() const { return db_; }
   const std::string& postgres_name() const { return name_; }  // PostgreSQL only
