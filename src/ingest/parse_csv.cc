@@ -41,8 +41,6 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     return batch;
   }
   const size_t expected = fields.size();
-  const int64_t total = static_cast<int64_t>(reader.size());
-  int64_t rows = 0, data_rows = 0;
   // Rows go to on_rows in parts of this many: large enough that a part is worth a round trip to
   // the store, small enough that writing starts early.
   constexpr size_t kRowsPerPart = 1 << 16;
@@ -52,12 +50,9 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     context.on_rows(std::span<const ParsedObservation>(batch.observations).subspan(given));
     given = batch.observations.size();
   };
-  while (reader.next(fields)) {
+  CsvDataRecords records(reader, fields, check, context.progress);
+  while (records.next(expected)) {
     const int64_t line = reader.line();
-    if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    ++data_rows;
-    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view location = fields[static_cast<size_t>(column_of[0])];
     std::string_view indicator = fields[static_cast<size_t>(column_of[1])];
     std::string_view date = fields[static_cast<size_t>(column_of[2])];
@@ -78,8 +73,7 @@ ParsedBatch parse_csv(std::string_view content, const ParseContext& context) {
     if (batch.observations.size() - given >= kRowsPerPart) give_rows();
   }
   give_rows();
-  if (context.progress) context.progress(total, total);
-  if (data_rows == 0) check.error(0, "", "the file has a header but no rows");
+  if (records.data_records() == 0) check.error(0, "", "the file has a header but no rows");
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
   return batch;
 }

@@ -20,17 +20,14 @@ ParsedBatch parse_dhis2_csv(std::string_view content, const ParseContext& contex
   CsvReader reader(content);
   std::vector<std::string_view> fields;
   if (!read_csv_header(reader, fields, check)) return batch;  // its names are DHIS2's business, not ours
-  const int64_t total = static_cast<int64_t>(reader.size());
-  int64_t data_rows = 0;
   auto optional_field = [&](size_t column) -> std::optional<std::string> {
     if (column >= fields.size() || fields[column].empty()) return std::nullopt;
     return std::string(fields[column]);
   };
-  while (reader.next(fields)) {
+  // Any number of columns is read; the count is checked below with DHIS2's own bounds.
+  CsvDataRecords records(reader, fields, check, context.progress);
+  while (records.next(std::nullopt)) {
     const int64_t line = reader.line();
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    if ((++data_rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
-    if (!csv_record_usable(reader, fields, fields.size(), check)) continue;
     if (fields.size() <= kValueColumn || fields.size() > kMaxColumns) {
       check.error(line, "", "expected 6 to 11 columns (dataelement,period,orgunit,categoryoptioncombo,"
                             "attributeoptioncombo,value,...), found " + std::to_string(fields.size()));
@@ -46,8 +43,7 @@ ParsedBatch parse_dhis2_csv(std::string_view content, const ParseContext& contex
     value.deleted = optional_field(kDeletedColumn).value_or("") == "true";
     add_dhis2_value(value, *context.dhis2_mapping, line, check);
   }
-  if (context.progress) context.progress(total, total);
-  if (data_rows == 0) check.error(0, "", "the file has a header but no rows");
+  if (records.data_records() == 0) check.error(0, "", "the file has a header but no rows");
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
   return batch;
 }

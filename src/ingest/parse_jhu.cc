@@ -88,13 +88,10 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context) {
   std::map<std::string, std::vector<size_t>> not_place_contributors;  // country -> extra_series index
   std::set<std::string> added_subdivisions;
 
-  const int64_t total = static_cast<int64_t>(reader.size());
-  int64_t rows = 0;
-  while (reader.next(fields)) {
+  // Rows are wide (a value per day): progress every 64 of them.
+  CsvDataRecords records(reader, fields, check, context.progress, /*progress_every=*/64);
+  while (records.next(expected)) {
     const int64_t line = reader.line();
-    if ((++rows & 0x3f) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view province = fields[0], country = fields[1];
     auto place = find_jhu_place(province, country);
     std::string where = province.empty() ? std::string(country) : std::string(province) + ", " + std::string(country);
@@ -183,8 +180,7 @@ ParsedBatch parse_jhu(std::string_view content, const ParseContext& context) {
       check.add(place.code, incident, *dates[c], daily, place.line);
     }
   }
-  if (context.progress) context.progress(total, total);
-  if (rows == 0) check.error(0, "", "the file has a header but no rows");
+  if (records.data_records() == 0) check.error(0, "", "the file has a header but no rows");
   // Decreases were reported above as negative daily values; check_batch still finds duplicates.
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/false);
   return batch;

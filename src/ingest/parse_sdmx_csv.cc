@@ -103,14 +103,9 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
   };
 
   const size_t expected = fields.size();
-  const int64_t total = static_cast<int64_t>(reader.size());
-  int64_t rows = 0, data_rows = 0;
-  while (reader.next(fields)) {
+  CsvDataRecords records(reader, fields, check, context.progress);
+  while (records.next(expected)) {
     const int64_t line = reader.line();
-    if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    ++data_rows;
-    if (!csv_record_usable(reader, fields, expected, check)) continue;
     bool row_ok = true;
     if (field(kStructure) != store::kSdmxStructure) {
       check.error(line, "STRUCTURE",
@@ -152,8 +147,7 @@ ParsedBatch parse_sdmx_csv(std::string_view content, const ParseContext& context
       check.add(field(kRefArea), field(kIndicator), *period, *value, line, std::move(*disaggregation));
     }
   }
-  if (context.progress) context.progress(total, total);
-  if (data_rows == 0) check.error(0, "", "the file has a header but no rows");
+  if (records.data_records() == 0) check.error(0, "", "the file has a header but no rows");
   check_batch(batch, context.catalog, /*warn_cumulative_decrease=*/true);
   return batch;
 }

@@ -48,8 +48,6 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
     if (!check.check_indicator(t.indicator, 0, "")) return batch;
   }
   const size_t expected = fields.size();
-  const int64_t total = static_cast<int64_t>(reader.size());
-  int64_t rows = 0;
   bool all_sundays = true;
   std::string last_code_text, last_code;  // rows come grouped by country; cache the mapping
   struct SkippedCode {
@@ -58,11 +56,9 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
     std::string name;
   };
   std::map<std::string, SkippedCode> skipped;
-  while (reader.next(fields)) {
+  CsvDataRecords records(reader, fields, check, context.progress);
+  while (records.next(expected)) {
     const int64_t line = reader.line();
-    if ((++rows & 0xffff) == 0 && context.progress) context.progress(static_cast<int64_t>(reader.offset()), total);
-    if (is_blank_record(fields, reader.raw_record())) continue;
-    if (!csv_record_usable(reader, fields, expected, check)) continue;
     std::string_view alpha2 = fields[column_of[kCode]];
     std::string_view region = fields[column_of[kRegion]];
     if (alpha2 != last_code_text) {
@@ -112,8 +108,7 @@ ParsedBatch parse_who(std::string_view content, const ParseContext& context) {
                   "'" + code + "' (" + info.name + ") is not a country; its " + std::to_string(info.rows) +
                       (info.rows == 1 ? " row is" : " rows are") + " skipped");
   }
-  if (context.progress) context.progress(total, total);
-  if (rows == 0) check.error(0, "", "the file has a header but no rows");
+  if (records.data_records() == 0) check.error(0, "", "the file has a header but no rows");
   // The current file reports weekly, dated on the Sunday that ends each ISO week.
   if (all_sundays) {
     for (auto& o : batch.observations) o.period = Period::week(IsoWeek::containing(o.period.start()));

@@ -328,6 +328,18 @@ bool read_csv_header(CsvReader& reader, std::vector<std::string_view>& fields, R
   return false;
 }
 
+bool CsvDataRecords::next(std::optional<size_t> expected) {
+  const auto total = static_cast<int64_t>(reader_.size());
+  while (reader_.next(fields_)) {
+    if (++records_ % progress_every_ == 0 && progress_) progress_(static_cast<int64_t>(reader_.offset()), total);
+    if (is_blank_record(fields_, reader_.raw_record())) continue;
+    ++data_records_;
+    if (csv_record_usable(reader_, fields_, expected.value_or(fields_.size()), check_)) return true;
+  }
+  if (progress_) progress_(total, total);
+  return false;
+}
+
 bool csv_record_usable(const CsvReader& reader, const std::vector<std::string_view>& fields, size_t expected,
                        RowChecker& check) {
   const int64_t line = reader.line();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,30 @@ class RowChecker {
   bool allow_corrections_ = false;
   std::unordered_map<std::string, bool, StringHash, std::equal_to<>> location_known_;
   std::unordered_map<std::string, std::optional<IndicatorKind>, StringHash, std::equal_to<>> indicator_kinds_;
+};
+
+// The data records after a CSV file's header, as every CSV parser reads them: blank records are
+// skipped, progress is reported every `progress_every` records, and a record that is not usable
+// (csv_record_usable; with `expected` columns when given) is reported to `check` and skipped.
+class CsvDataRecords {
+ public:
+  CsvDataRecords(CsvReader& reader, std::vector<std::string_view>& fields, RowChecker& check,
+                 const std::function<void(int64_t done, int64_t total)>& progress, int64_t progress_every = 1 << 16)
+      : reader_(reader), fields_(fields), check_(check), progress_(progress), progress_every_(progress_every) {}
+
+  // Reads the next usable record into the fields; false at the end of the file (progress is then
+  // reported complete).
+  bool next(std::optional<size_t> expected);
+  // Non-blank records read so far, usable or not: none means "a header but no rows".
+  int64_t data_records() const { return data_records_; }
+
+ private:
+  CsvReader& reader_;
+  std::vector<std::string_view>& fields_;
+  RowChecker& check_;
+  const std::function<void(int64_t, int64_t)>& progress_;
+  int64_t progress_every_;
+  int64_t records_ = 0, data_records_ = 0;
 };
 
 // The number parsed from `text` when it is a finite number and nothing else.
