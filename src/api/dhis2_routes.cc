@@ -271,11 +271,9 @@ Response post_data_value_sets(const Request& request, const Clock& clock, StoreP
     summary["conflicts"] = std::move(conflicts);
     return web_message(http_status, web_status, message, std::move(summary));
   };
-  // A problem of the whole payload: line 0, or for ADX one naming no attribute (not well-formed
-  // XML, a DOCTYPE, not an ADX document), which the parser reports at its XML line.
-  const bool payload_refused = std::any_of(report->errors.begin(), report->errors.end(), [&](const auto& e) {
-    return e.line == 0 || (*format == ingest::Format::kAdx && e.column.empty());
-  });
+  // A problem of the whole payload (line 0): it could not be read.
+  const bool payload_refused =
+      std::any_of(report->errors.begin(), report->errors.end(), [](const auto& e) { return e.line == 0; });
   if (p.strategy == Strategy::kDelete) {
     conflicts.push_back(json::object{{"object", "importStrategy"},
                                      {"property", "importStrategy"},

@@ -179,11 +179,11 @@ TEST_F(AdxTest, BadCodesAndValuesAreRowProblems) {
 
 TEST_F(AdxTest, DocumentsThatAreNotAdxOrNotWellFormedAreRefusedWhole) {
   auto no_namespace = parse(R"(<adx><group orgUnit="ITA" period="2020-03-01/P1D"/></adx>)");
-  EXPECT_TRUE(has_problem(no_namespace.errors, 1, "", "not an ADX document")) << dump(no_namespace.errors);
+  EXPECT_TRUE(has_problem(no_namespace.errors, 0, "", "line 1: not an ADX document")) << dump(no_namespace.errors);
   EXPECT_EQ(no_namespace.errors.size(), 1u) << dump(no_namespace.errors);
 
   auto dhis2_json = parse(R"({"dataValues": []})");
-  EXPECT_TRUE(has_problem(dhis2_json.errors, 1, "", "not well-formed XML")) << dump(dhis2_json.errors);
+  EXPECT_TRUE(has_problem(dhis2_json.errors, 0, "", "line 1: not well-formed XML")) << dump(dhis2_json.errors);
 
   // Cut off mid-way: the rows before the cut are not imported either.
   auto truncated = parse(R"(<adx xmlns="urn:ihe:qrph:adx:2015">
@@ -192,12 +192,12 @@ TEST_F(AdxTest, DocumentsThatAreNotAdxOrNotWellFormedAreRefusedWhole) {
 <dataValue dataElement="cases" val)");
   EXPECT_TRUE(truncated.observations.empty());
   EXPECT_FALSE(truncated.errors.empty());
-  EXPECT_TRUE(has_problem(truncated.errors, 4, "", "not well-formed XML")) << dump(truncated.errors);
+  EXPECT_TRUE(has_problem(truncated.errors, 0, "", "line 4: not well-formed XML")) << dump(truncated.errors);
 
   auto undeclared_entity = parse(R"(<adx xmlns="urn:ihe:qrph:adx:2015">
 <group orgUnit="ITA" period="2020-03-01/P1D"><dataValue dataElement="cases" value="&n;"/></group></adx>)");
   EXPECT_TRUE(undeclared_entity.observations.empty());
-  EXPECT_TRUE(has_problem(undeclared_entity.errors, 2, "", "Entity 'n' not defined")) << dump(undeclared_entity.errors);
+  EXPECT_TRUE(has_problem(undeclared_entity.errors, 0, "", "line 2: not well-formed XML: Entity 'n' not defined")) << dump(undeclared_entity.errors);
 
   // Bytes that are not in the declared encoding: an error of the file, not a message on stderr.
   ::testing::internal::CaptureStderr();
@@ -207,7 +207,7 @@ TEST_F(AdxTest, DocumentsThatAreNotAdxOrNotWellFormedAreRefusedWhole) {
   EXPECT_FALSE(bad_encoding.errors.empty());
 
   EXPECT_TRUE(has_problem(parse("").errors, 0, "", "empty"));
-  EXPECT_TRUE(has_problem(parse("<!-- nothing -->").errors, 1, "", "not well-formed XML"));
+  EXPECT_TRUE(has_problem(parse("<!-- nothing -->").errors, 0, "", "line 1: not well-formed XML"));
 }
 
 TEST_F(AdxTest, TheFirstXmlErrorEndsTheParse) {
@@ -221,7 +221,7 @@ TEST_F(AdxTest, TheFirstXmlErrorEndsTheParse) {
 )");
   EXPECT_TRUE(batch.observations.empty());
   ASSERT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
-  EXPECT_TRUE(has_problem(batch.errors, 1, "", "not well-formed XML")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 0, "", "line 1: not well-formed XML")) << dump(batch.errors);
 }
 
 // The document every entity test uses: an internal entity in an attribute, and an external one
@@ -274,7 +274,7 @@ TEST_F(AdxTest, WithoutTheDoctypeRefusalEntitiesWouldExpandAndFilesBeRead) {
   auto batch = parse(document);
   EXPECT_TRUE(batch.observations.empty());
   ASSERT_EQ(batch.errors.size(), 1u) << dump(batch.errors);
-  EXPECT_TRUE(has_problem(batch.errors, 2, "", "has a DOCTYPE")) << dump(batch.errors);
+  EXPECT_TRUE(has_problem(batch.errors, 0, "", "line 2: the document has a DOCTYPE")) << dump(batch.errors);
 }
 
 TEST_F(AdxTest, EveryDoctypeIsRefused) {
@@ -294,7 +294,7 @@ TEST_F(AdxTest, EveryDoctypeIsRefused) {
     auto batch = parse(doctype + body);
     EXPECT_TRUE(batch.observations.empty());
     ASSERT_EQ(batch.errors.size(), 1u) << doctype << dump(batch.errors);
-    EXPECT_TRUE(has_problem(batch.errors, 1, "", "has a DOCTYPE")) << dump(batch.errors);
+    EXPECT_TRUE(has_problem(batch.errors, 0, "", "line 1: the document has a DOCTYPE")) << dump(batch.errors);
   }
   // The body alone is fine: the refusal is about the DOCTYPE.
   EXPECT_TRUE(parse(body).errors.empty());

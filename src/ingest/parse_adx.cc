@@ -157,7 +157,7 @@ class AdxReader {
   // Called as soon as "<!DOCTYPE name ...>" is read, before any of its internal subset.
   static void on_doctype(void* user, const xmlChar*, const xmlChar*, const xmlChar*) {
     auto& reader = self(user);
-    reader.check_.error(reader.line(), "",
+    reader.refuse_document(reader.line(),
                         "the document has a DOCTYPE: ADX files carry no DTD, and DTDs and entities are refused "
                         "(they can expand without bound or read other files)");
     reader.stop();
@@ -168,7 +168,7 @@ class AdxReader {
     // After a refusal or the first error the parser only reports its own halt.
     if (error == nullptr || error->level == XML_ERR_WARNING || reader.stopped_) return;
     reader.malformed_ = true;
-    reader.check_.error(error->line, "", "not well-formed XML: " + trimmed_message(error));
+    reader.refuse_document(error->line, "not well-formed XML: " + trimmed_message(error));
     // libxml2 reads on after a fatal error with callbacks off, so a DOCTYPE after, say, a broken
     // XML declaration would have its entities declared unseen: the first error ends the parse.
     reader.stop();
@@ -181,7 +181,12 @@ class AdxReader {
     auto& reader = self(user);
     if (error == nullptr || error->level == XML_ERR_WARNING || reader.stopped_) return;
     reader.malformed_ = true;
-    reader.check_.error(error->line, "", "not well-formed XML: " + trimmed_message(error));
+    reader.refuse_document(error->line, "not well-formed XML: " + trimmed_message(error));
+  }
+
+  // A problem of the whole document (line 0, as every parser reports one), naming where it is.
+  void refuse_document(int64_t at, const std::string& message) {
+    check_.error(0, "", "line " + std::to_string(at) + ": " + message);
   }
 
   static std::string trimmed_message(xmlErrorPtr error) {
@@ -210,7 +215,7 @@ class AdxReader {
     if (depth == 0) {
       saw_root_ = true;
       if (!adx || name != "adx") {
-        check_.error(line(), "", "not an ADX document: the root element is <" + std::string(name) +
+        refuse_document(line(), "not an ADX document: the root element is <" + std::string(name) +
                                      "> in namespace '" + std::string(uri) + "', not <adx xmlns=\"" +
                                      std::string(kAdxNamespace) + "\">");
         stop();
