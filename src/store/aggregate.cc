@@ -74,18 +74,18 @@ Result<Series> sum_of_contributors(const std::string& location, const std::strin
     }
   }
   auto& chosen = !by_coarseness[0].empty() ? by_coarseness[0] : !by_coarseness[1].empty() ? by_coarseness[1] : by_coarseness[2];
-  std::string disaggregation;
-  for (const auto& [code, s] : chosen) disaggregation = s->disaggregation;
 
   // Sums per period start day in one flat array (a sum over the world touches every point of every
   // country: a tree keyed by period was most of a WORLD request). Children are added in
   // contributor order, so each period's floating-point sum is the same whatever the layout.
   std::optional<int32_t> first, last;
   std::string source;
+  std::string disaggregation;  // the same for every child: they come from one query
   bool any = false;
   for (const auto& c : contributors) {
     auto it = chosen.find(c);
     if (it == chosen.end()) continue;
+    if (!any) disaggregation = it->second->disaggregation;
     any = true;
     if (source.empty()) source = it->second->source;
     else if (source != it->second->source) source = "mixed";

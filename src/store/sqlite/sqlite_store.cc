@@ -88,11 +88,11 @@ class SqliteStore final : public Store {
   Status init() {
     RETURN_IF_ERROR(db_->exec(kSchema));
     RETURN_IF_ERROR(upgrade_layout());
+    // A store made before diseases existed learns the built-ins' disease.
+    ASSIGN_OR_RETURN(auto stmt, db_->prepare(
+        "INSERT INTO indicators(code, unit, kind, description, disease) VALUES(?,?,?,?,?) "
+        "ON CONFLICT(code) DO UPDATE SET disease=excluded.disease WHERE indicators.disease=''"));
     for (const auto& indicator : builtin_indicators()) {
-      // A store made before diseases existed learns the built-ins' disease.
-      ASSIGN_OR_RETURN(auto stmt, db_->prepare(
-          "INSERT INTO indicators(code, unit, kind, description, disease) VALUES(?,?,?,?,?) "
-          "ON CONFLICT(code) DO UPDATE SET disease=excluded.disease WHERE indicators.disease=''"));
       stmt.bind(1, indicator.code).bind(2, indicator.unit).bind(3, indicator_kind_name(indicator.kind));
       stmt.bind(4, indicator.description).bind(5, indicator.disease);
       RETURN_IF_ERROR(stmt.run());
