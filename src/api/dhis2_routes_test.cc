@@ -325,6 +325,15 @@ TEST_P(Dhis2RoutesTest, AdxPayloadWithADisaggregation) {
   auto doctype = post("<?xml version=\"1.0\"?><!DOCTYPE adx [<!ENTITY n \"12\">]>" + adx.substr(adx.find("<adx")),
                       "", "", "application/adx+xml");
   EXPECT_EQ(counts(web_message(doctype, 409, "ERROR")), "ERROR 0/0/0/0");
+  // A value given twice is a conflict of that value, not of the whole set: the rest is stored.
+  const std::string twice =
+      "<adx xmlns=\"urn:ihe:qrph:adx:2015\">\n"
+      "  <group orgUnit=\"CHN\" period=\"2020-03-02/P1D\">\n"
+      "    <dataValue dataElement=\"cases\" value=\"11\"/>\n"
+      "    <dataValue dataElement=\"cases\" value=\"12\"/>\n"
+      "  </group>\n"
+      "</adx>\n";
+  EXPECT_EQ(counts(web_message(post(twice, "", "", "application/adx+xml"), 409, "WARNING")), "WARNING 1/0/1/0");
 }
 
 TEST_P(Dhis2RoutesTest, GetAnswersTheLatestValueWithWhenItWasCreatedAndUpdated) {
