@@ -45,4 +45,10 @@ Result<LocationLevel> level_of_location_code(std::string_view code) {
                           "' is not WORLD, a WHO region, an ISO 3166-1 alpha-3 code or ISO3-SUB");
 }
 
+bool is_country_or_below(std::string_view code, std::string_view country) {
+  if (country.empty()) return false;
+  if (code == country) return true;
+  return code.size() > country.size() && code.starts_with(country) && code[country.size()] == '-';
+}
+
 }  // namespace shouwang

@@ -34,4 +34,8 @@ const std::vector<std::string>& who_region_codes();
 // "ISO3-X" with 1-6 upper-case letters/digits after the dash. Malformed codes are InvalidArgument.
 Result<LocationLevel> level_of_location_code(std::string_view code);
 
+// Is `code` the country `country` or one of its subdivisions (CHN covers CHN and CHN-HB)? Read off
+// the codes, as every subdivision's code begins with its country's.
+bool is_country_or_below(std::string_view code, std::string_view country);
+
 }  // namespace shouwang

@@ -84,6 +84,10 @@ class FakeStore final : public store::Store {
   }
   Result<std::string> default_source(const std::string&, const std::string&) override { return not_found("none"); }
   Status set_default_source(const std::string&, const std::string&, const std::string&) override { return Status::ok(); }
+  Result<store::FeedPage> read_feed(int64_t, const std::string&, int64_t) override { return store::FeedPage{}; }
+  Result<int64_t> apply_revisions(std::span<const store::Revision>) override {
+    return internal_error("the importer's tests never replicate");
+  }
   Status create_token(const store::Token&) override { return Status::ok(); }
   Result<store::Token> find_token(const std::string&) override { return not_found("none"); }
 

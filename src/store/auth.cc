@@ -67,9 +67,7 @@ Result<Token> authenticate(Store& store, const std::string& secret) {
 bool may_report_for(const Token& token, const std::string& location_code) {
   if (token.role == Role::kAdmin) return true;
   if (token.role != Role::kReporter || token.location.empty()) return false;
-  if (location_code == token.location) return true;
-  return location_code.size() > token.location.size() && location_code.starts_with(token.location) &&
-         location_code[token.location.size()] == '-';
+  return is_country_or_below(location_code, token.location);
 }
 
 }  // namespace shouwang::store

@@ -1,12 +1,15 @@
 // Internal to src/store: the ObservationWriter both backends hand out from begin_write. Each part
-// goes to the backend's write_part inside the transaction begin_write opened; commit() upserts the
-// locations the rows need and commits. A backend provides
-//   Result<int64_t> write_part(rows, source, reported_at, std::unordered_set<int64_t>& created_in_write)
+// goes to the backend's write_part inside the transaction begin_write opened; commit() appends the
+// changed series to the change feed, upserts the locations the rows need and commits. A backend
+// provides
+//   Result<int64_t> write_part(rows, source, reported_at, WriteProgress& progress)
+//   Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at)
 //   Status upsert_locations_in_transaction(locations)
 // and a transaction type with `Status commit()` that rolls back when destroyed uncommitted.
 #pragma once
 
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_set>
@@ -17,6 +20,14 @@
 
 namespace shouwang::store {
 
+// What the parts of one write did so far.
+struct WriteProgress {
+  // Series an earlier part created: their stored rows are all this write's own.
+  std::unordered_set<int64_t> created_in_write;
+  // Series that gained a revision: one feed entry each at commit.
+  std::set<int64_t> changed_series;
+};
+
 template <typename Backend, typename Transaction>
 class PartedWriter final : public ObservationWriter {
  public:
@@ -25,7 +36,7 @@ class PartedWriter final : public ObservationWriter {
 
   Status add(std::span<const ObservationWrite> rows) override {
     if (tx_ == nullptr) return failed_precondition("this write was already committed");
-    ASSIGN_OR_RETURN(int64_t revisions, backend_.write_part(rows, source_, reported_at_, created_in_write_));
+    ASSIGN_OR_RETURN(int64_t revisions, backend_.write_part(rows, source_, reported_at_, progress_));
     summary_.observations += static_cast<int64_t>(rows.size());
     summary_.new_revisions += revisions;
     return Status::ok();
@@ -33,6 +44,7 @@ class PartedWriter final : public ObservationWriter {
 
   Result<WriteSummary> commit(std::span<const Location> locations) override {
     if (tx_ == nullptr) return failed_precondition("this write was already committed");
+    RETURN_IF_ERROR(backend_.append_to_feed(progress_.changed_series, reported_at_));
     if (!locations.empty()) RETURN_IF_ERROR(backend_.upsert_locations_in_transaction(locations));
     fault::point("store.write_observations.before_commit");
     RETURN_IF_ERROR(tx_->commit());
@@ -47,8 +59,7 @@ class PartedWriter final : public ObservationWriter {
   std::string source_;
   Timestamp reported_at_;
   WriteSummary summary_;
-  // Series an earlier part of this write created: their stored rows are all this write's own.
-  std::unordered_set<int64_t> created_in_write_;
+  WriteProgress progress_;
 };
 
 }  // namespace shouwang::store

@@ -6,13 +6,14 @@
 
 namespace shouwang::store {
 namespace {
-constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles = {{
+constexpr std::array<std::pair<Role, std::string_view>, 7> kRoles = {{
     {Role::kAdmin, "admin"},
     {Role::kReporter, "reporter"},
     {Role::kFocalPoint, "focal_point"},
     {Role::kEditor, "editor"},
     {Role::kDonor, "donor"},
     {Role::kCoordinator, "coordinator"},
+    {Role::kNode, "node"},
 }};
 }  // namespace
 
@@ -28,7 +29,7 @@ Result<Role> parse_role(std::string_view name) {
     if (n == name) return r;
   }
   return invalid_argument("unknown role '" + std::string(name) +
-                          "' (admin, reporter, focal_point, editor, donor, coordinator)");
+                          "' (admin, reporter, focal_point, editor, donor, coordinator, node)");
 }
 
 }  // namespace shouwang::store

@@ -95,6 +95,19 @@ struct Revision {
   Timestamp reported_at;
 };
 
+// The change feed federation replicates from (src/federation): every write that adds revisions to
+// a series appends one entry for it, numbered in commit order, so a reader that remembers the last
+// number it saw misses nothing and reads nothing twice.
+struct FeedEntry {
+  int64_t seq = 0;
+  std::vector<Revision> revisions;  // what the write added to the series, by period and revision
+};
+struct FeedPage {
+  std::vector<FeedEntry> entries;  // entries in scope after the asked position, in order
+  int64_t through = 0;             // the position read up to (entries out of scope included)
+  int64_t head = 0;                // the newest position of the feed
+};
+
 // The rows of one write arriving in parts (see Store::begin_write).
 class ObservationWriter {
  public:
@@ -117,7 +130,8 @@ struct SeriesMark {
   bool is_default = false;  // the source is the (location, indicator)'s default source
 };
 
-enum class Role : uint8_t { kAdmin, kReporter, kFocalPoint, kEditor, kDonor, kCoordinator };
+// kNode: a national node's token at a hub (src/federation), scoped to its country.
+enum class Role : uint8_t { kAdmin, kReporter, kFocalPoint, kEditor, kDonor, kCoordinator, kNode };
 std::string_view role_name(Role role);
 Result<Role> parse_role(std::string_view name);
 
@@ -164,6 +178,17 @@ class Store {
   // series (api/figures_cache.h) reloads only the series whose mark moved. Marks move in the
   // transaction that adds revisions, so writes by every process count.
   virtual Result<std::vector<SeriesMark>> series_marks(const std::string& indicator) = 0;
+
+  // The change feed after position `after`: entries whose location is `scope` or below it (all when
+  // `scope` is empty), gathered until they hold `max_revisions` revisions (a page has at least one
+  // entry when one is there, however large).
+  virtual Result<FeedPage> read_feed(int64_t after, const std::string& scope, int64_t max_revisions) = 0;
+  // Stores revisions read from another store's feed as they are: their numbers, values, sources and
+  // reported_at kept, in one transaction. A revision already stored equal is skipped (a retried
+  // batch changes nothing); one stored with another value or time is a conflict (FailedPrecondition)
+  // and nothing is written. The first source of a (location, indicator) becomes its default, as in
+  // write_observations. Gives how many revisions were new.
+  virtual Result<int64_t> apply_revisions(std::span<const Revision> revisions) = 0;
 
   virtual Status create_token(const Token& token) = 0;
   virtual Result<Token> find_token(const std::string& token_hash) = 0;

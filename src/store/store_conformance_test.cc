@@ -480,6 +480,148 @@ TEST_P(StoreConformance, RefusesWritesWithoutSourceOrWithNotANumber) {
   EXPECT_TRUE(store_->read_revisions(SeriesQuery{})->empty()) << "a refused write leaves nothing behind";
 }
 
+// The change feed federation replicates from: one entry per write and series it changed, in commit
+// order, scoped to a country and its subdivisions, read in pages by a revision budget.
+TEST_P(StoreConformance, FeedListsEachWriteOnceInCommitOrderScopedToACountry) {
+  std::vector<Location> places = {{"CHN", "China", "中国", "WPRO", std::nullopt, LocationLevel::kCountry},
+                                  {"CHN-HB", "Hubei", "湖北", "CHN", std::nullopt, LocationLevel::kSubnational},
+                                  {"CHNX", "Not China", "", "WPRO", std::nullopt, LocationLevel::kCountry}};
+  ASSERT_TRUE(store_->upsert_locations(places).is_ok());
+  auto write = [&](std::vector<ObservationWrite> rows, const char* source, const char* when) {
+    auto written = store_->write_observations(rows, source, at(when));
+    ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+  };
+  write({{"CHN", "cases", day("2020-01-22"), 548}, {"CHN", "cases", day("2020-01-23"), 643},
+         {"ITA", "cases", day("2020-01-23"), 0}}, "jhu", "2020-01-24T00:00:00Z");
+  write({{"CHN-HB", "cases", day("2020-01-23"), 444}, {"CHNX", "cases", day("2020-01-23"), 1}}, "nhc",
+        "2020-01-25T00:00:00Z");
+  write({{"CHN", "cases", day("2020-01-22"), 548}}, "jhu", "2020-01-26T00:00:00Z");  // unchanged: no entry
+  write({{"CHN", "cases", day("2020-01-23"), 650}, {"CHN", "deaths", day("2020-01-23"), 17}}, "jhu",
+        "2020-01-27T00:00:00Z");
+
+  auto all = store_->read_feed(0, "", 1'000'000);
+  ASSERT_TRUE(all.is_ok()) << all.status().to_string();
+  EXPECT_EQ(all->through, all->head);
+  ASSERT_EQ(all->entries.size(), 6u);  // CHN, ITA | CHN-HB, CHNX | CHN cases, CHN deaths
+  for (size_t i = 1; i < all->entries.size(); ++i) EXPECT_LT(all->entries[i - 1].seq, all->entries[i].seq);
+
+  auto chn = store_->read_feed(0, "CHN", 1'000'000);
+  ASSERT_TRUE(chn.is_ok());
+  EXPECT_EQ(chn->through, all->head);
+  std::vector<std::string> seen;
+  for (const auto& entry : chn->entries) {
+    for (const auto& r : entry.revisions) {
+      seen.push_back(r.location + " " + r.indicator + " " + r.period.to_string() + " " + std::to_string(r.value) +
+                     " r" + std::to_string(r.revision) + " " + r.source + " " + r.reported_at.to_string());
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "CHN cases 2020-01-22 548.000000 r1 jhu 2020-01-24T00:00:00Z",
+                      "CHN cases 2020-01-23 643.000000 r1 jhu 2020-01-24T00:00:00Z",
+                      "CHN-HB cases 2020-01-23 444.000000 r1 nhc 2020-01-25T00:00:00Z",
+                      "CHN cases 2020-01-23 650.000000 r2 jhu 2020-01-27T00:00:00Z",
+                      "CHN deaths 2020-01-23 17.000000 r1 jhu 2020-01-27T00:00:00Z"}));
+
+  // Pages of at most one revision: each page ends at an entry boundary, and the pages together
+  // are the whole feed, nothing twice.
+  std::vector<int64_t> paged;
+  int64_t position = 0;
+  for (int page_count = 0; position < all->head && page_count < 20; ++page_count) {
+    auto page = store_->read_feed(position, "CHN", 1);
+    ASSERT_TRUE(page.is_ok());
+    ASSERT_GT(page->through, position);
+    for (const auto& entry : page->entries) paged.push_back(entry.seq);
+    position = page->through;
+  }
+  std::vector<int64_t> whole;
+  for (const auto& entry : chn->entries) whole.push_back(entry.seq);
+  EXPECT_EQ(paged, whole);
+  auto after_end = store_->read_feed(all->head, "CHN", 10);
+  ASSERT_TRUE(after_end.is_ok());
+  EXPECT_TRUE(after_end->entries.empty());
+  EXPECT_EQ(after_end->through, all->head);
+}
+
+// A second store given the first's feed answers latest, as_of and revisions alike; a retried batch
+// changes nothing; a revision that contradicts a stored one is refused with nothing written.
+TEST_P(StoreConformance, AppliedRevisionsReproduceTheHistoryAndRetriesChangeNothing) {
+  auto write = [&](std::vector<ObservationWrite> rows, const char* when) {
+    ASSERT_TRUE(store_->write_observations(rows, "csv", at(when)).is_ok());
+  };
+  write({{"ITA", "cases", day("2020-03-01"), 573}, {"ITA", "cases", day("2020-03-02"), 335}}, "2020-03-03T00:00:00Z");
+  write({{"ITA", "cases", day("2020-03-02"), 466}, {"ITA", "deaths", day("2020-03-02"), 52, "AGE=80+"}},
+        "2020-03-04T12:00:00.000001Z");
+  auto feed = store_->read_feed(0, "ITA", 1'000'000);
+  ASSERT_TRUE(feed.is_ok());
+  std::vector<Revision> revisions;
+  for (const auto& entry : feed->entries) revisions.insert(revisions.end(), entry.revisions.begin(), entry.revisions.end());
+  ASSERT_EQ(revisions.size(), 4u);
+
+  shouwang::testing::FreshDatabase other_db;
+  std::string other_name = other_db.create(GetParam());
+  ASSERT_FALSE(other_name.empty());
+  auto opened = open_store(other_name);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  std::unique_ptr<Store> replica = std::move(opened).value();
+  auto applied = replica->apply_revisions(revisions);
+  ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
+  EXPECT_EQ(*applied, 4);
+  auto again = replica->apply_revisions(revisions);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(*again, 0);
+
+  for (std::optional<Timestamp> as_of : {std::optional<Timestamp>(), std::optional(at("2020-03-03T12:00:00Z"))}) {
+    SeriesQuery q;
+    q.location = "ITA";
+    q.disaggregation = std::nullopt;
+    q.as_of = as_of;
+    auto mine = store_->read_series(q);
+    auto theirs = replica->read_series(q);
+    ASSERT_TRUE(mine.is_ok() && theirs.is_ok());
+    ASSERT_EQ(mine->size(), theirs->size());
+    for (size_t i = 0; i < mine->size(); ++i) {
+      EXPECT_EQ((*mine)[i].indicator, (*theirs)[i].indicator);
+      EXPECT_EQ((*mine)[i].disaggregation, (*theirs)[i].disaggregation);
+      ASSERT_EQ((*mine)[i].points.size(), (*theirs)[i].points.size());
+      for (size_t p = 0; p < (*mine)[i].points.size(); ++p) {
+        EXPECT_EQ((*mine)[i].points[p].value, (*theirs)[i].points[p].value);
+        EXPECT_EQ((*mine)[i].points[p].revision, (*theirs)[i].points[p].revision);
+        EXPECT_EQ((*mine)[i].points[p].reported_at, (*theirs)[i].points[p].reported_at);
+      }
+    }
+  }
+  auto source = replica->default_source("ITA", "cases");
+  ASSERT_TRUE(source.is_ok());
+  EXPECT_EQ(*source, "csv");
+  // The replica's own feed holds what it took, so it can pass it on (a regional hub to the global one).
+  auto passed_on = replica->read_feed(0, "ITA", 1'000'000);
+  ASSERT_TRUE(passed_on.is_ok());
+  size_t passed_revisions = 0;
+  for (const auto& entry : passed_on->entries) passed_revisions += entry.revisions.size();
+  EXPECT_EQ(passed_revisions, 4u);
+  // Its marks moved, so caches of its series reload.
+  auto marks = replica->series_marks("cases");
+  ASSERT_TRUE(marks.is_ok());
+  ASSERT_EQ(marks->size(), 1u);
+  EXPECT_EQ((*marks)[0].revisions, 3);
+
+  std::vector<Revision> contradicting = {revisions[0]};
+  contradicting[0].value += 1;
+  Revision fresh = revisions[0];
+  fresh.period = day("2020-03-05");
+  contradicting.insert(contradicting.begin(), fresh);
+  auto refused = replica->apply_revisions(contradicting);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("2020-03-01"), std::string::npos) << refused.status().message();
+  SeriesQuery q5;
+  q5.location = "ITA";
+  q5.from = Date::parse("2020-03-05").value();
+  auto nothing = replica->read_series(q5);
+  ASSERT_TRUE(nothing.is_ok());
+  EXPECT_TRUE(nothing->empty() || nothing->front().points.empty());
+}
+
 TEST_P(StoreConformance, TokensStoreOnlyTheHash) {
   Token token{"abc123", Role::kReporter, "CHN", "test", at("2020-01-01T00:00:00.000001Z")};
   ASSERT_TRUE(store_->create_token(token).is_ok());
@@ -501,8 +643,8 @@ class SqliteStoreTest : public StoreTest {
   void SetUp() override { open_fresh(Backend::kSqlite); }
 };
 
-// A database written before disaggregations and diseases existed opens with its data intact and
-// then takes disaggregated figures.
+// A database written before disaggregations, diseases and the change feed existed opens with its
+// data intact and in the feed, and then takes disaggregated figures.
 TEST(SqliteStoreUpgrade, ADatabaseOfTheEarlierLayoutGainsDisaggregationsAndDiseases) {
   const std::string path = ::testing::TempDir() + "/shouwang_old_layout.db";
   std::filesystem::remove(path);
@@ -528,6 +670,12 @@ INSERT INTO default_sources VALUES('ITA', 'cases', 'csv');
 
   auto store = open_store(path);
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  // What it held entered the change feed, so a node made from it replicates its history.
+  auto feed = (*store)->read_feed(0, "ITA", 100);
+  ASSERT_TRUE(feed.is_ok()) << feed.status().to_string();
+  ASSERT_EQ(feed->entries.size(), 1u);
+  EXPECT_EQ(feed->entries[0].revisions.at(0).value, 573);
+  EXPECT_EQ(feed->entries[0].revisions.at(0).reported_at, at("2020-03-01T00:00:00Z"));
   auto before = (*store)->read_series(SeriesQuery{.location = "ITA", .indicator = "cases"});
   ASSERT_TRUE(before.is_ok()) << before.status().to_string();
   ASSERT_EQ(before->size(), 1u);
@@ -779,10 +927,11 @@ TEST_F(PostgresStoreTest, MigrationsAppliedConcurrentlyRunOnce) {
   auto applied = PostgresEnvironment::cluster->psql(
       fresh, "SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations");
   ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
-  EXPECT_EQ(*applied, "3|3|1");  // each of the store's three migrations once
+  EXPECT_EQ(*applied, "4|4|1");  // each of the store's four migrations once
 }
 
-// Migration 3 on a database of version 2: series gain the disaggregation key, indicators a disease.
+// Migrations 3 and 4 on a database of version 2: series gain the disaggregation key, indicators a
+// disease, and what the database holds enters the change feed.
 TEST_F(PostgresStoreTest, Migration3AddsDisaggregationsToADatabaseOfVersion2) {
   std::vector<ObservationWrite> rows = {{"ITA", "cases", day("2020-03-01"), 573}};
   ASSERT_TRUE(store_->write_observations(rows, "csv", at("2020-03-02T00:00:00Z")).is_ok());
@@ -790,11 +939,16 @@ TEST_F(PostgresStoreTest, Migration3AddsDisaggregationsToADatabaseOfVersion2) {
   // Back to version 2's layout, data kept.
   psql("ALTER TABLE series DROP CONSTRAINT series_key; ALTER TABLE series DROP COLUMN disaggregation; "
        "ALTER TABLE series ADD UNIQUE(location, indicator, source, period_kind); "
-       "ALTER TABLE indicators DROP COLUMN disease; DELETE FROM schema_migrations WHERE version = 3");
+       "ALTER TABLE indicators DROP COLUMN disease; DROP TABLE series_writes; "
+       "DELETE FROM schema_migrations WHERE version IN (3, 4)");
   auto opened = open_store(db_);
   ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
   store_ = std::move(opened).value();
   EXPECT_EQ(points(SeriesQuery{.location = "ITA", .indicator = "cases"}).at(0).value, 573);
+  auto feed = store_->read_feed(0, "ITA", 100);
+  ASSERT_TRUE(feed.is_ok()) << feed.status().to_string();
+  ASSERT_EQ(feed->entries.size(), 1u);
+  EXPECT_EQ(feed->entries[0].revisions.at(0).value, 573);
   std::vector<ObservationWrite> parts = {{"ITA", "cases", day("2020-03-01"), 300, "SEX=F"}};
   ASSERT_TRUE(store_->write_observations(parts, "csv", at("2020-03-05T00:00:00Z")).is_ok());
   EXPECT_EQ(points(SeriesQuery{.location = "ITA", .disaggregation = "SEX=F"}).at(0).value, 300);

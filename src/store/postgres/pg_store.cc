@@ -20,11 +20,13 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <set>
 #include <numeric>
 #include <tuple>
 #include <unordered_set>
 
 #include "core/fault_point.h"
+#include "store/feed_support.h"
 #include "store/parted_writer.h"
 #include "store/postgres/pg_db.h"
 
@@ -95,6 +97,17 @@ ALTER TABLE series DROP CONSTRAINT series_location_indicator_source_period_kind_
 ALTER TABLE series ADD CONSTRAINT series_key UNIQUE(location, indicator, disaggregation, source, period_kind);
 ALTER TABLE indicators ADD COLUMN disease text NOT NULL DEFAULT '';
 )sql"},
+    // The change feed (Store::read_feed): one entry per write and series it changed. Writers
+    // append under an EXCLUSIVE lock on the table taken just before they commit (append_to_feed),
+    // so entry numbers follow commit order and a reader never sees a later entry before an earlier
+    // one. What the database held already is entered oldest first.
+    Migration{4, R"sql(
+CREATE TABLE series_writes(
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, series_id bigint NOT NULL,
+  reported_at timestamptz NOT NULL);
+INSERT INTO series_writes(series_id, reported_at)
+  SELECT series_id, reported_at FROM observations GROUP BY series_id, reported_at ORDER BY reported_at, series_id;
+)sql"},
 };
 
 // The advisory lock openers take while migrating: "shouwang" in ASCII.
@@ -107,6 +120,12 @@ CREATE TEMP TABLE observation_staging(
   disaggregation text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
   period_day integer NOT NULL, value double precision NOT NULL, step integer NOT NULL,
   first_value double precision NOT NULL)
+  ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE replica_staging(
+  ord integer NOT NULL, location text COLLATE "C" NOT NULL, indicator text COLLATE "C" NOT NULL,
+  disaggregation text COLLATE "C" NOT NULL, source text COLLATE "C" NOT NULL, period_kind smallint NOT NULL,
+  period date NOT NULL, revision integer NOT NULL, value double precision NOT NULL,
+  reported_at timestamptz NOT NULL)
   ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE location_staging(
   ord integer NOT NULL, code text COLLATE "C" NOT NULL, name_en text NOT NULL, name_zh text NOT NULL,
@@ -425,6 +444,83 @@ class PostgresStore final : public Store {
         .status();
   }
 
+  Result<FeedPage> read_feed(int64_t after, const std::string& scope, int64_t max_revisions) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
+    // One snapshot for the head, the entries and their revisions.
+    RETURN_IF_ERROR(db_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    auto page = read_feed_in_snapshot(after, scope, max_revisions);
+    Status ended = db_->exec(page.is_ok() ? "COMMIT" : "ROLLBACK");
+    if (!page.is_ok()) return page.status();
+    RETURN_IF_ERROR(ended);
+    return page;
+  }
+
+  Result<int64_t> apply_revisions(std::span<const Revision> revisions) override {
+    RETURN_IF_ERROR(reconnect_if_lost());
+    if (revisions.empty()) return int64_t{0};
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    {
+      ASSIGN_OR_RETURN(auto copy, BinaryCopy::start(
+          *db_, "COPY replica_staging(ord, location, indicator, disaggregation, source, period_kind, period, "
+                "revision, value, reported_at) FROM STDIN WITH (FORMAT binary)"));
+      for (size_t i = 0; i < revisions.size(); ++i) {
+        const Revision& r = revisions[i];
+        if (std::isnan(r.value)) {
+          return invalid_argument("value of " + r.location + " / " + r.indicator + " / " + r.period.to_string() +
+                                  " is not a number");
+        }
+        copy->row(10).int32(static_cast<int32_t>(i)).text(r.location).text(r.indicator).text(r.disaggregation);
+        copy->text(r.source).int16(static_cast<int16_t>(r.period.kind())).date(r.period.start().days_since_epoch());
+        copy->int32(static_cast<int32_t>(r.revision)).float8(r.value).timestamp(r.reported_at);
+      }
+      RETURN_IF_ERROR(copy->finish());
+    }
+    RETURN_IF_ERROR(db_->exec(
+        "INSERT INTO series(location, indicator, disaggregation, source, period_kind) "
+        "SELECT DISTINCT location, indicator, disaggregation, source, period_kind FROM replica_staging "
+        "ORDER BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING;"
+        "INSERT INTO default_sources(location, indicator, source) "
+        "SELECT DISTINCT ON (location, indicator) location, indicator, source FROM replica_staging "
+        "ORDER BY location, indicator, ord ON CONFLICT DO NOTHING"));
+    constexpr std::string_view kStagedSeries =
+        "FROM replica_staging st JOIN series s ON s.location = st.location AND s.indicator = st.indicator "
+        "AND s.disaggregation = st.disaggregation AND s.source = st.source AND s.period_kind = st.period_kind ";
+    ASSIGN_OR_RETURN(auto conflicts, db_->query(
+        "SELECT st.ord " + std::string(kStagedSeries) +
+        "JOIN observations o ON o.series_id = s.id AND o.period = st.period AND o.revision = st.revision "
+        "WHERE o.value <> st.value OR o.reported_at <> st.reported_at ORDER BY st.ord LIMIT 1"));
+    if (conflicts.size() > 0) return revision_conflict(revisions[static_cast<size_t>(conflicts.int64(0, 0))]);
+    // Appended under the feed's lock, like every write (append_to_feed).
+    RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
+    ASSIGN_OR_RETURN(auto added, db_->query(
+        "WITH inserted AS (INSERT INTO observations(series_id, period, revision, value, reported_at) "
+        "SELECT s.id, st.period, st.revision, st.value, st.reported_at " + std::string(kStagedSeries) +
+        "ORDER BY st.ord ON CONFLICT DO NOTHING RETURNING series_id, reported_at), "
+        "writes AS (SELECT series_id, reported_at, count(*) AS n FROM inserted GROUP BY series_id, reported_at), "
+        "feed AS (INSERT INTO series_writes(series_id, reported_at) "
+        "SELECT series_id, reported_at FROM writes ORDER BY reported_at, series_id) "
+        "SELECT coalesce(sum(n), 0)::bigint FROM writes"));
+    RETURN_IF_ERROR(tx->commit());
+    return added.int64(0, 0);
+  }
+
+  // Called by PartedWriter just before it commits: one feed entry per changed series, numbered
+  // under a lock held until the commit, so that numbers follow commit order.
+  Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at) {
+    if (series_ids.empty()) return Status::ok();
+    std::string ids = "{";
+    for (int64_t id : series_ids) {
+      if (ids.size() > 1) ids += ',';
+      ids += std::to_string(id);
+    }
+    ids += '}';
+    RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
+    return db_->query("INSERT INTO series_writes(series_id, reported_at) "
+                      "SELECT id, $2::timestamptz FROM unnest($1::bigint[]) AS id ORDER BY id",
+                      ids, reported_at)
+        .status();
+  }
+
   Result<Token> find_token(const std::string& token_hash) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, db_->query(
@@ -462,10 +558,12 @@ class PostgresStore final : public Store {
   }
 
   // Writes one part inside the open transaction; gives the number of new revisions.
-  // `created_in_write`: ids of the series the write's earlier parts created, added to here.
+  // `progress.created_in_write`: ids of the series the write's earlier parts created, added to
+  // here; series that gain a revision are added to `progress.changed_series`.
   Result<int64_t> write_part(std::span<const ObservationWrite> rows, const std::string& source,
-                             Timestamp reported_at, std::unordered_set<int64_t>& created_in_write) {
+                             Timestamp reported_at, WriteProgress& progress) {
     if (rows.empty()) return int64_t{0};
+    std::unordered_set<int64_t>& created_in_write = progress.created_in_write;
     ASSIGN_OR_RETURN(std::vector<StagedChange> staged, stage_changes(rows));
     // The batch's series keys, in key order (staged rows are sorted by location and indicator).
     std::vector<std::string> locations, indicators, kinds, disaggregations;
@@ -524,6 +622,7 @@ class PostgresStore final : public Store {
         fault::point("store.write_observations.row");
       }
       RETURN_IF_ERROR(copy->finish());
+      for (const auto& [key, id] : series_ids) progress.changed_series.insert(id);
       return static_cast<int64_t>(staged.size());
     }
     CopyData changes;
@@ -544,11 +643,68 @@ class PostgresStore final : public Store {
     // Temporary tables are never analysed by autovacuum: without this the planner guesses the
     // batch's size.
     RETURN_IF_ERROR(db_->exec("ANALYZE observation_staging"));
-    ASSIGN_OR_RETURN(auto inserted, db_->query(kInsertRevisions, source, reported_at));
-    return inserted.affected();
+    ASSIGN_OR_RETURN(auto inserted, db_->query("WITH inserted AS (" + std::string(kInsertRevisions) +
+                                                   " RETURNING series_id) "
+                                                   "SELECT series_id, count(*) FROM inserted GROUP BY series_id",
+                                               source, reported_at));
+    int64_t added = 0;
+    for (int r = 0; r < inserted.size(); ++r) {
+      progress.changed_series.insert(inserted.int64(r, 0));
+      added += inserted.int64(r, 1);
+    }
+    return added;
   }
 
  private:
+  Result<FeedPage> read_feed_in_snapshot(int64_t after, const std::string& scope, int64_t max_revisions) {
+    FeedPage page;
+    page.through = after;
+    ASSIGN_OR_RETURN(auto head, db_->query("SELECT coalesce(max(seq), 0) FROM series_writes"));
+    page.head = head.int64(0, 0);
+    // Entries are read a few hundred at a time, with their revisions, until the budget is spent.
+    constexpr int64_t kEntriesPerQuery = 200;
+    int64_t gathered = 0;
+    std::set<std::tuple<int64_t, int64_t, int64_t>> sent;  // two writes at one instant share revisions
+    while (gathered < max_revisions && page.through < page.head) {
+      ASSIGN_OR_RETURN(auto last, db_->query(
+          "SELECT max(seq) FROM (SELECT seq FROM series_writes WHERE seq > $1::bigint ORDER BY seq LIMIT $2::bigint) w",
+          page.through, kEntriesPerQuery));
+      const int64_t last_seq = last.is_null(0, 0) ? page.head : last.int64(0, 0);
+      ASSIGN_OR_RETURN(auto rows, db_->query(
+          "SELECT w.seq, s.location, s.indicator, s.source, s.period_kind, s.disaggregation, "
+          "o.period - date '1970-01-01', o.revision, o.value, (extract(epoch FROM o.reported_at) * 1000000)::bigint, "
+          "s.id FROM series_writes w JOIN series s ON s.id = w.series_id "
+          "JOIN observations o ON o.series_id = w.series_id AND o.reported_at = w.reported_at "
+          "WHERE w.seq > $1::bigint AND w.seq <= $2::bigint "
+          "AND ($3::text = '' OR s.location = $3::text OR starts_with(s.location, $3::text || '-')) "
+          "ORDER BY w.seq, o.period, o.revision",
+          page.through, last_seq, scope));
+      bool stopped = false;
+      for (int r = 0; r < rows.size(); ++r) {
+        const int64_t seq = rows.int64(r, 0);
+        if (page.entries.empty() || page.entries.back().seq != seq) {
+          if (gathered >= max_revisions) {  // the budget is spent: this entry starts the next page
+            page.through = page.entries.back().seq;
+            stopped = true;
+            break;
+          }
+          page.entries.push_back(FeedEntry{seq, {}});
+        }
+        if (!sent.emplace(rows.int64(r, 10), rows.int64(r, 6), rows.int64(r, 7)).second) continue;
+        page.entries.back().revisions.push_back(Revision{
+            rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.text(r, 5),
+            period_from_row(rows.int64(r, 4), rows.int64(r, 6)), rows.float8(r, 8), rows.int64(r, 7),
+            Timestamp(rows.int64(r, 9))});
+        ++gathered;
+      }
+      if (stopped) break;
+      page.through = last_seq;
+    }
+    // An entry whose revisions all went out with an earlier one of the same instant is left out.
+    std::erase_if(page.entries, [](const FeedEntry& e) { return e.revisions.empty(); });
+    return page;
+  }
+
   // The stored revisions visible to `query` (as_of applied), series by series sorted by location,
   // indicator, source and period kind, then by period and revision; with `latest_only`, only the
   // last visible revision of each period. Columns: series id, location, indicator, source, period

@@ -120,6 +120,11 @@ Result<std::unique_ptr<Transaction>> Transaction::begin(Db& db) {
   return std::unique_ptr<Transaction>(new Transaction(db));
 }
 
+Result<std::unique_ptr<Transaction>> Transaction::begin_read(Db& db) {
+  RETURN_IF_ERROR(db.exec("BEGIN"));
+  return std::unique_ptr<Transaction>(new Transaction(db));
+}
+
 Transaction::~Transaction() {
   if (!done_) (void)db_.exec("ROLLBACK");
 }

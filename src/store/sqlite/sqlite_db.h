@@ -86,6 +86,8 @@ class Statement {
 class Transaction {
  public:
   static Result<std::unique_ptr<Transaction>> begin(Db& db);
+  // A deferred transaction for consistent reads: takes no write lock.
+  static Result<std::unique_ptr<Transaction>> begin_read(Db& db);
   ~Transaction();
   Status commit();
 

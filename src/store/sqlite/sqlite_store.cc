@@ -8,6 +8,8 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 #include <map>
 #include <numeric>
 #include <tuple>
@@ -15,6 +17,7 @@
 #include <unordered_set>
 
 #include "core/fault_point.h"
+#include "store/feed_support.h"
 #include "store/parted_writer.h"
 
 namespace shouwang::store {
@@ -50,6 +53,16 @@ CREATE TABLE IF NOT EXISTS tokens(
 -- write path (write_part), once per series and part in the part's transaction: a trigger would
 -- cost a statement per row, a quarter of a bulk import's time.
 CREATE TABLE IF NOT EXISTS series_changes(series_id INTEGER PRIMARY KEY, revisions INTEGER NOT NULL);
+-- The change feed (Store::read_feed): one entry per write and series it changed, appended at
+-- commit; writers are serialised by SQLite, so entry numbers follow commit order.
+CREATE TABLE IF NOT EXISTS series_writes(
+  seq INTEGER PRIMARY KEY, series_id INTEGER NOT NULL, reported_at INTEGER NOT NULL);
+)sql";
+
+// A database written before the feed existed gets entries for what it holds, oldest first.
+constexpr std::string_view kBackfillFeed = R"sql(
+INSERT INTO series_writes(series_id, reported_at)
+  SELECT series_id, reported_at FROM observations GROUP BY series_id, reported_at ORDER BY reported_at, series_id;
 )sql";
 
 // Databases made before disaggregations and diseases existed gain them here. SQLite cannot change
@@ -109,6 +122,7 @@ class SqliteStore final : public Store {
   // Brings a database written by an earlier version to this layout, once, in one transaction
   // (openers racing here serialise on the write lock and the later ones find nothing to do).
   Status upgrade_layout() {
+    RETURN_IF_ERROR(backfill_feed());
     ASSIGN_OR_RETURN(bool series_current, has_column("series", "disaggregation"));
     ASSIGN_OR_RETURN(bool indicators_current, has_column("indicators", "disease"));
     if (series_current && indicators_current) return Status::ok();
@@ -117,6 +131,22 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(indicators_current, has_column("indicators", "disease"));
     if (!series_current) RETURN_IF_ERROR(db_->exec(kAddDisaggregations));
     if (!indicators_current) RETURN_IF_ERROR(db_->exec(kAddDiseases));
+    return tx->commit();
+  }
+
+  // Revisions stored while the feed is empty were written before it existed.
+  Status backfill_feed() {
+    constexpr std::string_view kNeeded =
+        "SELECT NOT EXISTS(SELECT 1 FROM series_writes) AND EXISTS(SELECT 1 FROM observations)";
+    ASSIGN_OR_RETURN(auto needed, db_->prepare(kNeeded));
+    ASSIGN_OR_RETURN(bool row, needed.step());
+    if (!row || needed.column_int64(0) == 0) return Status::ok();
+    needed.reset();
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    ASSIGN_OR_RETURN(row, needed.step());
+    if (!row || needed.column_int64(0) == 0) return Status::ok();
+    needed.reset();
+    RETURN_IF_ERROR(db_->exec(kBackfillFeed));
     return tx->commit();
   }
 
@@ -275,6 +305,142 @@ class SqliteStore final : public Store {
     return stmt.run();
   }
 
+  Result<FeedPage> read_feed(int64_t after, const std::string& scope, int64_t max_revisions) override {
+    FeedPage page;
+    page.through = after;
+    // Read inside one transaction, so that the head, the entries and their revisions are one snapshot.
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin_read(*db_));
+    {
+      ASSIGN_OR_RETURN(auto head, db_->prepare("SELECT coalesce(max(seq), 0) FROM series_writes"));
+      ASSIGN_OR_RETURN(bool has_head, head.step());
+      page.head = has_head ? head.column_int64(0) : 0;
+    }
+    ASSIGN_OR_RETURN(auto entries, db_->prepare(
+        "SELECT w.seq, w.series_id, w.reported_at, s.location, s.indicator, s.source, s.period_kind, "
+        "s.disaggregation FROM series_writes w JOIN series s ON s.id = w.series_id "
+        "WHERE w.seq > ? ORDER BY w.seq LIMIT 1000"));
+    ASSIGN_OR_RETURN(auto revisions, db_->prepare(
+        "SELECT period, revision, value FROM observations WHERE series_id=? AND reported_at=? "
+        "ORDER BY period, revision"));
+    int64_t gathered = 0;
+    // Two writes of one series at the same instant share their revisions' reported_at: each
+    // revision goes out once all the same.
+    std::set<std::tuple<int64_t, int64_t, int64_t>> sent;
+    while (gathered < max_revisions) {
+      entries.bind(1, page.through);
+      bool any = false;
+      while (gathered < max_revisions) {
+        ASSIGN_OR_RETURN(bool row, entries.step());
+        if (!row) break;
+        any = true;
+        page.through = entries.column_int64(0);
+        std::string location = entries.column_text(3);
+        if (!scope.empty() && !is_country_or_below(location, scope)) continue;
+        const int64_t series_id = entries.column_int64(1);
+        const int64_t reported_at = entries.column_int64(2);
+        const auto kind = static_cast<Period::Kind>(entries.column_int64(6));
+        FeedEntry entry{page.through, {}};
+        revisions.bind(1, series_id).bind(2, reported_at);
+        while (true) {
+          ASSIGN_OR_RETURN(bool rev, revisions.step());
+          if (!rev) break;
+          if (!sent.emplace(series_id, revisions.column_int64(0), revisions.column_int64(1)).second) continue;
+          entry.revisions.push_back(Revision{location, entries.column_text(4), entries.column_text(5),
+                                             entries.column_text(7), period_from_row(kind, revisions.column_int64(0)),
+                                             revisions.column_double(2), revisions.column_int64(1),
+                                             Timestamp(reported_at)});
+        }
+        revisions.reset();
+        gathered += static_cast<int64_t>(entry.revisions.size());
+        if (!entry.revisions.empty()) page.entries.push_back(std::move(entry));
+      }
+      entries.reset();
+      if (!any) break;
+    }
+    return page;
+  }
+
+  Result<int64_t> apply_revisions(std::span<const Revision> revisions) override {
+    ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
+    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
+        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=? AND disaggregation=?"));
+    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
+        "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)"));
+    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
+        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
+    ASSIGN_OR_RETURN(auto insert, db_->prepare(
+        "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES(?,?,?,?,?) "
+        "ON CONFLICT DO NOTHING"));
+    ASSIGN_OR_RETURN(auto stored, db_->prepare(
+        "SELECT value, reported_at FROM observations WHERE series_id=? AND period=? AND revision=?"));
+    ASSIGN_OR_RETURN(auto count_changes, db_->prepare(
+        "INSERT INTO series_changes(series_id, revisions) VALUES(?, ?) "
+        "ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + excluded.revisions"));
+    ASSIGN_OR_RETURN(auto append, db_->prepare("INSERT INTO series_writes(series_id, reported_at) VALUES(?, ?)"));
+    std::map<std::tuple<std::string, std::string, std::string, std::string, int>, int64_t> series_ids;
+    std::map<int64_t, int64_t> new_per_series;
+    // Feed entries in the order the revisions came: one per (series, reported_at).
+    std::vector<std::pair<int64_t, int64_t>> writes;
+    std::set<std::pair<int64_t, int64_t>> written;
+    int64_t added = 0;
+    for (const Revision& r : revisions) {
+      if (std::isnan(r.value)) return invalid_argument("value of " + r.location + " / " + r.indicator + " / " + r.period.to_string() + " is not a number");
+      const int kind = static_cast<int>(r.period.kind());
+      auto key = std::make_tuple(r.location, r.indicator, r.source, r.disaggregation, kind);
+      auto it = series_ids.find(key);
+      if (it == series_ids.end()) {
+        find_series.bind(1, r.location).bind(2, r.indicator).bind(3, r.source).bind(4, kind).bind(5, r.disaggregation);
+        ASSIGN_OR_RETURN(bool found, find_series.step());
+        int64_t id = found ? find_series.column_int64(0) : 0;
+        find_series.reset();
+        if (!found) {
+          insert_series.bind(1, r.location).bind(2, r.indicator).bind(3, r.source).bind(4, kind).bind(5, r.disaggregation);
+          RETURN_IF_ERROR(insert_series.run());
+          id = db_->last_insert_rowid();
+        }
+        insert_default.bind(1, r.location).bind(2, r.indicator).bind(3, r.source);
+        RETURN_IF_ERROR(insert_default.run());
+        it = series_ids.emplace(std::move(key), id).first;
+      }
+      const int64_t series_id = it->second;
+      const int64_t period = r.period.start().days_since_epoch();
+      insert.bind(1, series_id).bind(2, period).bind(3, r.revision).bind(4, r.value).bind(5, r.reported_at.micros());
+      RETURN_IF_ERROR(insert.run());
+      if (db_->changes() == 0) {
+        stored.bind(1, series_id).bind(2, period).bind(3, r.revision);
+        ASSIGN_OR_RETURN(bool found, stored.step());
+        const bool same = found && stored.column_double(0) == r.value && stored.column_int64(1) == r.reported_at.micros();
+        stored.reset();
+        if (!same) return revision_conflict(r);
+        continue;
+      }
+      ++added;
+      ++new_per_series[series_id];
+      if (written.emplace(series_id, r.reported_at.micros()).second) writes.emplace_back(series_id, r.reported_at.micros());
+    }
+    for (const auto& [series_id, count] : new_per_series) {
+      count_changes.bind(1, series_id).bind(2, count);
+      RETURN_IF_ERROR(count_changes.run());
+    }
+    for (const auto& [series_id, reported_at] : writes) {
+      append.bind(1, series_id).bind(2, reported_at);
+      RETURN_IF_ERROR(append.run());
+    }
+    RETURN_IF_ERROR(tx->commit());
+    return added;
+  }
+
+  // Called by PartedWriter at commit: one feed entry per changed series.
+  Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at) {
+    if (series_ids.empty()) return Status::ok();
+    ASSIGN_OR_RETURN(auto append, db_->prepare("INSERT INTO series_writes(series_id, reported_at) VALUES(?, ?)"));
+    for (int64_t id : series_ids) {
+      append.bind(1, id).bind(2, reported_at.micros());
+      RETURN_IF_ERROR(append.run());
+    }
+    return Status::ok();
+  }
+
   Status create_token(const Token& token) override {
     ASSIGN_OR_RETURN(auto stmt, db_->prepare("INSERT INTO tokens VALUES(?,?,?,?,?)"));
     stmt.bind(1, token.token_hash).bind(2, role_name(token.role)).bind(3, token.location);
@@ -298,10 +464,12 @@ class SqliteStore final : public Store {
 
   // Called by PartedWriter (store/parted_writer.h): writes one part inside the open transaction;
   // gives the number of new revisions.
-  // `created_in_write`: ids of the series the write's earlier parts created, added to here; their
-  // stored rows came from those parts, whose keys never come again, so they are not loaded.
+  // `progress.created_in_write`: ids of the series the write's earlier parts created, added to
+  // here; their stored rows came from those parts, whose keys never come again, so they are not
+  // loaded. Series that gain a revision are added to `progress.changed_series`.
   Result<int64_t> write_part(std::span<const ObservationWrite> rows, const std::string& source,
-                             Timestamp reported_at, std::unordered_set<int64_t>& created_in_write) {
+                             Timestamp reported_at, WriteProgress& progress) {
+    std::unordered_set<int64_t>& created_in_write = progress.created_in_write;
     int64_t new_revisions = 0;
     // Resolve every distinct series once, then write rows grouped by series in period order so
     // the B-tree is filled sequentially.
@@ -388,6 +556,7 @@ class SqliteStore final : public Store {
         "ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + excluded.revisions"));
     auto count_series_revisions = [&](int64_t series_id, int64_t revisions) -> Status {
       if (revisions == 0) return Status::ok();
+      progress.changed_series.insert(series_id);
       count_changes.bind(1, series_id).bind(2, revisions);
       return count_changes.run();
     };
