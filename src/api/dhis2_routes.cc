@@ -201,7 +201,8 @@ int64_t distinct_row_lines(const std::vector<ingest::RowProblem>& problems) {
 
 Response post_data_value_sets(const Request& request, const Clock& clock, StorePool& pool,
                               Dhis2MappingStore& mappings,
-                              const std::function<void(const AcceptedReport&)>& on_accepted) {
+                              const std::function<void(const AcceptedReport&)>& on_accepted,
+                              const OwnershipCheck& owned) {
   Timestamp received_at = clock.now();
   auto who = reporting_token(request);
   if (!who) return refusal(who.status());
@@ -235,7 +236,11 @@ Response post_data_value_sets(const Request& request, const Clock& clock, StoreP
     tally.values = static_cast<int64_t>(batch.observations.size()) + distinct_row_lines(batch.errors);
     std::vector<ingest::ParsedObservation> allowed;
     for (auto& o : batch.observations) {
-      if (store::may_report_for(*who, o.location)) {
+      Status owner = owned && store::may_report_for(*who, o.location) ? owned(o.location) : Status::ok();
+      if (!owner.is_ok()) {
+        // A country a national node owns: a conflict of that value, the others go on.
+        batch.errors.push_back({o.line, "orgUnit", owner.message()});
+      } else if (store::may_report_for(*who, o.location)) {
         allowed.push_back(std::move(o));
       } else {
         batch.errors.push_back({o.line, "orgUnit",
@@ -405,11 +410,13 @@ Response get_data_value_sets(const Request& request, StorePool& pool, Dhis2Mappi
 }  // namespace
 
 void add_dhis2_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
-                      Dhis2MappingStore& mappings, std::function<void(const AcceptedReport&)> on_accepted) {
+                      Dhis2MappingStore& mappings, std::function<void(const AcceptedReport&)> on_accepted,
+                      OwnershipCheck owned) {
   // The guard refuses a caller without a reporter or admin token before the body is read.
   router.add("POST", "/api/dataValueSets",
-             [clock = context.clock, &pool, &mappings, on_accepted = std::move(on_accepted)](const Request& request) {
-               return post_data_value_sets(request, *clock, pool, mappings, on_accepted);
+             [clock = context.clock, &pool, &mappings, on_accepted = std::move(on_accepted),
+              owned = std::move(owned)](const Request& request) {
+               return post_data_value_sets(request, *clock, pool, mappings, on_accepted, owned);
              },
              http::token_route(context.authenticate, {"reporter", "admin"}, context.max_upload_bytes));
   router.add("GET", "/api/dataValueSets",

@@ -27,6 +27,7 @@ inline constexpr std::string_view kDhis2ReportSource = "report";
 // `pool` and `mappings` serve every request and must outlive the router; `on_accepted` runs after a
 // write that added revisions (detection, alerts), as for POST /api/v1/reports.
 void add_dhis2_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
-                      Dhis2MappingStore& mappings, std::function<void(const AcceptedReport&)> on_accepted = {});
+                      Dhis2MappingStore& mappings, std::function<void(const AcceptedReport&)> on_accepted = {},
+                      OwnershipCheck owned = {});
 
 }  // namespace shouwang::api

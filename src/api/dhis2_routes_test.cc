@@ -50,9 +50,14 @@ class Dhis2RoutesTest : public ::testing::TestWithParam<Backend> {
     mappings_ = std::move(mappings).value();
     auto router = std::make_shared<http::Router>();
     const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
-    add_dhis2_routes(*router, context, *pool_, *mappings_, [this](const AcceptedReport& report) {
-      accepted_series_ += static_cast<int>(report.series.size());
-    });
+    add_dhis2_routes(
+        *router, context, *pool_, *mappings_,
+        [this](const AcceptedReport& report) { accepted_series_ += static_cast<int>(report.series.size()); },
+        [this](const std::string& location) {
+          return location.starts_with(owned_by_node_) && !owned_by_node_.empty()
+                     ? already_exists("owned by its national node (" + location + ")")
+                     : Status::ok();
+        });
     server_ = http::testing::start_loopback_server(router);
     ASSERT_NE(server_, nullptr);
   }
@@ -115,6 +120,7 @@ class Dhis2RoutesTest : public ::testing::TestWithParam<Backend> {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
+  std::string owned_by_node_;  // a country a federation node owns: its values are conflicts here
   shouwang::testing::FreshDatabase fresh_;
   std::string path_, reporter_, editor_;
   std::unique_ptr<StorePool> pool_;
@@ -166,6 +172,19 @@ TEST_P(Dhis2RoutesTest, InvalidValuesAreConflictsAndTheValidOnesAreStored) {
   auto unreadable = web_message(post(R"({"dataValues": [)"), 409, "ERROR");
   EXPECT_EQ(counts(unreadable), "ERROR 0/0/0/0");
   EXPECT_FALSE(conflicts(unreadable).empty());
+}
+
+// At a federation hub, the values of a country its national node owns are conflicts; the others
+// are stored.
+TEST_P(Dhis2RoutesTest, ValuesOfACountryANodeOwnsAreConflicts) {
+  owned_by_node_ = "CHN";
+  auto r = web_message(post(week_by_code()), 409, "WARNING");
+  EXPECT_EQ(counts(r), "WARNING 0/0/7/0");
+  ASSERT_EQ(conflicts(r).size(), 7u);
+  EXPECT_NE(std::string(conflicts(r)[0].at("value").as_string()).find("national node"), std::string::npos);
+  EXPECT_TRUE(stored().empty());
+  owned_by_node_.clear();
+  EXPECT_EQ(counts(web_message(post(week_by_code()), 200, "OK")), "SUCCESS 7/0/0/0");
 }
 
 TEST_P(Dhis2RoutesTest, AtomicModeAllWritesNothingWhenAValueHasAConflict) {

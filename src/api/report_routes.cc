@@ -46,10 +46,10 @@ Result<store::Token> reporting_token(const Request& request) {
 }
 
 void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
-                       std::function<void(const AcceptedReport&)> on_accepted) {
+                       std::function<void(const AcceptedReport&)> on_accepted, OwnershipCheck owned) {
   // The guard refuses a caller without a reporter or admin token before the body is read.
   http::RouteGuard guard = http::token_route(context.authenticate, {"reporter", "admin"}, context.max_upload_bytes);
-  router.add("POST", "/api/v1/reports", [clock = context.clock, &pool, on_accepted](const Request& request) {
+  router.add("POST", "/api/v1/reports", [clock = context.clock, &pool, on_accepted, owned](const Request& request) {
     Timestamp received_at = clock->now();
     auto who = reporting_token(request);
     if (!who) return Response::error(who.status());
@@ -66,18 +66,25 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
     options.jhu_indicator = request.param("indicator");
     AcceptedReport accepted;
     accepted.received_at = received_at;
+    std::optional<Status> owned_elsewhere;
     options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
       for (const auto& o : batch.observations) {
         if (!store::may_report_for(*who, o.location)) {
           return permission_denied("this token reports for " + (who->location.empty() ? "no location" : who->location) +
                                    ", not for " + o.location + " (line " + std::to_string(o.line) + ")");
         }
+        if (owned) {
+          if (Status here = owned(o.location); !here.is_ok()) {
+            if (here.code() == StatusCode::kAlreadyExists) owned_elsewhere = here;
+            return here;
+          }
+        }
         accepted.series.emplace(o.location, o.indicator);
       }
       return Status::ok();
     };
     auto report = ingest::import_content(**lease, request.body, *format, options, *clock);
-    if (!report) return Response::error(report.status());
+    if (!report) return owned_elsewhere ? Response::error(*owned_elsewhere, kOwnedByNode) : Response::error(report.status());
     // Committed, not yet answered: the reporter does not know its report is stored.
     fault::point("report.before_answer");
 

@@ -19,11 +19,16 @@ struct AcceptedReport {
   Timestamp received_at;
 };
 
+// Whether this server takes figures of `location`: OK, or the refusal (a federation hub refuses the
+// countries its national nodes own), answered 409 with the error code kOwnedByNode.
+using OwnershipCheck = std::function<Status(const std::string& location)>;
+inline constexpr std::string_view kOwnedByNode = "owned_by_node";
+
 // The token a route's guard let in, as store::may_report_for() reads it (created_at unset).
 Result<store::Token> reporting_token(const http::Request& request);
 
 // `pool` serves every request and must outlive the router.
 void add_report_routes(http::Router& router, const http::RouteContext& context, StorePool& pool,
-                       std::function<void(const AcceptedReport&)> on_accepted = {});
+                       std::function<void(const AcceptedReport&)> on_accepted = {}, OwnershipCheck owned = {});
 
 }  // namespace shouwang::api

@@ -31,9 +31,14 @@ class ReportRoutesTest : public ::testing::Test {
     auto router = std::make_shared<http::Router>();
     const http::RouteContext context{.clock = &clock_, .authenticate = pool_->authenticator()};
     add_data_routes(*router, context, *pool_);
-    add_report_routes(*router, context, *pool_, [this](const AcceptedReport& report) {
-      accepted_series_ += static_cast<int>(report.series.size());
-    });
+    add_report_routes(
+        *router, context, *pool_,
+        [this](const AcceptedReport& report) { accepted_series_ += static_cast<int>(report.series.size()); },
+        [this](const std::string& location) {
+          return !owned_by_node_.empty() && location.starts_with(owned_by_node_)
+                     ? already_exists("owned by its national node (" + location + ")")
+                     : Status::ok();
+        });
     server_ = http::testing::start_loopback_server(router);
     ASSERT_TRUE(server_ != nullptr);
   }
@@ -54,6 +59,7 @@ class ReportRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{*Timestamp::parse("2020-06-01T00:00:00Z")};
+  std::string owned_by_node_;  // a country a federation node owns: reports of it are refused here
   http::testing::TempDir dir_{"rep"};
   std::string path_, reporter_, editor_;
   std::unique_ptr<StorePool> pool_;
@@ -183,6 +189,18 @@ TEST_F(ReportRoutesTest, ReadersNeverSeeAHalfAppliedReport) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(partial_views, 0);
   EXPECT_EQ(points("CHN"), static_cast<size_t>(kDays));
+}
+
+// At a federation hub, a country its national node owns is written by that node only: a reporter's
+// report of it is refused whole with 409 owned_by_node.
+TEST_F(ReportRoutesTest, ACountryOwnedByANodeIsRefusedWithOwnedByNode) {
+  owned_by_node_ = "CHN";
+  auto r = post("location,indicator,date,value\nCHN-HB,cases,2020-03-01,5\n", reporter_);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("error").at("code").as_string(), "owned_by_node");
+  EXPECT_EQ(points("CHN-HB"), 0u);
+  owned_by_node_.clear();
+  EXPECT_EQ(post("location,indicator,date,value\nCHN-HB,cases,2020-03-01,5\n", reporter_).status, 200);
 }
 
 }  // namespace

@@ -28,5 +28,7 @@ void register_liaison_commands(CLI::App& app);
 void register_dhis2_commands(CLI::App& app);
 // migrate (every module's schema, once, under a lock): migrate_command.cc
 void register_migrate_command(CLI::App& app);
+// node add|list: federation's national nodes at a hub.
+void register_node_command(CLI::App& app);
 
 }  // namespace shouwang::cli

@@ -111,6 +111,9 @@ void register_data_commands(CLI::App& app) {
   create->callback([token_options] {
     auto role = store::parse_role(token_options->role);
     if (!role) fail(role.status());
+    if (*role == store::Role::kNode) {
+      fail(invalid_argument("a node's token comes with its registration: shouwang node add --db D --country C"));
+    }
     auto db = open_database(token_options->db);
     if (!db) fail(db.status());
     if (!token_options->location.empty()) {

@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "cli/cli_support.h"
+#include "federation/registry.h"
+#include "store/sql.h"
 #include "cli/commands.h"
 #include "cli/database.h"
 #include "ingest/importer.h"
@@ -52,6 +54,18 @@ void run_import(const ImportArgs& args) {
   if (!store) fail(store.status());
 
   SystemClock clock;
+  // At a hub, a country with a registered node takes figures from that node only, whichever way
+  // they would come (docs/federation.md).
+  auto database = store::sql::Database::open(args.db);
+  if (!database) fail(database.status());
+  auto nodes = federation::NodeRegistry::open(**database);
+  if (!nodes) fail(nodes.status());
+  options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
+    for (const auto& o : batch.observations) {
+      RETURN_IF_ERROR(federation::check_not_owned(**nodes, o.location, clock.now()));
+    }
+    return Status::ok();
+  };
   std::unique_ptr<ProgressBar> bar;
   std::string phase;
   auto progress = [&](std::string_view now_phase, int64_t done, int64_t total) {

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   shouwang::cli::register_liaison_commands(app);
   shouwang::cli::register_dhis2_commands(app);
   shouwang::cli::register_migrate_command(app);
+  shouwang::cli::register_node_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -7,6 +7,7 @@
 
 #include "aid/coordination_store.h"
 #include "api/dhis2_mapping_store.h"
+#include "federation/registry.h"
 #include "alert/alert_store.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
@@ -43,6 +44,7 @@ void run_migrate(const std::string& db_name) {
   open_module<genome::GenomeStore>(**db);
   open_module<knowledge::KnowledgeStore>(**db);
   open_module<api::Dhis2MappingStore>(**db);
+  open_module<federation::NodeRegistry>(**db);
   auto after = module_versions(**db);
   if (!after) fail(after.status());
   std::cout << "figures: ready\n";

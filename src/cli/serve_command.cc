@@ -18,6 +18,9 @@
 #include "api/report_routes.h"
 #include "api/signal_routes.h"
 #include "api/store_pool.h"
+#include "federation/hub_routes.h"
+#include "federation/registry.h"
+#include "federation/replicator.h"
 #include "genome/sharing_routes.h"
 #include "http/server.h"
 #include "store/sql.h"
@@ -46,6 +49,10 @@ struct ServeOptions {
   uint64_t max_report_bytes = uint64_t{256} << 20;
   size_t max_connections = 10'000;
   int64_t delivery_lease_seconds = 600;
+  std::string hub_url;    // empty: not a national node
+  std::string hub_token;
+  std::string hub_ca;
+  int64_t hub_batch = 5000;
 };
 
 // The liaison's view of a detection verdict (NaN stays NaN: "unknown", never a threshold of 0).
@@ -138,17 +145,42 @@ void run_serve(const ServeOptions& opt) {
         return Status::ok();
       },
       clock, watch::DetectionQueue::Options{});
-  alert::add_alert_routes(*router, liaison_context, **liaison, [&detection_queue] { return detection_queue.render_metrics(); });
+  // Federation: every server can be a hub (nodes registered with `shouwang node add`), and with
+  // --hub it is a national node pushing its country's figures to one.
+  auto nodes = federation::NodeRegistry::open(**database);
+  if (!nodes) fail(nodes.status());
+  federation::WithStore with_store = [&pool](const std::function<Status(store::Store&)>& work) -> Status {
+    ASSIGN_OR_RETURN(auto store, pool.acquire());
+    return work(*store);
+  };
+  federation::add_federation_routes(*router, context, **nodes, with_store);
+  std::unique_ptr<federation::Replicator> replicator;
+  if (!opt.hub_url.empty()) {
+    auto client = http::HttpClient::create("hub", opt.hub_ca, std::chrono::seconds(60));
+    if (!client) fail(client.status());
+    replicator = std::make_unique<federation::Replicator>(
+        with_store, federation::http_hub_transport(std::move(*client), opt.hub_url, opt.hub_token),
+        federation::ReplicatorOptions{.batch_revisions = opt.hub_batch});
+  }
+  federation::NodeRegistry* node_registry = nodes->get();
+  api::OwnershipCheck owned_here = [node_registry, &clock](const std::string& location) {
+    return federation::check_not_owned(*node_registry, location, clock.now());
+  };
+  alert::add_alert_routes(*router, liaison_context, **liaison, [&detection_queue, node_registry, &clock, &replicator] {
+    return detection_queue.render_metrics() + federation::render_federation_metrics(*node_registry, clock.now()) +
+           (replicator ? replicator->render_metrics() : "");
+  });
   api::add_data_routes(*router, context, pool, [&detection_queue] { return detection_queue.backlog_problem(); });
-  auto detect_after_report = [&detection_queue](const api::AcceptedReport& report) {
+  auto detect_after_report = [&detection_queue, &replicator](const api::AcceptedReport& report) {
     Status queued = detection_queue.enqueue(watch::ReportedSeries{{report.series.begin(), report.series.end()}, report.received_at});
     if (!queued.is_ok()) std::cerr << "detection after report: " << queued.to_string() << "\n";
+    if (replicator) replicator->wake();
   };
-  api::add_report_routes(*router, context, pool, detect_after_report);
+  api::add_report_routes(*router, context, pool, detect_after_report, owned_here);
   // DHIS2's /api/dataValueSets: the same reporting, in DHIS2's protocol.
   auto dhis2_mappings = api::Dhis2MappingStore::open(**database);
   if (!dhis2_mappings) fail(dhis2_mappings.status());
-  api::add_dhis2_routes(*router, context, pool, **dhis2_mappings, detect_after_report);
+  api::add_dhis2_routes(*router, context, pool, **dhis2_mappings, detect_after_report, owned_here);
 
   http::ServerOptions server_options;
   server_options.address = opt.address;
@@ -172,11 +204,16 @@ void run_serve(const ServeOptions& opt) {
     server.stop();
   });
 
+  if (replicator) {
+    replicator->start();
+    std::cout << "shouwang: national node, pushing its figures to the hub " << opt.hub_url << std::endl;
+  }
   std::cout << "shouwang serving " << opt.db << " on " << (opt.tls_cert.empty() ? "http" : "https") << "://"
             << opt.address << ":" << server.port() << "/"
             << (server_options.web_root.empty() ? " (API only: the web UI is not built)" : "") << std::endl;
   server.wait();
   signal_thread.join();
+  if (replicator) replicator->stop();
   (*liaison)->stop();
   std::cout << "shouwang: stopped" << std::endl;
 }
@@ -224,7 +261,24 @@ void register_serve_command(CLI::App& app) {
                     "at three quarters of it, so it must exceed a few webhook timeouts (5 s each)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{2}, int64_t{86'400}));
-  serve->callback([opt] { run_serve(*opt); });
+  serve->add_option("--hub", opt->hub_url,
+                    "Run as a national node: push this database's figures of the node's country to the hub at "
+                    "this URL (e.g. https://hub.example.org:8443), in order, resuming where the hub's "
+                    "cursor says after any failure. Needs --hub-token");
+  serve->add_option("--hub-token", opt->hub_token,
+                    "The token `shouwang node add` printed at the hub (role node, scoped to one country)")
+      ->envname("SHOUWANG_HUB_TOKEN");
+  serve->add_option("--hub-ca", opt->hub_ca,
+                    "PEM file of the certificate authorities an https:// hub is verified against (default: the "
+                    "system's store)");
+  serve->add_option("--hub-batch", opt->hub_batch,
+                    "Revisions per batch pushed to the hub at most (a write to one series is never split)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{50'000}));
+  serve->callback([opt] {
+    if (opt->hub_url.empty() != opt->hub_token.empty()) fail(invalid_argument("--hub and --hub-token go together"));
+    run_serve(*opt);
+  });
 }
 
 }  // namespace shouwang::cli

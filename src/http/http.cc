@@ -134,10 +134,12 @@ Response Response::text(std::string body, std::string content_type, int status) 
   return r;
 }
 
-Response Response::error(const Status& status) {
+Response Response::error(const Status& status) { return error(status, status_code_name(status.code())); }
+
+Response Response::error(const Status& status, std::string_view code) {
   boost::json::array details;
   for (const auto& d : status.details()) details.emplace_back(d);
-  boost::json::object error{{"code", std::string(status_code_name(status.code()))},
+  boost::json::object error{{"code", std::string(code)},
                             {"message", status.message()},
                             {"details", std::move(details)}};
   return json(boost::json::object{{"error", std::move(error)}}, http_status_for(status.code()));

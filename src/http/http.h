@@ -88,6 +88,8 @@ struct Response {
   static Response text(std::string body, std::string content_type, int status = 200);
   // The JSON error body {"error":{"code","message","details"}} with the status's HTTP code.
   static Response error(const Status& status);
+  // The same with a code of the route's own in place of the status's name ("owned_by_node").
+  static Response error(const Status& status, std::string_view code);
 };
 
 // Conditional GET: a strong entity tag for a body (a hash of its bytes, quoted), and the response to
