@@ -1,7 +1,8 @@
 // Federation through the real binary, as a new user would try it: start a hub, register a node,
 // start it, import the country's history on the node. The hub's export of the country equals the
 // node's byte for byte, also after the hub was killed (kill -9) during the sync, again and again;
-// after the node restarts; for a node (on PostgreSQL) that was offline while its figures changed.
+// after the node restarts; for a node (on PostgreSQL) that was offline while its figures changed and
+// whose batches the hub refused for a while.
 // The hub refuses the country's figures from anyone but its node.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -93,9 +94,10 @@ bool caught_up(uint16_t hub_port, const std::string& country, std::chrono::secon
 class Hub {
  public:
   Hub(std::string db, uint16_t port) : db_(std::move(db)), port_(port) { start(); }
-  void start() {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"serve", "--db", db_, "--port", std::to_string(port_)});
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"serve", "--db", db_, "--port", std::to_string(port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ChildProcess>(args);
     ASSERT_EQ(process_->wait_for_port(), port_) << "the hub did not start";
   }
   void kill_hard() {
@@ -209,7 +211,18 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
     fix << "location,indicator,date,value\nJPN,cases,2020-03-01,7\n";
   }
   shouwang_ok("import --db " + jpn_db + " --format csv --source jhu " + dir.file("jpn-fix.csv"));
+  // A hub that refuses the node's batches (413: larger than it takes) holds nothing of them; once it
+  // takes them again, the node's retries get through.
+  hub.kill_hard();
+  hub.start({"--max-report-bytes", "4096"});
   auto jpn = start_node(jpn_db, hub, jpn_token, 5000);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  json::object refused = node_record(hub.port(), "JPN");
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.at("cursor").as_int64(), 0);
+  EXPECT_EQ(refused.at("revisions_received").as_int64(), 0);
+  hub.kill_hard();
+  hub.start();
   ASSERT_TRUE(caught_up(hub.port(), "JPN", std::chrono::seconds(60)));
   const std::string hub_now = shouwang_ok("export --db " + hub_db, false);
   EXPECT_EQ(lines_of(hub_now, "JPN"), lines_of(shouwang_ok("export --db " + jpn_db, false), "JPN"));
