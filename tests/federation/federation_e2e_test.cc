@@ -113,11 +113,17 @@ class Hub {
   std::unique_ptr<ChildProcess> process_;
 };
 
-std::unique_ptr<ChildProcess> start_node(const std::string& db, const Hub& hub, const std::string& token,
-                                         int batch) {
-  auto node = std::make_unique<ChildProcess>(std::vector<std::string>{
+struct Node {
+  std::unique_ptr<ChildProcess> process;
+  uint16_t port = 0;
+};
+
+Node start_node(const std::string& db, const Hub& hub, const std::string& token, int batch) {
+  Node node;
+  node.process = std::make_unique<ChildProcess>(std::vector<std::string>{
       "serve", "--db", db, "--port", "0", "--hub", hub.url(), "--hub-token", token, "--hub-batch", std::to_string(batch)});
-  EXPECT_NE(node->wait_for_port(), 0) << "the node did not start";
+  node.port = node.process->wait_for_port();
+  EXPECT_NE(node.port, 0) << "the node did not start";
   return node;
 }
 
@@ -183,7 +189,7 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
 
   // The node restarts; a correction made meanwhile reaches the hub as a new revision, and the data
   // as it was known before the correction is the same on both.
-  chn->stop(SIGTERM, std::chrono::seconds(30));
+  chn.process->stop(SIGTERM, std::chrono::seconds(30));
   const std::string before_fix = SystemClock().now().to_string();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   {
@@ -195,6 +201,12 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
   ASSERT_TRUE(caught_up(hub.port(), "CHN", std::chrono::seconds(60)));
   EXPECT_EQ(lines_of(shouwang_ok("export --db " + hub_db, false), "CHN"),
             lines_of(shouwang_ok("export --db " + chn_db, false), "CHN"));
+  // Every correction, with its number and time, as the node has it.
+  const std::string corrections = "/api/v1/revisions?location=CHN&indicator=cases";
+  auto at_hub = http_request(hub.port(), "GET", corrections);
+  EXPECT_EQ(at_hub.status, 200);
+  EXPECT_NE(at_hub.body.find("\"revision\":2"), std::string::npos) << at_hub.body;
+  EXPECT_EQ(at_hub.body, http_request(chn.port, "GET", corrections).body);
   const std::string then = " --location CHN --indicator cases --from 2020-01-25 --to 2020-02-05 --as-of " + before_fix;
   const std::string hub_then = shouwang_ok("export --db " + hub_db + then, false);
   EXPECT_EQ(hub_then, shouwang_ok("export --db " + chn_db + then, false));
