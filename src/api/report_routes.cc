@@ -1,6 +1,8 @@
 // Report submission over HTTP through the same importer as `shouwang import`.
 #include "api/report_routes.h"
 
+#include "api/report_commit.h"
+
 #include "core/fault_point.h"
 #include "ingest/importer.h"
 #include "store/auth.h"
@@ -49,7 +51,9 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
                        std::function<void(const AcceptedReport&)> on_accepted, OwnershipCheck owned) {
   // The guard refuses a caller without a reporter or admin token before the body is read.
   http::RouteGuard guard = http::token_route(context.authenticate, {"reporter", "admin"}, context.max_upload_bytes);
-  router.add("POST", "/api/v1/reports", [clock = context.clock, &pool, on_accepted, owned](const Request& request) {
+  // Reports checked while another group is written share the next transaction.
+  auto committer = std::make_shared<ReportCommitter>();
+  router.add("POST", "/api/v1/reports", [clock = context.clock, &pool, on_accepted, owned, committer](const Request& request) {
     Timestamp received_at = clock->now();
     auto who = reporting_token(request);
     if (!who) return Response::error(who.status());
@@ -83,7 +87,12 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
       }
       return Status::ok();
     };
-    auto report = ingest::import_content(**lease, request.body, *format, options, *clock);
+    store::Store& store = **lease;
+    options.write = [&](std::span<const store::ObservationWrite> rows, const std::string& source, Timestamp reported_at,
+                        std::span<const Location> locations) {
+      return committer->write(store, rows, source, reported_at, locations);
+    };
+    auto report = ingest::import_content(store, request.body, *format, options, *clock);
     if (!report) return owned_elsewhere ? Response::error(*owned_elsewhere, kOwnedByNode) : Response::error(report.status());
     // Committed, not yet answered: the reporter does not know its report is stored.
     fault::point("report.before_answer");

@@ -1,6 +1,8 @@
 // POST /api/v1/reports: reporters submit figures (the csv or json import formats) with a bearer
 // token; a reporter may write only its own country and that country's subdivisions. An accepted
-// report is one transaction, then `on_accepted` runs (detection, alerts) without affecting the answer.
+// report is written all or nothing, grouped with the reports arriving meanwhile into one
+// transaction (api/report_commit.h), then `on_accepted` runs (detection, alerts) without affecting
+// the answer.
 #pragma once
 
 #include <functional>

@@ -10,7 +10,7 @@
 
 namespace shouwang::ingest::testing {
 
-class FakeStore final : public store::Store {
+class FakeStore : public store::Store {
  public:
   using Key = std::tuple<std::string, std::string, std::string, int, int32_t>;  // loc, ind, source, kind, day
 
@@ -84,6 +84,11 @@ class FakeStore final : public store::Store {
   }
   Result<std::string> default_source(const std::string&, const std::string&) override { return not_found("none"); }
   Status set_default_source(const std::string&, const std::string&, const std::string&) override { return Status::ok(); }
+  std::vector<Result<store::WriteSummary>> write_group(std::span<const store::GroupedWrite> writes) override {
+    std::vector<Result<store::WriteSummary>> out;
+    for (const auto& w : writes) out.push_back(write_observations(w.rows, w.source, w.reported_at));
+    return out;
+  }
   Result<store::FeedPage> read_feed(int64_t, const std::string&, int64_t) override { return store::FeedPage{}; }
   Result<int64_t> apply_revisions(std::span<const store::Revision>) override {
     return internal_error("the importer's tests never replicate");

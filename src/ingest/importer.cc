@@ -160,7 +160,7 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   std::unique_ptr<WriteWhileParsing> early_write;
   // A review may take rows out after the parse, and a dry run writes nothing: both write afterwards.
   if (format == Format::kCsv && content.size() >= options.write_while_parsing_from_bytes && !options.review &&
-      !options.dry_run) {
+      !options.dry_run && !options.write) {
     early_write = WriteWhileParsing::start(store, source, clock.now());
     if (early_write) context.on_rows = [&](std::span<const ParsedObservation> rows) { early_write->give(rows); };
   }
@@ -199,11 +199,6 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   }
   early_write.reset();
 
-  if (!to_add.empty()) {
-    RETURN_IF_ERROR(store.upsert_locations(to_add));
-    report.new_locations = static_cast<int64_t>(to_add.size());
-  }
-
   std::vector<store::ObservationWrite> rows;
   rows.reserve(batch.observations.size());
   for (auto& o : batch.observations) {
@@ -211,6 +206,19 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   }
   batch.observations.clear();
   batch.observations.shrink_to_fit();
+  if (options.write) {
+    // The catalogue entries go with the rows, in the same all-or-nothing write.
+    ASSIGN_OR_RETURN(auto summary, options.write(rows, source, clock.now(), to_add));
+    report.new_locations = static_cast<int64_t>(to_add.size());
+    report.observations = summary.observations;
+    report.new_revisions = summary.new_revisions;
+    report.written = true;
+    return report;
+  }
+  if (!to_add.empty()) {
+    RETURN_IF_ERROR(store.upsert_locations(to_add));
+    report.new_locations = static_cast<int64_t>(to_add.size());
+  }
   if (progress) progress("writing", 0, total);
   ASSIGN_OR_RETURN(auto summary, store.write_observations(rows, source, clock.now()));
   if (progress) progress("writing", total, total);

@@ -35,6 +35,12 @@ struct ImportOptions {
   std::function<Status(ParsedBatch&)> review;
   // Parse, check and review, then stop: nothing is written (the report says written = false).
   bool dry_run = false;
+  // Writes the checked rows in place of the importer (a server's group commit of reports,
+  // api/report_commit.h), all-or-nothing like Store::write_observations: given the rows, the
+  // source, the report's instant and the catalogue entries the rows need that the store lacks.
+  std::function<Result<store::WriteSummary>(std::span<const store::ObservationWrite> rows, const std::string& source,
+                                            Timestamp reported_at, std::span<const Location> locations)>
+      write;
   // CSV content at least this large is written while it is parsed (smaller files gain nothing
   // from the second thread).
   size_t write_while_parsing_from_bytes = size_t{4} << 20;

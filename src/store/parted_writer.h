@@ -5,13 +5,17 @@
 //   Result<int64_t> write_part(rows, source, reported_at, WriteProgress& progress)
 //   Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at)
 //   Status upsert_locations_in_transaction(locations)
+//   Status exec_sql(std::string_view sql)
 // and a transaction type with `Status commit()` that rolls back when destroyed uncommitted.
+// write_group_in_savepoints() gives both backends Store::write_group from the same pieces.
 #pragma once
 
 #include <memory>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 #include <unordered_set>
 #include <utility>
 
@@ -61,5 +65,50 @@ class PartedWriter final : public ObservationWriter {
   WriteSummary summary_;
   WriteProgress progress_;
 };
+
+// Store::write_group over a backend: `begin` opens the transaction; each write runs in a savepoint
+// rolled back alone when the write fails.
+template <typename Backend, typename Begin>
+std::vector<Result<WriteSummary>> write_group_in_savepoints(Backend& backend, std::span<const GroupedWrite> writes,
+                                                            Begin begin) {
+  std::vector<Result<WriteSummary>> out;
+  out.reserve(writes.size());
+  auto tx = begin();
+  if (!tx.is_ok()) {
+    for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(tx.status());
+    return out;
+  }
+  for (const GroupedWrite& write : writes) {
+    Status opened = backend.exec_sql("SAVEPOINT grouped_write");
+    if (!opened.is_ok()) {
+      out.emplace_back(opened);
+      continue;
+    }
+    auto written = [&]() -> Result<WriteSummary> {
+      if (write.source.empty()) return invalid_argument("a write needs a source name");
+      WriteProgress progress;
+      ASSIGN_OR_RETURN(int64_t revisions, backend.write_part(write.rows, write.source, write.reported_at, progress));
+      RETURN_IF_ERROR(backend.append_to_feed(progress.changed_series, write.reported_at));
+      if (!write.locations.empty()) RETURN_IF_ERROR(backend.upsert_locations_in_transaction(write.locations));
+      return WriteSummary{static_cast<int64_t>(write.rows.size()), revisions};
+    }();
+    if (written.is_ok()) {
+      Status released = backend.exec_sql("RELEASE SAVEPOINT grouped_write");
+      out.push_back(released.is_ok() ? std::move(written) : Result<WriteSummary>(released));
+    } else {
+      (void)backend.exec_sql("ROLLBACK TO SAVEPOINT grouped_write");
+      (void)backend.exec_sql("RELEASE SAVEPOINT grouped_write");
+      out.push_back(std::move(written));
+    }
+  }
+  fault::point("store.write_group.before_commit");
+  Status committed = (*tx)->commit();
+  if (!committed.is_ok()) {
+    for (auto& result : out) {
+      if (result.is_ok()) result = Result<WriteSummary>(committed);
+    }
+  }
+  return out;
+}
 
 }  // namespace shouwang::store

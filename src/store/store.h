@@ -120,6 +120,15 @@ class ObservationWriter {
   virtual Result<WriteSummary> commit(std::span<const Location> locations) = 0;
 };
 
+// One write of a group (Store::write_group): the rows of one report, its source and instant, and
+// the catalogue entries its rows need.
+struct GroupedWrite {
+  std::span<const ObservationWrite> rows;
+  std::string source;
+  Timestamp reported_at;
+  std::span<const Location> locations;
+};
+
 // A mark of one stored series that moves whenever the series gains a revision or becomes, or stops
 // being, its location's default.
 struct SeriesMark {
@@ -163,6 +172,11 @@ class Store {
   // writes). While the writer is open, use the store only through it.
   virtual Result<std::unique_ptr<ObservationWriter>> begin_write(const std::string& source,
                                                                  Timestamp reported_at) = 0;
+
+  // Group commit: the writes in one transaction, each in a savepoint of its own, so the commit's
+  // cost is paid once for all. A write that fails leaves no trace and the others are stored; when
+  // the transaction itself fails, every write gets that error. Results are in the order of `writes`.
+  virtual std::vector<Result<WriteSummary>> write_group(std::span<const GroupedWrite> writes) = 0;
 
   // Series stored directly for the query (no aggregation; see store/aggregate.h for that).
   virtual Result<std::vector<Series>> read_series(const SeriesQuery& query) = 0;

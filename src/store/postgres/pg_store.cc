@@ -369,6 +369,15 @@ class PostgresStore final : public Store {
         std::make_unique<PartedWriter<PostgresStore, Transaction>>(*this, std::move(tx), source, reported_at));
   }
 
+  std::vector<Result<WriteSummary>> write_group(std::span<const GroupedWrite> writes) override {
+    if (Status reconnected = reconnect_if_lost(); !reconnected.is_ok()) {
+      return std::vector<Result<WriteSummary>>(writes.size(), Result<WriteSummary>(reconnected));
+    }
+    return write_group_in_savepoints(*this, writes, [&] { return Transaction::begin(*db_); });
+  }
+
+  Status exec_sql(std::string_view sql) { return db_->exec(sql); }
+
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/true));
@@ -536,9 +545,10 @@ class PostgresStore final : public Store {
     return token;
   }
 
-  // Inside an open transaction (upsert_locations', or the one PartedWriter commits), at most once
-  // per transaction: the staging table is emptied only at commit.
+  // Inside an open transaction (upsert_locations', the one PartedWriter commits, or a group's).
   Status upsert_locations_in_transaction(std::span<const Location> locations) {
+    // Emptied at commit, and by an earlier write of the same group here.
+    RETURN_IF_ERROR(db_->exec("TRUNCATE location_staging"));
     CopyData staged;
     for (size_t i = 0; i < locations.size(); ++i) {
       const auto& loc = locations[i];

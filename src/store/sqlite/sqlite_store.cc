@@ -234,6 +234,12 @@ class SqliteStore final : public Store {
         std::make_unique<PartedWriter<SqliteStore, Transaction>>(*this, std::move(tx), source, reported_at));
   }
 
+  std::vector<Result<WriteSummary>> write_group(std::span<const GroupedWrite> writes) override {
+    return write_group_in_savepoints(*this, writes, [&] { return Transaction::begin(*db_); });
+  }
+
+  Status exec_sql(std::string_view sql) { return db_->exec(sql); }
+
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
     std::vector<Series> out;
     int64_t current_series = -1;
