@@ -6,6 +6,7 @@
 //   Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at)
 //   Status upsert_locations_in_transaction(locations)
 //   Status exec_sql(std::string_view sql)
+//   Status lock_group(std::span<const GroupedWrite> writes)
 // and a transaction type with `Status commit()` that rolls back when destroyed uncommitted.
 // write_group_in_savepoints() gives both backends Store::write_group from the same pieces.
 #pragma once
@@ -48,8 +49,10 @@ class PartedWriter final : public ObservationWriter {
 
   Result<WriteSummary> commit(std::span<const Location> locations) override {
     if (tx_ == nullptr) return failed_precondition("this write was already committed");
-    RETURN_IF_ERROR(backend_.append_to_feed(progress_.changed_series, reported_at_));
     if (!locations.empty()) RETURN_IF_ERROR(backend_.upsert_locations_in_transaction(locations));
+    // Last before the commit: PostgreSQL numbers feed entries under a table lock held until the
+    // commit, and a lock taken after it could close a cycle with another writer (a deadlock).
+    RETURN_IF_ERROR(backend_.append_to_feed(progress_.changed_series, reported_at_));
     fault::point("store.write_observations.before_commit");
     RETURN_IF_ERROR(tx_->commit());
     fault::point("store.write_observations.after_commit");
@@ -78,6 +81,14 @@ std::vector<Result<WriteSummary>> write_group_in_savepoints(Backend& backend, st
     for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(tx.status());
     return out;
   }
+  // Several servers on one database: every series the group writes is locked first, in one order
+  // (a write alone locks its own in that order too), so two groups never wait on each other crosswise.
+  if (Status locked = backend.lock_group(writes); !locked.is_ok()) {
+    for (size_t i = 0; i < writes.size(); ++i) out.emplace_back(locked);
+    return out;
+  }
+  // Each stored write's changed series, entered in the feed after all writes (see commit() above).
+  std::vector<std::pair<std::set<int64_t>, Timestamp>> feed;
   for (const GroupedWrite& write : writes) {
     Status opened = backend.exec_sql("SAVEPOINT grouped_write");
     if (!opened.is_ok()) {
@@ -88,21 +99,32 @@ std::vector<Result<WriteSummary>> write_group_in_savepoints(Backend& backend, st
       if (write.source.empty()) return invalid_argument("a write needs a source name");
       WriteProgress progress;
       ASSIGN_OR_RETURN(int64_t revisions, backend.write_part(write.rows, write.source, write.reported_at, progress));
-      RETURN_IF_ERROR(backend.append_to_feed(progress.changed_series, write.reported_at));
       if (!write.locations.empty()) RETURN_IF_ERROR(backend.upsert_locations_in_transaction(write.locations));
+      feed.emplace_back(std::move(progress.changed_series), write.reported_at);
       return WriteSummary{static_cast<int64_t>(write.rows.size()), revisions};
     }();
     if (written.is_ok()) {
       Status released = backend.exec_sql("RELEASE SAVEPOINT grouped_write");
-      out.push_back(released.is_ok() ? std::move(written) : Result<WriteSummary>(released));
+      if (!released.is_ok()) {
+        // The transaction cannot go on: nothing of the group is committed.
+        for (auto& earlier : out) earlier = Result<WriteSummary>(released);
+        while (out.size() < writes.size()) out.emplace_back(released);
+        return out;
+      }
+      out.push_back(std::move(written));
     } else {
       (void)backend.exec_sql("ROLLBACK TO SAVEPOINT grouped_write");
       (void)backend.exec_sql("RELEASE SAVEPOINT grouped_write");
       out.push_back(std::move(written));
     }
   }
+  Status committed = Status::ok();
+  for (const auto& [series, reported_at] : feed) {
+    committed = backend.append_to_feed(series, reported_at);
+    if (!committed.is_ok()) break;
+  }
   fault::point("store.write_group.before_commit");
-  Status committed = (*tx)->commit();
+  if (committed.is_ok()) committed = (*tx)->commit();
   if (!committed.is_ok()) {
     for (auto& result : out) {
       if (result.is_ok()) result = Result<WriteSummary>(committed);

@@ -156,6 +156,25 @@ WHERE s.source = $1::text
 ORDER BY s.location, s.indicator, s.disaggregation, s.period_kind
 FOR NO KEY UPDATE OF s)sql";
 
+// A group's series (Store::write_group) of several sources: $1 sources, then as kCreateMissingSeries.
+constexpr std::string_view kCreateGroupSeries = R"sql(
+INSERT INTO series(location, indicator, disaggregation, source, period_kind)
+SELECT k.location, k.indicator, k.disaggregation, k.source, k.period_kind
+FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[])
+  AS k(source, location, indicator, period_kind, disaggregation)
+ORDER BY k.location COLLATE "C", k.indicator COLLATE "C", k.disaggregation COLLATE "C", k.period_kind,
+         k.source COLLATE "C"
+ON CONFLICT DO NOTHING)sql";
+
+constexpr std::string_view kLockGroupSeries = R"sql(
+SELECT s.id FROM series s
+JOIN unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[])
+  AS k(source, location, indicator, period_kind, disaggregation)
+  ON s.location = k.location AND s.indicator = k.indicator AND s.period_kind = k.period_kind
+ AND s.disaggregation = k.disaggregation AND s.source = k.source
+ORDER BY s.location, s.indicator, s.disaggregation, s.period_kind, s.source
+FOR NO KEY UPDATE OF s)sql";
+
 constexpr std::string_view kClaimDefaultSources = R"sql(
 INSERT INTO default_sources(location, indicator, source)
 SELECT DISTINCT k.location, k.indicator, $1::text
@@ -378,6 +397,35 @@ class PostgresStore final : public Store {
 
   Status exec_sql(std::string_view sql) { return db_->exec(sql); }
 
+  // Creates and locks every series the group writes, ordered by location, indicator,
+  // disaggregation, period kind and source: a write alone locks its series (one source) in the same
+  // order (kLockSeries), so no two transactions lock crosswise.
+  Status lock_group(std::span<const GroupedWrite> writes) {
+    std::set<std::tuple<std::string, std::string, std::string, int, std::string>> keys;
+    for (const auto& w : writes) {
+      for (const auto& row : w.rows) {
+        keys.emplace(row.location, row.indicator, row.disaggregation, static_cast<int>(row.period.kind()), w.source);
+      }
+    }
+    if (keys.size() < 2) return Status::ok();
+    std::vector<std::string> locations, indicators, disaggregations, kinds, sources;
+    for (const auto& [location, indicator, disaggregation, kind, source] : keys) {
+      locations.push_back(location);
+      indicators.push_back(indicator);
+      disaggregations.push_back(disaggregation);
+      kinds.push_back(std::to_string(kind));
+      sources.push_back(source);
+    }
+    Params params;
+    params.add(text_array(sources));
+    params.add(text_array(locations));
+    params.add(text_array(indicators));
+    params.add(text_array(kinds));
+    params.add(text_array(disaggregations));
+    RETURN_IF_ERROR(db_->query(kCreateGroupSeries, params).status());
+    return db_->query(kLockGroupSeries, params).status();
+  }
+
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
     RETURN_IF_ERROR(reconnect_if_lost());
     ASSIGN_OR_RETURN(auto rows, select_revisions(query, /*latest_only=*/true));
@@ -499,18 +547,32 @@ class PostgresStore final : public Store {
         "JOIN observations o ON o.series_id = s.id AND o.period = st.period AND o.revision = st.revision "
         "WHERE o.value <> st.value OR o.reported_at <> st.reported_at ORDER BY st.ord LIMIT 1"));
     if (conflicts.size() > 0) return revision_conflict(revisions[static_cast<size_t>(conflicts.int64(0, 0))]);
-    // Appended under the feed's lock, like every write (append_to_feed).
-    RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
-    ASSIGN_OR_RETURN(auto added, db_->query(
+    ASSIGN_OR_RETURN(auto written, db_->query(
         "WITH inserted AS (INSERT INTO observations(series_id, period, revision, value, reported_at) "
         "SELECT s.id, st.period, st.revision, st.value, st.reported_at " + std::string(kStagedSeries) +
-        "ORDER BY st.ord ON CONFLICT DO NOTHING RETURNING series_id, reported_at), "
-        "writes AS (SELECT series_id, reported_at, count(*) AS n FROM inserted GROUP BY series_id, reported_at), "
-        "feed AS (INSERT INTO series_writes(series_id, reported_at) "
-        "SELECT series_id, reported_at FROM writes ORDER BY reported_at, series_id) "
-        "SELECT coalesce(sum(n), 0)::bigint FROM writes"));
+        "ORDER BY st.ord ON CONFLICT DO NOTHING RETURNING series_id, reported_at) "
+        "SELECT series_id, (extract(epoch FROM reported_at) * 1000000)::bigint, count(*) FROM inserted "
+        "GROUP BY series_id, reported_at ORDER BY 2, 1"));
+    // Entered in the feed last, under its lock, like every write (append_to_feed).
+    std::string ids = "{", instants = "{";
+    int64_t added = 0;
+    for (int r = 0; r < written.size(); ++r) {
+      ids += (r ? "," : "") + std::to_string(written.int64(r, 0));
+      instants += (r ? "," : "") + std::to_string(written.int64(r, 1));
+      added += written.int64(r, 2);
+    }
+    ids += '}';
+    instants += '}';
+    if (added > 0) {
+      RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
+      RETURN_IF_ERROR(db_->query("INSERT INTO series_writes(series_id, reported_at) "
+                                 "SELECT id, timestamptz 'epoch' + us * interval '1 microsecond' "
+                                 "FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(id, us, n) ORDER BY n",
+                                 ids, instants)
+                          .status());
+    }
     RETURN_IF_ERROR(tx->commit());
-    return added.int64(0, 0);
+    return added;
   }
 
   // Called by PartedWriter just before it commits: one feed entry per changed series, numbered

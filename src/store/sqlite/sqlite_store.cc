@@ -239,6 +239,8 @@ class SqliteStore final : public Store {
   }
 
   Status exec_sql(std::string_view sql) { return db_->exec(sql); }
+  // SQLite has one writer at a time: the group's transaction holds the database already.
+  Status lock_group(std::span<const GroupedWrite>) { return Status::ok(); }
 
   Result<std::vector<Series>> read_series(const SeriesQuery& query) override {
     std::vector<Series> out;
