@@ -448,6 +448,25 @@ class NatsClusterTest : public ::testing::Test {
 };
 
 TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilledAndTheHubRestarts) {
+  {
+    // The stream as a publisher that knew one server made it: one copy, raised to three below.
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    ASSERT_EQ(natsConnection_ConnectTo(&nc, cluster_->urls().c_str()), NATS_OK);
+    ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = kNatsStreamName;
+    const char* subjects[] = {"alerts.>"};
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.Replicas = 1;
+    EXPECT_EQ(js_AddStream(nullptr, js, &config, nullptr, nullptr), NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    EXPECT_EQ(observe("").replicas, 1);
+  }
   node_ = open(node_db_, node_transport_);
   hub_ = open(hub_db_, hub_transport_);
   ASSERT_TRUE(node_ && hub_);
