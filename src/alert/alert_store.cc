@@ -101,6 +101,21 @@ CREATE TABLE IF NOT EXISTS alert_routing(
   version BIGINT NOT NULL);
 INSERT INTO alert_routing(id, version) VALUES(1, 0) ON CONFLICT(id) DO NOTHING;
 )sql"},
+    // Federation over NATS: the database's installation id (one row, written by the first server
+    // to open it), the ids of the stream messages already handled (a redelivered message queues
+    // nothing twice), and for an outbox entry the installation its alert lives in ('' for this one).
+    {3, R"sql(
+CREATE TABLE IF NOT EXISTS alert_installation(
+  id BIGINT PRIMARY KEY,
+  installation_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_received(
+  message_id TEXT PRIMARY KEY,
+  origin_installation TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  received_at BIGINT NOT NULL);
+ALTER TABLE alert_outbox ADD COLUMN origin_installation TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 constexpr sql::Schema kSchema{"alert", kSteps};
 
@@ -209,6 +224,10 @@ Status AlertStore::in_transaction(const std::function<Status(AlertTables&)>& wor
   AlertTables tables(*lease);
   RETURN_IF_ERROR(work(tables));
   return tx.commit();
+}
+
+Result<std::string> AlertStore::installation_id(const std::string& candidate, Timestamp now) {
+  return on_connection([&](AlertTables& t) { return t.installation_id(candidate, now); });
 }
 
 Result<bool> AlertStore::enqueue(const OutboxEntry& e) {
@@ -447,10 +466,32 @@ Result<bool> AlertTables::record_escalation(int64_t alert_id, int64_t policy_id,
 Result<bool> AlertTables::enqueue(const OutboxEntry& e) {
   ASSIGN_OR_RETURN(int64_t inserted,
                    conn_.run("INSERT INTO alert_outbox(idempotency_key, alert_id, channel, target, secret, payload, "
-                             "kind, origin_at, next_attempt_at) VALUES(?,?,?,?,?,?,?,?,?) "
+                             "kind, origin_at, next_attempt_at, origin_installation) VALUES(?,?,?,?,?,?,?,?,?,?) "
                              "ON CONFLICT(idempotency_key) DO NOTHING",
                              e.idempotency_key, e.alert_id, e.channel, e.target, e.secret, e.payload, e.kind,
-                             e.origin_at.micros(), e.next_attempt_at.micros()));
+                             e.origin_at.micros(), e.next_attempt_at.micros(), e.origin_installation));
+  return inserted > 0;
+}
+
+Result<std::string> AlertTables::installation_id(const std::string& candidate, Timestamp now) {
+  // Two servers opening a new database at once: the first insert stands, and both read it.
+  RETURN_IF_ERROR(conn_.run("INSERT INTO alert_installation(id, installation_id, created_at) VALUES(1, ?, ?) "
+                            "ON CONFLICT(id) DO NOTHING",
+                            candidate, now.micros())
+                      .status());
+  ASSIGN_OR_RETURN(auto rows, conn_.query("SELECT installation_id FROM alert_installation WHERE id = 1"));
+  if (rows.empty()) return internal_error("the installation id was not stored");
+  return rows[0].text(0);
+}
+
+Result<bool> AlertTables::record_received(const std::string& message_id, const std::string& origin_installation,
+                                          const std::string& subject, Timestamp at) {
+  // On PostgreSQL a second server recording the same message waits for the first one's commit
+  // and then inserts nothing.
+  ASSIGN_OR_RETURN(int64_t inserted,
+                   conn_.run("INSERT INTO alert_received(message_id, origin_installation, subject, received_at) "
+                             "VALUES(?,?,?,?) ON CONFLICT(message_id) DO NOTHING",
+                             message_id, origin_installation, subject, at.micros()));
   return inserted > 0;
 }
 
@@ -512,8 +553,8 @@ Result<int64_t> AlertTables::pending_count() {
 
 Result<std::vector<OutboxEntry>> AlertTables::delivered_entries(int64_t alert_id) {
   ASSIGN_OR_RETURN(auto rows, conn_.query(std::string("SELECT ") + kOutboxColumns +
-                                              " FROM alert_outbox WHERE alert_id = ? AND delivered_at IS NOT NULL "
-                                              "ORDER BY id",
+                                              " FROM alert_outbox WHERE alert_id = ? AND origin_installation = '' "
+                                              "AND delivered_at IS NOT NULL ORDER BY id",
                                           alert_id));
   return sql::all_rows(rows, outbox_entry_from_row);
 }

@@ -1,6 +1,7 @@
 // The liaison's tables (prefix alert_) in the Shouwang database, SQLite or PostgreSQL alike:
-// subscriptions, escalation policies, alerts with their transitions, fired escalations and the
-// delivery outbox. Everything the background threads need lives here, so timers and undelivered
+// subscriptions, escalation policies, alerts with their transitions, fired escalations, the
+// delivery outbox, and for federation the installation id and the stream messages received.
+// Everything the background threads need lives here, so timers and undelivered
 // notifications survive a restart, and several servers sharing one database divide the work
 // between them: an outbox entry is claimed by one server (with a lease) before it is sent, an
 // escalation is sent by the server whose record of it was stored, and the alerts of one group are
@@ -32,6 +33,9 @@ struct OutboxEntry {
   Timestamp origin_at;          // the report (opened) or transition the latency is measured from
   int64_t attempts = 0;
   Timestamp next_attempt_at;
+  // The installation whose alert this is, when another installation's transition reached this
+  // one over NATS (alert_id is then that installation's id); empty for this installation's alerts.
+  std::string origin_installation;
 };
 
 struct AlertFilter {
@@ -105,7 +109,14 @@ class AlertTables {
   // Gives a claimed entry back unsent, for any server's next pass.
   Status release_claim(int64_t id, const std::string& claimed_by);
   Result<int64_t> pending_count();
+  // This installation's alert's delivered entries.
   Result<std::vector<OutboxEntry>> delivered_entries(int64_t alert_id);
+  // The installation id stored in the database, or `candidate` (stored now) when none is.
+  Result<std::string> installation_id(const std::string& candidate, Timestamp now);
+  // Records that the stream message `message_id` was handled; false when it already was (a
+  // redelivery, or another server of this installation took it first): then nothing is queued.
+  Result<bool> record_received(const std::string& message_id, const std::string& origin_installation,
+                               const std::string& subject, Timestamp at);
 
   // One report's writes inside a larger transaction (group commit): a savepoint that is released
   // on success or rolled back alone on failure, leaving the other reports' writes in place.
@@ -133,6 +144,9 @@ class AlertStore {
   // `work` in one transaction on one pooled connection: committed when it returns OK, rolled
   // back otherwise.
   Status in_transaction(const std::function<Status(AlertTables&)>& work);
+
+  // AlertTables::installation_id on a pooled connection.
+  Result<std::string> installation_id(const std::string& candidate, Timestamp now);
 
   // Single statements, each on a pooled connection for its duration.
   Result<bool> enqueue(const OutboxEntry& e);

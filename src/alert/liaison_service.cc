@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <iostream>
 #include <random>
 
 #include "core/fault_point.h"
@@ -46,6 +47,26 @@ std::string new_server_id() {
   return "pid-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
+// Random, so that databases set up apart (each installation its own) never share one.
+std::string new_installation_id() {
+  std::random_device random;
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", random(), random());
+  return id;
+}
+
+// Messages fetched per federation pass, and how long a pass waits for the first one: also how
+// long stop() may wait for the consumer thread.
+constexpr int kFederationBatch = 64;
+constexpr std::chrono::milliseconds kFederationWait{500};
+// After a failed pass (servers unreachable, no JetStream), before the next.
+constexpr std::chrono::milliseconds kFederationRetry{1000};
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
 // The in-process bus's copy of a notification: with whether the alert is published and, for the
 // SSE stream to keep it from callers who may not see it, its location and their ancestors
 // (`chain`, as ancestors_locked gives it). Read by bus_payload_visible.
@@ -58,6 +79,8 @@ std::string bus_payload(json::object payload, const Alert& alert, const std::vec
 }
 
 }  // namespace
+
+std::string federation_consumer_name(const std::string& installation_id) { return "shouwang-" + installation_id; }
 
 ConfidentialReach ConfidentialReach::of(std::string_view role, const std::string& location) {
   if (role == "admin") return {.everywhere = true, .within = ""};
@@ -87,6 +110,7 @@ bool bus_payload_visible(const std::string& payload, const ConfidentialReach& re
 
 Result<std::unique_ptr<LiaisonService>> LiaisonService::open(LiaisonOptions options) {
   if (!options.clock) return invalid_argument("LiaisonService needs a clock");
+  if (!options.log) options.log = [](const std::string& line) { std::cerr << "shouwang: " << line << std::endl; };
   if (!options.webhook_transport) {
     ASSIGN_OR_RETURN(options.webhook_transport, HttpWebhookTransport::create(options.webhook_ca_file));
   }
@@ -95,6 +119,8 @@ Result<std::unique_ptr<LiaisonService>> LiaisonService::open(LiaisonOptions opti
   ASSIGN_OR_RETURN(service->store_, store::open_store(service->options_.db_path));
   ASSIGN_OR_RETURN(service->db_, store::sql::Database::open(service->options_.db_path));
   ASSIGN_OR_RETURN(service->alerts_, AlertStore::open(*service->db_));
+  ASSIGN_OR_RETURN(service->installation_id_,
+                   service->alerts_->installation_id(new_installation_id(), service->options_.clock->now()));
   std::lock_guard lock(service->mutex_);
   RETURN_IF_ERROR(service->reload_locations_locked());
   RETURN_IF_ERROR(service->refresh_routing_locked(true));
@@ -106,7 +132,10 @@ LiaisonService::~LiaisonService() { stop(); }
 void LiaisonService::start() {
   if (running_.exchange(true)) return;
   delivery_thread_ = std::thread([this] { delivery_loop("webhook"); });
-  if (options_.publisher) nats_thread_ = std::thread([this] { delivery_loop("nats"); });
+  if (options_.publisher) {
+    nats_thread_ = std::thread([this] { delivery_loop("nats"); });
+    federation_thread_ = std::thread([this] { federation_loop(); });
+  }
   escalation_thread_ = std::thread([this] { escalation_loop(); });
 }
 
@@ -117,6 +146,7 @@ void LiaisonService::stop() {
   if (delivery_thread_.joinable()) delivery_thread_.join();
   if (nats_thread_.joinable()) nats_thread_.join();
   if (escalation_thread_.joinable()) escalation_thread_.join();
+  if (federation_thread_.joinable()) federation_thread_.join();
 }
 
 void LiaisonService::wake_delivery() {
@@ -145,6 +175,25 @@ void LiaisonService::escalation_loop() {
     (void)escalate_due();  // a failed pass (database busy) is simply retried on the next tick
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, options_.escalation_poll, [&] { return !running_; });
+  }
+}
+
+void LiaisonService::federation_loop() {
+  std::string last_problem;
+  while (running_) {
+    auto received = receive_remote(kFederationWait);
+    if (received.is_ok()) {
+      if (!last_problem.empty()) options_.log("federation: receiving alerts of other installations again");
+      last_problem.clear();
+      continue;
+    }
+    // Said once, not on every retry.
+    if (received.status().message() != last_problem) {
+      last_problem = received.status().message();
+      options_.log("federation: " + received.status().to_string() + " (retrying)");
+    }
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, kFederationRetry, [&] { return !running_; });
   }
 }
 
@@ -263,16 +312,23 @@ Result<std::string> LiaisonService::queue_transition_locked(AlertTables& tables,
         payload["idempotency_key"] = key;
         payload["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
         OutboxEntry entry{0, key, alert.id, "webhook", s.webhook, s.secret, json_text(payload), kind,
-                          origin_at, 0, now};
+                          origin_at, 0, now, ""};
         RETURN_IF_ERROR(tables.enqueue(entry).status());
       }
     }
     if (options_.publisher) {
       json::object payload = body;
-      std::string key = base_key + "-nats";
+      // Unique across installations (each numbers its alerts from 1): it is the Nats-Msg-Id the
+      // stream de-duplicates on, and the id other installations record the message under.
+      std::string key = base_key + "-nats-" + installation_id_;
       payload["idempotency_key"] = key;
+      payload["origin_installation"] = installation_id_;
+      // Other installations route on it: their catalogue may lack a subdivision of this one's.
+      json::array codes;
+      for (const Location* loc : chain) codes.emplace_back(loc->code);
+      payload["location_chain"] = std::move(codes);
       OutboxEntry entry{0, key, alert.id, "nats", "alerts." + region + "." + country, "", json_text(payload),
-                        kind, origin_at, 0, now};
+                        kind, origin_at, 0, now, ""};
       RETURN_IF_ERROR(tables.enqueue(entry).status());
     }
   }
@@ -683,7 +739,7 @@ Result<int> LiaisonService::escalate_due() {
                                                            {"after_seconds", policy.after_micros / 1'000'000}}}};
           RETURN_IF_ERROR(tables
                               .enqueue(OutboxEntry{0, key, alert.id, "webhook", policy.webhook, policy.secret,
-                                                   json_text(payload), "escalated", now, 0, now})
+                                                   json_text(payload), "escalated", now, 0, now, ""})
                               .status());
           policy_payloads.push_back(bus_payload(std::move(payload), alert, chain));
         }
@@ -825,6 +881,118 @@ Result<int> LiaisonService::deliver_due(const std::string& channel) {
   RETURN_IF_ERROR(record_error);
   RETURN_IF_ERROR(released);
   return delivered.load();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Federation: other installations' transitions from the alert stream
+
+Result<int> LiaisonService::receive_remote(std::chrono::milliseconds wait) {
+  if (!options_.publisher) return failed_precondition("no NATS server is configured");
+  std::lock_guard feed_lock(feed_mutex_);
+  if (!feed_) {
+    ASSIGN_OR_RETURN(feed_, options_.publisher->open_feed(federation_consumer_name(installation_id_)));
+  }
+  auto fetched = feed_->fetch(kFederationBatch, wait);
+  if (!fetched.is_ok()) {
+    feed_.reset();  // opened again by the next pass (the consumer may have to be created again)
+    return fetched.status();
+  }
+  int fresh = 0;
+  Status first_error;
+  for (const StreamMessage& message : *fetched) {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(message.payload, ec);
+    std::string outcome = "unreadable";
+    if (!ec && parsed.is_object()) {
+      const json::object& payload = parsed.as_object();
+      // Without an origin (published before federation existed) whose alert it is is unknown:
+      // it may be this installation's own, already delivered here.
+      std::string origin = string_field(payload, "origin_installation");
+      if (origin == installation_id_) {
+        outcome = "own";
+      } else if (!origin.empty()) {
+        auto handled = queue_remote_transition(message, payload, origin);
+        if (!handled.is_ok()) {
+          // Not acknowledged: the stream delivers it again after kNatsAckWait.
+          if (first_error.is_ok()) first_error = handled.status();
+          continue;
+        }
+        outcome = *handled;
+      }
+    }
+    metrics_.count_federation_message(outcome);
+    if (outcome == "new") ++fresh;
+    // Unconfirmed, the message comes again and is then found recorded: nothing is queued twice.
+    (void)message.ack();
+  }
+  if (fresh > 0) wake_delivery();
+  RETURN_IF_ERROR(first_error);
+  return fresh;
+}
+
+std::set<std::string> LiaisonService::remote_chain_locked(const json::object& payload) {
+  std::vector<std::string> given;
+  if (const json::value* chain = payload.if_contains("location_chain"); chain && chain->is_array()) {
+    for (const json::value& code : chain->as_array()) {
+      if (code.is_string()) given.emplace_back(code.as_string());
+    }
+  }
+  for (const char* key : {"location", "country", "region"}) given.push_back(string_field(payload, key));
+  std::set<std::string> codes;
+  for (const std::string& code : given) {
+    // Up the local tree from each code this installation knows; the bound guards against a cycle.
+    std::string current = code;
+    for (int depth = 0; !current.empty() && depth < 16 && codes.insert(current).second; ++depth) {
+      auto it = locations_.find(current);
+      if (it == locations_.end()) break;
+      current = it->second.parent;
+    }
+  }
+  codes.erase("");
+  return codes;
+}
+
+Result<std::string> LiaisonService::queue_remote_transition(const StreamMessage& message, const json::object& payload,
+                                                            const std::string& origin) {
+  std::string message_id = message.message_id.empty() ? string_field(payload, "idempotency_key") : message.message_id;
+  std::string event = string_field(payload, "event");
+  std::string indicator = string_field(payload, "indicator");
+  const json::value* alert_id_value = payload.if_contains("alert_id");
+  auto severity = parse_severity(string_field(payload, "severity"));
+  if (message_id.empty() || event.empty() || !alert_id_value || !alert_id_value->is_int64() || !severity.is_ok()) {
+    return std::string("unreadable");
+  }
+  const int64_t alert_id = alert_id_value->as_int64();
+  std::lock_guard lock(mutex_);
+  const Timestamp now = options_.clock->now();
+  // The latency is measured from where the other installation measures it: the report for an
+  // opening, the transition otherwise.
+  auto origin_at = Timestamp::parse(string_field(payload, event == "opened" ? "report_received_at" : "transition_at"));
+  std::set<std::string> chain = remote_chain_locked(payload);
+  bool fresh = false;
+  RETURN_IF_ERROR(alerts_->in_transaction([&](AlertTables& tables) -> Status {
+    RETURN_IF_ERROR(refresh_routing_locked(tables, false));
+    ASSIGN_OR_RETURN(fresh, tables.record_received(message_id, origin, message.subject, now));
+    if (!fresh) return Status::ok();
+    for (const std::string& code : chain) {
+      auto [begin, end] = subscriptions_by_location_.equal_range(code);
+      for (auto it = begin; it != end; ++it) {
+        const Subscription& s = it->second;
+        if (!s.indicator.empty() && s.indicator != indicator) continue;
+        if (*severity < s.min_severity) continue;
+        json::object body = payload;
+        body.erase("location_chain");  // the shape of this installation's own webhooks
+        std::string key = message_id + "-sub-" + std::to_string(s.id);
+        body["idempotency_key"] = key;
+        body["subscription"] = json::object{{"id", s.id}, {"name", s.name}, {"location", s.location}};
+        OutboxEntry entry{0, key, alert_id, "webhook", s.webhook, s.secret, json_text(body), event,
+                          origin_at.is_ok() ? *origin_at : now, 0, now, origin};
+        RETURN_IF_ERROR(tables.enqueue(entry).status());
+      }
+    }
+    return Status::ok();
+  }));
+  return std::string(fresh ? "new" : "duplicate");
 }
 
 Result<int64_t> LiaisonService::pending_deliveries() {

@@ -18,15 +18,28 @@
 // admins and focal points covering its location read it, over REST and on the SSE stream, whose
 // bus payloads say whether they are published and where (bus_payload_visible). Webhook and NATS
 // subscribers are focal points by construction and hear of every alert.
+//
+// Federation (with a publisher, i.e. --nats): every database is one installation with a stable
+// random id, carried in its NATS payloads as "origin_installation". A consumer thread reads the
+// alert stream through the installation's durable consumer (so the serve processes sharing a
+// database share it too) and queues, for this installation's subscriptions, the webhooks of the
+// transitions of other installations' alerts. The message id is recorded in the same transaction,
+// and the message is acknowledged only after the commit: a redelivered message (a lost
+// acknowledgement, a restart) queues nothing twice, and each transition reaches each subscriber
+// once. Its own messages are acknowledged and skipped: its subscribers heard of them from the
+// outbox.
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +76,7 @@ struct LiaisonOptions {
   std::chrono::milliseconds delivery_poll{50};           // real time between passes when idle
   std::chrono::milliseconds escalation_poll{250};
   std::chrono::milliseconds stream_keepalive{15'000};    // SSE comment when idle (finds gone clients)
+  std::function<void(const std::string&)> log;           // problems of the background threads; null: stderr
 };
 
 // A focal point's manual event report (POST /api/v1/events).
@@ -93,6 +107,9 @@ struct ConfidentialReach {
 // Whether the SSE stream may carry a payload of the in-process bus to a caller of `reach`: a
 // payload that does not say it is published goes only to callers whose reach covers it.
 bool bus_payload_visible(const std::string& payload, const ConfidentialReach& reach);
+
+// The durable consumer through which the installation `installation_id` reads the alert stream.
+std::string federation_consumer_name(const std::string& installation_id);
 
 struct AlertUpdate {
   int64_t alert_id = 0;
@@ -156,6 +173,14 @@ class LiaisonService {
   // One escalation pass; returns how many escalations fired.
   Result<int> escalate_due();
   Result<int64_t> pending_deliveries();
+  // One pass of the federation consumer (the background thread runs it in a loop): fetches the
+  // stream's next messages, waiting up to `wait` for them, queues the webhooks of other
+  // installations' transitions and acknowledges each message once that is committed. Returns how
+  // many transitions were new. The first pass creates the durable consumer if it is missing, and
+  // the consumer starts from the messages published after that.
+  Result<int> receive_remote(std::chrono::milliseconds wait);
+  // This database's installation id (16 hex digits), the same for every server sharing it.
+  const std::string& installation_id() const { return installation_id_; }
   // Delivered outbox entries of an alert (what reached whom), oldest first.
   Result<std::vector<OutboxEntry>> delivered_entries(int64_t alert_id);
 
@@ -203,12 +228,23 @@ class LiaisonService {
                                               Audience audience = Audience::kEveryChannel);
   Result<Alert> change_state(int64_t alert_id, AlertState to, const std::string& actor, const std::string& note);
   Status deliver_one(const OutboxEntry& entry);
+  // Queues the webhooks of one message of another installation (payload already parsed) unless
+  // it was handled before; returns the outcome counted in the metrics ("new", "duplicate",
+  // "unreadable"). Called by receive_remote with feed_mutex_ held; takes mutex_.
+  Result<std::string> queue_remote_transition(const StreamMessage& message, const boost::json::object& payload,
+                                              const std::string& origin);
+  // The codes an alert of another installation is at: its location_chain and location, country
+  // and region, each with its ancestors in this installation's catalogue (which may lack a
+  // subdivision the other one has).
+  std::set<std::string> remote_chain_locked(const boost::json::object& payload);
+  void federation_loop();
   void wake_delivery();
   void delivery_loop(const std::string& channel);
   void escalation_loop();
 
   LiaisonOptions options_;
   std::string server_id_;  // names this server's outbox claims
+  std::string installation_id_;
   std::mutex mutex_;       // guards the caches and serialises this server's database work
   std::unique_ptr<store::sql::Database> db_;  // before alerts_, which uses it
   std::unique_ptr<AlertStore> alerts_;
@@ -249,6 +285,10 @@ class LiaisonService {
   std::thread delivery_thread_;
   std::thread nats_thread_;
   std::thread escalation_thread_;
+
+  std::mutex feed_mutex_;  // one federation pass at a time; guards feed_
+  std::unique_ptr<AlertFeed> feed_;  // opened by the first pass; dropped after an error, to be opened again
+  std::thread federation_thread_;
 };
 
 }  // namespace shouwang::alert

@@ -666,6 +666,7 @@ TEST_P(LiaisonSqliteTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
   ASSERT_TRUE(exec_on_own_connection(db_, std::string(R"sql(
     DROP TABLE alert_subscriptions; DROP TABLE alert_escalation_policies; DROP TABLE alert_alerts;
     DROP TABLE alert_transitions; DROP TABLE alert_escalations; DROP TABLE alert_outbox; DROP TABLE alert_routing;
+    DROP TABLE alert_installation; DROP TABLE alert_received;
     DELETE FROM shouwang_migrations WHERE module = 'alert';
   )sql") + kPrePublicationSchema + R"sql(
     INSERT INTO alert_subscriptions VALUES(1, 'nigeria', '', 'NGA', '', 0, 'http://receiver.test/nigeria', 's', 500);
@@ -697,7 +698,7 @@ TEST_P(LiaisonSqliteTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
   ASSERT_TRUE(service_->on_signals({alarm_at("NGA", 30, 10, "deaths")}).is_ok());
   EXPECT_EQ(*service_->deliver_due(), 1);
   EXPECT_EQ(transport_->posts_to("http://receiver.test/nigeria").size(), 2u);
-  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM shouwang_migrations WHERE module = 'alert'"), 2);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM shouwang_migrations WHERE module = 'alert'"), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LiaisonTest, shouwang::testing::kBothBackends,

@@ -65,6 +65,17 @@ void LiaisonMetrics::count_delivery(const std::string& channel, bool ok) {
   ++deliveries_[{channel, ok}];
 }
 
+void LiaisonMetrics::count_federation_message(const std::string& outcome) {
+  std::lock_guard lock(mutex_);
+  ++federation_messages_[outcome];
+}
+
+int64_t LiaisonMetrics::federation_messages(const std::string& outcome) const {
+  std::lock_guard lock(mutex_);
+  auto it = federation_messages_.find(outcome);
+  return it == federation_messages_.end() ? 0 : it->second;
+}
+
 void LiaisonMetrics::count_alert(bool opened) { (opened ? alerts_opened_ : signals_joined_)++; }
 
 void LiaisonMetrics::count_event_commit(int64_t reports) {
@@ -93,6 +104,11 @@ std::string LiaisonMetrics::render_prometheus(int64_t outbox_pending) const {
   for (const auto& [key, n] : deliveries_) {
     out << "shouwang_alert_deliveries_total{channel=\"" << key.first << "\",result=\""
         << (key.second ? "ok" : "error") << "\"} " << n << "\n";
+  }
+  out << "# HELP shouwang_alert_federation_messages_total Messages of the federation's alert stream handled, by "
+         "outcome.\n# TYPE shouwang_alert_federation_messages_total counter\n";
+  for (const auto& [outcome, n] : federation_messages_) {
+    out << "shouwang_alert_federation_messages_total{outcome=\"" << outcome << "\"} " << n << "\n";
   }
   out << "# HELP shouwang_alert_alerts_opened_total Alerts opened.\n# TYPE shouwang_alert_alerts_opened_total counter\n"
       << "shouwang_alert_alerts_opened_total " << alerts_opened_.load() << "\n"

@@ -45,6 +45,11 @@ class LiaisonMetrics {
   void count_alert(bool opened);
   // One webhook attempt whose receiver's TLS certificate did not verify.
   void count_webhook_tls_failure() { ++webhook_tls_failures_; }
+  // One message of the federation's alert stream handled, by outcome: "queued" (another
+  // installation's transition, queued for this one's subscribers), "duplicate" (handled before:
+  // a redelivery), "own" (this installation's, already delivered here), "unreadable".
+  void count_federation_message(const std::string& outcome);
+  int64_t federation_messages(const std::string& outcome) const;
   // One group commit of `reports` event reports (their average is the batch size).
   void count_event_commit(int64_t reports);
   int64_t event_commits() const { return event_commits_.load(); }
@@ -57,6 +62,7 @@ class LiaisonMetrics {
   std::map<std::string, std::unique_ptr<Histogram>> report_to_delivery_;
   std::map<std::string, std::unique_ptr<Histogram>> transition_to_delivery_;
   std::map<std::pair<std::string, bool>, int64_t> deliveries_;
+  std::map<std::string, int64_t> federation_messages_;
   std::atomic<int64_t> alerts_opened_{0};
   std::atomic<int64_t> signals_joined_{0};
   std::atomic<int64_t> event_commits_{0};

@@ -151,5 +151,45 @@ TEST_F(NatsTest, ServerKilledAndRestartedLosesNothingItAcknowledged) {
   natsConnection_Destroy(nc);
 }
 
+// The stream deleted under running publishers (by an operator, or the servers' storage lost):
+// the next attempt after the failed one creates it again, for publishing and for consuming.
+TEST_F(NatsTest, ADeletedStreamIsCreatedAgain) {
+  start_server(/*jetstream=*/true);
+  auto publisher = NatsPublisher::connect(server_->url());
+  ASSERT_TRUE(publisher.is_ok());
+  ASSERT_TRUE((*publisher)->publish("alerts.AFRO.NGA", "m1", "{}").is_ok());
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, server_->url().c_str()), NATS_OK);
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  auto stored = [&]() -> int64_t {
+    jsStreamInfo* info = nullptr;
+    if (js_GetStreamInfo(&info, js, kNatsStreamName, nullptr, nullptr) != NATS_OK) return -1;
+    int64_t n = static_cast<int64_t>(info->State.Msgs);
+    jsStreamInfo_Destroy(info);
+    return n;
+  };
+
+  ASSERT_EQ(js_DeleteStream(js, kNatsStreamName, nullptr, nullptr), NATS_OK);
+  EXPECT_EQ((*publisher)->publish("alerts.AFRO.NGA", "m2", "{}").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(stored(), -1);
+  EXPECT_TRUE((*publisher)->publish("alerts.AFRO.NGA", "m2", "{}").is_ok());
+  EXPECT_EQ(stored(), 1);
+
+  ASSERT_EQ(js_DeleteStream(js, kNatsStreamName, nullptr, nullptr), NATS_OK);
+  EXPECT_EQ((*publisher)->open_feed("shouwang-test").status().code(), StatusCode::kUnavailable);
+  auto feed = (*publisher)->open_feed("shouwang-test");
+  ASSERT_TRUE(feed.is_ok()) << feed.status().to_string();
+  EXPECT_EQ(stored(), 0);
+  ASSERT_TRUE((*publisher)->publish("alerts.AFRO.NGA", "m3", "{}").is_ok());
+  auto fetched = (*feed)->fetch(10, std::chrono::milliseconds(2000));
+  ASSERT_TRUE(fetched.is_ok()) << fetched.status().to_string();
+  ASSERT_EQ(fetched->size(), 1u);
+  EXPECT_EQ((*fetched)[0].message_id, "m3");
+  EXPECT_TRUE((*fetched)[0].ack().is_ok());
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+}
+
 }  // namespace
 }  // namespace shouwang::alert

@@ -39,7 +39,7 @@ struct ServeOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
   std::string web_root;
-  std::string nats_url;
+  std::string nats_url;  // one or more servers, comma-separated
   std::vector<std::string> detect_methods = {"ears-c2", "noufaily"};
   std::string genome_dataset;  // empty: submissions answer 503 naming --genome-dataset
   std::string kb_index;        // empty: knowledge::default_index_dir(db)
@@ -228,7 +228,10 @@ void register_serve_command(CLI::App& app) {
   serve->add_option("--address", opt->address, "Address to listen on")->capture_default_str();
   serve->add_option("--web-root", opt->web_root, "Folder of the built web UI (default: web/dist of this checkout)");
   serve->add_option("--nats", opt->nats_url,
-                    "NATS server for alerts (e.g. nats://127.0.0.1:4222); default: in-process bus only");
+                    "NATS servers of one cluster for alerts, comma-separated (e.g. "
+                    "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224): transitions are "
+                    "published to a JetStream stream replicated on up to 3 of them, and other installations' "
+                    "alerts reach this one's subscribers; default: in-process bus only");
   serve->add_option("--detect-methods", opt->detect_methods,
                     "Detection methods run on every accepted report (comma-separated)")
       ->delimiter(',')
