@@ -1,7 +1,7 @@
 // A real nats-server as a child process on loopback, for the tests and the benchmark that need
 // one (Debian package nats-server): started on a free port, JetStream optional, stopped cleanly
 // or killed like a crash. NatsCluster starts three (or more) of them as one JetStream cluster,
-// each from its own configuration file, as docs/federation-nats.md tells operators to.
+// each from its own configuration file, as docs/federation.md tells operators to.
 #pragma once
 
 #include <fcntl.h>

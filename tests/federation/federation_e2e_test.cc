@@ -171,6 +171,11 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
   EXPECT_EQ(shouwang_ok("export --db " + hub_db + " --location CHN --indicator cases --format json", false),
             shouwang_ok("export --db " + chn_db + " --location CHN --indicator cases --format json", false));
 
+  // The lag per node is on the hub's metrics, for the operators' monitoring.
+  auto metrics = http_request(hub.port(), "GET", "/api/v1/metrics");
+  EXPECT_NE(metrics.body.find("shouwang_federation_lag_entries{node=\"CHN\"} 0"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("shouwang_federation_lag_seconds{node=\"CHN\"}"), std::string::npos);
+
   // The hub takes CHN's figures from the node only: a reporter of CHN gets 409 owned_by_node, the
   // JPN node's token may not send CHN figures (403).
   const std::string reporter =
@@ -242,6 +247,7 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
   // The hub aggregates WPRO from the replicated countries as from its own.
   auto region = http_request(hub.port(), "GET", "/api/v1/series?location=WPRO&indicator=cases");
   EXPECT_EQ(region.status, 200) << region.body;
+  EXPECT_GT(json::parse(region.body).at("points").as_array().size(), 100u) << region.body.substr(0, 300);
 }
 
 }  // namespace
