@@ -499,37 +499,12 @@ std::vector<Result<AlertUpdate>> LiaisonService::report_events(const std::vector
 Result<AlertUpdate> LiaisonService::report_event(const EventReport& report, const std::string& actor) {
   if (report.text.empty()) return invalid_argument("an event report needs a 'text'");
   EventSubmission submission{report, actor};
-  QueuedEvent mine{&submission, std::nullopt, {}};
-  std::unique_lock lock(event_queue_mutex_);
-  event_queue_.push_back(&mine);
-  while (!mine.outcome) {
-    if (event_batch_running_) {
-      mine.wake.wait(lock);
-      continue;
-    }
-    // Lead: write everything queued so far (this report included) in one transaction. On a busy
-    // CPU the other request threads may not have run yet: one yield lets them queue their reports
-    // for this transaction instead of paying for a commit each.
-    event_batch_running_ = true;
-    lock.unlock();
-    std::this_thread::yield();
-    lock.lock();
-    std::vector<QueuedEvent*> batch;
-    batch.swap(event_queue_);
-    lock.unlock();
+  return event_group_.submit(&submission, [this](const std::vector<const EventSubmission**>& items) {
     std::vector<const EventSubmission*> submissions;
-    for (QueuedEvent* queued : batch) submissions.push_back(queued->submission);
-    auto results = report_events(submissions);
-    lock.lock();
-    event_batch_running_ = false;
-    // Wake only the answered reports and the report that leads the next batch, not every waiter.
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->outcome = std::move(results[i]);
-      batch[i]->wake.notify_one();
-    }
-    if (!event_queue_.empty()) event_queue_.front()->wake.notify_one();
-  }
-  return std::move(*mine.outcome);
+    submissions.reserve(items.size());
+    for (const EventSubmission** item : items) submissions.push_back(*item);
+    return report_events(submissions);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

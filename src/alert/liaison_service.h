@@ -50,6 +50,7 @@
 #include "alert/model.h"
 #include "alert/publisher.h"
 #include "alert/webhook.h"
+#include "core/group_commit.h"
 #include "core/location.h"
 #include "core/time.h"
 #include "store/sql.h"
@@ -255,16 +256,9 @@ class LiaisonService {
   std::vector<EscalationPolicy> policies_;
   int64_t routing_version_ = -1;
 
-  // Group commit of event reports: the first waiting caller leads, writing the queued reports in
-  // one transaction while later arrivals queue up for the next one.
-  struct QueuedEvent {
-    const EventSubmission* submission;
-    std::optional<Result<AlertUpdate>> outcome;
-    std::condition_variable wake;  // answered, or its turn to lead
-  };
-  std::mutex event_queue_mutex_;
-  std::vector<QueuedEvent*> event_queue_;
-  bool event_batch_running_ = false;
+  // Group commit of event reports (core/group_commit.h): the first waiting caller leads, writing
+  // the queued reports in one transaction while later arrivals queue up for the next one.
+  GroupCommit<const EventSubmission*, Result<AlertUpdate>> event_group_;
 
   // Tokens seen recently (by hash of the secret). A lookup on the shared store connection costs
   // more than the rest of an event report, and tokens are never changed in place; a token

@@ -1,18 +1,15 @@
-// Group commit of data reports (POST /api/v1/reports, /api/dataValueSets): reports whose rows are
-// checked while another group is being written wait and then share the next transaction
-// (Store::write_group), so a burst of reports pays for one commit, not one each. Each report keeps
+// Group commit of data reports (POST /api/v1/reports): reports whose rows are checked while another
+// group is being written wait and then share the next transaction (Store::write_group, through
+// core/group_commit.h), so a burst of reports pays for one commit, not one each. Each report keeps
 // its all-or-nothing: it is written in a savepoint of its own and answered only once the
-// transaction holding it has committed. Event reports do the same in the liaison.
+// transaction holding it has committed.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
+#include "core/group_commit.h"
 #include "core/location.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -28,21 +25,12 @@ class ReportCommitter {
                                     std::span<const Location> locations);
 
   // Groups written so far and reports in them, and reports waiting for the next group.
-  int64_t groups() const;
-  int64_t reports() const;
-  int64_t waiting() const;
+  int64_t groups() const { return group_.groups(); }
+  int64_t reports() const { return group_.items(); }
+  int64_t waiting() const { return group_.waiting(); }
 
  private:
-  struct Queued {
-    store::GroupedWrite write;
-    std::optional<Result<store::WriteSummary>> outcome;
-    std::condition_variable wake;  // answered, or its turn to lead
-  };
-  mutable std::mutex mutex_;
-  std::vector<Queued*> queue_;
-  bool group_running_ = false;
-  int64_t groups_ = 0;
-  int64_t reports_ = 0;
+  GroupCommit<store::GroupedWrite, Result<store::WriteSummary>> group_;
 };
 
 }  // namespace shouwang::api

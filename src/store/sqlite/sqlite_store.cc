@@ -79,6 +79,15 @@ ALTER TABLE series_v2 RENAME TO series;
 )sql";
 constexpr std::string_view kAddDiseases = "ALTER TABLE indicators ADD COLUMN disease TEXT NOT NULL DEFAULT ''";
 
+// A series by its key (location, indicator, source, period kind, disaggregation), its creation, and
+// the first-writer rule of default sources, for every write path.
+constexpr std::string_view kFindSeries =
+    "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=? AND disaggregation=?";
+constexpr std::string_view kInsertSeries =
+    "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)";
+constexpr std::string_view kClaimDefaultSource =
+    "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)";
+
 struct SeriesKey {
   std::string location;
   std::string indicator;
@@ -370,12 +379,9 @@ class SqliteStore final : public Store {
 
   Result<int64_t> apply_revisions(std::span<const Revision> revisions) override {
     ASSIGN_OR_RETURN(auto tx, Transaction::begin(*db_));
-    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
-        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=? AND disaggregation=?"));
-    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
-        "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)"));
-    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
-        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
+    ASSIGN_OR_RETURN(auto find_series, db_->prepare(kFindSeries));
+    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(kInsertSeries));
+    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(kClaimDefaultSource));
     ASSIGN_OR_RETURN(auto insert, db_->prepare(
         "INSERT INTO observations(series_id, period, revision, value, reported_at) VALUES(?,?,?,?,?) "
         "ON CONFLICT DO NOTHING"));
@@ -485,12 +491,9 @@ class SqliteStore final : public Store {
     std::vector<std::pair<int64_t, uint32_t>> order;  // (series id, row index)
     order.reserve(rows.size());
     std::unordered_map<int64_t, bool> series_is_new;
-    ASSIGN_OR_RETURN(auto find_series, db_->prepare(
-        "SELECT id FROM series WHERE location=? AND indicator=? AND source=? AND period_kind=? AND disaggregation=?"));
-    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(
-        "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)"));
-    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(
-        "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)"));
+    ASSIGN_OR_RETURN(auto find_series, db_->prepare(kFindSeries));
+    ASSIGN_OR_RETURN(auto insert_series, db_->prepare(kInsertSeries));
+    ASSIGN_OR_RETURN(auto insert_default, db_->prepare(kClaimDefaultSource));
     for (uint32_t i = 0; i < rows.size(); ++i) {
       const auto& row = rows[i];
       SeriesKey key{row.location, row.indicator, row.disaggregation, row.period.kind()};
