@@ -385,7 +385,7 @@ class NatsClusterTest : public ::testing::Test {
     auto service = LiaisonService::open(options);
     EXPECT_TRUE(service.is_ok()) << service.status().to_string();
     if (!service.is_ok()) return nullptr;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     Status consumer = (*service)->receive_remote(std::chrono::milliseconds(1)).status();
     while (!consumer.is_ok() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -495,7 +495,7 @@ TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilled
         return count_at(*hub_transport_, "http://hub.test/wpro") == 2 &&
                count_at(*node_transport_, "http://node.test/wpro") == 2;
       },
-      std::chrono::seconds(15)));
+      std::chrono::seconds(60)));
 
   Observed before = observe("");
   EXPECT_EQ(before.replicas, 3);
@@ -508,7 +508,7 @@ TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilled
         return count_at(*hub_transport_, "http://hub.test/wpro") == 4 &&
                count_at(*node_transport_, "http://node.test/wpro") == 4;
       },
-      std::chrono::seconds(25)))
+      std::chrono::seconds(60)))
       << "after killing the stream leader " << before.leader;
   Observed after = observe("");
   EXPECT_NE(after.leader, before.leader);
@@ -517,11 +517,11 @@ TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilled
   std::string hub_consumer = federation_consumer_name(hub_->installation_id());
   hub_.reset();
   ASSERT_TRUE(node_->resolve((*china)[0].alert_id, "fp-china").is_ok());
-  ASSERT_TRUE(wait_for([&] { return *node_->pending_deliveries() == 0; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(wait_for([&] { return *node_->pending_deliveries() == 0; }, std::chrono::seconds(60)));
   hub_ = open(hub_db_, hub_transport_);
   ASSERT_TRUE(hub_);
   EXPECT_TRUE(
-      wait_for([&] { return count_at(*hub_transport_, "http://hub.test/wpro") == 5; }, std::chrono::seconds(15)));
+      wait_for([&] { return count_at(*hub_transport_, "http://hub.test/wpro") == 5; }, std::chrono::seconds(60)));
   // An operator deletes the hub's consumer: the hub's next pass creates it again, and it gets
   // what is published from then on.
   {
@@ -533,10 +533,10 @@ TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilled
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
   }
-  EXPECT_TRUE(wait_for([&] { return observe(hub_consumer).unacknowledged >= 0; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(wait_for([&] { return observe(hub_consumer).unacknowledged >= 0; }, std::chrono::seconds(60)));
   ASSERT_TRUE(node_->on_signals({alarm("CHN", "deaths")}).is_ok());
   EXPECT_TRUE(
-      wait_for([&] { return count_at(*hub_transport_, "http://hub.test/wpro") == 6; }, std::chrono::seconds(15)));
+      wait_for([&] { return count_at(*hub_transport_, "http://hub.test/wpro") == 6; }, std::chrono::seconds(60)));
   // Settled: nothing pending on either side, nothing the servers would hand out again.
   EXPECT_TRUE(wait_for(
       [&] {
@@ -544,7 +544,7 @@ TEST_F(NatsClusterTest, AlertsCrossInstallationsOnceWhileTheStreamLeaderIsKilled
                observe(hub_consumer).unacknowledged == 0 &&
                observe(federation_consumer_name(node_->installation_id())).unacknowledged == 0;
       },
-      std::chrono::seconds(10)));
+      std::chrono::seconds(60)));
 
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
