@@ -185,6 +185,13 @@ TEST(Federation, ANodesHistoryReachesTheHubByteForByteThroughKillsRestartsAndAnO
                             {{"Content-Type", "text/csv"}, {"Authorization", "Bearer " + reporter}});
   EXPECT_EQ(owned.status, 409) << owned.body;
   EXPECT_EQ(json::parse(owned.body).at("error").at("code").as_string(), "owned_by_node");
+  {
+    std::ofstream owned_rows(dir.file("owned.csv"));
+    owned_rows << "location,indicator,date,value\nCHN-HB,cases,2023-01-01,1\n";
+  }
+  auto [import_code, import_said] = testing::run_shouwang("import --db " + hub_db + " --format csv " + dir.file("owned.csv"));
+  EXPECT_NE(import_code, 0) << import_said;
+  EXPECT_NE(import_said.find("national node"), std::string::npos) << import_said;
   auto foreign = http_request(hub.port(), "POST", "/api/v1/federation/revisions",
                               R"({"after":0,"through":1,"head":1,"locations":[],"indicators":[],"revisions":[)"
                               R"({"location":"CHN","indicator":"cases","disaggregation":"","source":"x","period":"2023-01-01",)"
