@@ -116,7 +116,16 @@ CREATE TABLE IF NOT EXISTS alert_received(
   received_at BIGINT NOT NULL);
 ALTER TABLE alert_outbox ADD COLUMN origin_installation TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Records of handled messages are forgotten after a while (AlertTables::record_received).
+    {4, R"sql(
+CREATE INDEX IF NOT EXISTS alert_received_at ON alert_received(received_at);
+)sql"},
 };
+
+// How long the record of a handled stream message is kept. JetStream hands a message out again
+// only while it is unacknowledged (every ack wait, 10 s); a record is needed past that only when a
+// server died between its commit and its acknowledgement and stayed down, so a month is ample.
+constexpr int64_t kReceivedKeptMicros = int64_t{30} * 24 * 3600 * 1'000'000;
 constexpr sql::Schema kSchema{"alert", kSteps};
 
 // The first key of every group lock ("alrt"): PostgreSQL's two-key advisory locks are a space of
@@ -492,6 +501,10 @@ Result<bool> AlertTables::record_received(const std::string& message_id, const s
                    conn_.run("INSERT INTO alert_received(message_id, origin_installation, subject, received_at) "
                              "VALUES(?,?,?,?) ON CONFLICT(message_id) DO NOTHING",
                              message_id, origin_installation, subject, at.micros()));
+  if (inserted > 0) {
+    RETURN_IF_ERROR(
+        conn_.run("DELETE FROM alert_received WHERE received_at < ?", at.micros() - kReceivedKeptMicros).status());
+  }
   return inserted > 0;
 }
 

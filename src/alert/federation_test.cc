@@ -298,6 +298,33 @@ TEST_P(FederationOnBothBackendsTest, ARedeliveredMessageQueuesNothingAgain) {
             std::string::npos);
 }
 
+// The record of a handled message is kept for a month (long past any redelivery), then forgotten:
+// the table does not grow with every transition ever received.
+TEST_P(FederationOnBothBackendsTest, RecordsOfHandledMessagesAreForgottenAfterAMonth) {
+  auto records = [&] {
+    auto database = store::sql::Database::open(hub_db_.db());
+    EXPECT_TRUE(database.is_ok());
+    auto conn = (*database)->acquire();
+    EXPECT_TRUE(conn.is_ok());
+    auto count = (*conn)->scalar("SELECT COUNT(*) FROM alert_received");
+    return count.is_ok() ? *count : -1;
+  };
+  ASSERT_TRUE(node_->on_signals({alarm("CHN", "cases")}).is_ok());
+  ASSERT_TRUE(node_->deliver_due().is_ok());
+  EXPECT_EQ(*hub_->receive_remote(std::chrono::milliseconds(0)), 1);
+  EXPECT_EQ(records(), 1);
+  clock_.advance_seconds(29 * 86400.0);
+  ASSERT_TRUE(node_->on_signals({alarm("CHN", "deaths")}).is_ok());
+  ASSERT_TRUE(node_->deliver_due().is_ok());
+  EXPECT_EQ(*hub_->receive_remote(std::chrono::milliseconds(0)), 1);
+  EXPECT_EQ(records(), 2) << "a month has not passed since the first";
+  clock_.advance_seconds(2 * 86400.0);
+  ASSERT_TRUE(node_->on_signals({alarm("CHN", "tests")}).is_ok());
+  ASSERT_TRUE(node_->deliver_due().is_ok());
+  EXPECT_EQ(*hub_->receive_remote(std::chrono::milliseconds(0)), 1);
+  EXPECT_EQ(records(), 2) << "the first record is forgotten";
+}
+
 TEST_P(FederationTest, ASubdivisionUnknownHereIsRoutedOnItsLocationChain) {
   subscribe(*hub_, subscription("WPRO office", "WPRO", "http://hub.test/wpro"));
   subscribe(*hub_, subscription("Guangdong office", "CHN-GD", "http://hub.test/guangdong"));

@@ -698,7 +698,7 @@ TEST_P(LiaisonSqliteTest, ADatabaseFromBeforePublicationIsMigratedOnOpen) {
   ASSERT_TRUE(service_->on_signals({alarm_at("NGA", 30, 10, "deaths")}).is_ok());
   EXPECT_EQ(*service_->deliver_due(), 1);
   EXPECT_EQ(transport_->posts_to("http://receiver.test/nigeria").size(), 2u);
-  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM shouwang_migrations WHERE module = 'alert'"), 3);
+  EXPECT_EQ(committed_count(db_, "SELECT COUNT(*) FROM shouwang_migrations WHERE module = 'alert'"), 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LiaisonTest, shouwang::testing::kBothBackends,
