@@ -236,16 +236,15 @@ Response post_data_value_sets(const Request& request, const Clock& clock, StoreP
     tally.values = static_cast<int64_t>(batch.observations.size()) + distinct_row_lines(batch.errors);
     std::vector<ingest::ParsedObservation> allowed;
     for (auto& o : batch.observations) {
-      Status owner = owned && store::may_report_for(*who, o.location) ? owned(o.location) : Status::ok();
-      if (!owner.is_ok()) {
-        // A country a national node owns: a conflict of that value, the others go on.
-        batch.errors.push_back({o.line, "orgUnit", owner.message()});
-      } else if (store::may_report_for(*who, o.location)) {
-        allowed.push_back(std::move(o));
-      } else {
+      if (!store::may_report_for(*who, o.location)) {
         batch.errors.push_back({o.line, "orgUnit",
                                 "this token reports for " + (who->location.empty() ? "no location" : who->location) +
                                     ", not for " + o.location});
+      } else if (Status owner = owned ? owned(o.location) : Status::ok(); !owner.is_ok()) {
+        // A country a national node owns: a conflict of that value, the others go on.
+        batch.errors.push_back({o.line, "orgUnit", owner.message()});
+      } else {
+        allowed.push_back(std::move(o));
       }
     }
     ASSIGN_OR_RETURN(auto stored, stored_values(store, allowed));

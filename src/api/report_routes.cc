@@ -1,6 +1,8 @@
 // Report submission over HTTP through the same importer as `shouwang import`.
 #include "api/report_routes.h"
 
+#include <set>
+
 #include "api/report_commit.h"
 
 #include "core/fault_point.h"
@@ -72,12 +74,13 @@ void add_report_routes(http::Router& router, const http::RouteContext& context, 
     accepted.received_at = received_at;
     std::optional<Status> owned_elsewhere;
     options.authorize = [&](const ingest::ParsedBatch& batch) -> Status {
+      std::set<std::string, std::less<>> owner_checked;  // a bulk upload asks once per location, not per row
       for (const auto& o : batch.observations) {
         if (!store::may_report_for(*who, o.location)) {
           return permission_denied("this token reports for " + (who->location.empty() ? "no location" : who->location) +
                                    ", not for " + o.location + " (line " + std::to_string(o.line) + ")");
         }
-        if (owned) {
+        if (owned && owner_checked.insert(o.location).second) {
           if (Status here = owned(o.location); !here.is_ok()) {
             if (here.code() == StatusCode::kAlreadyExists) owned_elsewhere = here;
             return here;

@@ -24,6 +24,16 @@ namespace json = boost::json;
 Period day(const char* text) { return *Period::parse(text); }
 Timestamp at(const char* text) { return *Timestamp::parse(text); }
 
+// A node's first batch, of one revision (feed position 1).
+Batch first_batch_of(store::Revision revision) {
+  Batch batch;
+  batch.after = 0;
+  batch.through = 1;
+  batch.head = 1;
+  batch.revisions.push_back(std::move(revision));
+  return batch;
+}
+
 // A store behind a mutex, as WithStore hands it out.
 struct LockedStore {
   std::unique_ptr<store::Store> store;
@@ -225,11 +235,7 @@ TEST_F(FederationTest, ANewNodeProcessAsksTheHubWhereToStart) {
 }
 
 TEST_F(FederationTest, TheHubRefusesFiguresOutsideTheNodesCountryAndUnregisteredNodes) {
-  Batch batch;
-  batch.after = 0;
-  batch.through = 1;
-  batch.head = 1;
-  batch.revisions.push_back(store::Revision{"JPN", "cases", "nhc", "", day("2020-01-22"), 1, 1, at("2020-01-24T00:00:00Z")});
+  Batch batch = first_batch_of({"JPN", "cases", "nhc", "", day("2020-01-22"), 1, 1, at("2020-01-24T00:00:00Z")});
   auto refused = post_as(chn_token_, encode(batch));
   EXPECT_EQ(refused.status, 403u) << refused.body;
   EXPECT_NE(refused.body.find("JPN"), std::string::npos);
@@ -267,11 +273,7 @@ TEST_F(FederationTest, ABatchAfterMoreThanTheHubHoldsIsRefusedWithTheHubsCursor)
 TEST_F(FederationTest, ARevisionThatContradictsTheHubsCopyIsAConflictAndNothingMoves) {
   write_on_node({{"CHN", "cases", day("2020-01-22"), 548}}, "2020-01-24T00:00:00Z");
   push_until_caught_up();
-  Batch batch;
-  batch.after = 0;
-  batch.through = 1;
-  batch.head = 1;
-  batch.revisions.push_back(store::Revision{"CHN", "cases", "nhc", "", day("2020-01-22"), 549, 1, at("2020-01-24T00:00:00Z")});
+  Batch batch = first_batch_of({"CHN", "cases", "nhc", "", day("2020-01-22"), 549, 1, at("2020-01-24T00:00:00Z")});
   auto refused = post_as(chn_token_, encode(batch));
   EXPECT_EQ(refused.status, 409u);
   EXPECT_EQ(json::parse(refused.body).as_object()["error"].as_object()["code"].as_string(), "revision_conflict");

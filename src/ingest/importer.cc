@@ -206,22 +206,17 @@ Result<ImportReport> import_content(store::Store& store, std::string_view conten
   }
   batch.observations.clear();
   batch.observations.shrink_to_fit();
+  store::WriteSummary summary;
   if (options.write) {
     // The catalogue entries go with the rows, in the same all-or-nothing write.
-    ASSIGN_OR_RETURN(auto summary, options.write(rows, source, clock.now(), to_add));
-    report.new_locations = static_cast<int64_t>(to_add.size());
-    report.observations = summary.observations;
-    report.new_revisions = summary.new_revisions;
-    report.written = true;
-    return report;
+    ASSIGN_OR_RETURN(summary, options.write(rows, source, clock.now(), to_add));
+  } else {
+    if (!to_add.empty()) RETURN_IF_ERROR(store.upsert_locations(to_add));
+    if (progress) progress("writing", 0, total);
+    ASSIGN_OR_RETURN(summary, store.write_observations(rows, source, clock.now()));
+    if (progress) progress("writing", total, total);
   }
-  if (!to_add.empty()) {
-    RETURN_IF_ERROR(store.upsert_locations(to_add));
-    report.new_locations = static_cast<int64_t>(to_add.size());
-  }
-  if (progress) progress("writing", 0, total);
-  ASSIGN_OR_RETURN(auto summary, store.write_observations(rows, source, clock.now()));
-  if (progress) progress("writing", total, total);
+  report.new_locations = static_cast<int64_t>(to_add.size());
   report.observations = summary.observations;
   report.new_revisions = summary.new_revisions;
   report.written = true;

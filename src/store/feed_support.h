@@ -1,4 +1,4 @@
-// Internal to src/store: what both backends' change-feed code says alike.
+// Internal to src/store: what both backends' write and change-feed code say alike.
 #pragma once
 
 #include <string>
@@ -7,6 +7,12 @@
 #include "store/store.h"
 
 namespace shouwang::store {
+
+// A figure that is NaN: SQLite would store it as NULL and PostgreSQL call it equal to itself, so both
+// stores refuse it alike.
+inline Status not_a_number(const std::string& location, const std::string& indicator, const Period& period) {
+  return invalid_argument("value of " + location + " / " + indicator + " / " + period.to_string() + " is not a number");
+}
 
 // apply_revisions met a revision stored under the same number with another value or time: the two
 // stores' histories of that key differ, and neither is overwritten.

@@ -233,10 +233,7 @@ Result<std::vector<StagedChange>> stage_changes(std::span<const ObservationWrite
     const auto& row = rows[order[n]];
     // SQLite stores NaN as NULL and refuses it; PostgreSQL would store it and call it equal to
     // itself. Refusing it here keeps the two stores alike.
-    if (std::isnan(row.value)) {
-      return invalid_argument("value of " + row.location + " / " + row.indicator + " / " +
-                              row.period.to_string() + " is not a number");
-    }
+    if (std::isnan(row.value)) return not_a_number(row.location, row.indicator, row.period);
     bool same_key = n > 0 && key(order[n - 1]) == key(order[n]);
     if (same_key && rows[order[n - 1]].value == row.value) continue;
     step = same_key ? step + 1 : 1;
@@ -257,6 +254,16 @@ std::string text_array(const std::vector<std::string>& items) {
       out += c;
     }
     out += '"';
+  }
+  return out + "}";
+}
+
+// A PostgreSQL array literal of bigints ({1,2,3}), for unnest($n::bigint[]).
+std::string bigint_array(const std::vector<int64_t>& items) {
+  std::string out = "{";
+  for (int64_t item : items) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(item);
   }
   return out + "}";
 }
@@ -522,10 +529,7 @@ class PostgresStore final : public Store {
                 "revision, value, reported_at) FROM STDIN WITH (FORMAT binary)"));
       for (size_t i = 0; i < revisions.size(); ++i) {
         const Revision& r = revisions[i];
-        if (std::isnan(r.value)) {
-          return invalid_argument("value of " + r.location + " / " + r.indicator + " / " + r.period.to_string() +
-                                  " is not a number");
-        }
+        if (std::isnan(r.value)) return not_a_number(r.location, r.indicator, r.period);
         copy->row(10).int32(static_cast<int32_t>(i)).text(r.location).text(r.indicator).text(r.disaggregation);
         copy->text(r.source).int16(static_cast<int16_t>(r.period.kind())).date(r.period.start().days_since_epoch());
         copy->int32(static_cast<int32_t>(r.revision)).float8(r.value).timestamp(r.reported_at);
@@ -554,41 +558,34 @@ class PostgresStore final : public Store {
         "SELECT series_id, (extract(epoch FROM reported_at) * 1000000)::bigint, count(*) FROM inserted "
         "GROUP BY series_id, reported_at ORDER BY 2, 1"));
     // Entered in the feed last, under its lock, like every write (append_to_feed).
-    std::string ids = "{", instants = "{";
+    std::vector<int64_t> ids, instants;
     int64_t added = 0;
     for (int r = 0; r < written.size(); ++r) {
-      ids += (r ? "," : "") + std::to_string(written.int64(r, 0));
-      instants += (r ? "," : "") + std::to_string(written.int64(r, 1));
+      ids.push_back(written.int64(r, 0));
+      instants.push_back(written.int64(r, 1));
       added += written.int64(r, 2);
     }
-    ids += '}';
-    instants += '}';
-    if (added > 0) {
-      RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
-      RETURN_IF_ERROR(db_->query("INSERT INTO series_writes(series_id, reported_at) "
-                                 "SELECT id, timestamptz 'epoch' + us * interval '1 microsecond' "
-                                 "FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(id, us, n) ORDER BY n",
-                                 ids, instants)
-                          .status());
-    }
+    RETURN_IF_ERROR(append_feed_entries(ids, instants));
     RETURN_IF_ERROR(tx->commit());
     return added;
   }
 
-  // Called by PartedWriter just before it commits: one feed entry per changed series, numbered
-  // under a lock held until the commit, so that numbers follow commit order.
+  // Called by PartedWriter just before it commits: one feed entry per changed series.
   Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at) {
+    return append_feed_entries(std::vector<int64_t>(series_ids.begin(), series_ids.end()),
+                               std::vector<int64_t>(series_ids.size(), reported_at.micros()));
+  }
+
+  // Feed entries (series, reported_at in microseconds), in the order given, numbered under a lock
+  // held until the commit, so that numbers follow commit order. Last before the commit: see
+  // PartedWriter::commit.
+  Status append_feed_entries(const std::vector<int64_t>& series_ids, const std::vector<int64_t>& instants) {
     if (series_ids.empty()) return Status::ok();
-    std::string ids = "{";
-    for (int64_t id : series_ids) {
-      if (ids.size() > 1) ids += ',';
-      ids += std::to_string(id);
-    }
-    ids += '}';
     RETURN_IF_ERROR(db_->exec("LOCK TABLE series_writes IN EXCLUSIVE MODE"));
     return db_->query("INSERT INTO series_writes(series_id, reported_at) "
-                      "SELECT id, $2::timestamptz FROM unnest($1::bigint[]) AS id ORDER BY id",
-                      ids, reported_at)
+                      "SELECT id, timestamptz 'epoch' + us * interval '1 microsecond' "
+                      "FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(id, us, n) ORDER BY n",
+                      bigint_array(series_ids), bigint_array(instants))
         .status();
   }
 

@@ -87,6 +87,11 @@ constexpr std::string_view kInsertSeries =
     "INSERT INTO series(location, indicator, source, period_kind, disaggregation) VALUES(?,?,?,?,?)";
 constexpr std::string_view kClaimDefaultSource =
     "INSERT OR IGNORE INTO default_sources(location, indicator, source) VALUES(?,?,?)";
+// The marks of series_marks and the change feed, kept by every write path.
+constexpr std::string_view kCountChanges =
+    "INSERT INTO series_changes(series_id, revisions) VALUES(?, ?) "
+    "ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + excluded.revisions";
+constexpr std::string_view kAppendToFeed = "INSERT INTO series_writes(series_id, reported_at) VALUES(?, ?)";
 
 struct SeriesKey {
   std::string location;
@@ -387,10 +392,8 @@ class SqliteStore final : public Store {
         "ON CONFLICT DO NOTHING"));
     ASSIGN_OR_RETURN(auto stored, db_->prepare(
         "SELECT value, reported_at FROM observations WHERE series_id=? AND period=? AND revision=?"));
-    ASSIGN_OR_RETURN(auto count_changes, db_->prepare(
-        "INSERT INTO series_changes(series_id, revisions) VALUES(?, ?) "
-        "ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + excluded.revisions"));
-    ASSIGN_OR_RETURN(auto append, db_->prepare("INSERT INTO series_writes(series_id, reported_at) VALUES(?, ?)"));
+    ASSIGN_OR_RETURN(auto count_changes, db_->prepare(kCountChanges));
+    ASSIGN_OR_RETURN(auto append, db_->prepare(kAppendToFeed));
     std::map<std::tuple<std::string, std::string, std::string, std::string, int>, int64_t> series_ids;
     std::map<int64_t, int64_t> new_per_series;
     // Feed entries in the order the revisions came: one per (series, reported_at).
@@ -398,7 +401,7 @@ class SqliteStore final : public Store {
     std::set<std::pair<int64_t, int64_t>> written;
     int64_t added = 0;
     for (const Revision& r : revisions) {
-      if (std::isnan(r.value)) return invalid_argument("value of " + r.location + " / " + r.indicator + " / " + r.period.to_string() + " is not a number");
+      if (std::isnan(r.value)) return not_a_number(r.location, r.indicator, r.period);
       const int kind = static_cast<int>(r.period.kind());
       auto key = std::make_tuple(r.location, r.indicator, r.source, r.disaggregation, kind);
       auto it = series_ids.find(key);
@@ -447,7 +450,7 @@ class SqliteStore final : public Store {
   // Called by PartedWriter at commit: one feed entry per changed series.
   Status append_to_feed(const std::set<int64_t>& series_ids, Timestamp reported_at) {
     if (series_ids.empty()) return Status::ok();
-    ASSIGN_OR_RETURN(auto append, db_->prepare("INSERT INTO series_writes(series_id, reported_at) VALUES(?, ?)"));
+    ASSIGN_OR_RETURN(auto append, db_->prepare(kAppendToFeed));
     for (int64_t id : series_ids) {
       append.bind(1, id).bind(2, reported_at.micros());
       RETURN_IF_ERROR(append.run());
@@ -562,9 +565,7 @@ class SqliteStore final : public Store {
       pending.clear();
       return Status::ok();
     };
-    ASSIGN_OR_RETURN(auto count_changes, db_->prepare(
-        "INSERT INTO series_changes(series_id, revisions) VALUES(?, ?) "
-        "ON CONFLICT(series_id) DO UPDATE SET revisions = revisions + excluded.revisions"));
+    ASSIGN_OR_RETURN(auto count_changes, db_->prepare(kCountChanges));
     auto count_series_revisions = [&](int64_t series_id, int64_t revisions) -> Status {
       if (revisions == 0) return Status::ok();
       progress.changed_series.insert(series_id);
